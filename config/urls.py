@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from grid import views as grid_views
+
+admin.site.site_header = "综治中心一站式服务平台 · 管理后台"
+admin.site.site_title = "综治中心管理后台"
+admin.site.index_title = "工作台"
+
+urlpatterns = [
+    path("", grid_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("grid.urls")),
+    path("notifications/", include("grid.notifications.urls")),
+    path("appeals/", include("grievances.urls")),
+    path("mediation/", include("mediation.urls")),
+    path("", include("legalqa.urls")),
+    path("pufa/", include("pufa_media.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,157 @@
+"""Who may see and act on what: the one owner of scoping (DOMAIN.md §2).
+
+Staff see their own unit's region and everything below it; department staff act only for
+their own unit; administrators see everything; citizens see only what is theirs (each app's
+selectors add "owned by this citizen"). Every selector and service asks here: no view
+decides scope on its own.
+
+Scope is expressed as Q objects over a denormalised ``region_code`` column (the 12-digit
+code of the row's region), so a check is one indexed prefix match, not a tree walk.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from grid.models import PREFIX_LENGTH, Region, RegionLevel, Role, Unit, UnitKind, User
+
+CENTRE_ROLES = frozenset({Role.CENTRE_STAFF, Role.CENTRE_LEADER})
+DEPARTMENT_ROLES = frozenset({Role.DEPT_HANDLER, Role.DEPT_LEADER})
+LEADER_ROLES = frozenset({Role.CENTRE_LEADER, Role.DEPT_LEADER})
+UNIT_ROLES = CENTRE_ROLES | DEPARTMENT_ROLES | {Role.MEDIATOR}
+STAFF_ROLES = UNIT_ROLES | {Role.GRID_WORKER, Role.ADMIN}
+UNIT_KIND_FOR_ROLE = {
+    Role.CENTRE_STAFF: {UnitKind.CENTRE},
+    Role.CENTRE_LEADER: {UnitKind.CENTRE},
+    Role.DEPT_HANDLER: {UnitKind.DEPARTMENT, UnitKind.MEDIATION},
+    Role.DEPT_LEADER: {UnitKind.DEPARTMENT, UnitKind.MEDIATION},
+    Role.MEDIATOR: {UnitKind.MEDIATION},
+}
+
+NOTHING = Q(pk__in=[])
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_admin(user) -> bool:
+    return _active(user) and (user.is_superuser or user.role == Role.ADMIN)
+
+
+def is_centre(user) -> bool:
+    return _active(user) and user.role in CENTRE_ROLES and user.unit_id is not None
+
+
+def is_centre_leader(user) -> bool:
+    return is_centre(user) and user.role == Role.CENTRE_LEADER
+
+
+def is_department(user) -> bool:
+    return _active(user) and user.role in DEPARTMENT_ROLES and user.unit_id is not None
+
+
+def is_department_leader(user) -> bool:
+    return is_department(user) and user.role == Role.DEPT_LEADER
+
+
+def is_mediator(user) -> bool:
+    return _active(user) and user.role == Role.MEDIATOR
+
+
+def is_lawyer(user) -> bool:
+    return _active(user) and user.role == Role.LAWYER
+
+
+def is_grid_worker(user) -> bool:
+    return _active(user) and user.role == Role.GRID_WORKER
+
+
+def is_citizen(user) -> bool:
+    return _active(user) and user.role == Role.CITIZEN
+
+
+def region_prefix(user) -> str | None:
+    """The code prefix bounding what this user may see: "" for everything, None for nothing."""
+    if is_admin(user):
+        return ""
+    if _active(user) and user.role in UNIT_ROLES and user.unit_id:
+        unit = user.unit
+        return unit.region_code[: PREFIX_LENGTH[RegionLevel(unit.level)]]
+    return None
+
+
+def region_q(user, field: str = "region_code") -> Q:
+    """Rows whose region lies in the user's region subtree."""
+    prefix = region_prefix(user)
+    if prefix is None:
+        return NOTHING
+    if prefix == "":
+        return Q()
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def unit_q(user, field: str = "unit") -> Q:
+    """Rows that belong to the user's own unit (departments see only their own unit)."""
+    if is_admin(user):
+        return Q()
+    if _active(user) and user.unit_id:
+        return Q(**{f"{field}_id" if not field.endswith("_id") else field: user.unit_id})
+    return NOTHING
+
+
+def grid_q(user, field: str = "grid") -> Q:
+    """Rows in the grids a grid worker is assigned to."""
+    if is_grid_worker(user):
+        return Q(**{f"{field}__workers": user})
+    return NOTHING
+
+
+def can_see_region_code(user, code: str) -> bool:
+    prefix = region_prefix(user)
+    return prefix is not None and code.startswith(prefix)
+
+
+def can_see_region(user, region: Region) -> bool:
+    return can_see_region_code(user, region.code)
+
+
+def visible_regions(user):
+    return Region.objects.filter(region_q(user, "code"))
+
+
+def visible_units(user):
+    """Centres see units in their region subtree; departments see their own unit."""
+    if is_admin(user) or is_centre(user):
+        return Unit.objects.filter(region_q(user))
+    if _active(user) and user.unit_id:
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
+def visible_users(user):
+    if is_admin(user):
+        return User.objects.all()
+    if is_centre(user):
+        return User.objects.filter(region_q(user, "unit__region_code"))
+    if _active(user) and user.unit_id:
+        return User.objects.filter(unit_id=user.unit_id)
+    return User.objects.filter(pk=user.pk) if _active(user) else User.objects.none()
+
+
+def same_level_centre(unit: Unit) -> Unit | None:
+    """The governance centre of the unit's own region (first-receiver returns go there)."""
+    if unit.kind == UnitKind.CENTRE:
+        return unit
+    return Unit.objects.filter(kind=UnitKind.CENTRE, region_id=unit.region_id).first()
+
+
+def upper_centre(unit: Unit) -> Unit | None:
+    """The centre one level up (escalation, 上报)."""
+    region = unit.region
+    while region.parent_id:
+        region = region.parent
+        centre = Unit.objects.filter(kind=UnitKind.CENTRE, region_id=region.pk).first()
+        if centre:
+            return centre
+    return None

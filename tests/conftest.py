@@ -1,0 +1,51 @@
+"""Suite-wide set-up.
+
+Without DATABASE_URL the suite runs on SQLite with eager Celery. With DATABASE_URL and
+REDIS_URL set (CI), it runs on PostgreSQL and the tests marked ``worker`` run a real
+Celery worker against Redis; an unreachable named service fails the run, never skips it.
+"""
+
+import os
+
+import pytest
+
+from tests.factories import *  # noqa: F401,F403  (fixtures for users per role)
+
+
+def pytest_configure(config):
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except Exception as exc:  # noqa: BLE001
+            raise pytest.UsageError(f"REDIS_URL is set but Redis is unreachable: {exc}") from exc
+    db_url = os.environ.get("DATABASE_URL")
+    if db_url:
+        import environ
+        import psycopg
+
+        cfg = environ.Env.db_url_config(db_url)
+        try:
+            psycopg.connect(
+                host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+                password=cfg["PASSWORD"] or None, dbname=cfg["NAME"] or "postgres", connect_timeout=5,
+            ).close()
+        except Exception as exc:  # noqa: BLE001
+            raise pytest.UsageError(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}") from exc
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Unit tests run tasks in-process; tests that need a real worker opt out explicitly."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
