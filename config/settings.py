@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "grid",
     "grid.notifications",
     "grievances",
+    "grievances.deadlines",
     "mediation",
     "legalqa",
     "pufa_media",

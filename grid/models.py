@@ -194,6 +194,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def has_perm(self, perm, obj=None):
+        from grid import permissions
+
+        return super().has_perm(perm, obj) or permissions.role_has_perm(self, perm)
+
+    def has_module_perms(self, app_label):
+        from grid import permissions
+
+        return super().has_module_perms(app_label) or permissions.role_has_module_perms(self, app_label)
+
     def get_full_name(self):
         return self.display_name
 

@@ -155,3 +155,34 @@ def upper_centre(unit: Unit) -> Unit | None:
         if centre:
             return centre
     return None
+
+
+# Django-admin permissions by role. Admin pages are for centre staff and leaders (and the
+# administrator); what each admin list shows is then narrowed by region_q above.
+# app label -> actions allowed; "*" means add/change/delete/view.
+ROLE_ADMIN_PERMS: dict[str, dict[str, set[str]]] = {
+    Role.CENTRE_STAFF: {
+        "grid": {"view"}, "grievances": {"*"}, "deadlines": {"*"}, "notifications": {"*"},
+        "mediation": {"*"}, "legalqa": {"*"}, "pufa_media": {"*"},
+    },
+    Role.CENTRE_LEADER: {
+        "grid": {"*"}, "grievances": {"*"}, "deadlines": {"*"}, "notifications": {"*"},
+        "mediation": {"*"}, "legalqa": {"*"}, "pufa_media": {"*"},
+    },
+}
+
+
+def role_has_perm(user, perm: str) -> bool:
+    """perm is "app_label.action_model" as Django spells it."""
+    if not _active(user) or not user.is_staff:
+        return False
+    try:
+        app_label, codename = perm.split(".", 1)
+    except ValueError:
+        return False
+    allowed = ROLE_ADMIN_PERMS.get(user.role, {}).get(app_label, set())
+    return "*" in allowed or codename.split("_", 1)[0] in allowed
+
+
+def role_has_module_perms(user, app_label: str) -> bool:
+    return _active(user) and user.is_staff and bool(ROLE_ADMIN_PERMS.get(user.role, {}).get(app_label))

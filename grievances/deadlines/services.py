@@ -1,0 +1,1 @@
+"""Clock services: filled by the deadlines work (issue 4)."""
