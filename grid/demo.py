@@ -4,7 +4,18 @@ role. Deterministic and idempotent: every row is keyed by its code or username."
 
 from __future__ import annotations
 
-from grid.models import Grid, GridKind, GridTaskItem, MediationOrgType, Region, RegionLevel, Role, Unit, UnitKind, User
+from grid.models import (
+    Grid,
+    GridKind,
+    GridTaskItem,
+    MediationOrgType,
+    Region,
+    RegionLevel,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+)
 
 DEMO_PASSWORD = "Demo-2026!"
 

@@ -96,7 +96,8 @@ def unit_q(user, field: str = "unit") -> Q:
     if is_admin(user):
         return Q()
     if _active(user) and user.unit_id:
-        return Q(**{f"{field}_id" if not field.endswith("_id") else field: user.unit_id})
+        key = field if field in ("id", "pk") or field.endswith("_id") else f"{field}_id"
+        return Q(**{key: user.unit_id})
     return NOTHING
 
 

@@ -1,0 +1,223 @@
+"""Writes for notifications: the outbox API every app calls, delivery bookkeeping, reading.
+
+``notify`` writes message rows in the caller's transaction (the transactional outbox) and
+asks Celery to deliver them after commit. If the broker is down the rows wait; the
+minute sweep (tasks.dispatch_due_messages) finds them, so nothing is lost and, because a
+message is claimed with a conditional UPDATE and finished the same way, nothing is marked
+sent twice. The gateways receive our idempotency key so they can drop a duplicate send
+after a worker died between sending and recording.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grid.notifications.defaults import TEMPLATES
+from grid.notifications.models import Channel, Message, MessageTemplate, Status
+
+logger = logging.getLogger(__name__)
+
+# Message texts are plain text (SMS), so no HTML escaping; a bare engine without loaders.
+_engine = Engine(autoescape=False)
+
+LEASE_SECONDS = 120
+
+
+def retry_base_seconds() -> int:
+    return int(getattr(settings, "NOTIFICATIONS_RETRY_BASE_SECONDS", 30))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 8))
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Exponential backoff: base, 2×base, 4×base … capped at one hour."""
+    return min(retry_base_seconds() * (2 ** max(attempts - 1, 0)), 3600)
+
+
+def render_text(source: str, context: dict) -> str:
+    return _engine.from_string(source).render(Context(context, autoescape=False)).strip()
+
+
+def validate_template_text(source: str) -> None:
+    try:
+        _engine.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(_("模板语法错误：%(error)s") % {"error": exc}) from exc
+
+
+def ensure_templates() -> int:
+    """Create the catalogue's templates that do not exist yet (staff edits are kept)."""
+    existing = set(MessageTemplate.objects.values_list("code", flat=True))
+    rows = [
+        MessageTemplate(code=code, name=spec["name"], title=spec.get("title", ""), text=spec["text"])
+        for code, spec in TEMPLATES.items() if code not in existing
+    ]
+    MessageTemplate.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def get_template(code: str, *, text: str | None = None, title: str = "") -> MessageTemplate:
+    tpl = MessageTemplate.objects.filter(code=code).first()
+    if tpl is not None:
+        return tpl
+    spec = TEMPLATES.get(code)
+    if spec is None and text is None:
+        raise ValueError(f"unknown message template {code!r}")
+    spec = spec or {"name": code, "title": title, "text": text}
+    try:
+        with transaction.atomic():
+            return MessageTemplate.objects.create(
+                code=code, name=spec["name"], title=spec.get("title", ""), text=spec["text"]
+            )
+    except IntegrityError:
+        return MessageTemplate.objects.get(code=code)
+
+
+def _recipients(users: Iterable, phones: Iterable[str], channels: Sequence[str]):
+    """Yield (recipient-tag, channel, user, phone); de-duplicated by phone and user."""
+    seen: set[tuple[str, str]] = set()
+    for user in users:
+        if user is None:
+            continue
+        for channel in channels:
+            if channel == Channel.SITE:
+                tag = f"u{user.pk}"
+                phone = ""
+            else:
+                if not user.phone:
+                    continue
+                tag, phone = f"p{user.phone}", user.phone
+            if (tag, channel) not in seen:
+                seen.add((tag, channel))
+                yield tag, channel, user, phone
+    for phone in phones:
+        if not phone:
+            continue
+        for channel in channels:
+            if channel == Channel.SITE:
+                continue
+            tag = f"p{phone}"
+            if (tag, channel) not in seen:
+                seen.add((tag, channel))
+                yield tag, channel, None, phone
+
+
+def notify(*, key: str, template: str, context: dict, users: Iterable = (), phones: Iterable[str] = (),
+           channels: Sequence[str] = ("sms",), link: str = "", text: str | None = None) -> list[int]:
+    """Write one outbox row per recipient and channel, keyed "<key>:<recipient>:<channel>".
+
+    Runs in the caller's transaction: if the event rolls back, so do its messages. A key
+    already written is skipped, so calling notify twice for one event sends once.
+    Returns the ids of the rows that will be delivered.
+    """
+    tpl = get_template(template, text=text)
+    ctx = {"link": link, **context}
+    body = render_text(tpl.text, ctx)
+    title = render_text(tpl.title, ctx) if tpl.title else ""
+    now = timezone.now()
+    rows = []
+    for tag, channel, user, phone in _recipients(users, phones, channels):
+        site = channel == Channel.SITE
+        rows.append(Message(
+            idempotency_key=f"{key}:{tag}:{channel}"[:200], channel=channel, template_code=tpl.code,
+            user=user, phone=phone, title=title, text=body, link=link,
+            status=Status.SENT if site else Status.PENDING,
+            sent_at=now if site else None, next_attempt_at=None if site else now,
+        ))
+    if not rows:
+        return []
+    keys = [r.idempotency_key for r in rows]
+    with transaction.atomic():
+        Message.objects.bulk_create(rows, ignore_conflicts=True)
+        ids = list(
+            Message.objects.filter(idempotency_key__in=keys, status=Status.PENDING, attempts=0)
+            .exclude(channel=Channel.SITE).values_list("id", flat=True)
+        )
+    if ids:
+        transaction.on_commit(lambda: enqueue(ids))
+    return ids
+
+
+def enqueue(ids: Iterable[int]) -> None:
+    """Hand ids to the broker; if it is down the sweep picks the rows up later."""
+    from grid.notifications.tasks import deliver_message
+
+    for message_id in ids:
+        try:
+            deliver_message.delay(message_id)
+        except Exception:  # noqa: BLE001 — broker down: the row stays pending for the sweep
+            logger.warning("could not enqueue message %s; the sweep will retry", message_id, exc_info=True)
+
+
+def claim(message_id: int) -> int | None:
+    """Take the message for one delivery attempt with a conditional UPDATE; returns the
+    attempt number (the claim token) or None when someone else holds it or it is done."""
+    now = timezone.now()
+    claimable = Q(status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now) | Q(
+        status=Status.SENDING, locked_until__lt=now
+    )
+    with transaction.atomic():
+        updated = (
+            Message.objects.filter(claimable, pk=message_id)
+            .update(status=Status.SENDING, attempts=F("attempts") + 1,
+                    locked_until=now + timedelta(seconds=LEASE_SECONDS))
+        )
+        if not updated:
+            return None
+        return Message.objects.values_list("attempts", flat=True).get(pk=message_id)
+
+
+def mark_sent(message_id: int, attempt: int, provider_id: str = "") -> bool:
+    """Record the delivery exactly once: only the holder of this attempt may finish it."""
+    return bool(
+        Message.objects.filter(pk=message_id, status=Status.SENDING, attempts=attempt).update(
+            status=Status.SENT, sent_at=timezone.now(), locked_until=None, provider_id=provider_id[:100],
+            last_error="",
+        )
+    )
+
+
+def mark_failed(message_id: int, attempt: int, error: str) -> tuple[bool, int]:
+    """Schedule the next attempt with backoff, or give up after the last one.
+    Returns (will_retry, countdown_seconds)."""
+    give_up = attempt >= max_attempts()
+    delay = backoff_seconds(attempt)
+    Message.objects.filter(pk=message_id, status=Status.SENDING, attempts=attempt).update(
+        status=Status.DEAD if give_up else Status.RETRY,
+        next_attempt_at=None if give_up else timezone.now() + timedelta(seconds=delay),
+        locked_until=None, last_error=error[:300],
+    )
+    return (not give_up, delay)
+
+
+def due_message_ids(limit: int = 500) -> list[int]:
+    """Messages waiting for delivery whose time has come, or whose worker died holding them."""
+    now = timezone.now()
+    return list(
+        Message.objects.filter(
+            Q(status__in=[Status.PENDING, Status.RETRY], next_attempt_at__lte=now)
+            | Q(status=Status.SENDING, next_attempt_at__lte=now, locked_until__lt=now)
+        ).order_by("next_attempt_at").values_list("id", flat=True)[:limit]
+    )
+
+
+def mark_read(*, user, message_id: int) -> bool:
+    return bool(
+        Message.objects.unread_for(user).filter(pk=message_id).update(read_at=timezone.now())
+    )
+
+
+def mark_all_read(*, user) -> int:
+    return Message.objects.unread_for(user).update(read_at=timezone.now())

@@ -1,0 +1,40 @@
+"""Delivery tasks. They take ids, and re-running one never sends or records twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from grid.notifications import services
+from grid.notifications.backends import DeliveryError, get_backend
+from grid.notifications.models import Message
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
+def deliver_message(self, message_id: int) -> str:
+    attempt = services.claim(message_id)
+    if attempt is None:
+        return "skipped"
+    message = Message.objects.get(pk=message_id)
+    try:
+        provider_id = get_backend(message.channel).send(message.phone, message.text, key=message.idempotency_key)
+    except DeliveryError as exc:
+        will_retry, delay = services.mark_failed(message_id, attempt, str(exc))
+        logger.warning("message %s attempt %s failed: %s", message_id, attempt, exc)
+        if will_retry and not self.request.is_eager:
+            raise self.retry(countdown=delay, exc=exc) from exc
+        return "failed"
+    services.mark_sent(message_id, attempt, provider_id or "")
+    return "sent"
+
+
+@shared_task(ignore_result=True)
+def dispatch_due_messages() -> int:
+    """The minute sweep: re-enqueue messages whose broker message was lost or whose worker
+    died mid-delivery. Safe to run any number of times at once (claims are conditional)."""
+    ids = services.due_message_ids()
+    services.enqueue(ids)
+    return len(ids)

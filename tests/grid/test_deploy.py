@@ -1,0 +1,28 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_check_deploy_is_clean_under_the_production_profile():
+    result = _run(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {"DJANGO_PROFILE": "production", "SECRET_KEY": "k" * 30 + "-Zx9#q!2@w$e%r^t&y*u(i)o_p+" + "a" * 10,
+         "ALLOWED_HOSTS": "zongzhi.example.cn"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_profile_refuses_a_missing_secret_key():
+    result = _run(["check"], {"DJANGO_PROFILE": "production", "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
