@@ -30,7 +30,7 @@ def pytest_configure(config):
         try:
             psycopg.connect(
                 host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
-                password=cfg["PASSWORD"] or None, dbname=cfg["NAME"] or "postgres", connect_timeout=5,
+                password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=5,
             ).close()
         except Exception as exc:  # noqa: BLE001
             raise pytest.UsageError(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}") from exc
