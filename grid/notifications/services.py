@@ -221,3 +221,13 @@ def mark_read(*, user, message_id: int) -> bool:
 
 def mark_all_read(*, user) -> int:
     return Message.objects.unread_for(user).update(read_at=timezone.now())
+
+
+def requeue(ids: Iterable[int]) -> int:
+    """Administrator's retry of failed messages: back to pending, delivered after commit."""
+    ids = list(ids)
+    count = Message.objects.filter(pk__in=ids, status__in=[Status.DEAD, Status.RETRY]).update(
+        status=Status.PENDING, next_attempt_at=timezone.now(), locked_until=None
+    )
+    transaction.on_commit(lambda: enqueue(ids))
+    return count

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from grid.notifications import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.message_list, name="list"),
+    path("<int:pk>/", views.open_message, name="open"),
+    path("read-all/", views.read_all, name="read_all"),
+]
