@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "grievances.deadlines",
     "mediation",
     "legalqa",
+    "legalqa.lawyers",
     "pufa_media",
 ]
 
