@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", include("grid.notifications.urls")),
     path("appeals/", include("grievances.urls")),
     path("mediation/", include("mediation.urls")),
+    path("qa/", include("legalqa.lawyers.urls")),
     path("", include("legalqa.urls")),
     path("pufa/", include("pufa_media.urls")),
 ]
