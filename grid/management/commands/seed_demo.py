@@ -6,7 +6,7 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_APPS = ["grid", "grievances", "grievances.deadlines", "mediation", "legalqa", "pufa_media"]
+DEMO_APPS = ["grid", "grievances", "grievances.deadlines", "mediation", "legalqa", "legalqa.lawyers", "pufa_media"]
 
 
 class Command(BaseCommand):
