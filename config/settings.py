@@ -149,6 +149,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {"pufa_media.tasks.*": {"queue": "media"}}
 # The beat schedule: a slot each later app fills with its periodic scans.
 CELERY_BEAT_SCHEDULE: dict = {}
+# pufa_media
+CELERY_BEAT_SCHEDULE["pufa-media-flush-play-counts"] = {
+    "task": "pufa_media.tasks.flush_play_counts", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["pufa-media-requeue-stuck"] = {
+    "task": "pufa_media.tasks.requeue_stuck_videos", "schedule": 300.0,
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
