@@ -171,6 +171,9 @@ VOICE_BACKEND = env.str("VOICE_BACKEND", default="console")
 VOICE_GATEWAY_URL = env.str("VOICE_GATEWAY_URL", default="")
 VOICE_GATEWAY_KEY = env.str("VOICE_GATEWAY_KEY", default="")
 
+# mediation: video-mediation rooms are <base>/<room token> on a (self-hosted) meeting server.
+MEDIATION_VIDEO_BASE_URL = env.str("MEDIATION_VIDEO_BASE_URL", default="https://meet.example.invalid/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
