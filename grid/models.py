@@ -68,10 +68,9 @@ class Region(models.Model):
         verbose_name = _("行政区域")
         verbose_name_plural = _("行政区域")
         ordering = ["code"]
-        indexes = [
-            models.Index(fields=["code"], name="region_code_prefix_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["parent", "code"], name="region_parent_code_idx"),
-        ]
+        # The unique constraint on code already gives PostgreSQL a varchar_pattern_ops
+        # ("_like") index, which serves the subtree's LIKE 'prefix%'.
+        indexes = [models.Index(fields=["parent", "code"], name="region_parent_code_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="region_level_range"),
         ]
