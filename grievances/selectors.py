@@ -1,0 +1,287 @@
+"""Every read of grievances for pages and the admin, already scoped to the user.
+
+Lists are keyset-paginated on the primary key (``before=<id>``), never OFFSET, and load
+their related rows with joins so a page costs a fixed number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from grid import permissions
+from grid.models import Region
+from grievances.models import (
+    OPEN_STATES,
+    Attachment,
+    CategoryGroup,
+    Grievance,
+    GrievanceEvent,
+    ReturnRequest,
+    ReturnStatus,
+    State,
+    SupervisionOrder,
+)
+from grievances.tracking import normalise
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class KeysetPage:
+    items: list
+    next_before: int | None
+    has_next: bool
+
+
+def keyset(qs, *, before: int | None, size: int = PAGE_SIZE) -> KeysetPage:
+    """Newest first, ``before`` is the last id of the previous page."""
+    if before:
+        qs = qs.filter(pk__lt=before)
+    items = list(qs.order_by("-pk")[: size + 1])
+    has_next = len(items) > size
+    items = items[:size]
+    return KeysetPage(items=items, next_before=items[-1].pk if has_next and items else None, has_next=has_next)
+
+
+def parse_before(value) -> int | None:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return None
+    return n if n > 0 else None
+
+
+def visible_grievances(user):
+    return Grievance.objects.visible_to(user)
+
+
+def get_grievance(user, pk) -> Grievance:
+    """One grievance the user may see, with what its page shows, or 404."""
+    g = (
+        visible_grievances(user)
+        .select_related("category", "region", "centre", "handling_unit", "first_unit", "reporter", "grid", "handler")
+        .filter(pk=pk)
+        .first()
+    )
+    if g is None:
+        raise Http404
+    return g
+
+
+def get_by_tracking(user, tracking_no: str) -> Grievance | None:
+    return visible_grievances(user).filter(tracking_no=normalise(tracking_no)).first()
+
+
+LIST_RELATED = ("category", "region", "handling_unit", "centre")
+
+
+# ---- department inbox (我的办理事项 / 我们的工作任务) ----
+
+INBOX_FILTERS = {
+    "todo": Q(state=State.DISPATCHED),
+    "handling": Q(state=State.HANDLING),
+    "done": Q(state__in=[State.COMPLETED, State.VERIFIED, State.CLOSED]),
+    "supervised": Q(supervision_count__gt=0, state__in=OPEN_STATES) | Q(has_leader_instruction=True,
+                                                                         state__in=OPEN_STATES),
+    "joint": Q(is_joint=True),
+}
+
+
+def unit_grievances(user):
+    """Items of the user's unit, as lead or co-handling unit."""
+    return visible_grievances(user)
+
+
+def inbox(user, *, scope: str = "unit", filter_name: str = "", q: str = "", before: int | None = None,
+          size: int = PAGE_SIZE) -> KeysetPage:
+    qs = unit_grievances(user)
+    if scope == "mine":
+        qs = qs.filter(Q(handler=user) | Q(handling_unit_id=user.unit_id, state=State.DISPATCHED))
+    if filter_name in INBOX_FILTERS:
+        qs = qs.filter(INBOX_FILTERS[filter_name])
+    q = (q or "").strip()
+    if q:
+        digits = normalise(q)
+        qs = qs.filter(Q(tracking_no=digits) if len(digits) >= 14 else Q(title__icontains=q))
+    return keyset(qs.select_related(*LIST_RELATED), before=before, size=size)
+
+
+def inbox_counts(user) -> dict[str, int]:
+    """All the inbox tab counts in one query."""
+    base = unit_grievances(user)
+    mine = Q(handler=user) | Q(handling_unit_id=user.unit_id, state=State.DISPATCHED)
+    agg = base.aggregate(
+        total=Count("pk"),
+        mine=Count("pk", filter=mine & Q(state__in=OPEN_STATES)),
+        **{name: Count("pk", filter=cond) for name, cond in INBOX_FILTERS.items()},
+    )
+    agg["pending_returns"] = 0
+    if permissions.is_department_leader(user):
+        agg["pending_returns"] = ReturnRequest.objects.filter(unit_id=user.unit_id, status=ReturnStatus.PENDING).count()
+    return agg
+
+
+def pending_returns(user):
+    """Return requests of the leader's own unit awaiting a decision."""
+    if not (permissions.is_department_leader(user) or permissions.is_mediator(user)):
+        return ReturnRequest.objects.none()
+    return (
+        ReturnRequest.objects.filter(unit_id=user.unit_id, status=ReturnStatus.PENDING)
+        .select_related("grievance", "requested_by", "grievance__category")
+        .order_by("-id")
+    )
+
+
+def get_return_request(user, pk) -> ReturnRequest:
+    rr = pending_returns(user).filter(pk=pk).first() or ReturnRequest.objects.filter(
+        pk=pk, unit_id=getattr(user, "unit_id", None)
+    ).select_related("grievance").first()
+    if rr is None:
+        raise Http404
+    return rr
+
+
+# ---- one item's page ----
+
+
+@dataclass
+class GrievanceDetail:
+    grievance: Grievance
+    events: list
+    attachments: list
+    supervisions: list
+    co_units: list
+    pending_return: ReturnRequest | None
+    joint: object | None
+    show_identity: bool
+
+
+def detail(user, grievance: Grievance, *, public_only: bool = False) -> GrievanceDetail:
+    events = GrievanceEvent.objects.filter(grievance=grievance).select_related("unit", "actor").order_by("id")
+    attachments = Attachment.objects.filter(grievance=grievance).order_by("id")
+    if public_only:
+        events = events.filter(public=True)
+        attachments = attachments.filter(public=True)
+    supervisions = [] if public_only else list(
+        SupervisionOrder.objects.filter(grievance=grievance).select_related("issued_by").order_by("-id")
+    )
+    joint = None if public_only else grievance.joint_handlings.prefetch_related(
+        "co_units", Prefetch("sessions")).order_by("-id").first()
+    pending = None if public_only else grievance.return_requests.filter(status=ReturnStatus.PENDING).select_related(
+        "requested_by").first()
+    show_identity = not grievance.hide_identity or not (
+        permissions.is_department(user) or permissions.is_mediator(user)
+    )
+    return GrievanceDetail(
+        grievance=grievance, events=list(events), attachments=list(attachments), supervisions=supervisions,
+        co_units=list(grievance.co_units.all()), pending_return=pending, joint=joint, show_identity=show_identity,
+    )
+
+
+# ---- citizen ----
+
+
+def my_grievances(user, *, before: int | None = None, size: int = PAGE_SIZE) -> KeysetPage:
+    qs = Grievance.objects.filter(reporter_id=user.pk).select_related("category", "region")
+    return keyset(qs, before=before, size=size)
+
+
+def lookup(tracking_no: str, phone: str) -> Grievance | None:
+    """进度查询 without logging in: both the tracking number and the contact phone must match."""
+    number = normalise(tracking_no)
+    phone = normalise(phone)
+    if len(number) < 14 or len(phone) != 11:
+        return None
+    return Grievance.objects.select_related("category", "region").filter(
+        tracking_no=number, contact_phone=phone
+    ).first()
+
+
+# ---- 同类案例查询: closed items, anonymised ----
+
+_PHONE_RE = re.compile(r"1[3-9]\d{9}")
+_ID_RE = re.compile(r"\d{17}[\dXx]")
+_LONG_DIGITS_RE = re.compile(r"\d{7,}")
+_HOUSE_RE = re.compile(r"\d+\s*(号楼|栋|单元|室|号)")
+
+
+def anonymise(text: str, *, names: list[str]) -> str:
+    text = text or ""
+    for name in names:
+        name = (name or "").strip()
+        if len(name) >= 2:
+            text = text.replace(name, name[0] + "某")
+    text = _ID_RE.sub("***", text)
+    text = _PHONE_RE.sub("***", text)
+    text = _LONG_DIGITS_RE.sub("***", text)
+    text = _HOUSE_RE.sub(r"*\1", text)
+    return text
+
+
+@dataclass
+class PublicCase:
+    pk: int
+    kind_label: str
+    category: str
+    region: str
+    title: str
+    result: str
+    closed_month: str
+    satisfaction: str
+
+
+def similar_cases(*, category=None, region: Region | None = None, q: str = "", before: int | None = None,
+                  size: int = PAGE_SIZE):
+    qs = Grievance.objects.filter(state=State.CLOSED).exclude(result="")
+    if category is not None:
+        qs = qs.filter(category=category)
+    if region is not None:
+        qs = qs.filter(region_code__startswith=region.prefix)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(result__icontains=q))
+    page = keyset(qs.select_related("category", "region", "region__parent"), before=before, size=size)
+    cases = []
+    for g in page.items:
+        names = [g.contact_name]
+        # Township level at most: never the village, never the address.
+        place = g.region.parent.name if g.region.level >= 5 and g.region.parent_id else g.region.name
+        cases.append(PublicCase(
+            pk=g.pk, kind_label=g.get_kind_display(), category=g.category.name if g.category else "",
+            region=place, title=anonymise(g.title, names=names + [g.address]),
+            result=anonymise(g.result, names=names + [g.address]),
+            closed_month=f"{g.closed_at:%Y-%m}" if g.closed_at else "", satisfaction=g.get_satisfaction_display(),
+        ))
+    page.items = cases
+    return page
+
+
+def dispute_categories():
+    from grievances.models import Category
+
+    return Category.objects.filter(group=CategoryGroup.DISPUTE, is_active=True)
+
+
+def routing_suggestion(grievance: Grievance):
+    """属地+属事: the rule for the item's category at the most specific region at or above
+    the item's place; falls back up the tree (village → township → county → city)."""
+    from grid.models import PREFIX_LENGTH
+    from grievances.models import RoutingRule
+
+    if grievance.category_id is None:
+        return None
+    code = grievance.region_code
+    level = grievance.region.level
+    codes = [code[:n].ljust(12, "0") for lvl, n in sorted(PREFIX_LENGTH.items()) if lvl <= level]
+    rules = {
+        r.region_code: r.unit
+        for r in RoutingRule.objects.filter(category_id=grievance.category_id, region_code__in=codes, is_active=True,
+                                            unit__is_active=True).select_related("unit")
+    }
+    for c in reversed(codes):
+        if c in rules:
+            return rules[c]
+    return None

@@ -1,0 +1,716 @@
+"""Every write of the grievance loop: one function per use-case (DOMAIN.md §4).
+
+Each function takes keyword-only arguments and the acting user, checks who may act through
+grid.permissions, runs in one transaction, changes state only through the model's
+``@transition`` methods, writes one immutable GrievanceEvent through ``_record`` and, in the
+same transaction, hands the event to ``grievances.deadlines.hooks.after_event`` (clocks and
+messages). A refusal is a ``GrievanceError`` whose ``message`` is Chinese and shown as is.
+
+``ACTIONS`` lists the same checks per action so pages offer exactly the actions allowed now
+(``allowed_actions``) and the service refuses anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+
+from grid import permissions
+from grid.models import Region, RegionLevel, Unit, UnitKind
+from grievances.models import (
+    Attachment,
+    Category,
+    CategoryGroup,
+    Channel,
+    CoHandling,
+    EventAction,
+    Grievance,
+    GrievanceEvent,
+    GrievanceKind,
+    JointHandling,
+    JointSession,
+    Rating,
+    ReturnRequest,
+    ReturnStatus,
+    Satisfaction,
+    Severity,
+    State,
+    SupervisionKind,
+    SupervisionOrder,
+)
+from grievances.tracking import next_tracking_no
+
+
+class GrievanceError(Exception):
+    """A refusal with a message for the person who acted."""
+
+    def __init__(self, message):
+        self.message = str(message)
+        super().__init__(self.message)
+
+
+class PermissionDenied(GrievanceError):
+    pass
+
+
+class TransitionRefused(GrievanceError):
+    pass
+
+
+class ConcurrentChange(TransitionRefused):
+    pass
+
+
+# ---------------------------------------------------------------------------------------
+# who may act: each returns None when allowed, else the refusal message
+
+
+def _centre_check(actor, g: Grievance) -> str | None:
+    """Centre staff of the responsible centre or of a centre above it."""
+    if permissions.is_admin(actor):
+        return None
+    if permissions.is_centre(actor) and permissions.can_see_region_code(actor, g.centre.region_code):
+        return None
+    return _("只有负责该件的综治中心工作人员可以办理此操作。")
+
+
+def _centre_leader_check(actor, g: Grievance) -> str | None:
+    if permissions.is_admin(actor):
+        return None
+    if permissions.is_centre_leader(actor) and permissions.can_see_region_code(actor, g.centre.region_code):
+        return None
+    return _("只有负责该件的综治中心领导可以作出领导批办。")
+
+
+def _lead_unit_check(actor, g: Grievance) -> str | None:
+    if (permissions.is_department(actor) or permissions.is_mediator(actor)) and g.handling_unit_id and (
+        actor.unit_id == g.handling_unit_id
+    ):
+        return None
+    return _("只有牵头承办单位的工作人员可以办理此操作。")
+
+
+def _unit_member_check(actor, g: Grievance) -> str | None:
+    """Lead unit or a co-handling unit (interim replies from co-handlers are welcome)."""
+    if _lead_unit_check(actor, g) is None:
+        return None
+    if (permissions.is_department(actor) or permissions.is_mediator(actor)) and CoHandling.objects.filter(
+        grievance=g, unit_id=actor.unit_id
+    ).exists():
+        return None
+    return _("只有承办或协办单位的工作人员可以办理此操作。")
+
+
+def _reporter_check(actor, g: Grievance) -> str | None:
+    if actor is not None and actor.is_authenticated and g.reporter_id == actor.pk:
+        return None
+    return _("只有反映人本人可以办理此操作。")
+
+
+def _dept_leader_check(actor, g: Grievance) -> str | None:
+    if permissions.is_department_leader(actor) and actor.unit_id == g.handling_unit_id:
+        return None
+    if permissions.is_mediator(actor) and actor.unit_id == g.handling_unit_id and actor.unit.leader_id == actor.pk:
+        return None
+    return _("只有承办单位本单位的领导可以审核退回申请。")
+
+
+def _supervisor_check(actor, g: Grievance) -> str | None:
+    return _centre_check(actor, g)
+
+
+# ---------------------------------------------------------------------------------------
+# the one place events are written
+
+
+def _record(
+    grievance: Grievance, *, actor, action: str, from_state: str, note: str = "", public: bool = True,
+    unit: Unit | None = None,
+) -> GrievanceEvent:
+    from grievances.deadlines import hooks
+
+    event = GrievanceEvent.objects.create(
+        grievance=grievance, actor=actor if getattr(actor, "pk", None) else None, action=action,
+        from_state=from_state, to_state=grievance.state, note=note, public=public, unit=unit,
+    )
+    hooks.after_event(event)
+    return event
+
+
+def _state_label(state: str) -> str:
+    return str(State(state).label)
+
+
+def _transition(
+    grievance: Grievance, method_name: str, *, actor, note: str = "", unit: Unit | None = None,
+    public: bool | None = None, action: str | None = None, update=None,
+) -> GrievanceEvent:
+    """Run one FSM transition, save with optimistic locking, record the event."""
+    method = getattr(grievance, method_name)
+    custom = _custom_for(method_name)
+    from_state = grievance.state
+    if not can_proceed(method, check_conditions=False):
+        raise TransitionRefused(
+            _("该件当前状态为“%(state)s”，不能“%(action)s”。")
+            % {"state": _state_label(from_state), "action": custom["label"]}
+        )
+    if not can_proceed(method):
+        raise TransitionRefused(_("该件已退回两次或属涉众、疑难事项，须启动联调联处，不能普通分流。"))
+    try:
+        method()
+    except TransitionNotAllowed as exc:
+        raise TransitionRefused(
+            _("该件当前状态为“%(state)s”，不能“%(action)s”。")
+            % {"state": _state_label(from_state), "action": custom["label"]}
+        ) from exc
+    if update:
+        update(grievance)
+    grievance.bump_version()
+    try:
+        grievance.save()
+    except ConcurrentTransition as exc:
+        raise ConcurrentChange(
+            _("该件刚刚已被他人处理（状态或内容已变化），您的操作未生效。请刷新页面查看最新情况后再试。")
+        ) from exc
+    return _record(
+        grievance, actor=actor, action=action or custom["event"], from_state=from_state, note=note,
+        public=custom["public"] if public is None else public, unit=unit,
+    )
+
+
+def _custom_for(method_name: str) -> dict:
+    for t in Grievance._meta.get_field("state").get_all_transitions(Grievance):
+        if t.name == method_name:
+            return t.custom
+    return {"label": method_name, "event": method_name, "public": False}
+
+
+def _require(check, actor, grievance, exc=PermissionDenied):
+    message = check(actor, grievance)
+    if message:
+        raise exc(message)
+
+
+def _require_text(value: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise TransitionRefused(message)
+    return value
+
+
+def _attach(grievance: Grievance, files: Iterable, *, actor, event: GrievanceEvent | None, public: bool = True):
+    for clean in files or ():
+        att = Attachment(
+            grievance=grievance, event=event, uploaded_by=actor if getattr(actor, "pk", None) else None,
+            kind=clean.kind, original_name=clean.name[:200], content_type=clean.content_type,
+            size=clean.size, public=public,
+        )
+        att.file.save(clean.storage_name, clean.content, save=False)
+        if clean.thumbnail is not None:
+            att.thumbnail.save(clean.thumbnail_name, clean.thumbnail, save=False)
+        att.save()
+
+
+# ---------------------------------------------------------------------------------------
+# discover (发现)
+
+
+def responsible_centre(region: Region) -> Unit | None:
+    """The nearest governance centre at or above the region (矛盾不上交: the most local)."""
+    codes = [region.code[:n].ljust(12, "0") for lvl, n in _prefixes() if lvl <= region.level]
+    centres = {u.region_code: u for u in Unit.objects.filter(kind=UnitKind.CENTRE, is_active=True,
+                                                              region_code__in=codes)}
+    for code in reversed(codes):
+        if code in centres:
+            return centres[code]
+    return None
+
+
+def _prefixes():
+    from grid.models import PREFIX_LENGTH
+
+    return sorted(PREFIX_LENGTH.items())
+
+
+@transaction.atomic
+def submit_grievance(
+    *, actor, kind: str, region: Region, title: str, description: str, contact_name: str = "",
+    contact_phone: str = "", category: Category | None = None, tags: Sequence[Category] = (),
+    address: str = "", grid=None, channel: str = Channel.WEB, hide_identity: bool = False,
+    latitude=None, longitude=None, files: Sequence = (),
+) -> Grievance:
+    """发现: a citizen's submission, a grid worker's patrol report, or a hotline/walk-in entry
+    by centre staff. The item goes to the nearest centre above its place and gets a tracking
+    number that can be read aloud."""
+    if kind not in GrievanceKind.values:
+        raise TransitionRefused(_("请选择诉求类型。"))
+    title = _require_text(title, _("请填写标题。"))
+    description = _require_text(description, _("请填写诉求内容。"))
+    if channel == Channel.PATROL:
+        if not permissions.is_grid_worker(actor):
+            raise PermissionDenied(_("只有网格员可以提交网格巡查上报。"))
+        if grid is None or not grid.workers.filter(pk=actor.pk).exists():
+            raise PermissionDenied(_("只能上报自己负责的网格中发现的问题。"))
+    elif channel in (Channel.HOTLINE, Channel.WALK_IN, Channel.SCREENING):
+        if not (permissions.is_admin(actor) or (permissions.is_centre(actor)
+                                                 and permissions.can_see_region(actor, region))):
+            raise PermissionDenied(_("只有辖区综治中心工作人员可以登记热线、来访或排查事项。"))
+    elif actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("请先登录后再提交诉求。"))
+    if grid is not None:
+        region = grid.village
+    centre = responsible_centre(region)
+    if centre is None:
+        raise TransitionRefused(_("所选地区尚未设立综治中心，请选择其他地区或拨打12345热线。"))
+    reporter = actor if (actor is not None and actor.is_authenticated and channel in (Channel.WEB, Channel.PATROL)) \
+        else None
+    if reporter is not None:
+        contact_phone = contact_phone or (reporter.phone or "")
+        contact_name = contact_name or reporter.display_name
+    if not contact_phone:
+        raise TransitionRefused(_("请填写联系电话，以便工作人员联系您。"))
+    g = Grievance(
+        tracking_no=next_tracking_no(), kind=kind, category=category, channel=channel, region=region,
+        region_code=region.code, grid=grid, address=address.strip(), latitude=latitude, longitude=longitude,
+        title=title, description=description, reporter=reporter, contact_name=(contact_name or "").strip() or "—",
+        contact_phone=contact_phone, hide_identity=hide_identity, centre=centre,
+    )
+    g.save()
+    if tags:
+        g.tags.set(tags)
+    event = _record(g, actor=actor, action=EventAction.SUBMITTED, from_state="", note="", public=True, unit=centre)
+    _attach(g, files, actor=actor, event=event)
+    return g
+
+
+@transaction.atomic
+def supplement_grievance(*, actor, grievance: Grievance, note: str, files: Sequence = ()) -> GrievanceEvent:
+    """补充材料: the reporter adds text or files to an open item."""
+    _require(_reporter_check, actor, grievance)
+    if not (note or "").strip() and not files:
+        raise TransitionRefused(_("请填写补充说明或上传材料。"))
+    event = _transition(grievance, "supplement", actor=actor, note=(note or "").strip())
+    _attach(grievance, files, actor=actor, event=event)
+    return event
+
+
+# ---------------------------------------------------------------------------------------
+# accept (受理)
+
+
+@transaction.atomic
+def accept_grievance(
+    *, actor, grievance: Grievance, kind: str, severity: str = "", risk_level: str = "",
+    category: Category | None = None, tags: Sequence[Category] = (), title: str = "",
+    is_mass: bool = False, is_difficult: bool = False, note: str = "",
+) -> GrievanceEvent:
+    """受理: the centre classifies (kind, category, key-area tags) and grades (severity, risk).
+    Disputes must be graded: the grade sets the deadline (137+2030, DOMAIN.md §5)."""
+    _require(_centre_check, actor, grievance)
+    if kind not in GrievanceKind.values:
+        raise TransitionRefused(_("请选择诉求类型。"))
+    if kind == GrievanceKind.DISPUTE and severity not in Severity.values:
+        raise TransitionRefused(_("矛盾纠纷调解类事项受理时必须确定纠纷等级（简易/一般/较大/重大）。"))
+    if category is not None and category.group != CategoryGroup.DISPUTE:
+        raise TransitionRefused(_("所选类别不是纠纷类别。"))
+
+    def update(g):
+        g.kind, g.severity, g.risk_level = kind, severity or "", risk_level or ""
+        g.category = category
+        g.title = (title or "").strip() or g.title
+        g.is_mass, g.is_difficult = bool(is_mass), bool(is_difficult)
+
+    event = _transition(grievance, "accept", actor=actor, note=note or _("您的诉求已受理，我们将尽快交办。"),
+                        unit=grievance.centre, update=update)
+    grievance.tags.set(tags)
+    return event
+
+
+@transaction.atomic
+def reject_grievance(*, actor, grievance: Grievance, reason: str, guidance: str) -> GrievanceEvent:
+    """不予受理: always with a reason and guidance the citizen can act on (e.g. 应向法院起诉)."""
+    _require(_centre_check, actor, grievance)
+    reason = _require_text(reason, _("不予受理必须填写理由。"))
+    guidance = _require_text(guidance, _("不予受理必须告知群众办理指引（例如应向何处反映）。"))
+
+    def update(g):
+        g.reject_reason, g.guidance = reason, guidance
+
+    return _transition(grievance, "reject", actor=actor, note=f"{reason}\n{_('办理指引：')}{guidance}",
+                       update=update)
+
+
+@transaction.atomic
+def escalate_grievance(*, actor, grievance: Grievance, note: str) -> GrievanceEvent:
+    """上报: this level cannot handle it; the upper-level centre takes responsibility."""
+    _require(_centre_check, actor, grievance)
+    note = _require_text(note, _("上报必须说明原因。"))
+    upper = permissions.upper_centre(grievance.centre)
+    if upper is None:
+        raise TransitionRefused(_("已是最高一级综治中心，无法继续上报。"))
+
+    def update(g):
+        g.centre = upper
+
+    return _transition(grievance, "escalate", actor=actor, note=note, unit=upper, update=update)
+
+
+@transaction.atomic
+def transfer_to_lower_centre(*, actor, grievance: Grievance, centre: Unit, note: str = "") -> GrievanceEvent:
+    """分流至下级综治中心 (属地): the item stays accepted; the lower centre dispatches it."""
+    _require(_centre_check, actor, grievance)
+    current = grievance.centre
+    if centre.kind != UnitKind.CENTRE or centre.level <= current.level or not centre.region_code.startswith(
+        current.region_prefix
+    ):
+        raise TransitionRefused(_("只能交给本中心辖区内的下级综治中心。"))
+
+    def update(g):
+        g.centre = centre
+
+    return _transition(grievance, "transfer_down", actor=actor, unit=centre, update=update,
+                       note=note or _("已交%(unit)s办理。") % {"unit": centre.name})
+
+
+# ---------------------------------------------------------------------------------------
+# dispatch (分流)
+
+
+def _check_target_units(actor, lead: Unit, co_units: Sequence[Unit]) -> list[Unit]:
+    if lead.kind not in (UnitKind.DEPARTMENT, UnitKind.MEDIATION) or not lead.is_active:
+        raise TransitionRefused(_("牵头单位必须是在用的职能部门或调解组织。"))
+    for unit in (lead, *co_units):
+        if not permissions.is_admin(actor) and not permissions.can_see_region_code(actor, unit.region_code):
+            raise TransitionRefused(_("“%(unit)s”不在您的辖区内，不能交办。") % {"unit": unit.name})
+    co = [u for u in dict.fromkeys(co_units) if u.pk != lead.pk]
+    for unit in co:
+        if unit.kind not in (UnitKind.DEPARTMENT, UnitKind.MEDIATION):
+            raise TransitionRefused(_("协办单位必须是职能部门或调解组织。"))
+    return co
+
+
+def _set_units(g: Grievance, lead: Unit, co: Sequence[Unit]):
+    g.handling_unit = lead
+    g.handler = None
+    if g.first_unit_id is None:
+        g.first_unit = lead
+
+
+def _replace_co_units(g: Grievance, co: Sequence[Unit]):
+    CoHandling.objects.filter(grievance=g).delete()
+    CoHandling.objects.bulk_create([CoHandling(grievance=g, unit=u) for u in co])
+
+
+@transaction.atomic
+def dispatch_grievance(
+    *, actor, grievance: Grievance, unit: Unit, co_units: Sequence[Unit] = (), note: str = ""
+) -> GrievanceEvent:
+    """分流: to a lead department (with co-handlers) or a mediation organisation. The first
+    unit it is dispatched to is the first-receiving unit (首接首办) for good."""
+    _require(_centre_check, actor, grievance)
+    co = _check_target_units(actor, unit, co_units)
+    event = _transition(grievance, "dispatch", actor=actor, unit=unit, update=lambda g: _set_units(g, unit, co),
+                        note=note or _("已交%(unit)s办理。") % {"unit": unit.name})
+    _replace_co_units(grievance, co)
+    return event
+
+
+@transaction.atomic
+def open_joint_handling(
+    *, actor, grievance: Grievance, lead_unit: Unit, co_units: Sequence[Unit], reason: str
+) -> JointHandling:
+    """联调联处: for items returned twice or more, 涉众 or 疑难, the centre names a lead
+    department and co-departments (Chenzhou 联调联处机制)."""
+    _require(_centre_check, actor, grievance)
+    reason = _require_text(reason, _("启动联调联处必须说明原因。"))
+    co = _check_target_units(actor, lead_unit, co_units)
+    if not co:
+        raise TransitionRefused(_("联调联处至少需要指定一个协同单位。"))
+    _transition(grievance, "open_joint", actor=actor, unit=lead_unit, note=reason,
+                update=lambda g: _set_units(g, lead_unit, co))
+    _replace_co_units(grievance, co)
+    joint = JointHandling.objects.create(grievance=grievance, lead_unit=lead_unit, reason=reason, opened_by=actor)
+    joint.co_units.set(co)
+    return joint
+
+
+@transaction.atomic
+def record_joint_session(
+    *, actor, grievance: Grievance, held_at, place: str, participants: str, minutes: str
+) -> JointSession:
+    """联席会商: the centre records a joint session of the units involved."""
+    _require(_centre_check, actor, grievance)
+    joint = grievance.joint_handlings.order_by("-id").first()
+    if joint is None:
+        raise TransitionRefused(_("该件尚未启动联调联处，不能记录联席会商。"))
+    minutes = _require_text(minutes, _("请填写会商纪要。"))
+    session = JointSession.objects.create(
+        joint=joint, held_at=held_at, place=_require_text(place, _("请填写会商地点或方式。")),
+        participants=_require_text(participants, _("请填写参会单位和人员。")), minutes=minutes, recorded_by=actor,
+    )
+    _transition(grievance, "record_joint_session", actor=actor, note=minutes, unit=joint.lead_unit)
+    return session
+
+
+# ---------------------------------------------------------------------------------------
+# handle (处置)
+
+
+@transaction.atomic
+def sign_grievance(*, actor, grievance: Grievance) -> GrievanceEvent:
+    """签收: the lead unit takes it; the signer becomes the handler."""
+    _require(_lead_unit_check, actor, grievance)
+
+    def update(g):
+        g.handler = actor
+
+    return _transition(grievance, "sign", actor=actor, unit=grievance.handling_unit, update=update,
+                       note=_("%(unit)s已签收，正在办理。") % {"unit": grievance.handling_unit.name})
+
+
+@transaction.atomic
+def interim_reply(*, actor, grievance: Grievance, note: str, files: Sequence = ()) -> GrievanceEvent:
+    """阶段性回复 (137: within 3 days when it cannot be finished the same day)."""
+    _require(_unit_member_check, actor, grievance)
+    note = _require_text(note, _("请填写阶段性回复内容。"))
+    event = _transition(grievance, "reply", actor=actor, note=note, unit=actor.unit)
+    _attach(grievance, files, actor=actor, event=event)
+    return event
+
+
+def _pending_return(grievance: Grievance) -> ReturnRequest | None:
+    return grievance.return_requests.filter(status=ReturnStatus.PENDING).first()
+
+
+@transaction.atomic
+def complete_grievance(*, actor, grievance: Grievance, result: str, files: Sequence = ()) -> GrievanceEvent:
+    """办结: the lead unit reports the result (with material); the centre checks it next."""
+    _require(_lead_unit_check, actor, grievance)
+    result = _require_text(result, _("办结必须填写办理结果。"))
+    if _pending_return(grievance):
+        raise TransitionRefused(_("本单位的退回申请正在审核，审核前不能办结。"))
+
+    def update(g):
+        g.result = result
+
+    event = _transition(grievance, "complete", actor=actor, note=result, unit=grievance.handling_unit,
+                        public=False, update=update)
+    _attach(grievance, files, actor=actor, event=event)
+    return event
+
+
+@transaction.atomic
+def request_return(*, actor, grievance: Grievance, reason: str) -> ReturnRequest:
+    """首接首办: a unit that believes it is not responsible may ask to return the item, only
+    with a stated reason; its own leader decides."""
+    _require(_lead_unit_check, actor, grievance)
+    reason = _require_text(reason, _("申请退回必须详细说明理由。"))
+    if _pending_return(grievance):
+        raise TransitionRefused(_("已有一份退回申请在等待领导审核。"))
+    _transition(grievance, "request_return", actor=actor, note=reason, unit=grievance.handling_unit)
+    try:
+        with transaction.atomic():
+            return ReturnRequest.objects.create(
+                grievance=grievance, unit=grievance.handling_unit, requested_by=actor, reason=reason
+            )
+    except IntegrityError as exc:
+        raise ConcurrentChange(_("已有一份退回申请在等待领导审核。")) from exc
+
+
+def _load_return(return_request: ReturnRequest) -> ReturnRequest:
+    rr = ReturnRequest.objects.select_for_update().get(pk=return_request.pk)
+    if rr.status != ReturnStatus.PENDING:
+        raise ConcurrentChange(_("该退回申请已经审核过了。"))
+    return rr
+
+
+@transaction.atomic
+def approve_return(*, actor, return_request: ReturnRequest, note: str = "") -> GrievanceEvent:
+    """Approved return: back to the same-level centre, counted; at two returns the centre
+    must organise joint handling."""
+    rr = _load_return(return_request)
+    grievance = return_request.grievance
+    if rr.grievance_id != grievance.pk:
+        grievance = rr.grievance
+    _require(_dept_leader_check, actor, grievance)
+    unit = grievance.handling_unit
+    centre = permissions.same_level_centre(unit) or grievance.centre
+
+    def update(g):
+        g.centre = centre
+
+    event = _transition(grievance, "approve_return", actor=actor, unit=unit, update=update,
+                        note=f"{rr.reason}\n{note}".strip())
+    CoHandling.objects.filter(grievance=grievance).delete()
+    rr.status, rr.decided_by, rr.decided_at, rr.decision_note = ReturnStatus.APPROVED, actor, timezone.now(), note
+    rr.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return event
+
+
+@transaction.atomic
+def refuse_return(*, actor, return_request: ReturnRequest, note: str) -> GrievanceEvent:
+    rr = _load_return(return_request)
+    grievance = rr.grievance
+    _require(_dept_leader_check, actor, grievance)
+    note = _require_text(note, _("不同意退回时请写明意见。"))
+    event = _transition(grievance, "request_return", actor=actor, unit=grievance.handling_unit, note=note,
+                        action=EventAction.RETURN_REFUSED)
+    rr.status, rr.decided_by, rr.decided_at, rr.decision_note = ReturnStatus.REFUSED, actor, timezone.now(), note
+    rr.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return event
+
+
+# ---------------------------------------------------------------------------------------
+# track (跟踪) and feedback (反馈)
+
+
+@transaction.atomic
+def verify_grievance(*, actor, grievance: Grievance, note: str = "") -> GrievanceEvent:
+    """跟踪问效: the centre checks the reported result and feeds it back to the citizen."""
+    _require(_centre_check, actor, grievance)
+    text = grievance.result + (f"\n{note.strip()}" if note and note.strip() else "")
+    return _transition(grievance, "verify", actor=actor, note=text, unit=grievance.handling_unit)
+
+
+@transaction.atomic
+def send_back_grievance(*, actor, grievance: Grievance, reason: str) -> GrievanceEvent:
+    """A weak result goes back to handling, with the centre's reason."""
+    _require(_centre_check, actor, grievance)
+    reason = _require_text(reason, _("退回重办必须说明理由。"))
+    return _transition(grievance, "send_back", actor=actor, note=reason, unit=grievance.handling_unit)
+
+
+@transaction.atomic
+def rate_grievance(
+    *, actor, grievance: Grievance, satisfaction: str, comment: str = "", professionalism: int | None = None
+) -> Rating:
+    """评价: 满意/基本满意 closes the item; 不满意 starts the second supervision (二次督办)
+    and sends it back to the handling unit (Siping: 未达标事项启动"二次督办")."""
+    _require(_reporter_check, actor, grievance)
+    if satisfaction not in Satisfaction.values:
+        raise TransitionRefused(_("请选择满意度。"))
+    comment = (comment or "").strip()
+    if satisfaction == Satisfaction.UNSATISFIED and not comment:
+        raise TransitionRefused(_("选择“不满意”时请写明原因，便于二次督办。"))
+
+    def update(g):
+        g.satisfaction = satisfaction
+
+    label = Satisfaction(satisfaction).label
+    note = f"{label}" + (f"：{comment}" if comment else "")
+    if satisfaction == Satisfaction.UNSATISFIED:
+        _transition(grievance, "rate_unsatisfied", actor=actor, note=note, update=update)
+        _supervise(grievance, actor=None, kind=SupervisionKind.SECOND,
+                   note=_("群众评价不满意，二次督办：%(c)s") % {"c": comment})
+    else:
+        _transition(grievance, "rate_satisfied", actor=actor, note=note, update=update)
+    return Rating.objects.create(grievance=grievance, satisfaction=satisfaction, comment=comment,
+                                 professionalism=professionalism, rated_by=actor)
+
+
+@transaction.atomic
+def close_grievance(*, actor, grievance: Grievance, note: str) -> GrievanceEvent:
+    """回访后办结归档: staff close a fed-back item after a return visit (e.g. no online rating)."""
+    _require(_centre_check, actor, grievance)
+    note = _require_text(note, _("请填写回访情况。"))
+    return _transition(grievance, "close", actor=actor, note=note)
+
+
+@transaction.atomic
+def auto_close_grievance(*, grievance: Grievance) -> GrievanceEvent | None:
+    """The rating period ran out: close a fed-back item. Idempotent: a no-op unless the item
+    is still awaiting its rating."""
+    g = Grievance.objects.select_for_update().filter(pk=grievance.pk).first()
+    if g is None or g.state != State.VERIFIED:
+        return None
+    return _transition(g, "auto_close", actor=None, note=_("评价期满未评价，系统自动归档。"))
+
+
+# ---------------------------------------------------------------------------------------
+# supervise (督办)
+
+
+def _supervise(grievance: Grievance, *, actor, kind: str, note: str) -> SupervisionOrder:
+    order = SupervisionOrder.objects.create(
+        grievance=grievance, kind=kind, issued_by=actor if getattr(actor, "pk", None) else None,
+        unit=grievance.handling_unit, note=note,
+    )
+    _transition(grievance, "supervise", actor=actor, note=note, unit=grievance.handling_unit)
+    return order
+
+
+@transaction.atomic
+def supervise_grievance(*, actor, grievance: Grievance, note: str, automatic: bool = False) -> SupervisionOrder:
+    """督办: on any open item; the handling unit sees it flagged. ``automatic`` orders come
+    from the deadline scan (actor None) for overdue items."""
+    if automatic:
+        kind = SupervisionKind.OVERDUE
+    else:
+        _require(_supervisor_check, actor, grievance)
+        kind = SupervisionKind.SUPERVISION
+    note = _require_text(note, _("请填写督办意见。"))
+    return _supervise(grievance, actor=actor, kind=kind, note=note)
+
+
+@transaction.atomic
+def leader_instruction(*, actor, grievance: Grievance, note: str) -> SupervisionOrder:
+    """领导批办: a centre leader's instruction on an open item, flagged to the handler."""
+    _require(_centre_leader_check, actor, grievance)
+    note = _require_text(note, _("请填写批办意见。"))
+    order = SupervisionOrder.objects.create(
+        grievance=grievance, kind=SupervisionKind.LEADER, issued_by=actor, unit=grievance.handling_unit, note=note
+    )
+    _transition(grievance, "instruct", actor=actor, note=note, unit=grievance.handling_unit)
+    return order
+
+
+# ---------------------------------------------------------------------------------------
+# what may this user do now
+
+
+ACTIONS: dict[str, tuple[str, object]] = {
+    # action name -> (transition method, who-check)
+    "accept": ("accept", _centre_check),
+    "reject": ("reject", _centre_check),
+    "escalate": ("escalate", _centre_check),
+    "transfer_down": ("transfer_down", _centre_check),
+    "dispatch": ("dispatch", _centre_check),
+    "open_joint": ("open_joint", _centre_check),
+    "joint_session": ("record_joint_session", _centre_check),
+    "sign": ("sign", _lead_unit_check),
+    "reply": ("reply", _unit_member_check),
+    "complete": ("complete", _lead_unit_check),
+    "request_return": ("request_return", _lead_unit_check),
+    "verify": ("verify", _centre_check),
+    "send_back": ("send_back", _centre_check),
+    "close": ("close", _centre_check),
+    "supervise": ("supervise", _supervisor_check),
+    "instruct": ("instruct", _centre_leader_check),
+    "supplement": ("supplement", _reporter_check),
+    "rate": ("rate_satisfied", _reporter_check),
+}
+
+
+def allowed_actions(user, grievance: Grievance, *, pending_return: ReturnRequest | None = None) -> list[str]:
+    """The actions this user may take on this item now (state, conditions and role)."""
+    allowed = []
+    for name, (method_name, check) in ACTIONS.items():
+        if not can_proceed(getattr(grievance, method_name)):
+            continue
+        if check(user, grievance) is not None:
+            continue
+        if name == "joint_session" and not grievance.is_joint:
+            continue
+        if name == "transfer_down" and grievance.centre.level >= RegionLevel.VILLAGE:
+            continue
+        if name in ("request_return", "complete") and pending_return is not None:
+            continue
+        allowed.append(name)
+    if pending_return is not None and _dept_leader_check(user, grievance) is None:
+        allowed += ["approve_return", "refuse_return"]
+    return allowed
+
