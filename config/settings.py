@@ -156,6 +156,16 @@ CELERY_BEAT_SCHEDULE["pufa-media-flush-play-counts"] = {
 CELERY_BEAT_SCHEDULE["pufa-media-requeue-stuck"] = {
     "task": "pufa_media.tasks.requeue_stuck_videos", "schedule": 300.0,
 }
+# deadlines
+CELERY_BEAT_SCHEDULE["deadlines-scan"] = {
+    "task": "grievances.deadlines.tasks.scan_deadlines", "schedule": 60.0, "options": {"expires": 120},
+}
+# notifications
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "grid.notifications.tasks.dispatch_due_messages", "schedule": 60.0, "options": {"expires": 120},
+}
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
