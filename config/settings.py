@@ -164,6 +164,13 @@ CELERY_BEAT_SCHEDULE["deadlines-scan"] = {
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "grid.notifications.tasks.dispatch_due_messages", "schedule": 60.0, "options": {"expires": 120},
 }
+# lawyers
+CELERY_BEAT_SCHEDULE["lawyers-scan-unanswered"] = {
+    "task": "legalqa.lawyers.tasks.scan_unanswered", "schedule": 60.0, "options": {"expires": 120},
+}
+CELERY_BEAT_SCHEDULE["lawyers-widen-commissions"] = {
+    "task": "legalqa.lawyers.tasks.widen_commissions", "schedule": 60.0, "options": {"expires": 120},
+}
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 
