@@ -1,0 +1,127 @@
+"""Every read of pufa_media for pages and the admin; query counts do not grow with rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+
+from grid import permissions
+from pufa_media.models import (
+    Audience,
+    CaseExplanation,
+    LegalField,
+    Playlist,
+    PlaylistItem,
+    Topic,
+    Video,
+    VideoQuestion,
+)
+
+
+def can_see_staff_view(user) -> bool:
+    return permissions.is_admin(user) or permissions.is_centre(user)
+
+
+def public_videos(*, field: str = "", topic: str = "", audience: str = "", q: str = ""):
+    qs = Video.objects.public().select_related("field", "topic", "lawyer", "series")
+    if field:
+        qs = qs.filter(field__code=field)
+    if topic:
+        qs = qs.filter(topic__code=topic)
+    if audience:
+        qs = qs.filter(audiences__code=audience)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+    return qs.order_by("-published_at", "-id")
+
+
+def staff_videos(user):
+    if permissions.is_admin(user):
+        return Video.objects.all()
+    return Video.objects.filter(permissions.region_q(user) | Q(region_code=""))
+
+
+def video_for_page(pk: int, user) -> Video | None:
+    """A published video for everybody; an unpublished one only for staff who may edit it."""
+    base = Video.objects.public()
+    if can_see_staff_view(user):
+        base = staff_videos(user)
+    return (base.select_related("field", "topic", "lawyer", "series")
+            .prefetch_related("renditions", "subtitles", "audiences",
+                              Prefetch("questions", queryset=VideoQuestion.objects.prefetch_related("choices")),
+                              Prefetch("articles", queryset=CaseExplanation.objects.public()))
+            .filter(pk=pk).first())
+
+
+def related_videos(video: Video, limit: int = 4):
+    """Same field first (the articles link once the citation check records them)."""
+    return list(Video.objects.public().filter(field_id=video.field_id).exclude(pk=video.pk)
+                .select_related("field").order_by("-published_at")[:limit])
+
+
+def videos_for_field(field_code: str, limit: int = 4):
+    return list(Video.objects.public().filter(field__code=field_code).select_related("field")
+                .order_by("-published_at")[:limit])
+
+
+def articles_for_field(field_code: str, limit: int = 4):
+    return list(CaseExplanation.objects.public().filter(field__code=field_code).select_related("field")
+                .order_by("-published_at")[:limit])
+
+
+@dataclass
+class QuestionRate:
+    id: int
+    text: str
+    answered: int
+    correct: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.correct / self.answered if self.answered else None
+
+    @property
+    def rate_display(self) -> str:
+        return f"{self.rate * 100:.0f}%" if self.answered else "—"
+
+
+def question_rates(video: Video) -> list[QuestionRate]:
+    rows = (VideoQuestion.objects.filter(video=video).order_by("order", "id")
+            .annotate(n=Count("answers"), c=Count("answers", filter=Q(answers__is_correct=True)))
+            .values_list("pk", "text", "n", "c"))
+    return [QuestionRate(*row) for row in rows]
+
+
+def public_articles(*, kind: str = "", field: str = ""):
+    qs = CaseExplanation.objects.public().select_related("field", "series")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if field:
+        qs = qs.filter(field__code=field)
+    return qs.order_by("-published_at", "-id")
+
+
+def article_for_page(pk: int, user) -> CaseExplanation | None:
+    qs = CaseExplanation.objects.all() if can_see_staff_view(user) else CaseExplanation.objects.public()
+    return (qs.select_related("field", "series")
+            .prefetch_related(Prefetch("related_videos", queryset=Video.objects.public()))
+            .filter(pk=pk).first())
+
+
+def filter_choices():
+    return {
+        "fields": list(LegalField.objects.all()),
+        "topics": list(Topic.objects.all()),
+        "audiences": list(Audience.objects.all()),
+    }
+
+
+def playlist_for_screen(pk: int) -> tuple[Playlist | None, list[Video]]:
+    playlist = Playlist.objects.filter(pk=pk, is_active=True).first()
+    if playlist is None:
+        return None, []
+    items = (PlaylistItem.objects.filter(playlist=playlist, video__is_published=True, video__status="ready")
+             .select_related("video").prefetch_related("video__renditions", "video__subtitles")
+             .order_by("order", "id"))
+    return playlist, [item.video for item in items]

@@ -1,0 +1,410 @@
+"""Every write of pufa_media: one function per use-case (STYLE.md §1–2).
+
+Processing status changes only through the FSM transitions on Video, called from here;
+Celery tasks, admin actions and views are thin callers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import markdown
+import nh3
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grid import permissions
+from pufa_media import citations, conf, processing
+from pufa_media.models import (
+    Answer,
+    CaseExplanation,
+    ProcessingStatus,
+    Rendition,
+    Subtitle,
+    UploadSession,
+    Video,
+    VideoQuestion,
+)
+
+log = logging.getLogger(__name__)
+
+
+def can_edit(user) -> bool:
+    """Editors are centre staff and leaders (and the administrator), as for the admin."""
+    return permissions.is_admin(user) or (permissions.is_centre(user) and user.is_staff)
+
+
+def _require_editor(user) -> None:
+    if not can_edit(user):
+        raise PermissionDenied(_("只有综治中心工作人员可以管理普法内容。"))
+
+
+def _enqueue(video_id: int) -> None:
+    from pufa_media.tasks import process_video
+
+    transaction.on_commit(lambda: process_video.delay(video_id))
+
+
+def default_region_code(user) -> str:
+    unit = getattr(user, "unit", None) if user is not None else None
+    return unit.region_code if unit is not None else ""
+
+
+# ------------------------------------------------------------------ upload and processing
+
+def attach_source(*, video: Video, user, file) -> Video:
+    """A new source file for the video: back to pending, unpublished, processing queued."""
+    _require_editor(user)
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if video.status == ProcessingStatus.PROCESSING:
+            raise ValidationError(_("视频正在处理中，请等处理结束后再上传新文件。"))
+        old = video.source.name if video.source else None
+        video.source.save(os.path.basename(getattr(file, "name", "video.mp4")), file, save=False)
+        if video.status != ProcessingStatus.PENDING:
+            video.reset()
+        video.attempts = 0
+        video.save()
+        _enqueue(video.pk)
+    if old and old != video.source.name:
+        transaction.on_commit(lambda: default_storage.delete(old))
+    return video
+
+
+def queue_processing(*, video: Video, user) -> Video:
+    """Staff retry (重新处理): a failed or finished video goes back to the queue."""
+    _require_editor(user)
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if video.status == ProcessingStatus.PROCESSING:
+            raise ValidationError(_("视频正在处理中，无需重试。"))
+        if not video.source:
+            raise ValidationError(_("还没有上传视频文件。"))
+        video.reset()
+        video.attempts = 0
+        video.save()
+        _enqueue(video.pk)
+    return video
+
+
+def process_video(video_id: int) -> str:
+    """Run the pipeline for one pending video. Idempotent: anything not pending is left alone.
+
+    The attempt number taken when processing starts is a token: a run that was declared
+    stuck and requeued cannot later overwrite the newer run's result.
+    """
+    with transaction.atomic():
+        video = Video.objects.select_for_update().filter(pk=video_id).first()
+        if video is None or video.status != ProcessingStatus.PENDING:
+            return "skipped"
+        if not video.source:
+            video.mark_failed(_("还没有上传视频文件。"))
+            video.save()
+            return "failed"
+        video.start_processing()
+        video.save()
+        attempt = video.attempts
+        source_name = video.source.name
+
+    workdir = Path(tempfile.mkdtemp(prefix="pufa-"))
+    try:
+        with default_storage.open(source_name, "rb") as src_file:
+            src_path = _local_path(src_file, workdir)
+            result = processing.process_file(
+                src_path, workdir / "out",
+                specs=conf.rendition_specs(),
+                max_duration=conf.get("PUFA_MAX_DURATION_SECONDS"),
+                keyframe_seconds=conf.get("PUFA_KEYFRAME_SECONDS"),
+                preset=conf.get("PUFA_X264_PRESET"),
+            )
+        return _finish(video_id, attempt, result)
+    except processing.MediaRejected as exc:
+        return _fail(video_id, attempt, str(exc))
+    except Exception as exc:  # noqa: BLE001 - any crash must become a visible failure for staff
+        log.exception("pufa_media: processing video %s failed", video_id)
+        return _fail(video_id, attempt, _("处理时发生错误：%(error)s") % {"error": exc})
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _local_path(src_file, workdir: Path) -> Path:
+    try:
+        return Path(src_file.file.name) if os.path.exists(src_file.file.name) else _copy(src_file, workdir)
+    except (AttributeError, TypeError):
+        return _copy(src_file, workdir)
+
+
+def _copy(src_file, workdir: Path) -> Path:
+    dst = workdir / "source"
+    with open(dst, "wb") as out:
+        shutil.copyfileobj(src_file, out, 1024 * 1024)
+    return dst
+
+
+def _fail(video_id: int, attempt: int, message: str) -> str:
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video_id)
+        if video.status != ProcessingStatus.PROCESSING or video.attempts != attempt:
+            return "stale"
+        video.mark_failed(message)
+        video.save()
+    return "failed"
+
+
+def _finish(video_id: int, attempt: int, result: processing.ProcessResult) -> str:
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video_id)
+        if video.status != ProcessingStatus.PROCESSING or video.attempts != attempt:
+            return "stale"
+        old_files = [r.file.name for r in video.renditions.all()]
+        video.renditions.all().delete()
+        stem = f"v{video.pk}-{attempt}-{timezone.now():%Y%m%d%H%M%S}"
+        for order, r in enumerate(result.renditions):
+            with open(r.path, "rb") as fh:
+                rendition = Rendition(video=video, name=r.name, label=r.label, width=r.width, height=r.height,
+                                      bitrate=r.bitrate, size=r.size, order=order)
+                rendition.file.save(f"{stem}-{r.name}.mp4", File(fh), save=False)
+                rendition.save()
+        if result.poster and not video.poster_uploaded:
+            old_files.append(video.poster.name) if video.poster else None
+            with open(result.poster, "rb") as fh:
+                video.poster.save(f"{stem}-poster.jpg", File(fh), save=False)
+        for subtitle in video.subtitles.all():
+            _convert_subtitle(subtitle)
+        video.duration = result.probe.duration
+        video.width = result.probe.width
+        video.height = result.probe.height
+        video.mark_ready()
+        video.save()
+    transaction.on_commit(lambda: [default_storage.delete(n) for n in old_files if n])
+    return "ready"
+
+
+def requeue_stuck(now=None) -> list[int]:
+    """Videos left in processing by a dead worker go back to the queue (or fail after N tries)."""
+    now = now or timezone.now()
+    cutoff = now - timezone.timedelta(seconds=conf.get("PUFA_STUCK_AFTER_SECONDS"))
+    requeued = []
+    ids = list(Video.objects.filter(status=ProcessingStatus.PROCESSING, processing_started_at__lt=cutoff)
+               .values_list("pk", flat=True)[:100])
+    for pk in ids:
+        with transaction.atomic():
+            video = Video.objects.select_for_update().get(pk=pk)
+            if video.status != ProcessingStatus.PROCESSING or video.processing_started_at >= cutoff:
+                continue
+            if video.attempts >= conf.get("PUFA_MAX_ATTEMPTS"):
+                video.mark_failed(_("处理多次超时未完成，请检查文件后点击“重新处理”。"))
+                video.save()
+                continue
+            video.requeue()
+            video.save()
+            _enqueue(video.pk)
+            requeued.append(pk)
+    return requeued
+
+
+# ------------------------------------------------------------------ subtitles
+
+def _convert_subtitle(subtitle: Subtitle) -> None:
+    with subtitle.srt.open("rb") as fh:
+        vtt = processing.srt_to_vtt(fh.read())
+    if subtitle.vtt:
+        subtitle.vtt.delete(save=False)
+    subtitle.vtt.save(f"v{subtitle.video_id}-{subtitle.language}.vtt", ContentFile(vtt.encode("utf-8")), save=False)
+    subtitle.save()
+
+
+def save_subtitle(*, subtitle: Subtitle, user) -> Subtitle:
+    """Convert an uploaded SRT to WebVTT at once; an unreadable file is refused with a message."""
+    _require_editor(user)
+    try:
+        with subtitle.srt.open("rb") as fh:
+            vtt = processing.srt_to_vtt(fh.read())
+    except processing.MediaRejected as exc:
+        raise ValidationError({"srt": str(exc)}) from exc
+    subtitle.save()
+    subtitle.vtt.save(f"v{subtitle.video_id}-{subtitle.language}.vtt", ContentFile(vtt.encode("utf-8")),
+                      save=True)
+    return subtitle
+
+
+# ------------------------------------------------------------------ publishing
+
+def publish_video(*, video: Video, user) -> Video:
+    """Only a ready video with correct law references may be published."""
+    _require_editor(user)
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if video.status != ProcessingStatus.READY:
+            raise ValidationError(_("视频处理完成（状态为“可播放”）后才能发布。"))
+        citations.validate(video.summary)
+        video.is_published = True
+        video.published_at = video.published_at or timezone.now()
+        video.save(update_fields=["is_published", "published_at"])
+        citations.record(video, video.summary)
+    return video
+
+
+def unpublish_video(*, video: Video, user) -> Video:
+    _require_editor(user)
+    Video.objects.filter(pk=video.pk).update(is_published=False)
+    video.is_published = False
+    return video
+
+
+# ------------------------------------------------------------------ articles
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "strong", "em", "b", "i", "u", "s", "blockquote", "code", "pre",
+    "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "span",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+}
+
+
+def render_body(body: str, body_format: str) -> str:
+    """Markdown or staff HTML → sanitised HTML (nh3): no scripts, styles or event handlers."""
+    html = markdown.markdown(body, extensions=["tables", "sane_lists"]) if body_format == "markdown" else body
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def save_article(*, article: CaseExplanation, user) -> CaseExplanation:
+    """Save an article with its sanitised HTML; a published article must cite real articles."""
+    _require_editor(user)
+    article.body_html = render_body(article.body, article.body_format)
+    if not article.region_code:
+        article.region_code = default_region_code(user)
+    if article.author_id is None:
+        article.author = user
+    if article.is_published:
+        citations.validate(article.body)
+        article.published_at = article.published_at or timezone.now()
+    article.save()
+    citations.record(article, article.body)
+    return article
+
+
+def publish_article(*, article: CaseExplanation, user) -> CaseExplanation:
+    _require_editor(user)
+    citations.validate(article.body)
+    article.is_published = True
+    article.published_at = article.published_at or timezone.now()
+    article.body_html = render_body(article.body, article.body_format)
+    article.save()
+    citations.record(article, article.body)
+    return article
+
+
+# ------------------------------------------------------------------ questions
+
+def record_answer(*, question: VideoQuestion, choice_ids: list[int], user, viewer: str) -> Answer:
+    """A viewer's answer; the first answer per viewer counts (later ones return it unchanged)."""
+    valid = {c.pk: c for c in question.choices.all()}
+    chosen = [valid[i] for i in choice_ids if i in valid]
+    if not chosen:
+        raise ValidationError(_("请选择答案。"))
+    if question.kind == "single" and len(chosen) > 1:
+        raise ValidationError(_("这是单选题，只能选一个答案。"))
+    correct = {pk for pk, c in valid.items() if c.is_correct}
+    is_correct = {c.pk for c in chosen} == correct
+    existing = Answer.objects.filter(question=question, viewer=viewer).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            answer = Answer.objects.create(
+                question=question, viewer=viewer, is_correct=is_correct,
+                user=user if user is not None and user.is_authenticated else None,
+            )
+            answer.choices.set(chosen)
+    except IntegrityError:
+        return Answer.objects.get(question=question, viewer=viewer)
+    return answer
+
+
+def correct_choice_ids(question: VideoQuestion) -> list[int]:
+    return [c.pk for c in question.choices.all() if c.is_correct]
+
+
+
+# ------------------------------------------------------------------ chunked, resumable upload
+
+def _upload_path(session: UploadSession) -> Path:
+    from django.conf import settings
+
+    path = Path(settings.MEDIA_ROOT) / session.temp_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_upload(*, video: Video, user, filename: str, size: int) -> UploadSession:
+    """Open (or resume) an upload: the same file to the same video continues where it stopped."""
+    _require_editor(user)
+    if size <= 0:
+        raise ValidationError(_("文件为空。"))
+    if size > conf.get("PUFA_UPLOAD_MAX_BYTES"):
+        raise ValidationError(_("文件太大（上限 %(mb)d MB）。") % {"mb": conf.get("PUFA_UPLOAD_MAX_BYTES") // 2**20})
+    filename = os.path.basename(filename)[-120:] or "video.mp4"
+    session = (UploadSession.objects.filter(video=video, user=user, filename=filename, size=size, completed=False)
+               .order_by("-created_at").first())
+    if session is not None:
+        path = _upload_path(session)
+        actual = path.stat().st_size if path.exists() else 0
+        if actual != session.received:
+            UploadSession.objects.filter(pk=session.pk).update(received=min(actual, session.received))
+            session.received = min(actual, session.received)
+            with open(path, "ab") as fh:
+                fh.truncate(session.received)
+        return session
+    return UploadSession.objects.create(video=video, user=user, filename=filename, size=size)
+
+
+def receive_chunk(*, session_id, user, offset: int, data: bytes) -> UploadSession:
+    """Append one chunk at its offset; a repeated or out-of-order chunk only reports the offset."""
+    with transaction.atomic():
+        session = UploadSession.objects.select_for_update().get(pk=session_id)
+        if session.user_id != user.pk:
+            raise PermissionDenied(_("这不是您的上传。"))
+        if session.completed or offset != session.received:
+            return session
+        if session.received + len(data) > session.size:
+            raise ValidationError(_("分片超出文件大小。"))
+        path = _upload_path(session)
+        with open(path, "ab") as fh:
+            fh.truncate(session.received)
+            fh.write(data)
+        session.received += len(data)
+        session.save(update_fields=["received"])
+    return session
+
+
+def finish_upload(*, session_id, user) -> Video:
+    """All bytes arrived: the file becomes the video's source and processing is queued."""
+    with transaction.atomic():
+        session = UploadSession.objects.select_for_update().select_related("video").get(pk=session_id)
+        if session.user_id != user.pk:
+            raise PermissionDenied(_("这不是您的上传。"))
+        if session.received != session.size:
+            raise ValidationError(_("文件尚未上传完整（%(got)d / %(size)d 字节）。") % {
+                "got": session.received, "size": session.size})
+        path = _upload_path(session)
+        with open(path, "rb") as fh:
+            video = attach_source(video=session.video, user=user, file=File(fh, name=session.filename))
+        session.completed = True
+        session.save(update_fields=["completed"])
+    path.unlink(missing_ok=True)
+    return video

@@ -1,0 +1,50 @@
+"""Who is watching: the user id, or a random id kept in a signed cookie (no database row)."""
+
+from __future__ import annotations
+
+import secrets
+
+COOKIE = "pufa_viewer"
+SALT = "pufa_media.viewer"
+MAX_AGE = 365 * 24 * 3600
+
+
+def viewer_key(request) -> tuple[str, str | None]:
+    """(key, new cookie value or None). Authenticated users are counted by id."""
+    if request.user.is_authenticated:
+        return f"u{request.user.pk}", None
+    value = request.get_signed_cookie(COOKIE, default=None, salt=SALT)
+    if value:
+        return f"c{value}", None
+    value = secrets.token_hex(12)
+    return f"c{value}", value
+
+
+def remember(response, new_value: str | None):
+    if new_value:
+        response.set_signed_cookie(COOKIE, new_value, salt=SALT, max_age=MAX_AGE, httponly=True, samesite="Lax")
+    return response
+
+
+def client_address(request) -> str:
+    """The address for rate limiting (the first X-Forwarded-For hop behind the proxy)."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def allow(address: str, limit_per_minute: int) -> bool:
+    """A fixed-window rate limit in the cache (Redis when configured): no database write."""
+    import time
+
+    from django.core.cache import cache
+
+    key = f"pufa:rl:{address}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=90)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=90)
+        count = 1
+    return count <= limit_per_minute
