@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("grid.urls")),
     path("notifications/", include("grid.notifications.urls")),
     path("appeals/", include("grievances.urls")),
+    path("deadlines/", include("grievances.deadlines.urls")),  # deadlines
     path("mediation/", include("mediation.urls")),
     path("qa/", include("legalqa.lawyers.urls")),
     path("", include("legalqa.urls")),
