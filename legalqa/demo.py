@@ -1,0 +1,15 @@
+"""Demo data of the law library: the whole statute corpus (import is idempotent and takes a
+fraction of a second when nothing changed) and the seed concept table."""
+
+from __future__ import annotations
+
+from .corpus import import_corpus
+from .search.concepts import seed_concepts
+
+
+def seed(stdout) -> None:
+    report = import_corpus()
+    stdout.write(f"legalqa: {report.summary()}\n")
+    created = seed_concepts()
+    if created:
+        stdout.write(f"legalqa: {created} concepts added to the colloquial→legal table\n")

@@ -1,0 +1,241 @@
+"""Every read of the lawyer Q&A, already scoped to the reader.
+
+Lawyers see only the questions routed to them and the ones they answered; citizens only
+their own; staff by region (grid.permissions.region_q over ``region_code``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Prefetch, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from grid import permissions
+from legalqa.lawyers.models import (
+    Answer,
+    AwardEntry,
+    CallbackRequest,
+    Commission,
+    CommissionState,
+    DocumentTemplate,
+    Field,
+    LawyerProfile,
+    LitigationGuide,
+    QAConfig,
+    Question,
+    QuestionState,
+    Reply,
+    ServiceApplication,
+)
+
+
+def questions_visible_to(user):
+    qs = Question.objects.all()
+    if permissions.is_admin(user) or permissions.is_centre(user):
+        return qs.filter(permissions.region_q(user))
+    if permissions.is_lawyer(user):
+        return qs.filter(Q(routings__lawyer=user) | Q(answers__lawyer=user)).distinct()
+    if user is not None and user.is_authenticated:
+        return qs.filter(asker=user)
+    return qs.none()
+
+
+def question_list(user, *, state: str = "", field: str = ""):
+    qs = questions_visible_to(user).select_related("field", "region")
+    if state:
+        qs = qs.filter(state=state)
+    if field:
+        qs = qs.filter(field__code=field)
+    return qs.order_by("-created_at", "-pk")
+
+
+def lawyer_inbox(user):
+    """Questions routed to this lawyer that are still open to answers and not yet answered
+    by them, oldest first (the ones at risk of missing the 10 minutes on top)."""
+    return (Question.objects.filter(routings__lawyer=user, answers_closed=False)
+            .exclude(state=QuestionState.CLOSED).exclude(answers__lawyer=user)
+            .select_related("field", "region").order_by("created_at", "pk"))
+
+
+def question_detail(user, pk: int) -> Question:
+    replies = Reply.objects.select_related("author").prefetch_related("attachments")
+    answers = Answer.objects.select_related("lawyer", "lawyer__lawyer_profile").prefetch_related(
+        Prefetch("replies", queryset=replies))
+    return (questions_visible_to(user).select_related("field", "region", "asker")
+            .prefetch_related(Prefetch("answers", queryset=answers), "attachments").get(pk=pk))
+
+
+def thread_for(user, question: Question) -> list:
+    """The answers the reader may see with their threads: the asker and staff see all; a
+    lawyer sees every answer (to learn from colleagues) but only the replies under their own."""
+    answers = list(question.answers.all())
+    if permissions.is_lawyer(user):
+        for a in answers:
+            a.visible_replies = list(a.replies.all()) if a.lawyer_id == user.pk else []
+    else:
+        for a in answers:
+            a.visible_replies = list(a.replies.all())
+    return answers
+
+
+def similar_answered(text: str, field: Field | None = None, limit: int = 5):
+    """Answered questions that share words with the draft (the "maybe already answered" list)."""
+    words = [w for w in _keywords(text)][:6]
+    if not words:
+        return Question.objects.none()
+    cond = Q()
+    for w in words:
+        cond |= Q(title__icontains=w) | Q(body__icontains=w)
+    qs = Question.objects.filter(cond, answer_count__gt=0)
+    if field is not None:
+        qs = qs.filter(field=field)
+    return qs.select_related("field").order_by("-answer_count", "-created_at")[:limit]
+
+
+def _keywords(text: str) -> list[str]:
+    """Two-character chunks of the Chinese text and whole Latin words, most telling first."""
+    import re
+
+    text = (text or "").strip()
+    out: list[str] = []
+    for run in re.findall(r"[\u4e00-\u9fff]+|[A-Za-z0-9]{3,}", text):
+        if re.match(r"[\u4e00-\u9fff]", run):
+            stop = {"我们", "请问", "一个", "怎么", "什么", "可以", "没有", "已经", "现在", "如何", "是否", "问题"}
+            for i in range(0, max(len(run) - 1, 1), 2):
+                chunk = run[i:i + 2]
+                if len(chunk) == 2 and chunk not in stop and chunk not in out:
+                    out.append(chunk)
+        elif run not in out:
+            out.append(run)
+    return out
+
+
+def public_lawyers(*, field: str = "", region_prefix: str = ""):
+    qs = LawyerProfile.objects.verified().select_related("region").prefetch_related("fields")
+    if field:
+        qs = qs.filter(fields__code=field)
+    if region_prefix:
+        qs = qs.filter(region_code__startswith=region_prefix)
+    return qs.by_stars()
+
+
+def on_duty_by_field(at: datetime.datetime | None = None) -> list[dict]:
+    """专家速应: each field with its lawyers on duty now."""
+    fields = list(Field.objects.filter(active=True))
+    on_duty = (LawyerProfile.objects.verified().on_duty(at).select_related("user")
+               .prefetch_related("fields").by_stars())
+    by_field = defaultdict(list)
+    for p in on_duty:
+        for f in p.fields.all():
+            by_field[f.pk].append(p)
+    return [{"field": f, "lawyers": by_field.get(f.pk, [])} for f in fields]
+
+
+def commissions_visible_to(user):
+    qs = Commission.objects.select_related("field", "lawyer", "chosen_lawyer", "citizen")
+    if permissions.is_admin(user) or permissions.is_centre(user):
+        return qs.filter(permissions.region_q(user))
+    if permissions.is_lawyer(user):
+        return qs.filter(Q(offers__lawyer=user) | Q(lawyer=user)).distinct()
+    if user is not None and user.is_authenticated:
+        return qs.filter(citizen=user)
+    return qs.none()
+
+
+def lawyer_offers(user):
+    return (Commission.objects.filter(offers__lawyer=user, offers__declined_at__isnull=True,
+                                      state__in=[CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL,
+                                                 CommissionState.DIRECT])
+            .select_related("field").order_by("created_at"))
+
+
+def lawyer_callbacks(user):
+    return CallbackRequest.objects.filter(lawyer=user).select_related("field", "citizen").order_by(
+        F("acknowledged_at").asc(nulls_first=True), "-created_at")[:50]
+
+
+def my_services(user):
+    return ServiceApplication.objects.filter(applicant=user).select_related("grievance").order_by("-created_at")
+
+
+def applications_for_staff(user):
+    return ServiceApplication.objects.filter(permissions.region_q(user)).select_related("applicant")
+
+
+def templates(*, q: str = "", field: str = "", doc_type: str = ""):
+    qs = DocumentTemplate.objects.filter(published=True).select_related("field")
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    if field:
+        qs = qs.filter(field__code=field)
+    if doc_type:
+        qs = qs.filter(doc_type=doc_type)
+    return qs
+
+
+def guides(case_type: str = ""):
+    qs = LitigationGuide.objects.filter(published=True)
+    return qs.filter(case_type=case_type) if case_type else qs
+
+
+def awards_visible_to(user):
+    if permissions.is_lawyer(user):
+        return AwardEntry.objects.filter(lawyer=user)
+    return AwardEntry.objects.filter(permissions.region_q(user))
+
+
+def monthly_statement(user, period: str) -> list[dict]:
+    """Per-lawyer award totals for one month (YYYY-MM), for the finance office."""
+    rows = (awards_visible_to(user).filter(period=period)
+            .values("lawyer_id", "lawyer__display_name", "lawyer__lawyer_profile__licence_no",
+                    "lawyer__lawyer_profile__firm")
+            .annotate(count=Count("id"), total=Sum("amount")).order_by("lawyer__display_name"))
+    return [{"lawyer": r["lawyer__display_name"], "licence_no": r["lawyer__lawyer_profile__licence_no"] or "",
+             "firm": r["lawyer__lawyer_profile__firm"] or "", "count": r["count"], "total": r["total"]}
+            for r in rows]
+
+
+def figures(user, *, since: datetime.datetime | None = None) -> dict:
+    """The supervising staff's figures: hot fields by region and month, the 10-minute response
+    rate, first-resolution rate, satisfaction, answers per lawyer, awards."""
+    qs = questions_visible_to(user)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    minutes = QAConfig.get().escalation_minutes
+    total = qs.count()
+    answered = qs.filter(first_answer_at__isnull=False)
+    quick = answered.annotate(
+        wait=ExpressionWrapper(F("first_answer_at") - F("created_at"), output_field=DurationField())
+    ).filter(wait__lte=datetime.timedelta(minutes=minutes)).count()
+    closed = qs.filter(state=QuestionState.CLOSED)
+    n_closed = closed.count()
+    resolved = closed.filter(resolved=True).count()
+    rated = closed.filter(rating_professional__isnull=False)
+    sat = rated.aggregate(p=Avg("rating_professional"), s=Avg("rating_speed"), u=Avg("rating_useful"))
+    satisfied = rated.filter(rating_professional__gte=4, rating_speed__gte=4, rating_useful__gte=4).count()
+    n_rated = rated.count()
+    hot = list(qs.values("field__code", "field__name").annotate(n=Count("id")).order_by("-n")[:10])
+    by_month = list(qs.annotate(month=TruncMonth("created_at")).values("month", "field__name")
+                    .annotate(n=Count("id")).order_by("-month", "-n")[:60])
+    by_region = list(qs.values("region__name", "field__name").annotate(n=Count("id")).order_by("-n")[:30])
+    answers = Answer.objects.filter(question__in=qs.values("pk"))
+    per_lawyer = list(answers.values("lawyer__display_name").annotate(
+        n=Count("id"), best=Count("id", filter=Q(is_best=True))).order_by("-n")[:30])
+    awards = awards_visible_to(user)
+    if since:
+        awards = awards.filter(created_at__gte=since)
+    award_sum = awards.aggregate(n=Count("id"), total=Sum("amount"))
+
+    def pct(a, b):
+        return round(100.0 * a / b, 1) if b else None
+
+    return {
+        "total": total, "answered": answered.count(), "quick": quick, "minutes": minutes,
+        "response_rate": pct(quick, total), "closed": n_closed, "first_resolution": pct(resolved, n_closed),
+        "satisfaction": pct(satisfied, n_rated), "avg": sat, "hot": hot, "by_month": by_month,
+        "by_region": by_region, "per_lawyer": per_lawyer, "awards": award_sum,
+        "since": since or timezone.now() - datetime.timedelta(days=3650),
+    }

@@ -1,0 +1,165 @@
+"""The sparse BM25 index: built from the database by ``import_laws`` (and again when staff add
+a law), written atomically to one file, and loaded by every worker process, which reloads it
+when the file changes. Scoring a question is one sparse column slice and a dot product."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import pickle
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+from scipy import sparse
+
+from .tokens import doc_tokens
+
+INDEX_FORMAT = 2
+K1 = 1.2
+B = 0.75
+SKIP_DOC_TYPES = {"修正案", "修改决定"}
+
+_lock = threading.RLock()
+_cache: dict = {"path": None, "mtime": None, "index": None}
+
+
+def index_path() -> Path:
+    configured = getattr(settings, "LAWSEARCH_INDEX_PATH", None)
+    if configured:
+        return Path(configured)
+    return Path(settings.BASE_DIR) / "var" / "lawsearch" / "index.pkl"
+
+
+def searchable_laws(day=None):
+    """Per title, the version in force on ``day`` (else the newest text), never a repealed
+    law nor an amendment act. Returns Law objects."""
+    from ..models import Law, LawStatus
+
+    day = day or timezone.localdate()
+    by_title: dict[str, list] = {}
+    for law in Law.objects.exclude(status=LawStatus.REPEALED).exclude(doc_type__in=SKIP_DOC_TYPES):
+        by_title.setdefault(law.title, []).append(law)
+    chosen = []
+    for versions in by_title.values():
+        in_force = [v for v in versions if v.in_force_from is None or v.in_force_from <= day]
+        if in_force:
+            chosen.append(max(in_force, key=lambda v: (v.in_force_from or datetime.date.min, v.pk)))
+        else:
+            chosen.append(max(versions, key=lambda v: (v.is_current_text, v.pk)))
+    return chosen
+
+
+def build_index(path: Path | None = None) -> Path:
+    from ..models import Article
+
+    started = time.monotonic()
+    laws = {law.pk: law for law in searchable_laws()}
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[int] = []
+    doc_len: list[int] = []
+    meta = {"article_id": [], "law_idx": [], "number": [], "suffix": [], "label": []}
+    law_list = sorted(laws.values(), key=lambda law: law.pk)
+    law_pos = {law.pk: i for i, law in enumerate(law_list)}
+    qs = (
+        Article.objects.filter(law_id__in=list(laws))
+        .order_by("law_id", "position")
+        .values_list("id", "law_id", "number", "suffix", "label", "chapter", "section", "text")
+    )
+    for doc, (aid, law_id, number, suffix, label, chapter, section, text) in enumerate(qs.iterator(chunk_size=2000)):
+        law = laws[law_id]
+        tokens = doc_tokens(f"{law.short_title} {chapter} {section} {text}")
+        counts = Counter(tokens)
+        for tok, c in counts.items():
+            tid = vocab.get(tok)
+            if tid is None:
+                tid = vocab[tok] = len(vocab)
+            rows.append(doc)
+            cols.append(tid)
+            vals.append(c)
+        doc_len.append(len(tokens))
+        meta["article_id"].append(aid)
+        meta["law_idx"].append(law_pos[law_id])
+        meta["number"].append(number)
+        meta["suffix"].append(suffix)
+        meta["label"].append(label)
+    n_docs = len(doc_len)
+    tf = sparse.csr_matrix(
+        (np.asarray(vals, dtype=np.float32), (np.asarray(rows), np.asarray(cols))),
+        shape=(n_docs, len(vocab)),
+    )
+    dl = np.asarray(doc_len, dtype=np.float32)
+    avgdl = float(dl.mean()) if n_docs else 1.0
+    df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float32)
+    idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    # BM25 term weights precomputed per (doc, term): query scoring is then a column sum.
+    norm = K1 * (1 - B + B * dl / avgdl)
+    row_norm = np.repeat(norm, np.diff(tf.indptr))
+    data = tf.data * (K1 + 1) / (tf.data + row_norm)
+    weights = sparse.csr_matrix((data * idf[tf.indices], tf.indices, tf.indptr), shape=tf.shape).tocsc()
+    payload = {
+        "format": INDEX_FORMAT,
+        "built_at": timezone.now().isoformat(),
+        "built_for": timezone.localdate().isoformat(),
+        "vocab": vocab,
+        "idf": idf,
+        "weights": weights,
+        "article_id": np.asarray(meta["article_id"], dtype=np.int64),
+        "law_idx": np.asarray(meta["law_idx"], dtype=np.int32),
+        "number": np.asarray(meta["number"], dtype=np.int32),
+        "suffix": np.asarray(meta["suffix"], dtype=np.int16),
+        "label": meta["label"],
+        "laws": [
+            {"id": law.pk, "title": law.title, "short": law.short_title, "slug": law.slug,
+             "aliases": list(law.aliases or []), "category": law.category, "doc_type": law.doc_type}
+            for law in law_list
+        ],
+        "seconds": time.monotonic() - started,
+    }
+    out = Path(path or index_path())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".index-", suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, out)
+    with _lock:
+        _cache.update(path=None, mtime=None, index=None)
+    return out
+
+
+def ensure_index() -> Path:
+    path = index_path()
+    if not path.exists():
+        return build_index(path)
+    return path
+
+
+def load_index() -> dict:
+    """The index of this process, reloaded when the file on disk has changed."""
+    path = index_path()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        build_index(path)
+        mtime = path.stat().st_mtime_ns
+    if _cache["index"] is not None and _cache["path"] == path and _cache["mtime"] == mtime:
+        return _cache["index"]
+    with _lock:
+        if _cache["index"] is not None and _cache["path"] == path and _cache["mtime"] == mtime:
+            return _cache["index"]
+        with open(path, "rb") as f:
+            idx = pickle.load(f)  # our own file, written by build_index
+        if idx.get("format") != INDEX_FORMAT:
+            build_index(path)
+            with open(path, "rb") as fh:
+                idx = pickle.load(fh)
+            mtime = path.stat().st_mtime_ns
+        _cache.update(path=path, mtime=mtime, index=idx)
+        return idx
