@@ -23,7 +23,11 @@ TINY_RENDITIONS = [
 
 
 def field(code="labour"):
-    return LegalField.objects.get(code=code)
+    """Reference rows come from a data migration, but transactional tests flush them: recreate."""
+    from pufa_media.reference import LEGAL_FIELDS
+
+    name = dict(LEGAL_FIELDS)[code]
+    return LegalField.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
 class VideoFactory(factory.django.DjangoModelFactory):
@@ -32,7 +36,7 @@ class VideoFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"普法视频{n}")
     summary = "欠薪怎么办？"
-    field = factory.LazyFunction(lambda: LegalField.objects.get(code="labour"))
+    field = factory.LazyFunction(field)
     region_code = "439001000000"
 
 
@@ -63,7 +67,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         model = CaseExplanation
 
     title = factory.Sequence(lambda n: f"以案释法{n}")
-    field = factory.LazyFunction(lambda: LegalField.objects.get(code="labour"))
+    field = factory.LazyFunction(field)
     body = "**案情**：某公司拖欠工资。"
     body_html = "<p><strong>案情</strong>：某公司拖欠工资。</p>"
     region_code = "439001000000"
