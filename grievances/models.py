@@ -203,7 +203,7 @@ class Grievance(ConcurrentTransitionMixin, models.Model):
         on_delete=models.SET_NULL, related_name="grievances",
     )
     contact_name = models.CharField(_("联系人"), max_length=64)
-    contact_phone = models.CharField(_("联系电话"), max_length=11, validators=[mobile_validator])
+    contact_phone = models.CharField(_("联系电话"), max_length=11, blank=True, validators=[mobile_validator])
     hide_identity = models.BooleanField(_("对承办部门隐藏姓名和电话"), default=False)
 
     centre = models.ForeignKey(

@@ -12,8 +12,13 @@ messages). A refusal is a ``GrievanceError`` whose ``message`` is Chinese and sh
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +38,7 @@ from grievances.models import (
     GrievanceKind,
     JointHandling,
     JointSession,
+    LoginCode,
     Rating,
     ReturnRequest,
     ReturnStatus,
@@ -63,6 +69,16 @@ class TransitionRefused(GrievanceError):
 
 class ConcurrentChange(TransitionRefused):
     pass
+
+
+def check_version(grievance: Grievance, seen_version) -> None:
+    """Refuse when the item changed after the person loaded the page (two people at once)."""
+    if seen_version in (None, ""):
+        return
+    if int(seen_version) != grievance.version:
+        raise ConcurrentChange(
+            _("该件刚刚已被他人处理（状态或内容已变化），您的操作未生效。请刷新页面查看最新情况后再试。")
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -271,7 +287,7 @@ def submit_grievance(
     if reporter is not None:
         contact_phone = contact_phone or (reporter.phone or "")
         contact_name = contact_name or reporter.display_name
-    if not contact_phone:
+    if not contact_phone and channel != Channel.PATROL:
         raise TransitionRefused(_("请填写联系电话，以便工作人员联系您。"))
     g = Grievance(
         tracking_no=next_tracking_no(), kind=kind, category=category, channel=channel, region=region,
@@ -714,3 +730,70 @@ def allowed_actions(user, grievance: Grievance, *, pending_return: ReturnRequest
         allowed += ["approve_return", "refuse_return"]
     return allowed
 
+
+
+# ---------------------------------------------------------------------------------------
+# one-time SMS login codes
+
+LOGIN_CODE_TTL = timedelta(minutes=5)
+LOGIN_CODE_INTERVAL = timedelta(seconds=60)
+LOGIN_CODES_PER_HOUR_PHONE = 5
+LOGIN_CODES_PER_HOUR_IP = 20
+LOGIN_CODE_ATTEMPTS = 5
+
+
+def _code_hash(phone: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"login:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def request_login_code(*, phone: str, ip: str | None = None) -> None:
+    """Send a 6-digit code by SMS (immediately: it is useless later). Throttled per phone
+    (one a minute, five an hour) and per address; only a keyed hash is stored."""
+    now = timezone.now()
+    recent = LoginCode.objects.filter(phone=phone, created_at__gte=now - timedelta(hours=1))
+    last = recent.order_by("-created_at").first()
+    if last and last.created_at > now - LOGIN_CODE_INTERVAL:
+        wait = int((last.created_at + LOGIN_CODE_INTERVAL - now).total_seconds()) + 1
+        raise TransitionRefused(_("验证码已发送，请%(s)d秒后再重新获取。") % {"s": wait})
+    if recent.count() >= LOGIN_CODES_PER_HOUR_PHONE:
+        raise TransitionRefused(_("该手机号获取验证码过于频繁，请一小时后再试，或使用密码登录。"))
+    if ip and LoginCode.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count() >= (
+        LOGIN_CODES_PER_HOUR_IP
+    ):
+        raise TransitionRefused(_("当前网络获取验证码过于频繁，请稍后再试。"))
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    LoginCode.objects.create(phone=phone, code_hash=_code_hash(phone, code), expires_at=now + LOGIN_CODE_TTL, ip=ip)
+    from grid.notifications.backends import send_sms_now
+
+    minutes = int(LOGIN_CODE_TTL.total_seconds() // 60)
+    send_sms_now(phone, _("【综治中心】您的登录验证码是%(code)s，%(m)d分钟内有效。请勿告诉他人。")
+                 % {"code": code, "m": minutes}, key=f"login-{phone}-{now:%Y%m%d%H%M%S}")
+
+
+@transaction.atomic
+def login_with_code(*, phone: str, code: str):
+    """Check the code; on success return the citizen's account (created on first login)."""
+    from grid.models import Role, User
+
+    now = timezone.now()
+    lc = (LoginCode.objects.select_for_update().filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+          .order_by("-created_at").first())
+    if lc is None:
+        raise TransitionRefused(_("验证码已过期或未获取，请重新获取。"))
+    if lc.attempts >= LOGIN_CODE_ATTEMPTS:
+        raise TransitionRefused(_("验证码错误次数过多，请重新获取。"))
+    if not hmac.compare_digest(lc.code_hash, _code_hash(phone, (code or "").strip())):
+        lc.attempts += 1
+        lc.save(update_fields=["attempts"])
+        raise TransitionRefused(_("验证码不正确。"))
+    lc.used_at = now
+    lc.save(update_fields=["used_at"])
+    user = User.objects.filter(phone=phone).first()
+    if user is None:
+        user = User.objects.create_user(username=phone, phone=phone, role=Role.CITIZEN,
+                                        display_name=_("群众%(tail)s") % {"tail": phone[-4:]})
+    if not user.is_active:
+        raise PermissionDenied(_("该账号已停用。"))
+    return user

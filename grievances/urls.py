@@ -1,5 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from grievances import views
 
 app_name = "grievances"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("new/", views.submit, name="submit"),
+    path("patrol/", views.patrol, name="patrol"),
+    path("mine/", views.mine, name="mine"),
+    path("lookup/", views.lookup, name="lookup"),
+    path("cases/", views.cases, name="cases"),
+    path("login/sms/", views.sms_login, name="sms_login"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/done/", views.confirmation, name="confirmation"),
+    path("<int:pk>/supplement/", views.supplement, name="supplement"),
+    path("<int:pk>/rate/", views.rate, name="rate"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
+    path("files/<int:pk>/thumb/", views.attachment, {"thumb": True}, name="attachment_thumb"),
+    path("work/", views.inbox, {"scope": "unit"}, name="inbox"),
+    path("work/mine/", views.inbox, {"scope": "mine"}, name="inbox_mine"),
+    path("work/returns/", views.returns, name="returns"),
+    path("work/returns/<int:pk>/", views.decide_return, name="decide_return"),
+    path("work/<int:pk>/", views.work_item, name="work_item"),
+    path("work/<int:pk>/<slug:action>/", views.work_action, name="work_action"),
+]

@@ -1,0 +1,305 @@
+"""Forms: validation and the shape of what people type; decisions stay in services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from grid.models import MOBILE_RE, Grid, Region, RegionLevel, Unit, UnitKind
+from grievances import uploads
+from grievances.models import (
+    Category,
+    CategoryGroup,
+    GrievanceKind,
+    RiskLevel,
+    Satisfaction,
+    Severity,
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by content in grievances.uploads."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={
+            "accept": "image/*,video/mp4,video/quicktime,video/webm,.pdf,.doc,.docx,.xlsx", "multiple": True}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        return uploads.clean_uploads(files)
+
+
+FILES_HELP = _("可上传多张照片、视频或文档：图片每张不超过10MB，视频不超过50MB，文档不超过10MB，最多9个。")
+
+
+def _categories():
+    return Category.objects.filter(group=CategoryGroup.DISPUTE, is_active=True)
+
+
+def _tags():
+    return Category.objects.filter(group=CategoryGroup.KEY_AREA, is_active=True)
+
+
+class VersionForm(forms.Form):
+    """Every action form carries the version the person saw, so a second person acting on
+    the same item at the same time gets a clear message instead of a silent overwrite."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class SubmitForm(forms.Form):
+    kind = forms.ChoiceField(label=_("诉求类型"), choices=GrievanceKind.choices)
+    category = forms.ModelChoiceField(label=_("问题类别"), queryset=Category.objects.none(), required=False,
+                                      empty_label=_("不确定（由工作人员分类）"))
+    region_code = forms.CharField(label=_("发生地（村/社区）"), max_length=12, widget=forms.HiddenInput)
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": _("例如：柳岸花园3栋")}))
+    title = forms.CharField(label=_("标题"), max_length=100,
+                            widget=forms.TextInput(attrs={"placeholder": _("一句话说明问题")}))
+    description = forms.CharField(label=_("诉求内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=11, required=False)
+    hide_identity = forms.BooleanField(label=_("对承办部门隐藏我的姓名和电话"), required=False)
+    files = MultipleFileField(label=_("照片/视频/文档"), help_text=FILES_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = _categories()
+
+    def clean_region_code(self):
+        code = self.cleaned_data["region_code"].strip()
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise ValidationError(_("请选择发生地。"))
+        if region.level < RegionLevel.COUNTY:
+            raise ValidationError(_("请至少选择到县/区，最好选到村/社区。"))
+        self.region = region
+        return code
+
+    def clean_contact_phone(self):
+        phone = self.cleaned_data["contact_phone"].strip()
+        if phone and not MOBILE_RE.match(phone):
+            raise ValidationError(_("请输入有效的11位手机号码。"))
+        return phone
+
+
+class PatrolForm(forms.Form):
+    grid = forms.ModelChoiceField(label=_("网格"), queryset=Grid.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(label=_("事项类型"), choices=GrievanceKind.choices, initial=GrievanceKind.DISPUTE)
+    category = forms.ModelChoiceField(label=_("问题类别"), queryset=Category.objects.none(), required=False,
+                                      empty_label=_("不确定"))
+    address = forms.CharField(label=_("具体位置"), max_length=200, required=False)
+    title = forms.CharField(label=_("标题"), max_length=100)
+    description = forms.CharField(label=_("情况描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    contact_name = forms.CharField(label=_("当事人姓名"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("当事人电话（可不填）"), max_length=11, required=False)
+    files = MultipleFileField(label=_("现场照片/视频"), help_text=FILES_HELP)
+
+    def __init__(self, *args, grids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids if grids is not None else Grid.objects.none()
+        self.fields["category"].queryset = _categories()
+
+    def clean_contact_phone(self):
+        phone = self.cleaned_data["contact_phone"].strip()
+        if phone and not MOBILE_RE.match(phone):
+            raise ValidationError(_("请输入有效的11位手机号码。"))
+        return phone
+
+
+class SupplementForm(VersionForm):
+    note = forms.CharField(label=_("补充说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    files = MultipleFileField(label=_("补充材料"), help_text=FILES_HELP)
+
+
+class RatingForm(VersionForm):
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+    professionalism = forms.TypedChoiceField(
+        label=_("专业度（1-5分）"), choices=[("", "—")] + [(str(i), str(i)) for i in range(5, 0, -1)], coerce=int,
+        required=False, empty_value=None,
+    )
+    comment = forms.CharField(label=_("评价意见"), max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LookupForm(forms.Form):
+    tracking_no = forms.CharField(label=_("受理编号"), max_length=30,
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    phone = forms.CharField(label=_("提交时填写的手机号码"), max_length=11,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+
+
+class CasesForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.none(), required=False,
+                                      empty_label=_("全部类别"))
+    county = forms.ModelChoiceField(label=_("县/区"), queryset=Region.objects.filter(level=RegionLevel.COUNTY),
+                                    required=False, empty_label=_("全部县/区"))
+    q = forms.CharField(label=_("关键词"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = _categories()
+
+
+# ---- login by SMS code ----
+
+
+class SmsRequestForm(forms.Form):
+    phone = forms.CharField(label=_("手机号码"), max_length=11,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if not MOBILE_RE.match(phone):
+            raise ValidationError(_("请输入有效的11位手机号码。"))
+        return phone
+
+
+class SmsLoginForm(SmsRequestForm):
+    code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+
+# ---- department actions ----
+
+
+class NoteForm(VersionForm):
+    note = forms.CharField(label=_("说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OptionalNoteForm(VersionForm):
+    note = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyForm(VersionForm):
+    note = forms.CharField(label=_("阶段性回复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    files = MultipleFileField(label=_("附件"), help_text=FILES_HELP)
+
+
+class CompleteForm(VersionForm):
+    result = forms.CharField(label=_("办理结果"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    files = MultipleFileField(label=_("办结材料"), help_text=FILES_HELP)
+
+
+class ReturnForm(VersionForm):
+    reason = forms.CharField(label=_("退回理由（须详细说明不属于本单位职责的原因）"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("审核意见"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# ---- centre actions (admin) ----
+
+
+def _units(actor, kinds):
+    from grid import permissions
+
+    return permissions.visible_units(actor).filter(kind__in=kinds, is_active=True).order_by("kind", "name")
+
+
+class AcceptForm(VersionForm):
+    kind = forms.ChoiceField(label=_("诉求类型"), choices=GrievanceKind.choices)
+    category = forms.ModelChoiceField(label=_("纠纷类别"), queryset=Category.objects.none(), required=False)
+    tags = forms.ModelMultipleChoiceField(label=_("重点领域标签"), queryset=Category.objects.none(), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    severity = forms.ChoiceField(label=_("纠纷等级"), choices=[("", "—")] + list(Severity.choices), required=False)
+    risk_level = forms.ChoiceField(label=_("风险等级"), choices=[("", "—")] + list(RiskLevel.choices), required=False)
+    title = forms.CharField(label=_("标题"), max_length=100, required=False)
+    is_mass = forms.BooleanField(label=_("涉众"), required=False)
+    is_difficult = forms.BooleanField(label=_("疑难复杂"), required=False)
+    note = forms.CharField(label=_("受理意见（群众可见）"), max_length=1000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = _categories()
+        self.fields["tags"].queryset = _tags()
+
+
+class RejectForm(VersionForm):
+    reason = forms.CharField(label=_("不予受理理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    guidance = forms.CharField(label=_("办理指引（告知群众应向何处反映）"), max_length=1000,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class DispatchForm(VersionForm):
+    unit = forms.ModelChoiceField(label=_("牵头承办单位"), queryset=Unit.objects.none())
+    co_units = forms.ModelMultipleChoiceField(label=_("协办单位"), queryset=Unit.objects.none(), required=False,
+                                              widget=forms.SelectMultiple(attrs={"size": 6}))
+    note = forms.CharField(label=_("交办意见"), max_length=1000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = _units(actor, [UnitKind.DEPARTMENT, UnitKind.MEDIATION])
+        self.fields["unit"].queryset = units
+        self.fields["co_units"].queryset = units
+
+
+class TransferDownForm(VersionForm):
+    centre = forms.ModelChoiceField(label=_("下级综治中心"), queryset=Unit.objects.none())
+    note = forms.CharField(label=_("交办意见"), max_length=1000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Unit.objects.none()
+        if grievance is not None:
+            c = grievance.centre
+            qs = Unit.objects.filter(kind=UnitKind.CENTRE, level__gt=c.level,
+                                     region_code__startswith=c.region_prefix, is_active=True).order_by("region_code")
+        self.fields["centre"].queryset = qs
+
+
+class JointForm(VersionForm):
+    lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
+    co_units = forms.ModelMultipleChoiceField(label=_("协同单位"), queryset=Unit.objects.none(),
+                                              widget=forms.SelectMultiple(attrs={"size": 6}))
+    reason = forms.CharField(label=_("启动原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = _units(actor, [UnitKind.DEPARTMENT, UnitKind.MEDIATION])
+        self.fields["lead_unit"].queryset = units
+        self.fields["co_units"].queryset = units
+
+
+class JointSessionForm(VersionForm):
+    held_at = forms.DateTimeField(label=_("会商时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    place = forms.CharField(label=_("地点/方式"), max_length=100)
+    participants = forms.CharField(label=_("参会单位和人员"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    minutes = forms.CharField(label=_("会商纪要"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class CentreNoteForm(VersionForm):
+    note = forms.CharField(label=_("意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class CentreOptionalNoteForm(VersionForm):
+    note = forms.CharField(label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)

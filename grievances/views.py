@@ -1,0 +1,428 @@
+"""Pages: thin callers of selectors (reads) and services (writes).
+
+Citizen pages are phone-first; department pages are the task inbox (我的办理事项 /
+我们的工作任务). Every refusal from a service is shown as its Chinese message, and the
+form is re-rendered with what the person typed.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from grid import permissions
+from grid.models import Grid
+from grievances import forms, selectors, services
+from grievances.models import Attachment, Channel, Grievance, State
+
+LOOKUP_SESSION_KEY = "grievances_lookup"
+LOOKUP_FAILS_KEY = "grievances_lookup_fails"
+LOOKUP_MAX_FAILS = 10
+
+
+def _ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _query_without(request, *keys) -> str:
+    q = request.GET.copy()
+    for k in keys:
+        q.pop(k, None)
+    return q.urlencode()
+
+
+# ---------------------------------------------------------------------------------------
+# citizen: submit, confirmation, my list, detail, supplement, rating
+
+
+@login_required
+def submit(request):
+    if not (permissions.is_citizen(request.user) or permissions.is_grid_worker(request.user)):
+        messages.info(request, _("工作人员请在管理后台登记来电、来访事项。"))
+    form = forms.SubmitForm(request.POST or None, request.FILES or None, initial={
+        "contact_name": request.user.display_name, "contact_phone": request.user.phone or ""})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            g = services.submit_grievance(
+                actor=request.user, kind=d["kind"], category=d["category"], region=form.region,
+                address=d["address"], title=d["title"], description=d["description"],
+                contact_name=d["contact_name"], contact_phone=d["contact_phone"],
+                hide_identity=d["hide_identity"], files=d["files"], channel=Channel.WEB,
+            )
+        except services.GrievanceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("grievances:confirmation", pk=g.pk)
+    if request.method == "POST" and form.errors:
+        messages.error(request, _("提交未成功，请根据提示修改。已填写的内容已保留，附件需要重新选择。"))
+    return render(request, "grievances/submit.html", {
+        "form": form, "selected_region": json.dumps(_selected_region(form), ensure_ascii=False),
+        "picker_labels": json.dumps([_("请选择市"), _("请选择县/区"), _("请选择乡镇/街道"), _("请选择村/社区")],
+                                    ensure_ascii=False),
+    })
+
+
+def _selected_region(form):
+    from grid.models import Region
+
+    code = form.data.get("region_code") if form.is_bound else None
+    region = Region.objects.filter(code=code).first() if code else None
+    return [{"code": r.code, "name": r.name} for r in (region.ancestors() + [region])] if region else []
+
+
+@login_required
+def confirmation(request, pk):
+    g = get_object_or_404(Grievance.objects.select_related("centre"), pk=pk, reporter=request.user)
+    return render(request, "grievances/confirmation.html", {"g": g})
+
+
+@login_required
+@require_GET
+def mine(request):
+    page = selectors.my_grievances(request.user, before=selectors.parse_before(request.GET.get("before")))
+    return render(request, "grievances/mine.html", {"page": page})
+
+
+def _lookup_ids(request) -> list[int]:
+    return request.session.get(LOOKUP_SESSION_KEY, [])
+
+
+def _citizen_grievance(request, pk) -> Grievance:
+    """The reporter's own item, or one found through tracking number + phone in this session."""
+    if request.user.is_authenticated:
+        g = Grievance.objects.visible_to(request.user).select_related(
+            "category", "region", "centre", "handling_unit").filter(pk=pk).first()
+        if g is not None:
+            return g
+    if pk in _lookup_ids(request):
+        return get_object_or_404(Grievance.objects.select_related("category", "region", "centre",
+                                                                  "handling_unit"), pk=pk)
+    raise Http404
+
+
+def detail(request, pk):
+    g = _citizen_grievance(request, pk)
+    user = request.user
+    if permissions.is_department(user) or permissions.is_mediator(user):
+        return redirect("grievances:work_item", pk=pk)
+    if (permissions.is_centre(user) or permissions.is_admin(user)) and user.is_staff:
+        return redirect("admin:grievances_grievance_change", pk)
+    info = selectors.detail(user, g, public_only=True)
+    allowed = services.allowed_actions(user, g) if user.is_authenticated else []
+    return render(request, "grievances/detail.html", {
+        "g": g, "info": info, "allowed": allowed,
+        "supplement_form": forms.SupplementForm(initial={"version": g.version}),
+        "rating_form": forms.RatingForm(initial={"version": g.version}),
+        "stages": _stages(g),
+    })
+
+
+def _stages(g):
+    labels = [_("已受理"), _("处理中"), _("已办结")]
+    stage = g.public_stage
+    if g.state == State.REJECTED:
+        return {"rejected": True, "items": []}
+    return {"rejected": False, "items": [{"label": lab, "done": stage >= i + 1, "current": stage == i + 1}
+                                         for i, lab in enumerate(labels)]}
+
+
+@login_required
+@require_POST
+def supplement(request, pk):
+    g = _citizen_grievance(request, pk)
+    form = forms.SupplementForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.check_version(g, form.cleaned_data.get("version"))
+            services.supplement_grievance(actor=request.user, grievance=g, note=form.cleaned_data["note"],
+                                          files=form.cleaned_data["files"])
+        except services.GrievanceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("补充材料已提交。"))
+            return redirect("grievances:detail", pk=pk)
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return _rerender_detail(request, g, supplement_form=form)
+
+
+@login_required
+@require_POST
+def rate(request, pk):
+    g = _citizen_grievance(request, pk)
+    form = forms.RatingForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.check_version(g, d.get("version"))
+            services.rate_grievance(actor=request.user, grievance=g, satisfaction=d["satisfaction"],
+                                    comment=d["comment"], professionalism=d["professionalism"])
+        except services.GrievanceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("感谢您的评价。"))
+            return redirect("grievances:detail", pk=pk)
+    return _rerender_detail(request, g, rating_form=form)
+
+
+def _rerender_detail(request, g, **forms_):
+    g.refresh_from_db()
+    info = selectors.detail(request.user, g, public_only=True)
+    ctx = {
+        "g": g, "info": info, "allowed": services.allowed_actions(request.user, g), "stages": _stages(g),
+        "supplement_form": forms.SupplementForm(initial={"version": g.version}),
+        "rating_form": forms.RatingForm(initial={"version": g.version}),
+    }
+    ctx.update(forms_)
+    return render(request, "grievances/detail.html", ctx, status=400)
+
+
+def lookup(request):
+    """进度查询: tracking number + the phone given at submission, no login needed."""
+    form = forms.LookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fails = request.session.get(LOOKUP_FAILS_KEY, 0)
+        if fails >= LOOKUP_MAX_FAILS:
+            form.add_error(None, _("查询失败次数过多，请稍后再试或登录后查看“我的诉求”。"))
+        else:
+            g = selectors.lookup(form.cleaned_data["tracking_no"], form.cleaned_data["phone"])
+            if g is None:
+                request.session[LOOKUP_FAILS_KEY] = fails + 1
+                form.add_error(None, _("没有找到与该受理编号和手机号码相符的诉求，请核对后再试。"))
+            else:
+                ids = _lookup_ids(request)
+                request.session[LOOKUP_SESSION_KEY] = (ids + [g.pk])[-20:]
+                return redirect("grievances:detail", pk=g.pk)
+    return render(request, "grievances/lookup.html", {"form": form})
+
+
+@require_GET
+def attachment(request, pk, thumb=False):
+    """Files are served only to people who may see the item (public files for citizens)."""
+    att = get_object_or_404(Attachment.objects.select_related("grievance"), pk=pk)
+    user = request.user
+    staff_view = Grievance.objects.visible_to(user).filter(pk=att.grievance_id).exists() and not (
+        permissions.is_citizen(user) or permissions.is_grid_worker(user)
+    )
+    if not staff_view:
+        own = user.is_authenticated and Grievance.objects.visible_to(user).filter(pk=att.grievance_id).exists()
+        if not (own or att.grievance_id in _lookup_ids(request)) or not att.public:
+            raise Http404
+    f = att.thumbnail if thumb and att.thumbnail else att.file
+    try:
+        handle = f.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=att.content_type if f is att.file else "image/jpeg")
+    if att.kind != "image":
+        response["Content-Disposition"] = "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# grid workers: quick patrol report
+
+
+@login_required
+def patrol(request):
+    if not permissions.is_grid_worker(request.user):
+        raise DjangoPermissionDenied
+    grids = Grid.objects.filter(workers=request.user).select_related("village")
+    form = forms.PatrolForm(request.POST or None, request.FILES or None, grids=grids,
+                            initial={"grid": grids.first()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            g = services.submit_grievance(
+                actor=request.user, kind=d["kind"], category=d["category"], region=d["grid"].village,
+                grid=d["grid"], address=d["address"], title=d["title"], description=d["description"],
+                contact_name=d["contact_name"] or request.user.display_name,
+                contact_phone=d["contact_phone"] or request.user.phone or "", channel=Channel.PATROL,
+                files=d["files"],
+            )
+        except services.GrievanceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("grievances:confirmation", pk=g.pk)
+    return render(request, "grievances/patrol.html", {"form": form, "grids": grids})
+
+
+# ---------------------------------------------------------------------------------------
+# public: similar cases
+
+
+@require_GET
+def cases(request):
+    form = forms.CasesForm(request.GET or None)
+    d = form.cleaned_data if form.is_valid() else {}
+    page = selectors.similar_cases(category=d.get("category"), region=d.get("county"), q=d.get("q", ""),
+                                   before=selectors.parse_before(request.GET.get("before")))
+    return render(request, "grievances/cases.html", {"form": form, "page": page,
+                                                     "query": _query_without(request, "before")})
+
+
+# ---------------------------------------------------------------------------------------
+# login by SMS code
+
+
+def _safe_next(request, default="/"):
+    nxt = request.POST.get("next") or request.GET.get("next") or default
+    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) else default
+
+
+def sms_login(request):
+    phone_form = forms.SmsRequestForm(request.POST if request.POST.get("step") == "send" else None)
+    login_form = forms.SmsLoginForm(request.POST if request.POST.get("step") == "login" else None,
+                                    initial={"phone": request.GET.get("phone", "")})
+    sent_to = ""
+    if request.method == "POST" and request.POST.get("step") == "send" and phone_form.is_valid():
+        phone = phone_form.cleaned_data["phone"]
+        try:
+            services.request_login_code(phone=phone, ip=_ip(request))
+        except services.GrievanceError as exc:
+            phone_form.add_error("phone", exc.message)
+        else:
+            sent_to = phone
+            messages.success(request, _("验证码已发送到%(p)s，5分钟内有效。") % {"p": phone[:3] + "****" + phone[-4:]})
+        login_form = forms.SmsLoginForm(initial={"phone": phone})
+    elif request.method == "POST" and request.POST.get("step") == "login" and login_form.is_valid():
+        try:
+            user = services.login_with_code(phone=login_form.cleaned_data["phone"],
+                                            code=login_form.cleaned_data["code"])
+        except services.GrievanceError as exc:
+            login_form.add_error("code", exc.message)
+        else:
+            auth_login(request, user, backend="grid.auth.LoginBackend")
+            return HttpResponseRedirect(_safe_next(request))
+    return render(request, "grievances/sms_login.html", {
+        "phone_form": phone_form, "login_form": login_form, "sent_to": sent_to,
+        "next": _safe_next(request, ""),
+    })
+
+
+# ---------------------------------------------------------------------------------------
+# departments: inbox, item page, actions, return approvals
+
+
+def department_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not (permissions.is_department(request.user) or permissions.is_mediator(request.user)):
+            raise DjangoPermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@department_required
+@require_GET
+def inbox(request, scope="unit"):
+    filter_name = request.GET.get("f", "")
+    page = selectors.inbox(request.user, scope=scope, filter_name=filter_name, q=request.GET.get("q", ""),
+                           before=selectors.parse_before(request.GET.get("before")))
+    return render(request, "grievances/inbox.html", {
+        "page": page, "scope": scope, "filter_name": filter_name, "counts": selectors.inbox_counts(request.user),
+        "q": request.GET.get("q", ""), "query": _query_without(request, "before"),
+    })
+
+
+DEPT_FORMS = {
+    "sign": forms.VersionForm,
+    "reply": forms.ReplyForm,
+    "complete": forms.CompleteForm,
+    "request_return": forms.ReturnForm,
+}
+
+
+def _work_context(request, g, bound=None):
+    info = selectors.detail(request.user, g)
+    allowed = services.allowed_actions(request.user, g, pending_return=info.pending_return)
+    action_forms = {}
+    for name, form_class in DEPT_FORMS.items():
+        if name in allowed:
+            action_forms[name] = bound if bound is not None and bound.action == name else form_class(
+                initial={"version": g.version})
+            action_forms[name].action = name
+    return {"g": g, "info": info, "allowed": allowed, "action_forms": action_forms,
+            "decision_form": forms.DecisionForm()}
+
+
+@department_required
+def work_item(request, pk):
+    g = selectors.get_grievance(request.user, pk)
+    return render(request, "grievances/work_item.html", _work_context(request, g))
+
+
+@department_required
+@require_POST
+def work_action(request, pk, action):
+    g = selectors.get_grievance(request.user, pk)
+    form_class = DEPT_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST, request.FILES)
+    form.action = action
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.check_version(g, d.get("version"))
+            if action == "sign":
+                services.sign_grievance(actor=request.user, grievance=g)
+            elif action == "reply":
+                services.interim_reply(actor=request.user, grievance=g, note=d["note"], files=d["files"])
+            elif action == "complete":
+                services.complete_grievance(actor=request.user, grievance=g, result=d["result"], files=d["files"])
+            elif action == "request_return":
+                services.request_return(actor=request.user, grievance=g, reason=d["reason"])
+        except services.GrievanceError as exc:
+            messages.error(request, exc.message)
+            g = selectors.get_grievance(request.user, pk)
+        else:
+            messages.success(request, _("操作成功。"))
+            return redirect("grievances:work_item", pk=pk)
+    else:
+        messages.error(request, _("请根据提示修改后再提交。"))
+    return render(request, "grievances/work_item.html", _work_context(request, g, bound=form), status=400)
+
+
+@department_required
+@require_GET
+def returns(request):
+    items = list(selectors.pending_returns(request.user)[:100])
+    return render(request, "grievances/returns.html", {"items": items, "form": forms.DecisionForm()})
+
+
+@department_required
+@require_POST
+def decide_return(request, pk):
+    rr = selectors.get_return_request(request.user, pk)
+    form = forms.DecisionForm(request.POST)
+    decision = request.POST.get("decision")
+    if form.is_valid() and decision in ("approve", "refuse"):
+        try:
+            if decision == "approve":
+                services.approve_return(actor=request.user, return_request=rr, note=form.cleaned_data["note"])
+                messages.success(request, _("已同意退回，该件已退回同级综治中心。"))
+            else:
+                services.refuse_return(actor=request.user, return_request=rr, note=form.cleaned_data["note"])
+                messages.success(request, _("已不同意退回，该件继续由本单位办理。"))
+        except services.GrievanceError as exc:
+            messages.error(request, exc.message)
+    nxt = request.POST.get("next")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(nxt)
+    return HttpResponseRedirect(reverse("grievances:returns"))
