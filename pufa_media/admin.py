@@ -41,6 +41,17 @@ from pufa_media.models import (
 )
 
 
+def citation_report(text: str):
+    """Bad references marked in the text, shown to the editor before publishing."""
+    if not text:
+        return "—"
+    bad = citations.problems(text)
+    if not bad:
+        return _("引用核验通过，发布后法条页面会链接到本内容。")
+    return format_html_join("", '<div class="errornote">{}：{}</div>',
+                            [(c.quote, c.message or c.verdict_label) for c in bad])
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Rows of the staff member's region subtree (content without a region is shared by all)."""
 
@@ -114,11 +125,6 @@ class VideoForm(forms.ModelForm):
                   "poster_uploaded"]
         widgets = {"audiences": forms.CheckboxSelectMultiple}
 
-    def clean_summary(self):
-        summary = self.cleaned_data.get("summary", "")
-        citations.validate(summary)
-        return summary
-
 
 STATUS_COLOURS = {
     ProcessingStatus.PENDING: "#6c757d",
@@ -137,11 +143,12 @@ class VideoAdmin(ScopedAdmin):
     list_filter = ["status", "is_published", "field", "topic", "series"]
     list_select_related = ["field"]
     search_fields = ["title"]
-    readonly_fields = ["status_panel", "renditions_list", "play_count", "question_rates", "links"]
+    readonly_fields = ["citation_check", "status_panel", "renditions_list", "play_count", "question_rates", "links"]
     inlines = [SubtitleInline, QuestionInline]
     actions = ["retry_processing", "publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["title", "summary", "field", "topic", "audiences", "series", "lawyer"]}),
+        (None, {"fields": ["title", "summary", "citation_check", "field", "topic", "audiences", "series",
+                           "lawyer"]}),
         (_l("视频文件与处理"), {"fields": ["status_panel", "source", "renditions_list", "poster",
                                        "poster_uploaded"]}),
         (_l("播放与互动"), {"fields": ["play_count", "question_rates", "links"]}),
@@ -158,6 +165,10 @@ class VideoAdmin(ScopedAdmin):
     def status_badge(self, obj):
         return format_html('<b style="color:{}">{}</b>', STATUS_COLOURS.get(obj.status, "#000"),
                            obj.get_status_display())
+
+    @admin.display(description=_l("法条引用核验"))
+    def citation_check(self, obj):
+        return citation_report(obj.summary if obj else "")
 
     @admin.display(description=_l("时长"), ordering="duration")
     def duration_display(self, obj):
@@ -423,7 +434,11 @@ class CaseExplanationAdmin(ScopedAdmin):
     search_fields = ["title"]
     autocomplete_fields = ["related_videos"]
     inlines = [ArticleImageInline]
-    readonly_fields = ["poster_link"]
+    readonly_fields = ["poster_link", "citation_check"]
+
+    @admin.display(description=_l("法条引用核验"))
+    def citation_check(self, obj):
+        return citation_report(obj.body if obj else "")
 
     @admin.display(description=_l("二维码海报"))
     def poster_link(self, obj):

@@ -200,6 +200,15 @@ class Video(FSMModelMixin, models.Model):
     def requeue(self):
         self.processing_started_at = None
 
+    @property
+    def is_public(self) -> bool:
+        return self.is_published and self.status == ProcessingStatus.READY
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("pufa_media:video", args=[self.pk])
+
     def rendition(self, name: str):
         for r in self.renditions.all():
             if r.name == name:
@@ -398,6 +407,15 @@ class CaseExplanation(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return self.is_published
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("pufa_media:article", args=[self.pk])
 
 
 class ArticleImage(models.Model):

@@ -55,9 +55,17 @@ def video_for_page(pk: int, user) -> Video | None:
 
 
 def related_videos(video: Video, limit: int = 4):
-    """Same field first (the articles link once the citation check records them)."""
-    return list(Video.objects.public().filter(field_id=video.field_id).exclude(pk=video.pk)
-                .select_related("field").order_by("-published_at")[:limit])
+    """Videos citing the same law articles first, then the same field."""
+    from pufa_media import citations
+
+    same_articles = citations.objects_citing_same_articles(video, Video)
+    out = list(Video.objects.public().filter(pk__in=same_articles).exclude(pk=video.pk)
+               .select_related("field").order_by("-published_at")[:limit]) if same_articles else []
+    if len(out) < limit:
+        out += list(Video.objects.public().filter(field_id=video.field_id)
+                    .exclude(pk__in=[video.pk, *[v.pk for v in out]])
+                    .select_related("field").order_by("-published_at")[:limit - len(out)])
+    return out
 
 
 def videos_for_field(field_code: str, limit: int = 4):

@@ -258,6 +258,7 @@ def unpublish_video(*, video: Video, user) -> Video:
     _require_editor(user)
     Video.objects.filter(pk=video.pk).update(is_published=False)
     video.is_published = False
+    citations.forget(video)
     return video
 
 
@@ -294,11 +295,15 @@ def save_article(*, article: CaseExplanation, user) -> CaseExplanation:
         citations.validate(article.body)
         article.published_at = article.published_at or timezone.now()
     article.save()
-    citations.record(article, article.body)
+    if article.is_published:
+        citations.record(article, article.body)
+    else:
+        citations.forget(article)
     return article
 
 
 def publish_article(*, article: CaseExplanation, user) -> CaseExplanation:
+    """A case explanation is published only when every statute it cites is real."""
     _require_editor(user)
     citations.validate(article.body)
     article.is_published = True

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from pufa_media import conf, posters, selectors, services
+from pufa_media import citations, conf, posters, selectors, services
 from pufa_media.models import ArticleKind, Video, VideoQuestion
 from pufa_media.playcount import get_counter
 from pufa_media.viewer import allow, client_address, remember, viewer_key
@@ -71,6 +71,7 @@ def video_detail(request, pk: int):
             },
         },
         "related": selectors.related_videos(video),
+        "cited": citations.cited_articles(video),
         "rates": selectors.question_rates(video) if staff else None,
         "is_staff_view": staff,
         "articles": list(video.articles.all()),
@@ -140,7 +141,7 @@ def article_detail(request, pk: int):
     if article is None:
         raise Http404(_("文章不存在或尚未发布。"))
     return render(request, "pufa_media/article_detail.html", {
-        "article": article, "related": selectors.articles_for_field(article.field.code, limit=5),
+        "article": article, "cited": citations.cited_articles(article), "related": selectors.articles_for_field(article.field.code, limit=5),
     })
 
 
