@@ -1,1 +1,574 @@
-"""Clock services: filled by the deadlines work (issue 4)."""
+"""Clock services: the one owner of every grievance's deadlines (DOMAIN.md §5).
+
+- ``handle_grievance_event(event)`` is called by grievances.services (through
+  hooks.after_event) inside the transaction of every transition: it moves the item's
+  timeline, recomputes the due times and writes the outbox messages the event causes.
+- Pauses (专家咨询/鉴定) and extensions (延期) are use-cases here, with permission checks
+  through grid.permissions; each writes a grievance event through the loop's one event
+  writer, so the timeline shows them.
+- ``process_clock`` is what the minute scan does for one item: reminders, the automatic
+  supervision order (督办) when overdue, and closing unrated feedback. Every action is
+  recorded in ClockAction under a unique key, in the same transaction as its effects, so
+  it happens once per item, deadline and due time however many scans run.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grid import permissions
+from grid.models import Role
+from grid.notifications.services import notify
+from grievances.deadlines import policy
+from grievances.deadlines.models import (
+    Clock,
+    ClockAction,
+    ClockPause,
+    DeadlineCode,
+    DeadlinePolicy,
+    ExtensionRequest,
+    ExtensionStatus,
+    PauseReason,
+)
+
+logger = logging.getLogger(__name__)
+
+MAJOR_SEVERITIES = ("major", "grave")
+SCAN_LEASE = timedelta(minutes=2)
+
+
+class DeadlineError(Exception):
+    """A refusal with a Chinese message for the person who acted."""
+
+    def __init__(self, message):
+        self.message = str(message)
+        super().__init__(self.message)
+
+
+# ---------------------------------------------------------------------------------------
+# policy and clock state
+
+
+def policy_for(kind: str, severity: str = "") -> DeadlinePolicy | None:
+    """The rule for this kind and grade; a row with blank grade covers every grade."""
+    rows = {p.severity: p for p in DeadlinePolicy.objects.filter(kind=kind, severity__in=[severity or "", ""])}
+    return rows.get(severity or "") or rows.get("")
+
+
+def _lock_clock(grievance) -> Clock:
+    clock = Clock.objects.select_for_update().filter(pk=grievance.pk).first()
+    if clock is not None:
+        return clock
+    try:
+        with transaction.atomic():
+            return Clock.objects.create(
+                grievance=grievance, region_code=grievance.region_code, kind=grievance.kind,
+                severity=grievance.severity or "", submitted_at=grievance.created_at,
+                centre_started_at=grievance.created_at, centre=grievance.centre,
+                rules=_rules_for(grievance).as_dict(),
+            )
+    except IntegrityError:
+        return Clock.objects.select_for_update().get(pk=grievance.pk)
+
+
+def _rules_for(grievance) -> policy.Rules:
+    row = policy_for(grievance.kind, grievance.severity or "")
+    return row.rules() if row else policy.Rules()
+
+
+def timeline(clock: Clock) -> policy.Timeline:
+    pauses = [policy.Pause(p.started_at, p.ended_at) for p in clock.pauses.all()]
+    extensions = [
+        policy.Extension(e.decided_at, e.days)
+        for e in clock.extensions.filter(status=ExtensionStatus.APPROVED)
+    ]
+    return policy.Timeline(
+        submitted_at=clock.submitted_at, centre_started_at=clock.centre_started_at,
+        centre_done_at=clock.centre_done_at, accepted_at=clock.accepted_at, dispatched_at=clock.dispatched_at,
+        signed_at=clock.signed_at, interim_at=clock.interim_at, completed_at=clock.completed_at,
+        verified_at=clock.verified_at, reopened_at=clock.reopened_at, closed=not clock.is_open,
+        pauses=pauses, extensions=extensions,
+    )
+
+
+def deadlines_of(clock: Clock) -> dict[str, policy.Deadline]:
+    return policy.compute(clock.get_rules(), timeline(clock))
+
+
+def _done(clock: Clock) -> set[tuple[str, str, datetime]]:
+    return set(ClockAction.objects.filter(clock=clock).values_list("deadline", "action", "due"))
+
+
+def recompute(clock: Clock) -> dict[str, policy.Deadline]:
+    """Recompute due times, the nearest deadline and the next scan time; saves the clock."""
+    deadlines = deadlines_of(clock)
+    for code in policy.DEADLINE_CODES:
+        d = deadlines.get(code)
+        setattr(clock, f"{code}_due", d.due if d and d.active else None)
+    nearest = policy.nearest_due(deadlines)
+    clock.due_at = nearest.due if nearest else None
+    clock.due_code = nearest.code if nearest else ""
+    clock.next_due = policy.next_check(deadlines, clock.get_rules(), _done(clock)) if clock.is_open else None
+    clock.save()
+    return deadlines
+
+
+# ---------------------------------------------------------------------------------------
+# recipients and links
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path if path.startswith("/") else path
+
+
+def citizen_link(grievance) -> str:
+    try:
+        return reverse("grievances:detail", args=[grievance.pk])
+    except NoReverseMatch:
+        return "/appeals/"
+
+
+def staff_link(grievance) -> str:
+    for name, args in (("grievances:work_item", [grievance.pk]),
+                       ("admin:grievances_grievance_change", [grievance.pk])):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return "/admin/"
+
+
+def _active_members(unit, roles):
+    if unit is None:
+        return []
+    from grid.models import User
+
+    return list(User.objects.filter(unit=unit, is_active=True, role__in=roles))
+
+
+def unit_handlers(grievance) -> list:
+    """Who works the item at its unit: the person who signed for it, else the unit's staff."""
+    if grievance.handler_id and grievance.handler.is_active:
+        return [grievance.handler]
+    return _active_members(grievance.handling_unit, [Role.DEPT_HANDLER, Role.MEDIATOR, Role.DEPT_LEADER])
+
+
+def unit_leaders(grievance) -> list:
+    unit = grievance.handling_unit
+    if unit is None:
+        return []
+    leaders = _active_members(unit, [Role.DEPT_LEADER])
+    if unit.leader_id and unit.leader not in leaders:
+        leaders.append(unit.leader)
+    return leaders
+
+
+def supervising_centres(grievance) -> list:
+    """The responsible centre and the county-level centre above it: 县市区矛调中心依托系统
+    对未按规定时限办结的事项进行督办 (seed 004)."""
+    from grid.models import RegionLevel, Unit, UnitKind
+
+    centre = grievance.centre
+    codes = [r.code for r in centre.region.ancestors() if r.level >= RegionLevel.COUNTY]
+    upper = list(Unit.objects.filter(kind=UnitKind.CENTRE, region__code__in=codes)) if codes else []
+    return [centre, *upper]
+
+
+def _members_of(units, roles) -> list:
+    from grid.models import User
+
+    return list(User.objects.filter(unit__in=units, is_active=True, role__in=roles).order_by("pk"))
+
+
+def centre_staff(grievance) -> list:
+    return _members_of(supervising_centres(grievance), [Role.CENTRE_STAFF, Role.CENTRE_LEADER])
+
+
+def centre_leaders(grievance) -> list:
+    centres = supervising_centres(grievance)
+    leaders = _members_of(centres, [Role.CENTRE_LEADER])
+    for centre in centres:
+        if centre.leader_id and centre.leader not in leaders:
+            leaders.append(centre.leader)
+    return leaders
+
+
+def _context(grievance, **extra) -> dict:
+    return {
+        "tracking_no": grievance.tracking_no, "title": grievance.title,
+        "unit": grievance.handling_unit.name if grievance.handling_unit_id else grievance.centre.name,
+        "severity": grievance.get_severity_display() if grievance.severity else "",
+        "region": grievance.region.name if grievance.region_id else "",
+        **extra,
+    }
+
+
+def _fmt(dt: datetime | None) -> str:
+    if dt is None:
+        return _("（暂停中）")
+    # The end of a day is the next midnight; people read it as 23:59 of that day.
+    return (policy.local(dt) - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
+
+
+def _tell_citizen(grievance, key: str, template: str, **extra):
+    users = [grievance.reporter] if grievance.reporter_id else []
+    notify(key=key, template=template, context=_context(grievance, **extra), users=users,
+           phones=[grievance.contact_phone], channels=("sms", "site"),
+           link=_absolute(citizen_link(grievance)))
+
+
+def _tell_staff(users, key: str, template: str, grievance, channels=("site", "sms"), **extra):
+    notify(key=key, template=template, context=_context(grievance, **extra), users=users,
+           channels=channels, link=_absolute(staff_link(grievance)))
+
+
+def _major_alert(grievance, key: str, event_label: str, users):
+    if grievance.severity in MAJOR_SEVERITIES:
+        _tell_staff(users, key, "major_alert", grievance, channels=("sms", "voice", "site"), event=event_label)
+
+
+# ---------------------------------------------------------------------------------------
+# the event hook
+
+
+def handle_grievance_event(event) -> None:
+    """React to one grievance event (codes: see notes/loop-interface.md): move the clock's
+    timeline, recompute its due times and write the messages this event causes."""
+    g = event.grievance
+    clock = _lock_clock(g)
+    at = event.created_at
+    action = event.action
+    key = f"grv:{g.pk}:ev:{event.pk}"
+
+    if action == "submitted":
+        clock.submitted_at = g.created_at
+        clock.centre_started_at = clock.centre_started_at or g.created_at
+    elif action == "accepted":
+        clock.accepted_at = at
+        row = policy_for(g.kind, g.severity or "")
+        clock.policy = row
+        clock.rules = (row.rules() if row else policy.Rules()).as_dict()
+    elif action == "rejected":
+        clock.centre_done_at = at
+        clock.is_open = False
+    elif action == "escalated":
+        clock.centre_started_at, clock.centre_done_at = at, None
+    elif action in ("dispatched", "joint_opened"):
+        if event.to_state == "dispatched":
+            clock.dispatched_at = at
+            clock.centre_done_at = at
+        else:  # handed to a lower centre: that centre's own 24 hours start now
+            clock.centre_started_at, clock.centre_done_at = at, None
+    elif action == "return_approved":
+        clock.dispatched_at = None
+        clock.centre_started_at, clock.centre_done_at = at, None
+    elif action == "signed":
+        clock.signed_at = at
+    elif action == "interim_reply":
+        clock.interim_at = at
+    elif action == "completed":
+        clock.completed_at = at
+    elif action == "sent_back":
+        clock.completed_at = clock.verified_at = None
+    elif action == "verified":
+        clock.verified_at = at
+    elif action == "rated_unsatisfied":
+        clock.reopened_at = at
+        clock.completed_at = clock.verified_at = None
+    elif action in ("rated_satisfied", "closed", "auto_closed"):
+        clock.is_open = False
+
+    clock.kind, clock.severity = g.kind, g.severity or ""
+    clock.region_code, clock.unit_id, clock.centre_id = g.region_code, g.handling_unit_id, g.centre_id
+    deadlines = recompute(clock)
+    _messages_for_event(event, g, key, deadlines)
+
+
+def _messages_for_event(event, g, key: str, deadlines: dict[str, policy.Deadline]) -> None:
+    action = event.action
+    completion = deadlines.get(policy.COMPLETION)
+    due_text = _fmt(completion.due) if completion else ""
+    if action == "accepted":
+        _tell_citizen(g, key, "grievance_accepted")
+        _major_alert(g, key, _("已受理"), centre_leaders(g))
+    elif action == "rejected":
+        _tell_citizen(g, key, "grievance_rejected", note=event.note or g.reject_reason)
+    elif action in ("dispatched", "joint_opened") and event.to_state == "dispatched":
+        _tell_citizen(g, key, "grievance_dispatched_citizen", due=due_text)
+        sign = deadlines.get(policy.SIGN)
+        _tell_staff(unit_handlers(g), key, "grievance_dispatched_handler", g,
+                    deadline=DeadlineCode.SIGN.label, due=_fmt(sign.due) if sign else due_text)
+    elif action == "verified":
+        # The result is fed back now, and the rating link works from now on.
+        _tell_citizen(g, key, "grievance_completed_citizen")
+    elif action in ("rated_satisfied", "closed", "auto_closed"):
+        _tell_citizen(g, key, "grievance_closed_citizen")
+    elif action == "supervised":
+        _tell_staff(unit_handlers(g), key, "grievance_supervised_handler", g, note=event.note)
+
+
+# ---------------------------------------------------------------------------------------
+# pauses and extensions
+
+
+def _write_event(grievance, *, actor, action: str, note: str, public: bool = True):
+    """Through the loop's one event writer, which also calls back handle_grievance_event."""
+    from grievances import services as loop
+
+    writer = getattr(loop, "record_event", None) or loop._record
+    return writer(grievance, actor=actor, action=action, from_state=grievance.state, note=note,
+                  public=public, unit=grievance.handling_unit)
+
+
+def _lead_unit_member(actor, grievance) -> bool:
+    return bool(
+        (permissions.is_department(actor) or permissions.is_mediator(actor))
+        and grievance.handling_unit_id and actor.unit_id == grievance.handling_unit_id
+    )
+
+
+def _responsible_centre(actor, grievance) -> bool:
+    return permissions.is_admin(actor) or (
+        permissions.is_centre(actor) and permissions.can_see_region_code(actor, grievance.region_code)
+    )
+
+
+def can_pause(actor, grievance) -> bool:
+    return _lead_unit_member(actor, grievance) or _responsible_centre(actor, grievance)
+
+
+def can_request_extension(actor, grievance) -> bool:
+    return _lead_unit_member(actor, grievance)
+
+
+def can_decide_extension(actor, grievance) -> bool:
+    """The unit's own leader (seed 004: 经本单位领导审核同意)."""
+    unit = grievance.handling_unit
+    if unit is None or actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if permissions.is_department_leader(actor) and actor.unit_id == unit.pk:
+        return True
+    return (permissions.is_department(actor) or permissions.is_mediator(actor)) and unit.leader_id == actor.pk
+
+
+def _open_grievance(grievance):
+    from grievances.models import Grievance
+
+    g = Grievance.objects.select_related("handling_unit", "centre").get(pk=grievance.pk)
+    if not g.is_open:
+        raise DeadlineError(_("该件已办结或未受理，不能操作办理时限。"))
+    return g
+
+
+@transaction.atomic
+def pause_clock(*, actor, grievance, reason: str, note: str) -> ClockPause:
+    """专家咨询/鉴定: stop the clock; the time until resumption does not count (seed 004)."""
+    g = _open_grievance(grievance)
+    if not can_pause(actor, g):
+        raise DeadlineError(_("只有承办单位或负责该件的综治中心可以暂停计时。"))
+    if reason not in PauseReason.values:
+        raise DeadlineError(_("暂停计时只适用于专家咨询或鉴定。"))
+    note = (note or "").strip()
+    if not note:
+        raise DeadlineError(_("请说明专家咨询或鉴定的情况。"))
+    if g.state not in ("accepted", "dispatched", "handling"):
+        raise DeadlineError(_("只有办理中的事项可以暂停计时。"))
+    clock = _lock_clock(g)
+    if clock.paused_at is not None:
+        raise DeadlineError(_("计时已经暂停。"))
+    now = timezone.now()
+    pause = ClockPause.objects.create(clock=clock, reason=reason, note=note, started_at=now, started_by=actor)
+    clock.paused_at = now
+    clock.save(update_fields=["paused_at"])
+    label = PauseReason(reason).label
+    _write_event(g, actor=actor, action="paused", note=_("因%(reason)s暂停计时：%(note)s") % {
+        "reason": label, "note": note})
+    return pause
+
+
+@transaction.atomic
+def resume_clock(*, actor, grievance, note: str = "") -> ClockPause:
+    g = _open_grievance(grievance)
+    if not can_pause(actor, g):
+        raise DeadlineError(_("只有承办单位或负责该件的综治中心可以恢复计时。"))
+    clock = _lock_clock(g)
+    pause = clock.pauses.filter(ended_at__isnull=True).first()
+    if pause is None:
+        raise DeadlineError(_("计时没有暂停。"))
+    pause.ended_at, pause.ended_by = timezone.now(), actor
+    pause.save(update_fields=["ended_at", "ended_by"])
+    clock.paused_at = None
+    clock.save(update_fields=["paused_at"])
+    _write_event(g, actor=actor, action="resumed", note=(note or "").strip() or _("恢复计时。"))
+    return pause
+
+
+@transaction.atomic
+def request_extension(*, actor, grievance, days: int, reason: str, parties_agreed: bool) -> ExtensionRequest:
+    """延期申请: the mediator/handler and the parties agree; the unit's leader decides."""
+    g = _open_grievance(grievance)
+    if not can_request_extension(actor, g):
+        raise DeadlineError(_("只有承办单位的工作人员可以申请延期。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DeadlineError(_("请填写延期理由。"))
+    if not parties_agreed:
+        raise DeadlineError(_("延期须经双方当事人同意。"))
+    if not isinstance(days, int) or not 1 <= days <= 90:
+        raise DeadlineError(_("延长天数须在1到90天之间。"))
+    clock = _lock_clock(g)
+    if clock.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise DeadlineError(_("已有一份延期申请在等待领导审核。"))
+    ext = ExtensionRequest.objects.create(
+        clock=clock, unit=g.handling_unit, centre=g.centre, days=days, reason=reason, parties_agreed=True,
+        requested_by=actor, requested_at=timezone.now(),
+    )
+    event = _write_event(g, actor=actor, action="extension_requested", public=False,
+                         note=_("申请延期%(days)d天：%(reason)s") % {"days": days, "reason": reason})
+    _tell_staff(unit_leaders(g), f"grv:{g.pk}:ev:{event.pk}", "extension_requested", g,
+                days=days, reason=reason)
+    return ext
+
+
+def _decide(actor, extension: ExtensionRequest, approve: bool, note: str) -> ExtensionRequest:
+    ext = ExtensionRequest.objects.select_for_update().select_related("clock").get(pk=extension.pk)
+    if ext.status != ExtensionStatus.PENDING:
+        raise DeadlineError(_("该延期申请已经审核过了。"))
+    g = _open_grievance(ext.clock.grievance)
+    if not can_decide_extension(actor, g):
+        raise DeadlineError(_("只有承办单位本单位的领导可以审核延期申请。"))
+    note = (note or "").strip()
+    if not approve and not note:
+        raise DeadlineError(_("不同意延期时请写明意见。"))
+    ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    ext.decided_by, ext.decided_at, ext.decision_note = actor, timezone.now(), note
+    ext.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    action = "extension_approved" if approve else "extension_refused"
+    decision = _("已批准") if approve else _("未批准")
+    event = _write_event(g, actor=actor, action=action, public=approve,
+                         note=_("延期%(days)d天%(decision)s。%(note)s") % {
+                             "days": ext.days, "decision": decision, "note": note})
+    clock = Clock.objects.get(pk=g.pk)
+    completion = deadlines_of(clock).get(policy.COMPLETION)
+    # Recorded for the centre (报综治中心备案) and told to the requester.
+    _tell_staff([ext.requested_by, *centre_staff(g)], f"grv:{g.pk}:ev:{event.pk}", "extension_decided", g,
+                channels=("site",), days=ext.days, decision=decision, deadline=DeadlineCode.COMPLETION.label,
+                due=_fmt(completion.due) if completion else "")
+    return ext
+
+
+@transaction.atomic
+def approve_extension(*, actor, extension: ExtensionRequest, note: str = "") -> ExtensionRequest:
+    return _decide(actor, extension, True, note)
+
+
+@transaction.atomic
+def refuse_extension(*, actor, extension: ExtensionRequest, note: str) -> ExtensionRequest:
+    return _decide(actor, extension, False, note)
+
+
+# ---------------------------------------------------------------------------------------
+# the scan
+
+
+def claim_due_clocks(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """The clocks whose next check time has come, oldest first, leased for SCAN_LEASE so a
+    concurrent scan takes others (SKIP LOCKED) and a crashed worker's items come back."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Clock.objects.select_for_update(skip_locked=True)
+            .filter(next_due__lte=now).order_by("next_due").values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Clock.objects.filter(pk__in=ids).update(next_due=now + SCAN_LEASE)
+    return ids
+
+
+def _record_action(clock: Clock, deadline: policy.Deadline, action: str) -> bool:
+    """True if this (item, deadline, action, due) was not recorded before."""
+    try:
+        with transaction.atomic():
+            ClockAction.objects.create(clock=clock, deadline=deadline.code, action=action, due=deadline.due)
+        return True
+    except IntegrityError:
+        return False
+
+
+@transaction.atomic
+def process_clock(clock_id: int, now: datetime | None = None) -> list[str]:
+    """Act once on everything due for one item: reminders, overdue supervision and notices,
+    auto-close of unrated feedback. Returns what was done (for logs and tests)."""
+    from grievances import services as loop
+    from grievances.models import Grievance
+
+    now = now or timezone.now()
+    clock = Clock.objects.select_for_update().filter(pk=clock_id).first()
+    if clock is None:
+        return []
+    g = Grievance.objects.select_related("handling_unit", "centre", "region", "handler").get(pk=clock_id)
+    if not g.is_open:
+        clock.is_open = False
+        recompute(clock)
+        return []
+    rules = clock.get_rules()
+    done: list[str] = []
+    for deadline, action in policy.due_actions(deadlines_of(clock), rules, now):
+        if not _record_action(clock, deadline, action):
+            continue
+        done.append(f"{deadline.code}:{action}")
+        key = f"clock:{g.pk}:{deadline.code}:{action}:{int(deadline.due.timestamp())}"
+        label = DeadlineCode(deadline.code).label
+        if action.startswith("remind"):
+            _tell_staff(unit_handlers(g), key, "deadline_reminder", g, deadline=label,
+                        due=_fmt(deadline.due), remaining=_remaining_text(deadline.due - now))
+        elif deadline.code == policy.RATING:
+            loop.auto_close_grievance(grievance=g)
+        elif deadline.code == policy.CENTRE:
+            _tell_staff(centre_staff(g), key, "centre_target_overdue", g, channels=("site",),
+                        deadline=_("受理或分派"))
+            _major_alert(g, key, _("超过24小时未受理或分派"), centre_leaders(g))
+        else:
+            clock.overdue_count += 1
+            clock.save(update_fields=["overdue_count"])
+            loop.supervise_grievance(
+                actor=None, grievance=g, automatic=True,
+                note=_("%(deadline)s已超期（应于%(due)s前完成），系统自动督办。") % {
+                    "deadline": label, "due": _fmt(deadline.due)},
+            )
+            g.refresh_from_db()
+            _tell_staff(unit_leaders(g), key + ":leader", "deadline_overdue", g, deadline=label,
+                        due=_fmt(deadline.due))
+            _tell_staff(centre_staff(g), key + ":centre", "deadline_overdue", g, channels=("site",),
+                        deadline=label, due=_fmt(deadline.due))
+            _major_alert(g, key, _("已超期"), [*unit_leaders(g), *centre_leaders(g)])
+    clock.refresh_from_db()
+    recompute(clock)
+    return done
+
+
+def _remaining_text(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d小时%(m)d分钟") % {"h": hours, "m": mins}
+    return _("%(m)d分钟") % {"m": mins}
+
+
+# ---------------------------------------------------------------------------------------
+# reads used by pages (kept next to the writes because they share the computation)
+
+
+def overdue_q(now: datetime) -> Q:
+    return Q(is_open=True, due_at__lt=now)

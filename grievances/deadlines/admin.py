@@ -1,0 +1,234 @@
+"""Admin: the deadline policy (data), clocks, and the supervision page (督办) with filters
+by unit and region; scoped through grid.permissions like every admin list."""
+
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grid import permissions
+from grid.models import Region, RegionLevel, UnitKind
+from grievances.deadlines import selectors
+from grievances.deadlines.models import (
+    Clock,
+    ClockAction,
+    ClockPause,
+    DeadlineCode,
+    DeadlinePolicy,
+    ExtensionRequest,
+    SupervisionItem,
+)
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "start_on", "sign_days", "interim_days", "completion_days", "second_days",
+                    "rating_days", "centre_hours", "reminder_hours", "updated_at"]
+    list_filter = ["kind", "start_on"]
+    fieldsets = [
+        (None, {"fields": ["kind", "severity", "start_on", "note"]}),
+        (_("期限（自然日，按北京时间计算，“0天”即当日24时前）"), {
+            "fields": ["sign_days", "interim_days", "completion_days", "second_days", "rating_days"]}),
+        (_("中心时限与提醒"), {"fields": ["centre_hours", "reminder_hours"]}),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.is_admin(request.user)
+
+
+class _Scoped:
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(permissions.region_q(request.user))
+
+
+class UnitFilter(admin.SimpleListFilter):
+    title = _("承办单位")
+    parameter_name = "unit"
+
+    def lookups(self, request, model_admin):
+        units = permissions.visible_units(request.user).filter(
+            kind__in=[UnitKind.DEPARTMENT, UnitKind.MEDIATION, UnitKind.CENTRE]).order_by("region_code", "name")
+        return [(u.pk, u.name) for u in units[:300]]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(unit_id=self.value()) if self.value() else queryset
+
+
+class RegionFilter(admin.SimpleListFilter):
+    title = _("区域")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        regions = permissions.visible_regions(request.user).filter(
+            level__in=[RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP]).order_by("code")
+        return [(r.code, f"{'　' * (r.level - 2)}{r.name}") for r in regions[:300]]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        region = Region.objects.filter(code=self.value()).first()
+        return queryset.filter(region_code__startswith=region.prefix) if region else queryset.none()
+
+
+class ClockPauseInline(admin.TabularInline):
+    model = ClockPause
+    extra = 0
+    can_delete = False
+    readonly_fields = ["reason", "note", "started_at", "started_by", "ended_at", "ended_by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ExtensionInline(admin.TabularInline):
+    model = ExtensionRequest
+    extra = 0
+    can_delete = False
+    fields = ["days", "reason", "parties_agreed", "requested_by", "requested_at", "status", "decided_by",
+              "decided_at", "decision_note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ClockActionInline(admin.TabularInline):
+    model = ClockAction
+    extra = 0
+    can_delete = False
+    readonly_fields = ["deadline", "action", "due", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class _ClockDisplay:
+    list_select_related = ["grievance", "unit", "centre"]
+    show_full_result_count = False
+    search_fields = ["=grievance__tracking_no"]
+
+    @admin.display(description=_("受理编号"), ordering="grievance__tracking_no")
+    def tracking_no(self, obj):
+        return obj.grievance.tracking_no
+
+    @admin.display(description=_("标题"))
+    def title(self, obj):
+        return obj.grievance.title
+
+    @admin.display(description=_("最近时限"))
+    def deadline(self, obj):
+        return DeadlineCode(obj.due_code).label if obj.due_code else "—"
+
+    @admin.display(description=_("剩余/超期"), ordering="due_at")
+    def remaining(self, obj):
+        if obj.paused_at:
+            return _("计时暂停")
+        if obj.due_at is None:
+            return "—"
+        now = timezone.now()
+        if obj.due_at <= now:
+            return _("已超期%(t)s") % {"t": selectors.duration_text(now - obj.due_at)}
+        return _("剩余%(t)s") % {"t": selectors.duration_text(obj.due_at - now)}
+
+    @admin.display(description=_("督办次数"))
+    def supervisions(self, obj):
+        return obj.grievance.supervision_count
+
+
+@admin.register(Clock)
+class ClockAdmin(_ClockDisplay, _Scoped, admin.ModelAdmin):
+    list_display = ["tracking_no", "title", "kind", "severity", "unit", "deadline", "due_at", "remaining",
+                    "is_open"]
+    list_filter = ["is_open", "kind", "severity", UnitFilter, RegionFilter]
+    inlines = [ClockPauseInline, ExtensionInline, ClockActionInline]
+    readonly_fields = [f.name for f in Clock._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+
+@admin.register(SupervisionItem)
+class SupervisionAdmin(_ClockDisplay, _Scoped, admin.ModelAdmin):
+    """督办: open items past a deadline, by unit and region, with per-unit counts."""
+
+    list_display = ["tracking_no", "title", "unit", "centre", "deadline", "due_at", "remaining", "supervisions",
+                    "overdue_count"]
+    list_filter = [UnitFilter, RegionFilter, "kind", "severity"]
+    ordering = ["due_at"]
+    actions = ["supervise"]
+    change_list_template = "admin/deadlines/supervisionitem/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(Q(is_open=True, due_at__lt=timezone.now()))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not (permissions.is_centre(request.user) or permissions.is_admin(request.user)):
+            actions.pop("supervise", None)
+        return actions
+
+    def changelist_view(self, request, extra_context=None):
+        region = request.GET.get("region", "")
+        prefix = ""
+        if region:
+            r = Region.objects.filter(code=region).first()
+            prefix = r.prefix if r else region
+        extra_context = {**(extra_context or {}),
+                         "unit_counts": selectors.overdue_counts_by_unit(request.user, region_code=prefix)}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("督办所选事项"), permissions=["view"])
+    def supervise(self, request, queryset):
+        from grievances import services as loop
+
+        done = 0
+        for clock in queryset.select_related("grievance"):
+            try:
+                loop.supervise_grievance(actor=request.user, grievance=clock.grievance,
+                                         note=str(_("综治中心督办：该件已超期，请加快办理并及时反馈。")))
+                done += 1
+            except loop.GrievanceError as exc:
+                self.message_user(request, f"{clock.grievance.tracking_no}：{exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, _("已督办 %(n)d 件。") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(admin.ModelAdmin):
+    """Extensions filed with the centre (报综治中心备案): read-only here; the unit's leader
+    decides on the unit's pages."""
+
+    list_display = ["clock", "unit", "days", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["clock", "unit", "requested_by", "decided_by"]
+    readonly_fields = ["clock", "unit", "centre", "days", "reason", "parties_agreed", "requested_by",
+                       "requested_at", "status", "decided_by", "decided_at", "decision_note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(permissions.region_q(request.user, "clock__region_code"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+

@@ -1,0 +1,151 @@
+"""Reads for clocks: what pages, the admin and reports show, prepared so templates decide nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grid import permissions
+from grievances.deadlines import policy, services
+from grievances.deadlines.models import (
+    Clock,
+    DeadlineCode,
+    ExtensionRequest,
+    ExtensionStatus,
+)
+
+SOON = timedelta(hours=24)
+
+
+def duration_text(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d小时%(m)d分钟") % {"h": hours, "m": mins}
+    return _("%(m)d分钟") % {"m": mins}
+
+
+@dataclass
+class DeadlineRow:
+    code: str
+    label: str
+    due_display: str
+    status: str          # ok | soon | overdue | paused | met
+    text: str
+
+
+@dataclass
+class ClockView:
+    audience: str                       # staff | citizen
+    rows: list[DeadlineRow] = field(default_factory=list)
+    citizen_status: str = ""
+    citizen_tone: str = "secondary"
+    paused: bool = False
+    pause_note: str = ""
+    pending_extension: ExtensionRequest | None = None
+    can_pause: bool = False
+    can_resume: bool = False
+    can_request_extension: bool = False
+    can_decide_extension: bool = False
+    grievance_id: int = 0
+    exists: bool = False
+
+
+def _is_staff_viewer(user) -> bool:
+    return bool(user and user.is_authenticated and (
+        permissions.is_admin(user) or permissions.is_centre(user) or permissions.is_department(user)
+        or permissions.is_mediator(user)))
+
+
+def clock_view(grievance, user, now: datetime | None = None) -> ClockView:
+    """The clock panel for one item: remaining time or "overdue by" per deadline for staff,
+    a plain status for citizens (DOMAIN.md §4: 已受理 → 处理中 → 已办结)."""
+    now = now or timezone.now()
+    staff = _is_staff_viewer(user)
+    view = ClockView(audience="staff" if staff else "citizen", grievance_id=grievance.pk)
+    clock = Clock.objects.filter(pk=grievance.pk).first()
+    if clock is None:
+        return view
+    view.exists = True
+    deadlines = services.deadlines_of(clock)
+    view.paused = clock.paused_at is not None
+    if view.paused:
+        pause = clock.pauses.filter(ended_at__isnull=True).first()
+        view.pause_note = f"{pause.get_reason_display()}：{pause.note}" if pause else ""
+    any_overdue = False
+    for code in policy.DEADLINE_CODES:
+        d = deadlines.get(code)
+        if d is None:
+            continue
+        label = str(DeadlineCode(code).label)
+        if not d.active:
+            view.rows.append(DeadlineRow(code, label, services._fmt(d.due) if d.due else "", "met", _("已完成")))
+        elif d.due is None:
+            view.rows.append(DeadlineRow(code, label, "", "paused",
+                                         _("已暂停，剩余%(t)s") % {"t": duration_text(d.left_at_pause)}))
+        elif now >= d.due:
+            any_overdue = True
+            view.rows.append(DeadlineRow(code, label, services._fmt(d.due), "overdue",
+                                         _("已超期%(t)s") % {"t": duration_text(now - d.due)}))
+        else:
+            status = "soon" if d.due - now <= SOON else "ok"
+            view.rows.append(DeadlineRow(code, label, services._fmt(d.due), status,
+                                         _("剩余%(t)s") % {"t": duration_text(d.due - now)}))
+    if not clock.is_open:
+        view.citizen_status, view.citizen_tone = _("已办结"), "success"
+    elif view.paused:
+        view.citizen_status, view.citizen_tone = _("专家咨询或鉴定中，期间不计入办理时限"), "info"
+    elif any_overdue:
+        view.citizen_status, view.citizen_tone = _("办理时间较长，综治中心已督促加快办理"), "warning"
+    elif clock.completion_due:
+        view.citizen_status = _("正在办理，预计%(due)s前办结") % {"due": services._fmt(clock.completion_due)[:10]}
+        view.citizen_tone = "primary"
+    else:
+        view.citizen_status, view.citizen_tone = _("正在受理"), "secondary"
+    if staff and clock.is_open:
+        view.pending_extension = clock.extensions.filter(status=ExtensionStatus.PENDING).first()
+        view.can_pause = services.can_pause(user, grievance) and not view.paused
+        view.can_resume = services.can_pause(user, grievance) and view.paused
+        view.can_request_extension = (services.can_request_extension(user, grievance)
+                                      and view.pending_extension is None)
+        view.can_decide_extension = bool(view.pending_extension) and services.can_decide_extension(user, grievance)
+    return view
+
+
+def overdue_clocks(user, now: datetime | None = None, unit=None, region_code: str = ""):
+    """Open items past a deadline, scoped to the user (the supervision page)."""
+    now = now or timezone.now()
+    qs = Clock.objects.visible_to(user).overdue(now)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if region_code:
+        qs = qs.filter(region_code__startswith=region_code)
+    return qs.select_related("grievance", "unit", "centre").order_by("due_at")
+
+
+def overdue_counts_by_unit(user, now: datetime | None = None, region_code: str = "") -> list[dict]:
+    """Per-unit counts of open overdue items (for reports): [{unit_id, unit__name, overdue}]."""
+    now = now or timezone.now()
+    qs = Clock.objects.visible_to(user).filter(is_open=True, unit__isnull=False)
+    if region_code:
+        qs = qs.filter(region_code__startswith=region_code)
+    return list(
+        qs.values("unit_id", "unit__name")
+        .annotate(overdue=Count("pk", filter=Q(due_at__lt=now)), open=Count("pk"))
+        .filter(overdue__gt=0).order_by("-overdue", "unit__name")
+    )
+
+
+def pending_extensions(user):
+    """Extension requests waiting for this unit leader's decision."""
+    if not (permissions.is_department(user) or permissions.is_mediator(user)):
+        return ExtensionRequest.objects.none()
+    return ExtensionRequest.objects.filter(unit_id=user.unit_id, status=ExtensionStatus.PENDING).select_related(
+        "clock__grievance", "requested_by")
