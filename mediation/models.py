@@ -387,7 +387,7 @@ class RiskQuerySet(models.QuerySet):
         return self.filter(q)
 
 
-class Risk(models.Model):
+class Risk(ConcurrentTransitionMixin, models.Model):
     """A risk found in screening (排查) that is not (yet) a grievance, managed 一案一策."""
 
     title = models.CharField(_("风险名称"), max_length=100)

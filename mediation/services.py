@@ -110,6 +110,11 @@ def can_oversee_case(user, case: MediationCase) -> bool:
     )
 
 
+def can_assign_mediators(user, case: MediationCase) -> bool:
+    return is_org_head(user, case.organisation) or permissions.is_admin(user) or (
+        permissions.is_centre(user) and permissions.can_see_region_code(user, case.region_code))
+
+
 def _require_work(actor, case):
     if not can_work_case(actor, case):
         raise PermissionDenied(_("只有本案的调解员或调解组织负责人可以办理此操作。"))
@@ -199,8 +204,7 @@ def _set_mediators(case: MediationCase, mediators: Iterable[User]):
 @transaction.atomic
 def assign_mediators(*, actor, case: MediationCase, mediators: Sequence[User]) -> MediationCase:
     """The organisation's head or the scoped centre names the case's mediators."""
-    if not (is_org_head(actor, case.organisation) or permissions.is_admin(actor) or (
-            permissions.is_centre(actor) and permissions.can_see_region_code(actor, case.region_code))):
+    if not can_assign_mediators(actor, case):
         raise PermissionDenied(_("只有调解组织负责人或辖区综治中心可以指派调解员。"))
     if not mediators:
         raise MediationError(_("请至少指派一名调解员。"))
@@ -539,7 +543,7 @@ def _can_register_risk(actor, region) -> bool:
     return False
 
 
-def _can_manage_risk(actor, risk: Risk) -> bool:
+def can_manage_risk(actor, risk: Risk) -> bool:
     if permissions.is_admin(actor):
         return True
     if permissions.is_centre(actor) and permissions.can_see_region_code(actor, risk.region_code):
@@ -548,7 +552,7 @@ def _can_manage_risk(actor, risk: Risk) -> bool:
 
 
 def _require_risk(actor, risk):
-    if not _can_manage_risk(actor, risk):
+    if not can_manage_risk(actor, risk):
         raise PermissionDenied(_("只有辖区综治中心或责任单位可以管理该风险。"))
 
 
@@ -566,7 +570,7 @@ def register_risk(*, actor, title: str, description: str, region, category, leve
                 region=region, address=(address or "").strip(), category=category, level=level,
                 people_involved=max(int(people_involved or 1), 1), responsible_unit=responsible_unit,
                 reported_by=actor, found_on=found_on or timezone.localdate())
-    risk.full_clean(exclude=["reported_by", "grievance"])
+    risk.full_clean(exclude=["reported_by", "grievance", "status"])
     risk.save()
     _risk_event(risk, actor=actor, action="registered", note=_("纠纷预警：排查登记。"))
     return risk
@@ -716,6 +720,12 @@ def apply_for_legal_aid(*, actor, region, applicant_name: str, id_number: str, a
         doc = LegalAidDocument(application=app, name=(doc_name or getattr(f, "name", "") or _("材料"))[:100])
         doc.file.save(getattr(f, "name", "document"), f, save=True)
     return app
+
+
+def can_review_legal_aid(user, app: LegalAidApplication) -> bool:
+    unit = app.grievance.handling_unit
+    return bool(app.status == LegalAidStatus.PENDING and unit is not None and unit.is_legal_aid and (
+        permissions.is_department(user) or permissions.is_mediator(user)) and user.unit_id == unit.pk)
 
 
 def _require_legal_aid_reviewer(actor, app: LegalAidApplication):

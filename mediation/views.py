@@ -1,0 +1,500 @@
+"""Pages: thin callers of selectors (reads) and services (writes).
+
+Public: the mediator directory, a party's own case page (video link, agreement, judicial
+confirmation), the legal-aid application. Staff: the mediator's inbox and case page with
+the session and agreement forms, the risk register, legal-aid review.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from grid import permissions
+from mediation import forms, selectors, services
+from mediation.models import CaseState, PartySide, SessionMode
+
+PAGE_SIZE = 20
+
+
+def _query_without(request, *keys) -> str:
+    q = request.GET.copy()
+    for k in keys:
+        q.pop(k, None)
+    return q.urlencode()
+
+
+def _staff_required(check):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not check(request.user):
+                raise DjangoPermissionDenied
+            return view(request, *args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _is_case_staff(user) -> bool:
+    return (permissions.is_mediator(user) or permissions.is_centre(user) or permissions.is_admin(user)
+            or permissions.is_department(user))
+
+
+def _is_risk_staff(user) -> bool:
+    return (permissions.is_centre(user) or permissions.is_admin(user) or permissions.is_grid_worker(user)
+            or permissions.is_department(user) or permissions.is_mediator(user))
+
+
+case_staff_required = _staff_required(_is_case_staff)
+risk_staff_required = _staff_required(_is_risk_staff)
+mediator_required = _staff_required(permissions.is_mediator)
+
+
+def _run(request, fn, success: str, **kwargs):
+    """Call a service; show its refusal as an error message. Returns the result or None."""
+    try:
+        result = fn(**kwargs)
+    except services.MediationError as exc:
+        messages.error(request, exc.message)
+        return None
+    messages.success(request, success)
+    return result
+
+
+def _form_errors(request, form):
+    for field, errs in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errs:
+            messages.error(request, f"{label}：{e}" if label else e)
+
+
+# ----------------------------------------------------------------------------- public
+
+
+def home(request):
+    return render(request, "mediation/home.html", {
+        "is_mediator": permissions.is_mediator(request.user),
+    })
+
+
+def mediators(request):
+    form = forms.DirectoryForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = selectors.public_mediators(keyword=data.get("q", ""), language=data.get("language", ""))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "mediation/mediators.html", {
+        "form": form, "page": page, "query": _query_without(request, "page"),
+    })
+
+
+@login_required
+def my_cases(request):
+    return render(request, "mediation/my_cases.html", {"cases": selectors.party_cases(request.user)})
+
+
+@login_required
+def my_case(request, pk):
+    case = selectors.case_for_party(request.user, pk)
+    return render(request, "mediation/party_case.html", {
+        "case": case, **selectors.case_parts(case), "clock_template": selectors.clock_template(),
+    })
+
+
+def _pdf_response(agreement):
+    if agreement is None or not agreement.pdf:
+        raise Http404
+    return FileResponse(agreement.pdf.open("rb"), content_type="application/pdf",
+                        filename=f"agreement-{agreement.case_id}.pdf")
+
+
+@login_required
+def my_agreement_pdf(request, pk):
+    case = selectors.case_for_party(request.user, pk)
+    return _pdf_response(selectors.case_parts(case)["agreement"])
+
+
+@login_required
+def legal_aid_apply(request):
+    form = forms.LegalAidForm(request.POST or None, request.FILES or None, initial={
+        "applicant_name": request.user.display_name, "phone": request.user.phone or ""})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        docs = [(d["document_name"], d["document"])] if d.get("document") else []
+        try:
+            app = services.apply_for_legal_aid(
+                actor=request.user, region=d["region"], applicant_name=d["applicant_name"],
+                id_number=d["id_number"], address=d["address"], phone=d["phone"], case_type=d["case_type"],
+                opponent=d["opponent"], hardship=d["hardship"], description=d["description"],
+                monthly_income=d["monthly_income"], documents=docs,
+            )
+        except services.MediationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("法律援助申请已提交，受理编号 %(no)s。") % {"no": app.grievance.tracking_no})
+            return redirect("grievances:detail", pk=app.grievance_id)
+    return render(request, "mediation/legal_aid_apply.html", {"form": form})
+
+
+# ----------------------------------------------------------------------------- mediator profile
+
+
+@mediator_required
+def profile(request):
+    current = selectors.profile_for(request.user)
+    initial = {"languages": "普通话", "is_public": True}
+    if current:
+        initial = {f: getattr(current, f) for f in ("title", "expertise", "languages", "bio", "years", "is_public")}
+    form = forms.ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if _run(request, services.save_mediator_profile, _("调解员档案已保存。"), actor=request.user,
+                user=request.user, **form.cleaned_data):
+            return redirect("mediation:mediators")
+    return render(request, "mediation/profile.html", {"form": form})
+
+
+# ----------------------------------------------------------------------------- mediator inbox and case
+
+
+@case_staff_required
+def inbox(request):
+    show = request.GET.get("show", "open")
+    page = Paginator(selectors.mediator_inbox(request.user, show=show), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "mediation/inbox.html", {
+        "page": page, "show": show, "query": _query_without(request, "page"),
+        "untaken": selectors.untaken_grievances(request.user),
+        "visits": selectors.due_return_visits(request.user)[:20],
+        "clock_template": selectors.clock_template(),
+    })
+
+
+@mediator_required
+@require_POST
+def take(request, grievance_pk):
+    g = selectors.untaken_grievance(request.user, grievance_pk)
+    case = _run(request, services.take_case, _("已签收并立案，您是本案调解员。"), actor=request.user, grievance=g)
+    return redirect("mediation:case", pk=case.pk) if case else redirect("mediation:inbox")
+
+
+def _case_context(request, case, **extra):
+    user = request.user
+    parts = selectors.case_parts(case)
+    can_work = services.can_work_case(user, case)
+    can_oversee = services.can_oversee_case(user, case)
+    is_open = case.is_open
+    pending_confirmation = next((c for c in parts["confirmations"] if c.status == "applied"), None)
+    ctx = {
+        "case": case, **parts, "clock_template": selectors.clock_template(),
+        "can_work": can_work and is_open,
+        "can_assign": is_open and services.can_assign_mediators(user, case),
+        "can_conclude": can_work and is_open,
+        "can_apply_confirmation": can_oversee and case.state == CaseState.SUCCEEDED and parts["agreement"]
+        and pending_confirmation is None,
+        "pending_confirmation": pending_confirmation if can_oversee else None,
+        "can_visit": can_oversee,
+        "party_form": forms.PartyForm(initial={"side": PartySide.RESPONDENT}),
+        "session_form": forms.SessionForm(),
+        "failure_form": forms.FailureForm(),
+        "termination_form": forms.TerminationForm(),
+        "confirmation_form": forms.ConfirmationForm(),
+        "decision_form": forms.ConfirmationDecisionForm(),
+        "visit_form": forms.ReturnVisitForm(),
+        "mediators_form": forms.MediatorsForm(queryset=selectors.org_mediators(case),
+                                              initial={"mediators": list(case.mediators.all())}),
+        "grievance_link_staff": permissions.is_department(user) or permissions.is_mediator(user),
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@case_staff_required
+def case_detail(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    return render(request, "mediation/case.html", _case_context(request, case))
+
+
+@case_staff_required
+@require_POST
+def add_party(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    form = forms.PartyForm(request.POST)
+    if form.is_valid():
+        _run(request, services.add_party, _("当事人已登记。"), actor=request.user, case=case, **form.cleaned_data)
+    else:
+        _form_errors(request, form)
+    return redirect("mediation:case", pk=pk)
+
+
+@case_staff_required
+@require_POST
+def assign(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    form = forms.MediatorsForm(request.POST, queryset=selectors.org_mediators(case))
+    if form.is_valid():
+        _run(request, services.assign_mediators, _("调解员已指派。"), actor=request.user, case=case,
+             mediators=list(form.cleaned_data["mediators"]))
+    else:
+        _form_errors(request, form)
+    return redirect("mediation:case", pk=pk)
+
+
+@case_staff_required
+def new_session(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    form = forms.SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        ok = _run(request, services.schedule_session,
+                  _("调解已安排。") + (_("视频会议邀请已通过短信发送给各方当事人。") if d["mode"] == SessionMode.VIDEO else ""),
+                  actor=request.user, case=case, mode=d["mode"], scheduled_at=d["scheduled_at"], place=d["place"])
+        if ok:
+            return redirect("mediation:case", pk=pk)
+    return render(request, "mediation/session_form.html", {"case": case, "form": form})
+
+
+@case_staff_required
+def record_session(request, pk):
+    session = selectors.session_for_staff(request.user, pk)
+    case = selectors.case_for_staff(request.user, session.case_id)
+    parties = list(case.parties.all())
+    form = forms.SessionRecordForm(request.POST or None, parties=parties, initial={
+        "participants": session.participants, "minutes": session.minutes, "next_steps": session.next_steps,
+        "present_parties": [str(p.pk) for p in session.present_parties.all()],
+    })
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        chosen = {int(x) for x in d["present_parties"]}
+        ok = _run(request, services.record_session, _("调解记录已保存。"), actor=request.user, session=session,
+                  participants=d["participants"], minutes=d["minutes"], next_steps=d["next_steps"],
+                  present_parties=[p for p in parties if p.pk in chosen])
+        if ok:
+            return redirect("mediation:case", pk=case.pk)
+    return render(request, "mediation/session_record.html", {"case": case, "session": session, "form": form})
+
+
+@case_staff_required
+@require_POST
+def invite(request, pk):
+    session = selectors.session_for_staff(request.user, pk)
+    _run(request, services.send_video_invitations, _("已向尚未收到邀请的当事人发送短信邀请。"), actor=request.user,
+         session=session)
+    return redirect("mediation:case", pk=session.case_id)
+
+
+@case_staff_required
+def agreement(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    form = forms.AgreementForm(request.POST or None, initial={"facts": case.facts})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        ok = _run(request, services.conclude_with_agreement, _("调解成功，调解协议书已生成，已报综治中心核查。"),
+                  actor=request.user, case=case, facts=d["facts"], terms=d["terms"],
+                  performance_deadline=d["performance_deadline"], performance_method=d["performance_method"],
+                  signed_on=d["signed_on"])
+        if ok:
+            return redirect("mediation:case", pk=pk)
+    return render(request, "mediation/agreement_form.html", {
+        "case": case, "form": form, "parties": list(case.parties.all())})
+
+
+@case_staff_required
+def agreement_pdf(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    return _pdf_response(selectors.case_parts(case)["agreement"])
+
+
+@case_staff_required
+@require_POST
+def fail(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    form = forms.FailureForm(request.POST)
+    if form.is_valid():
+        _run(request, services.conclude_failed, _("已登记调解不成，已报综治中心核查。"), actor=request.user,
+             case=case, **form.cleaned_data)
+    else:
+        _form_errors(request, form)
+    return redirect("mediation:case", pk=pk)
+
+
+@case_staff_required
+@require_POST
+def terminate(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    form = forms.TerminationForm(request.POST)
+    if form.is_valid():
+        _run(request, services.terminate_case, _("已终止调解，已报综治中心核查。"), actor=request.user, case=case,
+             reason=form.cleaned_data["reason"])
+    else:
+        _form_errors(request, form)
+    return redirect("mediation:case", pk=pk)
+
+
+@case_staff_required
+@require_POST
+def apply_confirmation(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    form = forms.ConfirmationForm(request.POST, request.FILES)
+    if form.is_valid():
+        _run(request, services.apply_judicial_confirmation, _("司法确认申请已登记。"), actor=request.user,
+             case=case, **form.cleaned_data)
+    else:
+        _form_errors(request, form)
+    return redirect("mediation:case", pk=pk)
+
+
+@case_staff_required
+@require_POST
+def decide_confirmation(request, pk):
+    jc = selectors.confirmation_for_staff(request.user, pk)
+    form = forms.ConfirmationDecisionForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        _run(request, services.decide_judicial_confirmation, _("法院裁定结果已登记。"), actor=request.user,
+             confirmation=jc, confirmed=d["decision"] == "confirmed", decided_on=d["decided_on"],
+             ruling_no=d["ruling_no"], note=d["note"])
+    else:
+        _form_errors(request, form)
+    return redirect("mediation:case", pk=jc.case_id)
+
+
+@case_staff_required
+@require_POST
+def return_visit(request, pk):
+    visit = selectors.visit_for_staff(request.user, pk)
+    form = forms.ReturnVisitForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        _run(request, services.record_return_visit, _("回访已登记。"), actor=request.user, visit=visit,
+             performed=d["performed"], satisfied=d["satisfied"], note=d["note"])
+    else:
+        _form_errors(request, form)
+    return redirect("mediation:case", pk=visit.case_id)
+
+
+# ----------------------------------------------------------------------------- risk register
+
+
+@risk_staff_required
+def risks(request):
+    form = forms.RiskFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = Paginator(selectors.risks_for(request.user, status=data.get("status", ""), keyword=data.get("q", "")),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "mediation/risks.html", {
+        "form": form, "page": page, "query": _query_without(request, "page"),
+        "stats": selectors.risk_stats(user=request.user),
+        "can_register": permissions.is_centre(request.user) or permissions.is_admin(request.user)
+        or permissions.is_grid_worker(request.user),
+    })
+
+
+@risk_staff_required
+def new_risk(request):
+    regions, units = selectors.risk_form_choices(request.user)
+    form = forms.RiskForm(request.POST or None, regions=regions, units=units)
+    if request.method == "POST" and form.is_valid():
+        risk = _run(request, services.register_risk, _("风险已登记。"), actor=request.user, **form.cleaned_data)
+        if risk:
+            return redirect("mediation:risk", pk=risk.pk)
+    return render(request, "mediation/risk_form.html", {"form": form})
+
+
+@risk_staff_required
+def risk_detail(request, pk):
+    risk = selectors.risk_for(request.user, pk)
+    plan = getattr(risk, "plan", None)
+    plan_initial = {"measures": plan.measures, "responsible_person": plan.responsible_person,
+                    "target_date": plan.target_date} if plan else {}
+    can_manage = services.can_manage_risk(request.user, risk) and risk.status in ("identified", "controlling")
+    can_convert = can_manage and (permissions.is_centre(request.user) or permissions.is_admin(request.user))
+    return render(request, "mediation/risk.html", {
+        "risk": risk, "plan": plan, "events": list(risk.events.select_related("actor")),
+        "can_manage": can_manage, "can_convert": can_convert,
+        "plan_form": forms.RiskPlanForm(initial=plan_initial), "note_form": forms.NoteForm(),
+        "convert_form": forms.ConvertRiskForm(organisations=forms.mediation_orgs_for(request.user)),
+    })
+
+
+@risk_staff_required
+@require_POST
+def risk_action(request, pk, action):
+    risk = selectors.risk_for(request.user, pk)
+    if action == "plan":
+        form = forms.RiskPlanForm(request.POST)
+        if form.is_valid():
+            _run(request, services.set_risk_plan, _("化解方案已保存。"), actor=request.user, risk=risk,
+                 **form.cleaned_data)
+    elif action in ("progress", "resolve"):
+        form = forms.NoteForm(request.POST)
+        if form.is_valid():
+            fn = services.record_risk_progress if action == "progress" else services.resolve_risk
+            _run(request, fn, _("已记录。"), actor=request.user, risk=risk, note=form.cleaned_data["note"])
+    elif action == "convert":
+        form = forms.ConvertRiskForm(request.POST, organisations=forms.mediation_orgs_for(request.user))
+        if form.is_valid():
+            d = form.cleaned_data
+            if d["target"] == "mediation":
+                case = _run(request, services.convert_risk_to_mediation, _("已转为调解案件。"), actor=request.user,
+                            risk=risk, organisation=d["organisation"], severity=d["severity"],
+                            contact_name=d["contact_name"], contact_phone=d["contact_phone"])
+                if case:
+                    return redirect("mediation:case", pk=case.pk)
+            else:
+                _run(request, services.convert_risk_to_grievance, _("已转为诉求件，请在管理后台受理分流。"),
+                     actor=request.user, risk=risk, contact_name=d["contact_name"],
+                     contact_phone=d["contact_phone"])
+    else:
+        raise Http404
+    if not form.is_valid():
+        _form_errors(request, form)
+    return redirect("mediation:risk", pk=pk)
+
+
+# ----------------------------------------------------------------------------- legal aid review
+
+
+@case_staff_required
+def legal_aid_inbox(request):
+    show = request.GET.get("show", "pending")
+    page = Paginator(selectors.legal_aid_inbox(request.user, show=show), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "mediation/legal_aid_inbox.html", {
+        "page": page, "show": show, "query": _query_without(request, "page"),
+        "clock_template": selectors.clock_template(),
+    })
+
+
+@case_staff_required
+def legal_aid_detail(request, pk):
+    app = selectors.legal_aid_for(request.user, pk)
+    form = forms.LegalAidDecisionForm(request.POST or None, lawyers=selectors.lawyers())
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if d["decision"] == "approve":
+            ok = _run(request, services.approve_legal_aid, _("已准予法律援助并指派律师。"), actor=request.user,
+                      application=app, lawyer=d["lawyer"], note=d["reason"])
+        else:
+            ok = _run(request, services.refuse_legal_aid, _("已作出不予援助决定。"), actor=request.user,
+                      application=app, reason=d["reason"])
+        if ok:
+            return redirect("mediation:legal_aid_detail", pk=pk)
+    can_review = services.can_review_legal_aid(request.user, app)
+    return render(request, "mediation/legal_aid_detail.html", {
+        "app": app, "form": form, "can_review": can_review, "clock_template": selectors.clock_template(),
+    })
+
+
+@case_staff_required
+def legal_aid_document(request, pk, doc_pk):
+    app = selectors.legal_aid_for(request.user, pk)
+    doc = app.documents.filter(pk=doc_pk).first()
+    if doc is None:
+        raise Http404
+    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.file.name.rsplit("/", 1)[-1])

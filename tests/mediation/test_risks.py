@@ -1,0 +1,89 @@
+from datetime import date, timedelta
+
+import pytest
+
+from grievances.models import Category, Channel, State
+from mediation import selectors, services
+from mediation.models import Risk, RiskStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.get(code="neighbour")
+
+
+def _risk(world, actor, category, title="柳岸社区宅基地边界争议", region=None):
+    return services.register_risk(
+        actor=actor, title=title, description="两户因围墙位置发生争执，有激化苗头。",
+        region=region or world.east_village, category=category, level="high",
+        responsible_unit=world.east_town_centre, people_involved=6,
+    )
+
+
+def test_grid_worker_registers_a_risk_in_their_grid_only(world, grid_worker, category):
+    risk = _risk(world, grid_worker, category)
+    assert risk.status == RiskStatus.IDENTIFIED and risk.region_code == world.east_village.code
+    with pytest.raises(services.PermissionDenied):
+        _risk(world, grid_worker, category, region=world.west_village)
+
+
+def test_one_plan_per_risk_puts_it_under_control(world, east_centre_staff, category):
+    risk = _risk(world, east_centre_staff, category)
+    services.set_risk_plan(actor=east_centre_staff, risk=risk, measures="村干部上门调处", responsible_person="李书记",
+                           target_date=date.today() + timedelta(days=10))
+    services.set_risk_plan(actor=east_centre_staff, risk=risk, measures="请司法所介入", responsible_person="司法所王",
+                           target_date=date.today() + timedelta(days=5))
+    risk.refresh_from_db()
+    assert risk.status == RiskStatus.CONTROLLING
+    assert risk.plan.measures == "请司法所介入"
+    assert list(risk.events.values_list("action", flat=True)) == ["registered", "plan_set", "plan_revised"]
+
+
+def test_risk_converts_into_a_grievance_with_its_history_kept(world, east_centre_staff, category):
+    risk = _risk(world, east_centre_staff, category)
+    services.set_risk_plan(actor=east_centre_staff, risk=risk, measures="村干部上门调处", responsible_person="李书记",
+                           target_date=date.today())
+    services.record_risk_progress(actor=east_centre_staff, risk=risk, note="双方同意坐下来谈")
+    grievance = services.convert_risk_to_grievance(actor=east_centre_staff, risk=risk, contact_name="刘大",
+                                                   contact_phone="13600000001")
+    risk.refresh_from_db()
+    assert risk.status == RiskStatus.CONVERTED and risk.grievance == grievance
+    assert grievance.channel == Channel.SCREENING and grievance.state == State.SUBMITTED
+    assert grievance.category == category
+    assert "由矛盾风险转入" in grievance.description
+    assert "村干部上门调处" in grievance.description and "双方同意坐下来谈" in grievance.description
+    assert list(risk.events.values_list("action", flat=True)) == ["registered", "plan_set", "progress", "converted"]
+    with pytest.raises(services.MediationError, match="不能再转为诉求件"):
+        services.convert_risk_to_grievance(actor=east_centre_staff, risk=risk, contact_name="刘大",
+                                           contact_phone="13600000001")
+
+
+def test_risk_converts_into_a_mediation_case(world, east_centre_staff, category):
+    risk = _risk(world, east_centre_staff, category)
+    case = services.convert_risk_to_mediation(actor=east_centre_staff, risk=risk, organisation=world.east_mediation,
+                                              severity="major", contact_name="刘大", contact_phone="13600000001")
+    assert case.organisation == world.east_mediation
+    assert case.grievance.severity == "major" and case.grievance.state == State.DISPATCHED
+    assert case.parties.get().name == "刘大"
+
+
+def test_only_scoped_centre_staff_convert_a_risk(world, east_centre_staff, west_centre_staff, category):
+    risk = _risk(world, east_centre_staff, category)
+    with pytest.raises(services.PermissionDenied):
+        services.convert_risk_to_grievance(actor=west_centre_staff, risk=risk, contact_name="刘大",
+                                           contact_phone="13600000001")
+
+
+def test_register_counts_and_resolved_rate_per_region(world, east_centre_staff, city_centre_staff, category,
+                                                      django_assert_num_queries):
+    r1 = _risk(world, east_centre_staff, category, title="一")
+    _risk(world, east_centre_staff, category, title="二")
+    services.resolve_risk(actor=east_centre_staff, risk=r1, note="已化解")
+    Risk.objects.filter(pk=r1.pk)
+    with django_assert_num_queries(2):
+        rows = selectors.risk_stats(user=city_centre_staff)
+    east = next(r for r in rows if r["region"].code == world.east.code)
+    assert (east["total"], east["resolved"], east["rate"]) == (2, 1, 50.0)
+    assert selectors.risk_stats(user=east_centre_staff)[0]["region"] == world.east_town
