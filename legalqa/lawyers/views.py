@@ -101,6 +101,7 @@ def question(request, pk: int):
         "new": request.GET.get("new") == "1" and is_asker,
         "expected": services.expected_response(q.field) if is_asker and q.state != QuestionState.CLOSED else None,
         "answer_form": forms.AnswerForm(), "reply_form": forms.ReplyForm(), "close_form": forms.CloseForm(),
+        "is_lawyer": permissions.is_lawyer(user),
         "cannot_answer": services.can_answer(user, q) if permissions.is_lawyer(user) else None,
         "has_best": any(a.is_best for a in answers),
         "can_decide": is_staff and q.answer_count and not any(a.is_best for a in answers) and (
@@ -254,9 +255,11 @@ def call(request, field_code: str, profile_pk: int):
     field = get_object_or_404(Field, code=field_code)
     profile = get_object_or_404(LawyerProfile.objects.verified(), pk=profile_pk)
     services.log_call(citizen=request.user, field=field, lawyer=profile.user)
-    resp = HttpResponseRedirect(f"tel:{profile.phone}")
-    resp.allowed_schemes = ["tel"]
-    return resp
+    return TelRedirect(f"tel:{profile.phone}")
+
+
+class TelRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
 
 
 @login_required

@@ -25,7 +25,11 @@ UNIGRAM_WEIGHT = 0.15
 EXPANSION_WEIGHT = 0.9
 LAW_PREFERENCE = 0.35
 NAMED_LAW_PREFERENCE = 0.6
+CHAPTER_PREFERENCE = 0.3
 DOC_TYPE_PRIOR = {"立法解释": 0.8, "宪法": 0.85}
+# Citizens' questions are rarely answered by the organic laws of the state, tax or customs
+# law; a mild prior by category keeps those from crowding out civil, labour and criminal law.
+CATEGORY_PRIOR = {"宪法相关法": 0.75, "经济法": 0.9}
 
 
 @dataclass
@@ -142,24 +146,37 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
 
 def _law_boost(idx: dict, query: str, prefer: list[str]) -> np.ndarray | None:
     """Multiplier per document: laws named in the question or preferred by the matched
-    concepts, and a small prior against interpretations/constitution for citizens' questions."""
+    concepts (an entry ``民法典:租赁合同`` prefers that law and, more, the 编/章/节 titled
+    租赁合同 — not 融资租赁合同), and a mild prior by document type and category."""
     laws = idx["laws"]
-    factors = np.ones(len(laws), dtype=np.float32)
-    touched = False
-    prefer_set = set(prefer)
+    law_factor = np.ones(len(laws), dtype=np.float32)
+    prefer_laws: set[str] = set()
+    chapter_prefs: dict[str, list[str]] = {}
+    for entry in prefer:
+        name, _, chapter = entry.partition(":")
+        prefer_laws.add(name)
+        if chapter:
+            chapter_prefs.setdefault(name, []).append(chapter)
+    chapter_laws: dict[int, list[str]] = {}
     for i, law in enumerate(laws):
-        f = DOC_TYPE_PRIOR.get(law["doc_type"], 1.0)
+        f = DOC_TYPE_PRIOR.get(law["doc_type"], 1.0) * CATEGORY_PRIOR.get(law["category"], 1.0)
         names = [law["short"], *law["aliases"]]
         if any(len(n) >= 2 and n in query for n in names):
             f *= 1 + NAMED_LAW_PREFERENCE
-        elif prefer_set and any(n in prefer_set for n in names):
+        elif prefer_laws and any(n in prefer_laws for n in names):
             f *= 1 + LAW_PREFERENCE
-        if f != 1.0:
-            factors[i] = f
-            touched = True
-    if not touched:
-        return None
-    return factors[idx["law_idx"]]
+        for n in names:
+            if n in chapter_prefs:
+                chapter_laws[i] = chapter_prefs[n]
+        law_factor[i] = f
+    group_factor = law_factor[np.fromiter((g["law_idx"] for g in idx["groups"]), dtype=np.int32,
+                                          count=len(idx["groups"]))]
+    if chapter_laws:
+        for gi, g in enumerate(idx["groups"]):
+            frags = chapter_laws.get(g["law_idx"])
+            if frags and any(fr in g["names"] for fr in frags):
+                group_factor[gi] *= 1 + CHAPTER_PREFERENCE
+    return group_factor[idx["group"]]
 
 
 def _dedupe(items: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ from scipy import sparse
 
 from .tokens import doc_tokens
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 4
 K1 = 1.2
 B = 0.75
 SKIP_DOC_TYPES = {"修正案", "修改决定"}
@@ -65,15 +65,16 @@ def build_index(path: Path | None = None) -> Path:
     cols: list[int] = []
     vals: list[int] = []
     doc_len: list[int] = []
-    meta = {"article_id": [], "law_idx": [], "number": [], "suffix": [], "label": []}
+    meta = {"article_id": [], "law_idx": [], "number": [], "suffix": [], "label": [], "group": []}
+    groups: dict[tuple[int, str], int] = {}
     law_list = sorted(laws.values(), key=lambda law: law.pk)
     law_pos = {law.pk: i for i, law in enumerate(law_list)}
     qs = (
         Article.objects.filter(law_id__in=list(laws))
         .order_by("law_id", "position")
-        .values_list("id", "law_id", "number", "suffix", "label", "chapter", "section", "text")
+        .values_list("id", "law_id", "number", "suffix", "label", "part", "chapter", "section", "text")
     )
-    for doc, (aid, law_id, number, suffix, label, chapter, section, text) in enumerate(qs.iterator(chunk_size=2000)):
+    for doc, (aid, law_id, number, suffix, label, part, chapter, section, text) in enumerate(qs.iterator(chunk_size=2000)):
         law = laws[law_id]
         tokens = doc_tokens(f"{law.short_title} {chapter} {section} {text}")
         counts = Counter(tokens)
@@ -90,6 +91,8 @@ def build_index(path: Path | None = None) -> Path:
         meta["number"].append(number)
         meta["suffix"].append(suffix)
         meta["label"].append(label)
+        gkey = (law_pos[law_id], f"{part} {chapter} {section}".strip())
+        meta["group"].append(groups.setdefault(gkey, len(groups)))
     n_docs = len(doc_len)
     tf = sparse.csr_matrix(
         (np.asarray(vals, dtype=np.float32), (np.asarray(rows), np.asarray(cols))),
@@ -116,6 +119,9 @@ def build_index(path: Path | None = None) -> Path:
         "number": np.asarray(meta["number"], dtype=np.int32),
         "suffix": np.asarray(meta["suffix"], dtype=np.int16),
         "label": meta["label"],
+        "group": np.asarray(meta["group"], dtype=np.int32),
+        "groups": [{"law_idx": li, "path": path, "names": _heading_names(path)}
+                   for (li, path), _ in sorted(groups.items(), key=lambda x: x[1])],
         "laws": [
             {"id": law.pk, "title": law.title, "short": law.short_title, "slug": law.slug,
              "aliases": list(law.aliases or []), "category": law.category, "doc_type": law.doc_type}
@@ -163,3 +169,10 @@ def load_index() -> dict:
             mtime = path.stat().st_mtime_ns
         _cache.update(path=path, mtime=mtime, index=idx)
         return idx
+
+
+def _heading_names(path: str) -> list[str]:
+    """``第三编 合同 第十四章 租赁合同`` → ["合同", "租赁合同"] (headings without their numbers)."""
+    import re
+
+    return [m.strip() for m in re.split(r"第[^\s编章节]{1,8}(?:分编|编|章|节)", path) if m.strip()]

