@@ -55,7 +55,7 @@ def video_for_page(pk: int, user) -> Video | None:
 
 
 def related_videos(video: Video, limit: int = 4):
-    """Videos citing the same law articles first, then the same field."""
+    """Videos citing the same law articles first, then the same field, then the same topic."""
     from pufa_media import citations
 
     same_articles = citations.objects_citing_same_articles(video, Video)
@@ -63,6 +63,10 @@ def related_videos(video: Video, limit: int = 4):
                .select_related("field").order_by("-published_at")[:limit]) if same_articles else []
     if len(out) < limit:
         out += list(Video.objects.public().filter(field_id=video.field_id)
+                    .exclude(pk__in=[video.pk, *[v.pk for v in out]])
+                    .select_related("field").order_by("-published_at")[:limit - len(out)])
+    if len(out) < limit and video.topic_id:
+        out += list(Video.objects.public().filter(topic_id=video.topic_id)
                     .exclude(pk__in=[video.pk, *[v.pk for v in out]])
                     .select_related("field").order_by("-published_at")[:limit - len(out)])
     return out
