@@ -1,0 +1,1 @@
+from tests.lawyers.factories import labour, lawyers  # noqa: F401
