@@ -115,6 +115,7 @@ def worker_env(tmp_path):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "NOTIFICATIONS_RETRY_BASE_SECONDS": "1",
+        "NOTIFICATIONS_LEASE_SECONDS": "3",
         "PYTHONUNBUFFERED": "1",
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
         "PYTHONPATH": str(ROOT),

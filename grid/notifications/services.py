@@ -30,7 +30,12 @@ logger = logging.getLogger(__name__)
 # Message texts are plain text (SMS), so no HTML escaping; a bare engine without loaders.
 _engine = Engine(autoescape=False)
 
-LEASE_SECONDS = 120
+
+
+def lease_seconds() -> int:
+    """How long a delivery attempt may hold a message before the sweep hands it to another
+    worker (the first worker is presumed dead)."""
+    return int(getattr(settings, "NOTIFICATIONS_LEASE_SECONDS", 120))
 
 
 def retry_base_seconds() -> int:
@@ -172,7 +177,7 @@ def claim(message_id: int) -> int | None:
         updated = (
             Message.objects.filter(claimable, pk=message_id)
             .update(status=Status.SENDING, attempts=F("attempts") + 1,
-                    locked_until=now + timedelta(seconds=LEASE_SECONDS))
+                    locked_until=now + timedelta(seconds=lease_seconds()))
         )
         if not updated:
             return None
