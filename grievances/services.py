@@ -432,6 +432,10 @@ def dispatch_grievance(
     event = _transition(grievance, "dispatch", actor=actor, unit=unit, update=lambda g: _set_units(g, unit, co),
                         note=note or _("已交%(unit)s办理。") % {"unit": unit.name})
     _replace_co_units(grievance, co)
+    if unit.kind == UnitKind.MEDIATION and grievance.kind == GrievanceKind.DISPUTE:
+        from mediation.services import open_case_for_grievance  # a dispute sent to mediators opens its case
+
+        open_case_for_grievance(grievance=grievance, organisation=unit, actor=actor)
     return event
 
 
