@@ -77,6 +77,8 @@ def mediator_inbox(user, *, show: str = "open"):
     """Cases this user may work on; open ones by their completion deadline (the grievance's
     clock, 137+2030), the most urgent first, each flagged when overdue."""
     qs = MediationCase.objects.visible_to(user)
+    if permissions.is_mediator(user) and not (user.unit and user.unit.leader_id == user.pk):
+        qs = qs.exclude(mediator_count=0)  # listed as "to take" instead
     if show == "open":
         qs = qs.filter(state__in=CASE_OPEN_STATES)
     elif show == "closed":
@@ -91,13 +93,14 @@ def mediator_inbox(user, *, show: str = "open"):
 
 
 def untaken_grievances(user):
-    """Disputes dispatched to the user's organisation that no case has been opened for yet."""
+    """Disputes dispatched to the user's organisation that no mediator has taken yet."""
     from grievances.models import Grievance, GrievanceKind, State
 
     if not (permissions.is_mediator(user) and user.unit_id):
         return Grievance.objects.none()
     return (Grievance.objects.filter(handling_unit_id=user.unit_id, kind=GrievanceKind.DISPUTE,
-                                     state__in=[State.DISPATCHED, State.HANDLING], mediation_case__isnull=True)
+                                     state__in=[State.DISPATCHED, State.HANDLING])
+            .filter(Q(mediation_case__isnull=True) | Q(mediation_case__mediator_count=0))
             .select_related("category").order_by("dispatched_at", "id"))
 
 
