@@ -1,1 +1,426 @@
-from django.contrib import admin  # noqa: F401
+"""Centre staff work here: a scoped list and, on each item, exactly the transitions allowed
+now, each with its form. The admin only displays and calls grievances.services; it never
+edits the item's fields directly (the change page is read-only)."""
+
+from __future__ import annotations
+
+from django import forms as djforms
+from django.contrib import admin, messages
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from grid import permissions
+from grid.models import Region, RegionLevel, UnitKind
+from grievances import forms, selectors, services
+from grievances.models import (
+    Category,
+    Channel,
+    Grievance,
+    JointHandling,
+    ReturnRequest,
+    RoutingRule,
+    Severity,
+    SupervisionOrder,
+)
+from grievances.tracking import normalise
+
+
+class CappedCountPaginator(Paginator):
+    """COUNT(*) over millions of rows is slow: count at most CAP rows and say "10000+"."""
+
+    CAP = 10000
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+
+class RegionFilter(admin.SimpleListFilter):
+    title = _("区域")
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        regions = permissions.visible_regions(request.user).filter(
+            level__in=[RegionLevel.COUNTY, RegionLevel.TOWNSHIP]).order_by("code")[:200]
+        return [(r.code, ("— " if r.level == RegionLevel.TOWNSHIP else "") + r.name) for r in regions]
+
+    def queryset(self, request, queryset):
+        region = Region.objects.filter(code=self.value()).first() if self.value() else None
+        return queryset.filter(region_code__startswith=region.prefix) if region else queryset
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = _("标记")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("已超期")), ("returned", _("被退回过")), ("joint", _("联调联处")),
+            ("supervised", _("督办中")), ("mass", _("涉众/疑难")), ("major", _("较大/重大")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "overdue":
+            try:
+                Grievance._meta.get_field("clock")
+            except FieldDoesNotExist:
+                return queryset.none()
+            return queryset.filter(clock__is_open=True, clock__due_at__lt=timezone.now())
+        if value == "returned":
+            return queryset.filter(return_count__gt=0)
+        if value == "joint":
+            return queryset.filter(is_joint=True)
+        if value == "supervised":
+            return queryset.filter(supervision_count__gt=0, state__in=selectors.OPEN_STATES)
+        if value == "mass":
+            return queryset.filter(Q(is_mass=True) | Q(is_difficult=True))
+        if value == "major":
+            return queryset.filter(severity__in=[Severity.MAJOR, Severity.GRAVE])
+        return queryset
+
+
+class CategoryFilter(admin.RelatedOnlyFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        return [(c.pk, c.name) for c in selectors.dispute_categories()]
+
+
+# Which form and which service each admin action uses.
+CENTRE_ACTIONS = {
+    "accept": (forms.AcceptForm, _("受理")),
+    "reject": (forms.RejectForm, _("不予受理")),
+    "dispatch": (forms.DispatchForm, _("分流交办")),
+    "transfer_down": (forms.TransferDownForm, _("交下级综治中心")),
+    "escalate": (forms.CentreNoteForm, _("上报上级综治中心")),
+    "open_joint": (forms.JointForm, _("启动联调联处")),
+    "joint_session": (forms.JointSessionForm, _("记录联席会商")),
+    "verify": (forms.CentreOptionalNoteForm, _("核查通过，反馈群众")),
+    "send_back": (forms.CentreNoteForm, _("退回重办")),
+    "close": (forms.CentreNoteForm, _("回访后办结归档")),
+    "supervise": (forms.CentreNoteForm, _("督办")),
+    "instruct": (forms.CentreNoteForm, _("领导批办")),
+}
+
+
+def run_centre_action(*, actor, grievance: Grievance, action: str, data: dict):
+    """Call the service for one admin action with the form's cleaned data."""
+    g = grievance
+    if action == "accept":
+        return services.accept_grievance(
+            actor=actor, grievance=g, kind=data["kind"], severity=data["severity"], risk_level=data["risk_level"],
+            category=data["category"], tags=list(data["tags"]), title=data["title"], is_mass=data["is_mass"],
+            is_difficult=data["is_difficult"], note=data["note"])
+    if action == "reject":
+        return services.reject_grievance(actor=actor, grievance=g, reason=data["reason"], guidance=data["guidance"])
+    if action == "dispatch":
+        return services.dispatch_grievance(actor=actor, grievance=g, unit=data["unit"],
+                                           co_units=list(data["co_units"]), note=data["note"])
+    if action == "transfer_down":
+        return services.transfer_to_lower_centre(actor=actor, grievance=g, centre=data["centre"], note=data["note"])
+    if action == "escalate":
+        return services.escalate_grievance(actor=actor, grievance=g, note=data["note"])
+    if action == "open_joint":
+        return services.open_joint_handling(actor=actor, grievance=g, lead_unit=data["lead_unit"],
+                                            co_units=list(data["co_units"]), reason=data["reason"])
+    if action == "joint_session":
+        return services.record_joint_session(actor=actor, grievance=g, held_at=data["held_at"], place=data["place"],
+                                             participants=data["participants"], minutes=data["minutes"])
+    if action == "verify":
+        return services.verify_grievance(actor=actor, grievance=g, note=data["note"])
+    if action == "send_back":
+        return services.send_back_grievance(actor=actor, grievance=g, reason=data["note"])
+    if action == "close":
+        return services.close_grievance(actor=actor, grievance=g, note=data["note"])
+    if action == "supervise":
+        return services.supervise_grievance(actor=actor, grievance=g, note=data["note"])
+    if action == "instruct":
+        return services.leader_instruction(actor=actor, grievance=g, note=data["note"])
+    raise Http404
+
+
+class RegisterForm(djforms.Form):
+    """Hotline (12345), walk-in and screening entries typed in by centre staff."""
+
+    channel = djforms.ChoiceField(label=_("来源渠道"), choices=[
+        (Channel.HOTLINE, Channel.HOTLINE.label), (Channel.WALK_IN, Channel.WALK_IN.label),
+        (Channel.SCREENING, Channel.SCREENING.label)])
+    kind = djforms.ChoiceField(label=_("诉求类型"), choices=forms.GrievanceKind.choices)
+    category = djforms.ModelChoiceField(label=_("纠纷类别"), queryset=Category.objects.none(), required=False)
+    region = djforms.ModelChoiceField(label=_("发生地"), queryset=Region.objects.none())
+    address = djforms.CharField(label=_("详细地址"), max_length=200, required=False)
+    title = djforms.CharField(label=_("标题"), max_length=100)
+    description = djforms.CharField(label=_("诉求内容"), widget=djforms.Textarea(attrs={"rows": 4}))
+    contact_name = djforms.CharField(label=_("联系人"), max_length=64)
+    contact_phone = djforms.CharField(label=_("联系电话"), max_length=11)
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = selectors.dispute_categories()
+        self.fields["region"].queryset = permissions.visible_regions(actor).order_by("code")
+
+    def clean_contact_phone(self):
+        from grid.models import MOBILE_RE
+
+        phone = self.cleaned_data["contact_phone"].strip()
+        if not MOBILE_RE.match(phone):
+            raise djforms.ValidationError(_("请输入有效的11位手机号码。"))
+        return phone
+
+
+@admin.register(Grievance)
+class GrievanceAdmin(admin.ModelAdmin):
+    list_display = ("tracking_no", "title", "kind", "category", "severity", "state_badge", "region", "centre",
+                    "handling_unit", "flags", "created_at")
+    list_display_links = ("tracking_no", "title")
+    list_select_related = ("category", "region", "centre", "handling_unit")
+    list_filter = ("state", "kind", ("category", CategoryFilter), "severity", "channel", RegionFilter, FlagFilter)
+    search_fields = ("title",)
+    search_help_text = _("输入受理编号或手机号码精确查找，其他文字按标题和内容查找。")
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    date_hierarchy = None
+    ordering = ("-id",)
+    readonly_fields = ("tracking_no", "kind", "category", "severity", "risk_level", "channel", "state", "region",
+                       "grid", "address", "title", "description", "contact_name", "contact_phone", "hide_identity",
+                       "centre", "first_unit", "handling_unit", "handler", "return_count", "supervision_count",
+                       "is_joint", "is_mass", "is_difficult", "satisfaction", "reject_reason", "guidance",
+                       "result", "created_at", "accepted_at", "dispatched_at", "signed_at", "completed_at",
+                       "verified_at", "closed_at")
+    fieldsets = (
+        (_("诉求"), {"fields": ("tracking_no", "state", "kind", "category", "severity", "risk_level", "channel",
+                               "title", "description")}),
+        (_("地点和反映人"), {"fields": ("region", "grid", "address", "contact_name", "contact_phone",
+                                    "hide_identity")}),
+        (_("办理"), {"fields": ("centre", "first_unit", "handling_unit", "handler", "return_count",
+                              "supervision_count", "is_joint", "is_mass", "is_difficult", "result",
+                              "reject_reason", "guidance", "satisfaction")}),
+        (_("时间"), {"fields": ("created_at", "accepted_at", "dispatched_at", "signed_at", "completed_at",
+                              "verified_at", "closed_at"), "classes": ("collapse",)}),
+    )
+    change_form_template = "admin/grievances/grievance/change_form.html"
+    change_list_template = "admin/grievances/grievance/change_list.html"
+
+    def get_queryset(self, request):
+        return Grievance.objects.visible_to(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = (search_term or "").strip()
+        digits = normalise(term)
+        if term and digits == term.replace(" ", "").replace("-", "") and len(digits) in (11, 14):
+            field = "contact_phone" if len(digits) == 11 else "tracking_no"
+            return queryset.filter(**{field: digits}), False
+        if term:
+            return queryset.filter(Q(title__icontains=term) | Q(description__icontains=term)), False
+        return queryset, False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.is_admin(request.user) or permissions.is_centre(request.user)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.display(description=_("状态"), ordering="state")
+    def state_badge(self, obj):
+        return obj.get_state_display()
+
+    @admin.display(description=_("标记"))
+    def flags(self, obj):
+        parts = []
+        if obj.supervision_count:
+            parts.append(_t("督办%(n)d") % {"n": obj.supervision_count})
+        if obj.return_count:
+            parts.append(_t("退回%(n)d") % {"n": obj.return_count})
+        if obj.is_joint:
+            parts.append(_t("联调"))
+        if obj.has_leader_instruction:
+            parts.append(_t("批办"))
+        return " ".join(parts)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("register/", self.admin_site.admin_view(self.register_view), name="%s_%s_register" % info),
+            path("<path:object_id>/act/<slug:action>/", self.admin_site.admin_view(self.action_view),
+                 name="%s_%s_act" % info),
+        ] + super().get_urls()
+
+    def _action_forms(self, request, g, allowed, bound=None):
+        result = []
+        suggestion = selectors.routing_suggestion(g) if "dispatch" in allowed or "open_joint" in allowed else None
+        for name in allowed:
+            if name not in CENTRE_ACTIONS:
+                continue
+            form_class, label = CENTRE_ACTIONS[name]
+            if bound is not None and bound[0] == name:
+                form = bound[1]
+            else:
+                initial = {"version": g.version}
+                if name == "accept":
+                    initial.update(kind=g.kind, category=g.category_id, title=g.title,
+                                   severity=g.severity or (Severity.ORDINARY if g.kind == "dispute" else ""))
+                if name in ("dispatch",) and suggestion is not None:
+                    initial["unit"] = suggestion.pk
+                if name == "open_joint" and suggestion is not None:
+                    initial["lead_unit"] = suggestion.pk
+                form = form_class(initial=initial, actor=request.user, grievance=g)
+            result.append({"name": name, "label": label, "form": form,
+                           "suggestion": suggestion if name in ("dispatch", "open_joint") else None})
+        return result
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._render_change(request, object_id, extra_context=extra_context)
+
+    def _render_change(self, request, object_id, *, bound=None, extra_context=None):
+        g = self.get_queryset(request).select_related(
+            "category", "region", "centre", "handling_unit", "first_unit", "handler", "grid").filter(
+            pk=object_id).first()
+        if g is None:
+            raise Http404
+        info = selectors.detail(request.user, g)
+        allowed = services.allowed_actions(request.user, g, pending_return=info.pending_return)
+        ctx = {
+            "grievance": g, "info": info, "allowed": allowed,
+            "action_forms": self._action_forms(request, g, allowed, bound=bound),
+            "needs_joint": g.needs_joint_handling and g.state == "accepted",
+        }
+        ctx.update(extra_context or {})
+        if bound is not None:
+            # Re-show the read-only page with the bound action form: render it as a GET so
+            # the admin does not treat the action's POST as an edit of the item.
+            request.method = "GET"
+        response = super().change_view(request, object_id, extra_context=ctx)
+        if bound is not None and hasattr(response, "status_code"):
+            response.status_code = 400
+        return response
+
+    def action_view(self, request, object_id, action):
+        if request.method != "POST" or action not in CENTRE_ACTIONS:
+            return HttpResponseRedirect(reverse("admin:grievances_grievance_change", args=[object_id]))
+        g = self.get_queryset(request).select_related("centre", "region", "handling_unit").filter(
+            pk=object_id).first()
+        if g is None:
+            raise Http404
+        form_class, label = CENTRE_ACTIONS[action]
+        form = form_class(request.POST, actor=request.user, grievance=g)
+        if form.is_valid():
+            try:
+                services.check_version(g, form.cleaned_data.get("version"))
+                run_centre_action(actor=request.user, grievance=g, action=action, data=form.cleaned_data)
+            except services.GrievanceError as exc:
+                self.message_user(request, exc.message, level=messages.ERROR)
+            else:
+                self.message_user(request, _t("“%(action)s”已完成。") % {"action": label}, level=messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:grievances_grievance_change", args=[g.pk]))
+        else:
+            self.message_user(request, _t("请根据提示修改后再提交。"), level=messages.ERROR)
+        return self._render_change(request, object_id, bound=(action, form))
+
+    def register_view(self, request):
+        if not (permissions.is_centre(request.user) or permissions.is_admin(request.user)):
+            raise Http404
+        form = RegisterForm(request.POST or None, actor=request.user)
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                g = services.submit_grievance(
+                    actor=request.user, channel=d["channel"], kind=d["kind"], category=d["category"],
+                    region=d["region"], address=d["address"], title=d["title"], description=d["description"],
+                    contact_name=d["contact_name"], contact_phone=d["contact_phone"])
+            except services.GrievanceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _t("已登记，受理编号 %(no)s。") % {"no": g.tracking_display})
+                return HttpResponseRedirect(reverse("admin:grievances_grievance_change", args=[g.pk]))
+        ctx = {**self.admin_site.each_context(request), "form": form, "opts": self.opts,
+               "title": _t("登记来电/来访/排查事项")}
+        return TemplateResponse(request, "admin/grievances/grievance/register.html", ctx)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "group", "code", "sort_order", "is_active")
+    list_filter = ("group", "is_active")
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("name", "code")
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "region", "unit", "is_active")
+    list_filter = ("category", "is_active")
+    list_select_related = ("category", "region", "unit")
+    autocomplete_fields = ("region",)
+    search_fields = ("region__name", "unit__name", "category__name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(permissions.region_q(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit":
+            kwargs["queryset"] = permissions.visible_units(request.user).filter(
+                kind__in=[UnitKind.DEPARTMENT, UnitKind.MEDIATION, UnitKind.CENTRE])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not permissions.is_admin(request.user) and not permissions.can_see_region(request.user, obj.region):
+            raise Http404
+        super().save_model(request, obj, form, change)
+
+
+class _ReadOnlyScoped(admin.ModelAdmin):
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(
+            grievance__in=Grievance.objects.visible_to(request.user).values("pk"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("诉求件"))
+    def grievance_link(self, obj):
+        url = reverse("admin:grievances_grievance_change", args=[obj.grievance_id])
+        return format_html('<a href="{}">{}</a>', url, obj.grievance.tracking_no)
+
+
+@admin.register(ReturnRequest)
+class ReturnRequestAdmin(_ReadOnlyScoped):
+    list_display = ("grievance_link", "unit", "requested_by", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("grievance", "unit", "requested_by", "decided_by")
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(_ReadOnlyScoped):
+    list_display = ("grievance_link", "kind", "unit", "issued_by", "note", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("grievance", "unit", "issued_by")
+
+
+@admin.register(JointHandling)
+class JointHandlingAdmin(_ReadOnlyScoped):
+    list_display = ("grievance_link", "lead_unit", "opened_by", "created_at")
+    list_select_related = ("grievance", "lead_unit", "opened_by")

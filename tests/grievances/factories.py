@@ -7,6 +7,11 @@ from grievances.models import Category, GrievanceKind, Satisfaction, Severity
 
 
 def category(code="property_mgmt"):
+    """Seeded by a data migration; transactional tests flush it, so seed again if needed."""
+    from grievances.categories import seed_categories
+
+    if not Category.objects.filter(code=code).exists():
+        seed_categories(Category)
     return Category.objects.get(code=code)
 
 

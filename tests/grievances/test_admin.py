@@ -1,0 +1,194 @@
+"""Centre staff in the Django admin: scoped list, filters, search, and the transition forms."""
+
+from django.urls import reverse
+
+from grievances import services
+from grievances.models import Grievance, RoutingRule, State
+from tests.grievances.factories import category
+
+CHANGELIST = "admin:grievances_grievance_changelist"
+
+
+def change_url(g):
+    return reverse("admin:grievances_grievance_change", args=[g.pk])
+
+
+def act_url(g, action):
+    return reverse("admin:grievances_grievance_act", args=[g.pk, action])
+
+
+def test_list_is_scoped_to_the_county(client, loop, world, west_centre_staff, east_centre_staff, citizen):
+    g = loop.submit(title="东湖区的件")
+    from tests.grievances.factories import submit
+
+    w = submit(citizen, world.west_village, title="西山县的件")
+    client.force_login(east_centre_staff)
+    body = client.get(reverse(CHANGELIST)).content.decode()
+    assert "东湖区的件" in body and "西山县的件" not in body
+    client.force_login(west_centre_staff)
+    assert client.get(change_url(g)).status_code in (302, 404)
+    assert client.get(change_url(w)).status_code == 200
+    assert client.post(act_url(g, "accept"), {"kind": "inquiry"}).status_code == 404
+
+
+def test_list_query_count_is_fixed(client, loop, east_centre_staff, django_assert_max_num_queries):
+    for _ in range(3):
+        loop.dispatched()
+    client.force_login(east_centre_staff)
+    with django_assert_max_num_queries(40) as small:
+        client.get(reverse(CHANGELIST))
+    for _ in range(10):
+        loop.dispatched()
+    with django_assert_max_num_queries(40) as big:
+        client.get(reverse(CHANGELIST))
+    assert len(big.captured_queries) == len(small.captured_queries)
+
+
+def test_filters_and_search(client, loop, east_centre_staff):
+    g = loop.accepted(title="找得到的标题")
+    loop.submit(title="另一件")
+    client.force_login(east_centre_staff)
+    body = client.get(reverse(CHANGELIST) + "?state__exact=accepted").content.decode()
+    assert "找得到的标题" in body and "另一件" not in body
+    body = client.get(reverse(CHANGELIST) + f"?q={g.tracking_no}").content.decode()
+    assert "找得到的标题" in body and "另一件" not in body
+    body = client.get(reverse(CHANGELIST) + "?q=找得到").content.decode()
+    assert "找得到的标题" in body
+    for flag in ("overdue", "returned", "joint", "supervised", "mass", "major"):
+        assert client.get(reverse(CHANGELIST) + f"?flag={flag}").status_code == 200
+    assert client.get(reverse(CHANGELIST) + "?region=439001000000").status_code == 200
+
+
+def test_change_page_offers_exactly_the_allowed_actions(client, loop, east_centre_staff):
+    g = loop.submit()
+    client.force_login(east_centre_staff)
+    body = client.get(change_url(g)).content.decode()
+    for name in ("accept", "reject", "escalate", "supervise"):
+        assert f'id="action-{name}"' in body
+    for name in ("dispatch", "verify", "close", "send_back"):
+        assert f'id="action-{name}"' not in body
+
+
+def test_dispatch_form_preselects_routing_suggestion(client, loop, world, east_centre_staff):
+    RoutingRule.objects.create(category=category(), region=world.east, unit=world.east_dept2)
+    g = loop.accepted()
+    client.force_login(east_centre_staff)
+    response = client.get(change_url(g))
+    forms_ = {a["name"]: a for a in response.context["action_forms"]}
+    assert forms_["dispatch"]["form"].initial["unit"] == world.east_dept2.pk
+    assert "分流建议" in response.content.decode()
+
+
+def test_accept_form_errors_keep_page_and_show_message(client, loop, east_centre_staff):
+    g = loop.submit()
+    client.force_login(east_centre_staff)
+    r = client.post(act_url(g, "accept"), {"kind": "dispute", "severity": "", "version": g.version})
+    assert r.status_code == 400
+    assert "纠纷等级" in r.content.decode()
+    g.refresh_from_db()
+    assert g.state == State.SUBMITTED
+
+
+def test_illegal_transition_by_url_is_refused(client, loop, east_centre_staff):
+    g = loop.submit()
+    client.force_login(east_centre_staff)
+    r = client.post(act_url(g, "verify"), {"note": "", "version": g.version})
+    assert r.status_code == 400
+    assert "不能“核查通过并反馈群众”" in r.content.decode()
+
+
+def test_register_hotline_item(client, world, east_centre_staff):
+    client.force_login(east_centre_staff)
+    r = client.post(reverse("admin:grievances_grievance_register"), {
+        "channel": "hotline", "kind": "livelihood", "region": world.east_village.pk, "title": "自来水停水",
+        "description": "停水三天", "contact_name": "赵六", "contact_phone": "13712345678"})
+    assert r.status_code == 302
+    g = Grievance.objects.get()
+    assert g.channel == "hotline" and g.reporter is None
+
+
+def test_whole_loop_through_the_browser_for_every_role(
+    client, world, citizen, east_centre_staff, east_centre_leader, east_handler, east_dept_leader, east_handler2
+):
+    """Citizen submits → centre accepts → dispatch → department asks to return → leader
+    approves → dispatch again → return again → joint handling → sign → complete → centre
+    verifies → citizen unsatisfied → second round → verified → satisfied → closed."""
+    def fresh():
+        return Grievance.objects.get()
+
+    client.force_login(citizen)
+    client.post(reverse("grievances:submit"), {
+        "kind": "dispute", "region_code": world.east_village.code, "title": "物业乱收停车费",
+        "description": "物业每月多收50元停车费", "contact_name": "张三", "contact_phone": citizen.phone,
+        "category": category().pk})
+    g = fresh()
+
+    def centre(action, data, user=east_centre_staff):
+        client.force_login(user)
+        r = client.post(act_url(g, action), {**data, "version": fresh().version})
+        assert r.status_code == 302, r.content.decode()[-3000:]
+
+    def dept(user, action, data=None):
+        client.force_login(user)
+        r = client.post(reverse("grievances:work_action", args=[g.pk, action]), {**(data or {}),
+                                                                                "version": fresh().version})
+        assert r.status_code == 302, r.content.decode()[-3000:]
+
+    centre("accept", {"kind": "dispute", "severity": "ordinary", "category": category().pk, "title": "物业乱收停车费"})
+    centre("instruct", {"note": "请住建局重点关注"}, user=east_centre_leader)
+    for _ in range(2):
+        centre("dispatch", {"unit": world.east_dept.pk, "co_units": [world.east_dept2.pk]})
+        dept(east_handler, "request_return", {"reason": "停车收费属发改部门"})
+        client.force_login(east_dept_leader)
+        rr = fresh().return_requests.get(status="pending")
+        client.post(reverse("grievances:decide_return", args=[rr.pk]), {"decision": "approve", "note": "同意"})
+    assert fresh().return_count == 2 and fresh().state == State.ACCEPTED
+    client.force_login(east_centre_staff)
+    r = client.post(act_url(g, "dispatch"), {"unit": world.east_dept.pk, "version": fresh().version})
+    assert "联调联处" in r.content.decode()
+    centre("open_joint", {"lead_unit": world.east_dept.pk, "co_units": [world.east_dept2.pk],
+                          "reason": "两次退回，联合调处"})
+    centre("joint_session", {"held_at": "2026-11-20T09:30", "place": "区综治中心会商室",
+                             "participants": "住建局、人社局", "minutes": "住建局牵头核查收费依据"})
+    dept(east_handler, "sign")
+    dept(east_handler2, "reply", {"note": "人社局已配合核查"})
+    dept(east_handler, "complete", {"result": "已责令物业退还多收费用"})
+    centre("verify", {"note": "已电话核实"})
+    client.force_login(citizen)
+    client.post(reverse("grievances:rate", args=[g.pk]), {"satisfaction": "unsatisfied", "comment": "只退了一个月",
+                                                         "version": fresh().version})
+    assert fresh().state == State.HANDLING and fresh().supervision_count == 1
+    dept(east_handler, "complete", {"result": "已退还全部多收费用"})
+    centre("verify", {})
+    client.force_login(citizen)
+    client.post(reverse("grievances:rate", args=[g.pk]), {"satisfaction": "satisfied", "comment": "",
+                                                         "version": fresh().version})
+    g = fresh()
+    assert g.state == State.CLOSED
+    actions = list(g.events.values_list("action", flat=True))
+    assert actions.count("return_approved") == 2
+    assert "joint_opened" in actions and "joint_session" in actions and "leader_instruction" in actions
+    assert "rated_unsatisfied" in actions and actions[-1] == "rated_satisfied"
+    # the citizen's page shows the finished progress bar and the result
+    body = client.get(reverse("grievances:detail", args=[g.pk])).content.decode()
+    assert "已退还全部多收费用" in body
+
+
+def test_city_staff_may_supervise_county_item(client, loop, city_centre_staff):
+    g = loop.handling()
+    client.force_login(city_centre_staff)
+    r = client.post(act_url(g, "supervise"), {"note": "市级督办", "version": g.version})
+    assert r.status_code == 302
+    g.refresh_from_db()
+    assert g.supervision_count == 1
+
+
+def test_department_user_has_no_admin(client, east_handler):
+    client.force_login(east_handler)
+    assert client.get(reverse(CHANGELIST)).status_code == 302
+
+
+def test_services_used_by_admin_record_events(loop, east_centre_staff):
+    g = loop.submit()
+    services.accept_grievance(actor=east_centre_staff, grievance=g, kind="inquiry")
+    assert g.events.last().actor == east_centre_staff
