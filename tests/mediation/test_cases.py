@@ -185,3 +185,16 @@ def test_unperformed_agreement_after_archiving_sends_the_case_back_to_mediation(
     services.record_return_visit(actor=mediator, visit=case.return_visits.get(), performed=False)
     case.refresh_from_db()
     assert case.state == CaseState.MEDIATING and case.performance_supervised
+
+
+def test_dispatch_through_the_loop_opens_the_case(world, citizen, east_centre_staff):
+    g = dispatched_dispute(world, citizen, east_centre_staff)
+    assert MediationCase.objects.get(grievance=g).organisation == world.east_mediation
+
+
+def test_mediator_pauses_the_clock_for_an_appraisal(world, citizen, east_centre_staff, mediator):
+    from grievances.deadlines import services as clocks
+
+    case = taken_case(world, citizen, east_centre_staff, mediator)
+    clocks.pause_clock(actor=mediator, grievance=case.grievance, reason="appraisal", note="房屋漏水原因鉴定")
+    assert case.grievance.events.filter(action="paused").exists()
