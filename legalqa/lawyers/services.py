@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grid import permissions
-from grid.models import Region, Role, Unit, UnitKind
+from grid.models import Region, Role, UnitKind
 from legalqa.lawyers import citing, docs, uploads
 from legalqa.lawyers.models import (
     Answer,
@@ -374,20 +374,18 @@ def close_question(*, citizen, question: Question, professional: int, speed: int
 
 # ---------------------------------------------------------------- escalation
 
-def supervising_staff(region_code: str):
-    """Centre staff of the nearest centre at or above the question's place."""
-    from grid.models import PREFIX_LENGTH
+def supervising_staff(region_code: str) -> list:
+    """The staff of the nearest centre, at or above the question's place, that has staff."""
+    from grid.models import PREFIX_LENGTH, User
 
-    codes = [region_code[:n].ljust(12, "0") for n in sorted(set(PREFIX_LENGTH.values()), reverse=True)]
-    centres = Unit.objects.filter(kind=UnitKind.CENTRE, region__code__in=codes).select_related("region")
-    centre = max(centres, key=lambda u: u.region.level, default=None)
-    if centre is None:
-        from grid.models import User
-
-        return User.objects.none()
-    from grid.models import User
-
-    return User.objects.filter(unit=centre, role__in=[Role.CENTRE_STAFF, Role.CENTRE_LEADER], is_active=True)
+    codes = {region_code[:n].ljust(12, "0") for n in PREFIX_LENGTH.values()}
+    staff = list(User.objects.filter(
+        unit__kind=UnitKind.CENTRE, unit__region__code__in=codes, is_active=True,
+        role__in=[Role.CENTRE_STAFF, Role.CENTRE_LEADER]).select_related("unit__region"))
+    if not staff:
+        return []
+    level = max(u.unit.region.level for u in staff)
+    return [u for u in staff if u.unit.region.level == level]
 
 
 def escalate_unanswered(now: datetime.datetime | None = None) -> dict:
@@ -425,7 +423,7 @@ def escalate_unanswered(now: datetime.datetime | None = None) -> dict:
             q = Question.objects.select_related("region").get(pk=qid)
             _notify(key=f"qa-q{qid}-esc2", template="qa_escalate_staff",
                     context={"title": q.title, "minutes": minutes * 2, "region": q.region.name},
-                    users=list(supervising_staff(q.region_code)),
+                    users=supervising_staff(q.region_code),
                     link=reverse("lawyers:question", args=[qid]))
             counts["staff"] += 1
     return counts
@@ -723,7 +721,7 @@ def submit_application(*, applicant, kind: str, region: Region, contact_name: st
         return app
     staff = supervising_staff(region.code)
     _notify(key=f"qa-svc{app.pk}-new", template="qa_service_new",
-            context={"kind": app.get_kind_display(), "name": app.contact_name}, users=list(staff),
+            context={"kind": app.get_kind_display(), "name": app.contact_name}, users=staff,
             link=reverse("admin:lawyers_serviceapplication_change", args=[app.pk]), channels=("site",))
     return app
 
