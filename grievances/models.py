@@ -343,7 +343,7 @@ class Grievance(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=state, source=State.HANDLING, target=State.COMPLETED,
-                custom=_custom(_("办结（填写结果、上传材料）"), HANDLER, "completed"))
+                custom=_custom(_("办结（填写结果、上传材料）"), HANDLER, "completed", public=False))
     def complete(self):
         self.completed_at = timezone.now()
 
