@@ -44,4 +44,4 @@ def search_articles(query: str, limit: int = 5) -> list[dict]:
         result = search(query, limit=limit)
     except Exception:  # noqa: BLE001 — no index built yet: the page still works without suggestions
         return []
-    return [{"label": h.label, "law": h.law, "url": h.url} for h in result.hits]
+    return [{"label": f"《{h.law}》{h.label}", "law": h.law, "url": h.url} for h in result.hits]
