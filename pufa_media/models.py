@@ -165,6 +165,10 @@ class Video(FSMModelMixin, models.Model):
                 condition=Q(is_published=False) | Q(status=ProcessingStatus.READY),
                 name="pufa_video_published_is_ready",
             ),
+            models.CheckConstraint(
+                condition=Q(is_published=False) | Q(published_at__isnull=False),
+                name="pufa_video_published_has_date",
+            ),
         ]
 
     def __str__(self) -> str:

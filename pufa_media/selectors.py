@@ -36,6 +36,28 @@ def public_videos(*, field: str = "", topic: str = "", audience: str = "", q: st
     return qs.order_by("-published_at", "-id")
 
 
+def keyset_page(qs, token: str, size: int):
+    """One page of a feed ordered by (-published_at, -id), continuing after ``token``.
+
+    Keyset pagination: the cost of page 800 is the cost of page 1 (no growing OFFSET, no
+    COUNT). Returns (rows, next token or "").
+    """
+    import datetime as dt
+
+    if token:
+        try:
+            stamp, _, pk = token.rpartition("_")
+            when = dt.datetime.fromisoformat(stamp)
+            qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, pk__lt=int(pk)))
+        except ValueError:
+            pass
+    rows = list(qs.order_by("-published_at", "-id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    nxt = f"{rows[-1].published_at.isoformat()}_{rows[-1].pk}" if more and rows[-1].published_at else ""
+    return rows, nxt
+
+
 def staff_videos(user):
     if permissions.is_admin(user):
         return Video.objects.all()

@@ -35,9 +35,13 @@ def _page(request, qs):
 @require_GET
 def video_list(request):
     current = {k: request.GET.get(k, "").strip()[:40] for k in ("field", "topic", "audience", "q")}
-    page, query = _page(request, selectors.public_videos(**current))
+    after = request.GET.get("after", "")[:64]
+    videos, next_token = selectors.keyset_page(selectors.public_videos(**current), after, PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("after", None)
     return render(request, "pufa_media/video_list.html", {
-        "page": page, "query": query, "current": current, **selectors.filter_choices(),
+        "videos": videos, "next_token": next_token, "query": query.urlencode(), "is_continued": bool(after),
+        "current": current, **selectors.filter_choices(),
     })
 
 
