@@ -9,6 +9,7 @@ the legal effect note, and a signature block for each party, the mediators and t
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from xml.sax.saxutils import escape
@@ -24,6 +25,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import KeepTogether
 
 FONT = "STSong-Light"
+LATIN = "Helvetica"
 
 
 def _register_font() -> None:
@@ -63,8 +65,14 @@ def _styles():
     }
 
 
+_ASCII_RUN = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
 def _para(text: str, style) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    """Chinese in STSong-Light; runs of Latin letters and digits in Helvetica, because
+    viewers that substitute the CID font often lack its half-width glyphs."""
+    marked = _ASCII_RUN.sub(lambda m: f'<font name="{LATIN}">{m.group(0)}</font>', escape(text))
+    return Paragraph(marked.replace("\n", "<br/>"), style)
 
 
 def _date(value: date) -> str:
