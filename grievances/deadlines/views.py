@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,13 +21,18 @@ def _grievance(request, pk):
     return g
 
 
-def _back(g):
+def _back(request, g):
+    """Back to the page the action started from (a local URL), else the item's work page."""
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return redirect(nxt)
     return redirect(services.staff_link(g))
 
 
 def _form_page(request, g, form, title, submit):
     return render(request, "deadlines/form.html", {
         "form": form, "grievance": g, "title": title, "submit": submit,
+        "next": request.POST.get("next") or request.GET.get("next") or "",
         "clock": selectors.clock_view(g, request.user),
     })
 
@@ -42,7 +48,7 @@ def pause(request, pk):
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("已暂停计时。"))
-            return _back(g)
+            return _back(request, g)
     return _form_page(request, g, form, _("暂停计时（专家咨询/鉴定）"), _("暂停计时"))
 
 
@@ -56,7 +62,7 @@ def resume(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已恢复计时，暂停期间不计入办理时限。"))
-    return _back(g)
+    return _back(request, g)
 
 
 @login_required
@@ -70,7 +76,7 @@ def extend(request, pk):
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("延期申请已提交，等待本单位领导审核。"))
-            return _back(g)
+            return _back(request, g)
     return _form_page(request, g, form, _("申请延期"), _("提交申请"))
 
 
@@ -92,6 +98,6 @@ def decide(request, pk):
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("已审核延期申请。"))
-            return _back(g)
+            return _back(request, g)
     title = _("审核延期申请：%(days)d天，理由：%(reason)s") % {"days": ext.days, "reason": ext.reason}
     return _form_page(request, g, form, title, _("提交审核"))

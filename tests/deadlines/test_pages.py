@@ -1,0 +1,156 @@
+"""What people see: the clock panel, the pause/extension pages, the supervision page."""
+
+from datetime import timedelta
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from grievances.deadlines import services
+from grievances.deadlines.models import Clock, ExtensionRequest, ExtensionStatus
+from tests.deadlines import helpers
+
+pytestmark = pytest.mark.django_db
+
+
+def panel(rf, user, g):
+    request = rf.get("/x/")
+    request.user = user
+    return render_to_string("deadlines/_clock.html", {"grievance": g, "request": request}, request=request)
+
+
+def make_overdue(g, days=10):
+    clock = Clock.objects.get(pk=g.pk)
+    for f in ("accepted_at", "dispatched_at", "submitted_at", "centre_started_at", "centre_done_at"):
+        setattr(clock, f, getattr(clock, f) - timedelta(days=days))
+    services.recompute(clock)
+
+
+def test_handler_sees_remaining_time_and_the_actions(rf, item, east_handler):
+    html = panel(rf, east_handler, item)
+    assert 'data-deadline="completion" data-status="ok"' in html
+    assert "剩余" in html
+    assert reverse("deadlines:pause", args=[item.pk]) in html
+    assert reverse("deadlines:extend", args=[item.pk]) in html
+
+
+def test_overdue_shows_overdue_by(rf, item, east_centre_staff):
+    make_overdue(item)
+    html = panel(rf, east_centre_staff, item)
+    assert 'data-status="overdue"' in html and "已超期" in html
+    # centre staff may pause but an extension is asked for by the unit
+    assert reverse("deadlines:extend", args=[item.pk]) not in html
+
+
+def test_citizen_sees_a_plain_status_only(rf, item, citizen):
+    html = panel(rf, citizen, item)
+    assert "data-clock-status" in html and "正在办理" in html
+    assert "data-deadline" not in html and "deadlines/" not in html
+    make_overdue(item)
+    assert "综治中心已督促加快办理" in panel(rf, citizen, item)
+
+
+def test_pause_and_resume_through_the_pages(client, item, east_handler):
+    client.force_login(east_handler)
+    url = reverse("deadlines:pause", args=[item.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reason": "expert", "note": "请房屋安全专家现场鉴定", "next": "/appeals/work/"})
+    assert response.status_code == 302 and response["Location"] == "/appeals/work/"
+    assert Clock.objects.get(pk=item.pk).paused_at is not None
+    client.post(reverse("deadlines:resume", args=[item.pk]))
+    assert Clock.objects.get(pk=item.pk).paused_at is None
+
+
+def test_pause_page_shows_the_refusal(client, item, east_handler):
+    client.force_login(east_handler)
+    response = client.post(reverse("deadlines:pause", args=[item.pk]), {"reason": "expert", "note": " "})
+    assert response.status_code == 200
+    assert not Clock.objects.get(pk=item.pk).pauses.exists()
+
+
+def test_other_units_cannot_even_open_the_pause_page(client, item, west_handler):
+    client.force_login(west_handler)
+    assert client.get(reverse("deadlines:pause", args=[item.pk])).status_code == 404
+
+
+def test_extension_request_and_leader_decision_through_the_pages(client, item, east_handler, east_dept_leader):
+    client.force_login(east_handler)
+    response = client.post(reverse("deadlines:extend", args=[item.pk]),
+                           {"days": 5, "reason": "双方约定延期", "parties_agreed": "on"})
+    assert response.status_code == 302
+    ext = ExtensionRequest.objects.get()
+    # the handler cannot decide
+    response = client.post(reverse("deadlines:decide", args=[ext.pk]), {"decision": "approve"})
+    assert response.status_code == 200 and "本单位的领导" in response.content.decode()
+    client.force_login(east_dept_leader)
+    client.post(reverse("deadlines:decide", args=[ext.pk]), {"decision": "approve", "note": "同意"})
+    ext.refresh_from_db()
+    assert ext.status == ExtensionStatus.APPROVED
+
+
+def test_supervision_page_lists_overdue_items_in_my_region_with_unit_counts(
+        client, world, citizen, item, east_centre_staff, west_centre_staff, django_assert_max_num_queries):
+    make_overdue(item)
+    fresh = helpers.submit(citizen, world.east_village)  # not overdue
+    url = reverse("admin:deadlines_supervisionitem_changelist")
+    client.force_login(east_centre_staff)
+    with django_assert_max_num_queries(20):
+        html = client.get(url).content.decode()
+    assert item.tracking_no in html and fresh.tracking_no not in html
+    assert 'id="unit-overdue-counts"' in html and world.east_dept.name in html
+    assert item.tracking_no in client.get(url, {"unit": world.east_dept.pk}).content.decode()
+    assert item.tracking_no not in client.get(url, {"unit": world.east_dept2.pk}).content.decode()
+    assert item.tracking_no in client.get(url, {"region": world.east.code}).content.decode()
+    assert item.tracking_no not in client.get(url, {"region": world.west.code}).content.decode()
+    client.force_login(west_centre_staff)
+    assert item.tracking_no not in client.get(url).content.decode()
+
+
+def test_supervision_page_query_count_does_not_grow_with_rows(
+        client, world, citizen, east_centre_staff, item, django_assert_max_num_queries):
+    for _ in range(5):
+        g = helpers.submit(citizen, world.east_village)
+        helpers.accept(g, east_centre_staff)
+        helpers.dispatch(g, east_centre_staff, world.east_dept)
+        make_overdue(g)
+    make_overdue(item)
+    client.force_login(east_centre_staff)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("admin:deadlines_supervisionitem_changelist"))
+    assert response.content.decode().count("已超期") >= 6
+
+
+def test_supervise_action_from_the_supervision_page(client, item, east_centre_staff):
+    make_overdue(item)
+    client.force_login(east_centre_staff)
+    client.post(reverse("admin:deadlines_supervisionitem_changelist"),
+                {"action": "supervise", "_selected_action": [item.pk]})
+    item.refresh_from_db()
+    assert item.supervision_count == 1
+
+
+def test_centre_leader_edits_the_policy_and_bad_reminders_are_refused(client, east_centre_leader):
+    from grievances.deadlines.models import DeadlinePolicy
+
+    policy = DeadlinePolicy.objects.get(kind="dispute", severity="major")
+    client.force_login(east_centre_leader)
+    url = reverse("admin:deadlines_deadlinepolicy_change", args=[policy.pk])
+    data = {"kind": "dispute", "severity": "major", "start_on": "accepted", "note": policy.note,
+            "sign_days": 0, "interim_days": "", "completion_days": 25, "second_days": 7, "rating_days": 7,
+            "centre_hours": 24, "reminder_hours": "abc"}
+    assert "逗号分隔" in client.post(url, data).content.decode()
+    data["reminder_hours"] = "48,24,2"
+    assert client.post(url, data).status_code == 302
+    policy.refresh_from_db()
+    assert policy.completion_days == 25 and policy.rules().reminder_hours == (48, 24, 2)
+
+
+def test_overdue_counts_by_unit_selector(world, item, admin_user):
+    from grievances.deadlines.selectors import overdue_counts_by_unit
+
+    assert overdue_counts_by_unit(admin_user) == []
+    make_overdue(item)
+    assert overdue_counts_by_unit(admin_user) == [
+        {"unit_id": world.east_dept.pk, "unit__name": world.east_dept.name, "overdue": 1}]
+    assert overdue_counts_by_unit(admin_user, now=timezone.now() - timedelta(days=30)) == []
