@@ -181,6 +181,14 @@ def guides(case_type: str = ""):
     return qs.filter(case_type=case_type) if case_type else qs
 
 
+def undecided_questions(user, limit: int = 50):
+    """Answered questions whose citizen chose no best answer within N days: staff decide."""
+    days = QAConfig.get().decide_after_days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    return (questions_visible_to(user).filter(answer_count__gt=0, created_at__lte=cutoff, award__isnull=True)
+            .select_related("field", "region").order_by("created_at")[:limit])
+
+
 def awards_visible_to(user):
     if permissions.is_lawyer(user):
         return AwardEntry.objects.filter(lawyer=user)

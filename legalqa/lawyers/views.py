@@ -499,7 +499,8 @@ def service_queue(request):
 @login_required
 def figures(request):
     _staff_required(request.user)
-    return render(request, "lawyers/figures.html", {"f": selectors.figures(request.user)})
+    return render(request, "lawyers/figures.html", {"f": selectors.figures(request.user),
+                                                    "undecided": selectors.undecided_questions(request.user)})
 
 
 @login_required
