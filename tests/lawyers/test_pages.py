@@ -125,3 +125,9 @@ def test_staff_pages(world, citizen, lawyers, client, east_centre_staff):
     client.logout()
     login(client, citizen)
     assert client.get(reverse("lawyers:figures")).status_code == 403
+
+
+def test_pages_switch_to_english(world, lawyers, client):
+    client.cookies["django_language"] = "en"
+    text = client.get(reverse("lawyers:index")).content.decode()
+    assert "Ask a question" in text and "我要提问" not in text
