@@ -198,6 +198,9 @@ def seed(stdout) -> None:
     for username, fields in PROFILES.items():
         services.save_mediator_profile(actor=users["admin"], user=users[username], **fields)
     org = Unit.objects.get(code="M-01")
+    # The committee's head approves extensions (seed 004: 经本单位领导审核同意).
+    Unit.objects.filter(pk=org.pk, leader__isnull=True).update(leader=users["tiaojie"])
+    org.refresh_from_db()
     _mediated_dispute(stdout, users, org)
     _open_dispute(stdout, users, org)
     _risks(stdout, users)

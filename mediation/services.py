@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -356,16 +356,18 @@ def agreement_number(case: MediationCase) -> str:
 
 
 def build_agreement_pdf(agreement: Agreement) -> bytes:
+    """The 调解协议书 is a legal document: always rendered in Chinese, whatever the UI language."""
     from mediation.pdf import AgreementData, PartyLine, render_agreement
 
     case = agreement.case
-    return render_agreement(AgreementData(
-        number=agreement.number, organisation=case.organisation.name,
-        parties=[PartyLine(p.get_side_display(), p.name, p.phone, p.address) for p in case.parties.all()],
-        facts=agreement.facts, terms=agreement.terms, performance_deadline=agreement.performance_deadline,
-        performance_method=agreement.performance_method,
-        mediators=[m.display_name for m in case.mediators.all()], signed_on=agreement.signed_on,
-    ))
+    with translation.override("zh-hans"):
+        return render_agreement(AgreementData(
+            number=agreement.number, organisation=case.organisation.name,
+            parties=[PartyLine(str(p.get_side_display()), p.name, p.phone, p.address) for p in case.parties.all()],
+            facts=agreement.facts, terms=agreement.terms, performance_deadline=agreement.performance_deadline,
+            performance_method=agreement.performance_method,
+            mediators=[m.display_name for m in case.mediators.all()], signed_on=agreement.signed_on,
+        ))
 
 
 def _store_pdf(agreement: Agreement):
