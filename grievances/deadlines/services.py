@@ -312,7 +312,7 @@ def _messages_for_event(event, g, key: str, deadlines: dict[str, policy.Deadline
     elif action in ("rated_satisfied", "closed", "auto_closed"):
         _tell_citizen(g, key, "grievance_closed_citizen")
     elif action == "supervised":
-        _tell_staff(unit_handlers(g), key, "grievance_supervised_handler", g, note=event.note)
+        _tell_staff(unit_handlers(g), key, "grievance_supervised_handler", g, note=event.note.rstrip("。. "))
 
 
 # ---------------------------------------------------------------------------------------
@@ -521,6 +521,7 @@ def process_clock(clock_id: int, now: datetime | None = None) -> list[str]:
         return []
     rules = clock.get_rules()
     done: list[str] = []
+    overdue: list[policy.Deadline] = []
     for deadline, action in policy.due_actions(deadlines_of(clock), rules, now):
         if not _record_action(clock, deadline, action):
             continue
@@ -537,22 +538,33 @@ def process_clock(clock_id: int, now: datetime | None = None) -> list[str]:
                         deadline=_("受理或分派"))
             _major_alert(g, key, _("超过24小时未受理或分派"), centre_leaders(g))
         else:
-            clock.overdue_count += 1
-            clock.save(update_fields=["overdue_count"])
-            loop.supervise_grievance(
-                actor=None, grievance=g, automatic=True,
-                note=_("%(deadline)s已超期（应于%(due)s前完成），系统自动督办。") % {
-                    "deadline": label, "due": _fmt(deadline.due)},
-            )
-            g.refresh_from_db()
-            _tell_staff(unit_leaders(g), key + ":leader", "deadline_overdue", g, deadline=label,
-                        due=_fmt(deadline.due))
-            _tell_staff(centre_staff(g), key + ":centre", "deadline_overdue", g, channels=("site",),
-                        deadline=label, due=_fmt(deadline.due))
-            _major_alert(g, key, _("已超期"), [*unit_leaders(g), *centre_leaders(g)])
+            overdue.append(deadline)
+    if overdue:
+        _supervise_overdue(clock, g, overdue)
     clock.refresh_from_db()
     recompute(clock)
     return done
+
+
+def _supervise_overdue(clock: Clock, g, overdue: list[policy.Deadline]) -> None:
+    """One automatic supervision order for everything that became overdue in this scan,
+    with notices to the unit's leader and the centre (and SMS + voice for 较大/重大)."""
+    from grievances import services as loop
+
+    labels = "、".join(str(DeadlineCode(d.code).label) for d in overdue)
+    first = min(overdue, key=lambda d: d.due)
+    key = f"clock:{g.pk}:overdue:{'+'.join(d.code for d in overdue)}:{int(first.due.timestamp())}"
+    clock.overdue_count += len(overdue)
+    clock.save(update_fields=["overdue_count"])
+    loop.supervise_grievance(
+        actor=None, grievance=g, automatic=True,
+        note=_("%(deadline)s已超期（应于%(due)s前完成），系统自动督办") % {"deadline": labels, "due": _fmt(first.due)},
+    )
+    g.refresh_from_db()
+    _tell_staff(unit_leaders(g), key + ":leader", "deadline_overdue", g, deadline=labels, due=_fmt(first.due))
+    _tell_staff(centre_staff(g), key + ":centre", "deadline_overdue", g, channels=("site",),
+                deadline=labels, due=_fmt(first.due))
+    _major_alert(g, key, _("已超期"), [*unit_leaders(g), *centre_leaders(g)])
 
 
 def _remaining_text(delta: timedelta) -> str:

@@ -129,8 +129,9 @@ def test_two_scans_at_once_claim_disjoint_work_and_act_once(item, east_handler):
     services.process_clock(item.pk, now=late)
     services.process_clock(item.pk, now=late)
     item.refresh_from_db()
-    # sign and completion deadlines are both past: one supervision each, never more
-    assert item.supervision_count == 2
+    # sign and completion deadlines are both past: one supervision order names both, once
+    assert item.supervision_count == 1
+    assert "签收、办结已超期" in SupervisionOrder.objects.get(grievance=item).note
     assert ClockAction.objects.filter(clock=clock, action="overdue").count() == 2
 
 
