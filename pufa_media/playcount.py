@@ -22,7 +22,7 @@ from pufa_media import conf
 from pufa_media.models import PlayDaily, PlayFlush, PlaySeen, Video
 
 SEEN_TTL_SECONDS = 2 * 24 * 3600
-CHUNK = 500
+CHUNK = 1000
 
 
 class PlayCounter(Protocol):
@@ -60,9 +60,8 @@ def apply_counts(counts: dict[tuple[dt.date, int], int]) -> int:
             params = [x for pair in part for x in pair]
             cur.execute(
                 f"WITH d(id, n) AS (VALUES {values}) "
-                f"UPDATE {video_table} SET play_count = play_count + "
-                f"(SELECT d.n FROM d WHERE d.id = {video_table}.id) "
-                f"WHERE id IN (SELECT id FROM d)",
+                f"UPDATE {video_table} SET play_count = {video_table}.play_count + d.n "
+                f"FROM d WHERE {video_table}.id = d.id",
                 params,
             )
         rows.sort()
@@ -94,6 +93,15 @@ class DatabasePlayCounter:
         return 0
 
 
+_CLAIM_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('RENAME', KEYS[1], KEYS[2])
+  redis.call('SADD', KEYS[3], ARGV[1])
+  return 1
+end
+return 0
+"""
+
 _RECORD_LUA = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
   redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
@@ -106,17 +114,21 @@ return 0
 class RedisPlayCounter:
     """SET NX per viewer-video-day plus a pending hash, flushed in renamed batches.
 
-    Flush: RENAME the pending hash to a unique batch key (new plays go to a fresh hash), write
-    the batch in one transaction that also inserts a PlayFlush row named after the batch, then
-    delete the batch key. A crash between commit and delete leaves the key behind; the next
-    flush finds its PlayFlush row and only deletes it, so no play is lost or counted twice.
+    Flush: atomically RENAME the pending hash to a unique batch key and note the batch in a
+    set (new plays go to a fresh hash), write the batch in one transaction that also inserts a
+    PlayFlush row named after the batch, then delete the batch key. A crash between commit and
+    delete leaves the key behind; the next flush finds its PlayFlush row and only deletes it,
+    so no play is lost or counted twice. The set of batches avoids SCANning a keyspace that
+    holds millions of "seen" keys.
     """
 
     def __init__(self, client, prefix: str = "pufa:plays"):
         self.client = client
         self.prefix = prefix
         self.pending_key = f"{prefix}:pending"
+        self.batches_key = f"{prefix}:batches"
         self._record = client.register_script(_RECORD_LUA)
+        self._claim = client.register_script(_CLAIM_LUA)
 
     def record(self, video_id: int, viewer: str, day: dt.date) -> bool:
         seen = f"{self.prefix}:seen:{day.isoformat()}:{video_id}:{viewer}"
@@ -127,40 +139,41 @@ class RedisPlayCounter:
         return sum(int(v) for v in self.client.hvals(self.pending_key))
 
     def flush(self) -> int:
-        import redis
-
-        batch = f"{self.prefix}:flushing:{uuid.uuid4().hex}"
-        try:
-            self.client.rename(self.pending_key, batch)
-        except redis.ResponseError:
-            pass  # nothing pending
+        batch = uuid.uuid4().hex
+        self._claim(keys=[self.pending_key, self._batch_key(batch), self.batches_key], args=[batch])
         written = 0
-        for key in sorted(self.client.scan_iter(match=f"{self.prefix}:flushing:*", count=100)):
-            key = key.decode() if isinstance(key, bytes) else key
-            written += self._flush_batch(key)
+        for member in sorted(self.client.smembers(self.batches_key)):
+            member = member.decode() if isinstance(member, bytes) else member
+            written += self._flush_batch(member)
         return written
 
-    def _flush_batch(self, key: str) -> int:
+    def _batch_key(self, batch: str) -> str:
+        return f"{self.prefix}:flushing:{batch}"
+
+    def _flush_batch(self, batch_id: str) -> int:
+        key = self._batch_key(batch_id)
         counts: dict[tuple[dt.date, int], int] = {}
         for field, value in self.client.hscan_iter(key, count=1000):
             field = field.decode() if isinstance(field, bytes) else field
             day, vid = field.split(":")
             counts[(dt.date.fromisoformat(day), int(vid))] = int(value)
-        batch_id = key.rsplit(":", 1)[-1]
-        try:
-            with transaction.atomic():
-                PlayFlush.objects.create(batch=batch_id, plays=sum(counts.values()))
-                written = apply_counts(counts)
-        except IntegrityError:
-            written = 0  # this batch was written before a crash; only the key was left behind
+        written = 0
+        if counts:
+            try:
+                with transaction.atomic():
+                    PlayFlush.objects.create(batch=batch_id, plays=sum(counts.values()))
+                    written = apply_counts(counts)
+            except IntegrityError:
+                written = 0  # this batch was written before a crash; only the key was left behind
         self.client.delete(key)
+        self.client.srem(self.batches_key, batch_id)
         return written
 
 
 _redis_client = None
 
 
-def _client():
+def redis_client():
     global _redis_client
     if _redis_client is None:
         import redis
@@ -169,8 +182,27 @@ def _client():
     return _redis_client
 
 
+_public: dict[int, tuple[float, bool]] = {}
+
+
+def is_public_video(video_id: int) -> bool:
+    """Whether beacons for this video count: read from the database at most once a minute
+    per process (a page load or beacon never writes; this keeps beacons off the database)."""
+    import time
+
+    now = time.monotonic()
+    hit = _public.get(video_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    if len(_public) > 100_000:
+        _public.clear()
+    public = Video.objects.public().filter(pk=video_id).exists()
+    _public[video_id] = (now + 60, public)
+    return public
+
+
 def get_counter() -> PlayCounter:
     choice = conf.get("PUFA_PLAY_COUNTER")
     if choice == "redis" or (choice == "auto" and settings.REDIS_URL):
-        return RedisPlayCounter(_client())
+        return RedisPlayCounter(redis_client())
     return DatabasePlayCounter()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pufa_media import citations, conf, posters, selectors, services
 from pufa_media.models import ArticleKind, Video, VideoQuestion
-from pufa_media.playcount import get_counter
+from pufa_media.playcount import get_counter, is_public_video
 from pufa_media.viewer import allow, client_address, remember, viewer_key
 
 PAGE_SIZE = 12
@@ -89,12 +88,7 @@ def play(request, pk: int):
     """Counted by the player after a few seconds of playback, never by a page load."""
     if not allow(client_address(request), conf.get("PUFA_BEACON_RATE_PER_MINUTE")):
         return JsonResponse({"counted": False, "error": _("请求过于频繁。")}, status=429)
-    cache_key = f"pufa:public:{pk}"
-    public = cache.get(cache_key)
-    if public is None:
-        public = Video.objects.public().filter(pk=pk).exists()
-        cache.set(cache_key, public, 60)
-    if not public:
+    if not is_public_video(pk):
         return JsonResponse({"counted": False}, status=404)
     key, new_cookie = viewer_key(request)
     counted = get_counter().record(pk, key, timezone.localdate())
