@@ -92,6 +92,14 @@ def mediator_inbox(user, *, show: str = "open"):
     return qs.order_by("grievance__dispatched_at", "id") if show == "open" else qs.order_by("-id")
 
 
+def cases_to_reopen(user):
+    """Closed cases whose grievance came back to the organisation (退回重办, 二次督办)."""
+    from grievances.models import AT_UNIT_STATES
+
+    return (MediationCase.objects.visible_to(user).exclude(state__in=CASE_OPEN_STATES)
+            .filter(grievance__state__in=AT_UNIT_STATES).select_related("grievance").order_by("id"))
+
+
 def untaken_grievances(user):
     """Disputes dispatched to the user's organisation that no mediator has taken yet."""
     from grievances.models import Grievance, GrievanceKind, State

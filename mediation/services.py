@@ -343,7 +343,15 @@ def record_session(*, actor, session: Session, participants: str, minutes: str, 
 
 
 def _complete_grievance(actor, case: MediationCase, result: str):
+    """Finish the grievance's handling step with the outcome. If the item is no longer at
+    the organisation (already completed from the grievance pages), the case outcome is
+    recorded on its own."""
+    from grievances.models import AT_UNIT_STATES
+
     grievance = case.grievance
+    grievance.refresh_from_db()
+    if grievance.state not in AT_UNIT_STATES:
+        return
     _ensure_signed(actor, grievance)
     try:
         _gsvc().complete_grievance(actor=actor, grievance=grievance, result=result)
@@ -392,11 +400,13 @@ def conclude_with_agreement(*, actor, case: MediationCase, terms: str, performan
     terms = _text(terms, _("请填写协议内容。"))
     if performance_deadline is None:
         raise MediationError(_("请填写履行期限。"))
-    agreement = Agreement.objects.create(
-        case=case, number=agreement_number(case), facts=(facts or "").strip() or case.facts, terms=terms,
-        performance_deadline=performance_deadline, performance_method=(performance_method or "").strip(),
-        signed_on=signed_on or timezone.localdate(), created_by=actor,
-    )
+    # A case reopened after the centre sent it back keeps one agreement, rewritten.
+    agreement = Agreement.objects.filter(case=case).first() or Agreement(case=case, number=agreement_number(case))
+    agreement.facts, agreement.terms = (facts or "").strip() or case.facts, terms
+    agreement.performance_deadline = performance_deadline
+    agreement.performance_method = (performance_method or "").strip()
+    agreement.signed_on, agreement.created_by = signed_on or timezone.localdate(), actor
+    agreement.save()
     _store_pdf(agreement)
     case.succeed()
     case.outcome_note = terms
@@ -446,6 +456,26 @@ def terminate_case(*, actor, case: MediationCase, reason: str) -> MediationCase:
     case.termination_reason = reason
     _save_case(case)
     _complete_grievance(actor, case, _("终止调解：%(r)s") % {"r": reason})
+    return case
+
+
+def needs_reopening(case: MediationCase) -> bool:
+    """The case is closed but its grievance is back at the organisation (sent back by the
+    centre, rated unsatisfied, or an unperformed agreement)."""
+    from grievances.models import AT_UNIT_STATES
+
+    return not case.is_open and case.grievance.state in AT_UNIT_STATES
+
+
+@transaction.atomic
+def reopen_case(*, actor, case: MediationCase) -> MediationCase:
+    """重新调解: the grievance came back for handling; the mediators take the case up again
+    and will record a new outcome, which completes the grievance again."""
+    _require_work(actor, case)
+    if not can_proceed(case.reopen) or not needs_reopening(case):
+        raise MediationError(_("只有诉求件被退回重办的已结案件可以重新调解。"))
+    case.reopen()
+    _save_case(case)
     return case
 
 

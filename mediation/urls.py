@@ -17,6 +17,7 @@ urlpatterns = [
     path("work/take/<int:grievance_pk>/", views.take, name="take"),
     path("work/<int:pk>/", views.case_detail, name="case"),
     path("work/<int:pk>/parties/", views.add_party, name="add_party"),
+    path("work/<int:pk>/reopen/", views.reopen, name="reopen"),
     path("work/<int:pk>/mediators/", views.assign, name="assign"),
     path("work/<int:pk>/sessions/new/", views.new_session, name="new_session"),
     path("work/<int:pk>/agreement/", views.agreement, name="agreement"),

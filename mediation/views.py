@@ -57,6 +57,7 @@ def _is_risk_staff(user) -> bool:
 case_staff_required = _staff_required(_is_case_staff)
 risk_staff_required = _staff_required(_is_risk_staff)
 mediator_required = _staff_required(permissions.is_mediator)
+legal_aid_required = _staff_required(lambda u: _is_case_staff(u) or permissions.is_lawyer(u))
 
 
 def _run(request, fn, success: str, **kwargs):
@@ -171,6 +172,7 @@ def inbox(request):
     return render(request, "mediation/inbox.html", {
         "page": page, "show": show, "query": _query_without(request, "page"),
         "untaken": selectors.untaken_grievances(request.user),
+        "to_reopen": selectors.cases_to_reopen(request.user),
         "visits": selectors.due_return_visits(request.user)[:20],
         "clock_template": selectors.clock_template(),
     })
@@ -196,6 +198,7 @@ def _case_context(request, case, **extra):
         "can_work": can_work and is_open,
         "can_assign": is_open and services.can_assign_mediators(user, case),
         "can_conclude": can_work and is_open,
+        "can_reopen": can_work and services.needs_reopening(case),
         "can_apply_confirmation": can_oversee and case.state == CaseState.SUCCEEDED and parts["agreement"]
         and pending_confirmation is None,
         "pending_confirmation": pending_confirmation if can_oversee else None,
@@ -219,6 +222,14 @@ def _case_context(request, case, **extra):
 def case_detail(request, pk):
     case = selectors.case_for_staff(request.user, pk)
     return render(request, "mediation/case.html", _case_context(request, case))
+
+
+@case_staff_required
+@require_POST
+def reopen(request, pk):
+    case = selectors.case_for_staff(request.user, pk)
+    _run(request, services.reopen_case, _("已重新开始调解。"), actor=request.user, case=case)
+    return redirect("mediation:case", pk=pk)
 
 
 @case_staff_required
@@ -461,7 +472,7 @@ def risk_action(request, pk, action):
 # ----------------------------------------------------------------------------- legal aid review
 
 
-@case_staff_required
+@legal_aid_required
 def legal_aid_inbox(request):
     show = request.GET.get("show", "pending")
     page = Paginator(selectors.legal_aid_inbox(request.user, show=show), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -471,7 +482,7 @@ def legal_aid_inbox(request):
     })
 
 
-@case_staff_required
+@legal_aid_required
 def legal_aid_detail(request, pk):
     app = selectors.legal_aid_for(request.user, pk)
     form = forms.LegalAidDecisionForm(request.POST or None, lawyers=selectors.lawyers())
@@ -491,7 +502,7 @@ def legal_aid_detail(request, pk):
     })
 
 
-@case_staff_required
+@legal_aid_required
 def legal_aid_document(request, pk, doc_pk):
     app = selectors.legal_aid_for(request.user, pk)
     doc = app.documents.filter(pk=doc_pk).first()

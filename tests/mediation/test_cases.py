@@ -198,3 +198,29 @@ def test_mediator_pauses_the_clock_for_an_appraisal(world, citizen, east_centre_
     case = taken_case(world, citizen, east_centre_staff, mediator)
     clocks.pause_clock(actor=mediator, grievance=case.grievance, reason="appraisal", note="房屋漏水原因鉴定")
     assert case.grievance.events.filter(action="paused").exists()
+
+
+def test_case_sent_back_by_the_centre_is_mediated_again_and_completes_again(
+        world, citizen, east_centre_staff, mediator):
+    case = taken_case(world, citizen, east_centre_staff, mediator)
+    services.conclude_with_agreement(actor=mediator, case=case, terms="赔偿1000元", performance_deadline=date.today())
+    g = case.grievance
+    g.refresh_from_db()
+    gsvc.send_back_grievance(actor=east_centre_staff, grievance=g, reason="赔偿金额未写明支付方式")
+    case.refresh_from_db()
+    assert services.needs_reopening(case)
+    services.reopen_case(actor=mediator, case=case)
+    agreement = services.conclude_with_agreement(actor=mediator, case=case, terms="赔偿1000元，微信转账支付",
+                                                 performance_deadline=date.today())
+    g.refresh_from_db()
+    assert g.state == State.COMPLETED and "微信转账" in g.result
+    assert agreement.case.agreement.terms == "赔偿1000元，微信转账支付"
+    with agreement.pdf.open("rb") as fh:
+        assert "微信转账支付" in pdf_text(fh.read())
+
+
+def test_case_cannot_reopen_while_its_grievance_is_with_the_centre(world, citizen, east_centre_staff, mediator):
+    case = taken_case(world, citizen, east_centre_staff, mediator)
+    services.terminate_case(actor=mediator, case=case, reason="撤回")
+    with pytest.raises(services.MediationError, match="退回重办"):
+        services.reopen_case(actor=mediator, case=case)

@@ -149,3 +149,37 @@ def test_legal_aid_reviewer_sees_the_review_form(client, world, citizen, east_ce
     assert app.status == "approved"
 
 
+
+
+def test_case_list_queries_do_not_grow_with_rows(client, world, citizen, east_centre_staff, mediator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _login(client, east_centre_staff)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("mediation:inbox")).status_code == 200
+        return len(ctx.captured_queries)
+
+    taken_case(world, citizen, east_centre_staff, mediator, title="一")
+    few = count()
+    for i in range(4):
+        taken_case(world, citizen, east_centre_staff, mediator, title=f"多{i}")
+    assert count() == few
+
+
+def test_assigned_lawyer_sees_the_legal_aid_case(client, world, citizen, east_centre_staff, legal_aid_centre,
+                                                 legal_aid_staff, lawyer):
+    from grievances import services as gsvc
+
+    app = services.apply_for_legal_aid(
+        actor=citizen, region=world.east_village, applicant_name="张三", id_number="430101199001011234",
+        address="柳岸社区", phone=citizen.phone, case_type="family", hardship="困难", description="赡养费")
+    gsvc.accept_grievance(actor=east_centre_staff, grievance=app.grievance, kind="legal_aid")
+    gsvc.dispatch_grievance(actor=east_centre_staff, grievance=app.grievance, unit=legal_aid_centre)
+    services.approve_legal_aid(actor=legal_aid_staff, application=app, lawyer=lawyer)
+    _login(client, lawyer)
+    body = client.get(reverse("mediation:legal_aid_inbox"), {"show": "all"}).content.decode()
+    assert f'data-application="{app.pk}"' in body
+    assert client.get(reverse("mediation:legal_aid_detail", args=[app.pk])).status_code == 200
