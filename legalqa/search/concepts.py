@@ -67,6 +67,24 @@ def match_concepts(query: str) -> list[Concept]:
     return [c for c in _load() if c.matches(text)]
 
 
+def weigh_concepts(query: str, concepts: list[Concept]) -> list[tuple[Concept, float]]:
+    """Each matched concept with a factor: a concept matched only through a single word that
+    another matched concept uses inside a more specific 甲+乙 trigger (押金 in 房东+押金 vs
+    入职+押金) counts half, so the more specific reading of an ambiguous word wins."""
+    text = normalize(query)
+    matched = {c.name: [t for t in c.triggers if all(p in text for p in t)] for c in concepts}
+    combined = {part for trigs in matched.values() for t in trigs if len(t) > 1 for part in t}
+    out = []
+    for c in concepts:
+        trigs = matched[c.name]
+        only_single = all(len(t) == 1 for t in trigs)
+        if only_single and all(t[0] in combined for t in trigs):
+            out.append((c, 0.5))
+        else:
+            out.append((c, 1.0))
+    return out
+
+
 # field | concept | triggers (space separated; 甲+乙 = both present) | legal terms | preferred laws
 SEED = """
 借贷|民间借贷与还款|借钱 借了钱 借给 欠钱 欠我钱 欠款 借款 不还钱 赖账 借条 欠条 还钱 讨债 要债 欠了+钱 借+不还|借款合同 借款人 贷款人 返还借款 按照约定的期限返还|民法典:借款合同

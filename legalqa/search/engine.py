@@ -17,7 +17,7 @@ import numpy as np
 from django.urls import reverse
 
 from ..models import article_key
-from .concepts import match_concepts
+from .concepts import match_concepts, weigh_concepts
 from .index import load_index
 from .tokens import query_runs, run_tokens
 
@@ -85,18 +85,20 @@ def build_query(query: str, vocab: dict, *, expand: bool = True) -> tuple[dict[i
         terms.append(run)
     concepts = match_concepts(query) if expand else []
     prefer: list[str] = []
-    for concept in concepts:
+    for concept, factor in weigh_concepts(query, concepts):
+        w = EXPANSION_WEIGHT * concept.weight * factor
         for term in concept.terms:
             unis, bis = run_tokens(term)
             if bis:
-                per = EXPANSION_WEIGHT * concept.weight / math.sqrt(len(bis))
+                per = w / math.sqrt(len(bis))
                 for b in bis:
                     _add(weights, vocab, b, per)
             else:
                 for u in unis:
-                    _add(weights, vocab, u, EXPANSION_WEIGHT * concept.weight * 0.5)
+                    _add(weights, vocab, u, w * 0.5)
             terms.append(term)
-        prefer.extend(concept.laws)
+        if factor >= 1.0:
+            prefer.extend(concept.laws)
     return weights, terms, concepts, prefer
 
 

@@ -135,3 +135,9 @@ def test_citations_endpoint(client, law_corpus):
     r = client.post("/laws/api/citations/", {"text": "《民法典》第1165条第三款"})
     assert r.status_code == 200
     assert r.json()["citations"][0]["verdict"] == "paragraph_out_of_range"
+
+
+def test_citations_endpoint_get(client, law_corpus):
+    r = client.get("/laws/api/citations/", {"text": "刑法第一百二十条之一"})
+    data = r.json()["citations"][0]
+    assert (data["article"], data["label"], data["verdict"]) == (120, "第一百二十条之一", "valid")

@@ -43,3 +43,9 @@ def test_record_citations_fills_the_related_panel(client, law_corpus, citizen):
     assert str(citizen) in r.content.decode()
     record_citations(citizen, "没有引用")
     assert CitationLink.objects.count() == 0
+
+
+def test_filter_does_not_flag_an_acknowledged_former_law(law_corpus):
+    html = Template("{% load citations %}{{ text|link_citations }}").render(Context({
+        "text": "原《合同法》第五十二条的规则已被民法典吸收"}))
+    assert "law-cite-old" in html and "引用有误" not in html

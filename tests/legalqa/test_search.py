@@ -79,3 +79,13 @@ def test_search_page_highlights_matched_terms(client, library):
     body = r.content.decode()
     assert "第一千一百九十八条" in body
     assert "<mark>安全保障义务</mark>" in body or "<mark>经营场所</mark>" in body
+
+
+def test_specific_reading_of_an_ambiguous_word_wins(library):
+    """押金 alone suggests a tenancy deposit; 入职+押金 is the employer's unlawful deposit."""
+    from legalqa.search.concepts import match_concepts, weigh_concepts
+
+    q = "入职的时候公司收了我的押金"
+    factors = {c.name: f for c, f in weigh_concepts(q, match_concepts(q))}
+    assert factors["扣押证件与收取财物"] == 1.0
+    assert factors["租赁押金"] == 0.5
