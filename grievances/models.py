@@ -259,6 +259,10 @@ class Grievance(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["reporter", "id"], name="grv_reporter_idx"),
             models.Index(fields=["state", "id"], name="grv_state_idx"),
             models.Index(fields=["grid", "id"], name="grv_grid_idx"),
+            models.Index(fields=["handler", "id"], name="grv_handler_idx"),
+            models.Index(fields=["handling_unit", "id"], name="grv_unit_flagged_idx",
+                         condition=Q(supervision_count__gt=0) | Q(has_leader_instruction=True)),
+            models.Index(fields=["handling_unit", "id"], name="grv_unit_joint_idx", condition=Q(is_joint=True)),
             models.Index(fields=["category", "state", "id"], name="grv_category_state_idx"),
             models.Index(fields=["contact_phone"], name="grv_phone_idx"),
         ]

@@ -18,6 +18,7 @@ from grievances.models import (
     OPEN_STATES,
     Attachment,
     CategoryGroup,
+    CoHandling,
     Grievance,
     GrievanceEvent,
     ReturnRequest,
@@ -96,33 +97,68 @@ def unit_grievances(user):
     return visible_grievances(user)
 
 
+def _inbox_sources(user, scope: str):
+    """The inbox as a union of index-bound sources, each ordered by id: the lead unit's
+    items (index handling_unit, id), the co-handled ones (cohandling unit index) and, for
+    "mine", the ones this person signed (index handler, id). An OR across them would make
+    PostgreSQL scan the table; separate keyset queries each read one page."""
+    unit_id = user.unit_id
+    base = Grievance.objects.all()
+    if scope == "mine":
+        return [base.filter(handler_id=user.pk),
+                base.filter(handling_unit_id=unit_id, state=State.DISPATCHED)]
+    co = CoHandling.objects.filter(unit_id=unit_id).values("grievance_id")
+    return [base.filter(handling_unit_id=unit_id), base.filter(pk__in=co).exclude(handling_unit_id=unit_id)]
+
+
 def inbox(user, *, scope: str = "unit", filter_name: str = "", q: str = "", before: int | None = None,
           size: int = PAGE_SIZE) -> KeysetPage:
-    qs = unit_grievances(user)
-    if scope == "mine":
-        qs = qs.filter(Q(handler=user) | Q(handling_unit_id=user.unit_id, state=State.DISPATCHED))
-    if filter_name in INBOX_FILTERS:
-        qs = qs.filter(INBOX_FILTERS[filter_name])
+    """One keyset page of the department inbox: newest first, a fixed number of queries."""
+    if not user.unit_id:
+        return KeysetPage(items=[], next_before=None, has_next=False)
     q = (q or "").strip()
-    if q:
-        digits = normalise(q)
-        qs = qs.filter(Q(tracking_no=digits) if len(digits) >= 14 else Q(title__icontains=q))
-    return keyset(qs.select_related(*LIST_RELATED), before=before, size=size)
+    ids: set[int] = set()
+    for qs in _inbox_sources(user, scope):
+        if filter_name in INBOX_FILTERS:
+            qs = qs.filter(INBOX_FILTERS[filter_name])
+        if q:
+            digits = normalise(q)
+            qs = qs.filter(Q(tracking_no=digits) if len(digits) >= 14 else Q(title__icontains=q))
+        if before:
+            qs = qs.filter(pk__lt=before)
+        ids.update(qs.order_by("-pk").values_list("pk", flat=True)[: size + 1])
+    top = sorted(ids, reverse=True)[: size + 1]
+    has_next = len(top) > size
+    top = top[:size]
+    items = list(Grievance.objects.filter(pk__in=top).select_related(*LIST_RELATED).order_by("-pk"))
+    return KeysetPage(items=items, next_before=top[-1] if has_next and top else None, has_next=has_next)
 
 
 def inbox_counts(user) -> dict[str, int]:
-    """All the inbox tab counts in one query."""
-    base = unit_grievances(user)
-    mine = Q(handler=user) | Q(handling_unit_id=user.unit_id, state=State.DISPATCHED)
-    agg = base.aggregate(
-        total=Count("pk"),
-        mine=Count("pk", filter=mine & Q(state__in=OPEN_STATES)),
-        **{name: Count("pk", filter=cond) for name, cond in INBOX_FILTERS.items()},
-    )
-    agg["pending_returns"] = 0
+    """The inbox tab counts from index-only scans: per state for lead and co-handled items
+    (index handling_unit, state), plus the flagged and joint ones (partial indexes)."""
+    unit_id = user.unit_id
+    counts = {"total": 0, "mine": 0, "pending_returns": 0, **{name: 0 for name in INBOX_FILTERS}}
+    if not unit_id:
+        return counts
+    by_state: dict[str, int] = {}
+    co_ids = CoHandling.objects.filter(unit_id=unit_id).values("grievance_id")
+    for qs in (Grievance.objects.filter(handling_unit_id=unit_id),
+               Grievance.objects.filter(pk__in=co_ids).exclude(handling_unit_id=unit_id)):
+        for row in qs.order_by().values("state").annotate(n=Count("pk")):
+            by_state[row["state"]] = by_state.get(row["state"], 0) + row["n"]
+    counts["total"] = sum(by_state.values())
+    counts["todo"] = by_state.get(State.DISPATCHED, 0)
+    counts["handling"] = by_state.get(State.HANDLING, 0)
+    counts["done"] = sum(by_state.get(s, 0) for s in (State.COMPLETED, State.VERIFIED, State.CLOSED))
+    lead = Grievance.objects.filter(handling_unit_id=unit_id)
+    counts["supervised"] = lead.filter(INBOX_FILTERS["supervised"]).count()
+    counts["joint"] = lead.filter(is_joint=True).count()
+    counts["mine"] = Grievance.objects.filter(handler_id=user.pk, state__in=OPEN_STATES).count() + counts["todo"]
     if permissions.is_department_leader(user):
-        agg["pending_returns"] = ReturnRequest.objects.filter(unit_id=user.unit_id, status=ReturnStatus.PENDING).count()
-    return agg
+        counts["pending_returns"] = ReturnRequest.objects.filter(
+            unit_id=unit_id, status=ReturnStatus.PENDING).count()
+    return counts
 
 
 def pending_returns(user):
