@@ -21,9 +21,12 @@ def deliver_message(self, message_id: int) -> str:
     message = Message.objects.get(pk=message_id)
     try:
         provider_id = get_backend(message.channel).send(message.phone, message.text, key=message.idempotency_key)
-    except DeliveryError as exc:
-        will_retry, delay = services.mark_failed(message_id, attempt, str(exc))
-        logger.warning("message %s attempt %s failed: %s", message_id, attempt, exc)
+    except Exception as exc:  # noqa: BLE001 — a gateway error or a misconfiguration: retry with backoff
+        will_retry, delay = services.mark_failed(message_id, attempt, f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, DeliveryError):
+            logger.warning("message %s attempt %s failed: %s", message_id, attempt, exc)
+        else:
+            logger.exception("message %s attempt %s crashed", message_id, attempt)
         if will_retry and not self.request.is_eager:
             raise self.retry(countdown=delay, exc=exc) from exc
         return "failed"

@@ -11,17 +11,25 @@ from grievances.deadlines import services
 
 logger = logging.getLogger(__name__)
 
+BATCH = 500
+MAX_BATCHES = 20
+
 
 @shared_task(ignore_result=True)
 def scan_deadlines() -> int:
     """Find the clocks that need attention (one indexed range) and hand each to a worker."""
-    ids = services.claim_due_clocks()
-    for clock_id in ids:
-        try:
-            process_clock.delay(clock_id)
-        except Exception:  # noqa: BLE001 — broker gone: the lease runs out and the next scan retries
-            logger.warning("could not enqueue clock %s", clock_id, exc_info=True)
-    return len(ids)
+    total = 0
+    for _batch in range(MAX_BATCHES):  # after an outage there may be more than one batch due
+        ids = services.claim_due_clocks(limit=BATCH)
+        for clock_id in ids:
+            try:
+                process_clock.delay(clock_id)
+            except Exception:  # noqa: BLE001 — broker gone: the lease runs out and the next scan retries
+                logger.warning("could not enqueue clock %s", clock_id, exc_info=True)
+        total += len(ids)
+        if len(ids) < BATCH:
+            break
+    return total
 
 
 @shared_task(ignore_result=True, acks_late=True)

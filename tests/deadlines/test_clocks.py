@@ -272,3 +272,15 @@ def test_scan_task_processes_what_is_due(item, monkeypatch):
     assert tasks.scan_deadlines.delay().get() == 1
     item.refresh_from_db()
     assert item.supervision_count >= 1
+
+
+def test_scan_takes_every_batch_after_an_outage(world, citizen, monkeypatch):
+    from grievances.deadlines import tasks
+
+    for _ in range(3):
+        helpers.submit(citizen, world.east_village)
+    monkeypatch.setattr(tasks, "BATCH", 2)
+    later = timezone.now() + timedelta(hours=25)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert tasks.scan_deadlines.delay().get() == 3
+    assert ClockAction.objects.filter(deadline="centre", action="overdue").count() == 3

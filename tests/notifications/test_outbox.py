@@ -159,3 +159,11 @@ def test_another_app_can_bring_its_own_template_text(citizen):
                     text="您的问题有{{ n }}条新回答")
     assert Message.objects.get().text == "您的问题有3条新回答"
     assert MessageTemplate.objects.filter(code="qa_answered").exists()
+
+
+def test_a_misconfigured_backend_is_retried_not_stuck(citizen, settings):
+    settings.SMS_BACKEND = "nope"
+    (mid,) = _notify(citizen)
+    deliver_message.delay(mid)
+    m = Message.objects.get(pk=mid)
+    assert m.status == Status.RETRY and "ValueError" in m.last_error
