@@ -157,6 +157,11 @@ def _record(
     return event
 
 
+record_event = _record
+"""Public name of the one event writer, for events of other modules about an item (the
+deadlines module's paused/resumed/extension_* events): writes the row and calls the hook."""
+
+
 def _state_label(state: str) -> str:
     return str(State(state).label)
 
@@ -219,7 +224,18 @@ def _require_text(value: str, message) -> str:
 
 
 def _attach(grievance: Grievance, files: Iterable, *, actor, event: GrievanceEvent | None, public: bool = True):
+    """Store files already checked by grievances.uploads (forms do that, so a refusal keeps
+    what was typed); raw uploaded files from other callers are checked here."""
+    from django.core.exceptions import ValidationError
+
+    from grievances.uploads import CleanFile, clean_upload
+
     for clean in files or ():
+        if not isinstance(clean, CleanFile):
+            try:
+                clean = clean_upload(clean)
+            except ValidationError as exc:
+                raise TransitionRefused(" ".join(exc.messages)) from exc
         att = Attachment(
             grievance=grievance, event=event, uploaded_by=actor if getattr(actor, "pk", None) else None,
             kind=clean.kind, original_name=clean.name[:200], content_type=clean.content_type,

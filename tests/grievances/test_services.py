@@ -188,3 +188,19 @@ def test_routing_suggestion_falls_back_up_the_tree(loop, world):
 
 def test_severity_labels():
     assert Severity.GRAVE.label == "重大"
+
+
+def test_raw_uploaded_files_are_checked_by_the_service(loop):
+    from tests.grievances import media
+
+    g = loop.submit(files=[media.jpeg_with_gps()])
+    assert g.attachments.get().content_type == "image/jpeg"
+    with pytest.raises(services.TransitionRefused, match="类型不支持"):
+        loop.submit(files=[media.text_as_jpeg()])
+
+
+def test_record_event_is_the_public_event_writer(loop):
+    g = loop.handling()
+    event = services.record_event(g, actor=None, action=EventAction.PAUSED, from_state=g.state, note="专家鉴定",
+                                  public=True, unit=g.handling_unit)
+    assert event.to_state == State.HANDLING and event.action == "paused"
