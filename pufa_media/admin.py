@@ -138,6 +138,7 @@ STATUS_COLOURS = {
 class VideoAdmin(ScopedAdmin):
     form = VideoForm
     change_form_template = "admin/pufa_media/video/change_form.html"
+    change_list_template = "admin/pufa_media/video/change_list.html"
     list_display = ["title", "field", "status_badge", "is_published", "duration_display", "play_count",
                     "published_at"]
     list_filter = ["status", "is_published", "field", "topic", "series"]

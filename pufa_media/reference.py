@@ -38,3 +38,23 @@ AUDIENCES = [
     ("women", "妇女"),
     ("villagers", "农村群众"),
 ]
+
+# Grievance categories (grievances.categories) → the field of law whose 普法 content answers them.
+GRIEVANCE_CATEGORY_FIELDS = {
+    "marriage_family": "marriage",
+    "neighbour": "neighbour",
+    "house_homestead": "housing",
+    "forest_land": "land",
+    "contract": "contract",
+    "labour": "labour",
+    "property_mgmt": "property-mgmt",
+    "medical": "medical",
+    "traffic": "traffic",
+    "consumer": "consumer",
+    "land_acquisition": "land",
+    "business": "contract",
+    "village_affairs": "administrative",
+    "private_lending": "loan",
+    "education": "minors",
+    "other": "other",
+}

@@ -159,3 +159,54 @@ def playlist_for_screen(pk: int) -> tuple[Playlist | None, list[Video]]:
              .select_related("video").prefetch_related("video__renditions", "video__subtitles")
              .order_by("order", "id"))
     return playlist, [item.video for item in items]
+
+
+@dataclass
+class HotField:
+    code: str
+    name: str
+    questions: int = 0
+    grievances: int = 0
+    videos: int = 0
+    articles: int = 0
+
+    @property
+    def demand(self) -> int:
+        return self.questions + self.grievances
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.videos or self.articles)
+
+
+def hot_fields(user, days: int = 90) -> list[HotField]:
+    """The fields of law people in the staff member's region ask and complain about most
+    (legal questions by field; grievances by category, matched to a field through
+    pufa_media.reference.GRIEVANCE_CATEGORY_FIELDS, then by code or name),
+    beside how many published videos and articles cover each: targeted 普法 (DOMAIN.md §7–8).
+    A fixed number of grouped queries, whatever the volume."""
+    from django.utils import timezone
+
+    from grievances.models import Grievance
+    from legalqa.lawyers.models import Question
+    from pufa_media.reference import GRIEVANCE_CATEGORY_FIELDS
+
+    since = timezone.now() - timezone.timedelta(days=days)
+    fields = {f.code: HotField(code=f.code, name=f.name) for f in LegalField.objects.all()}
+    by_name = {h.name: h for h in fields.values()}
+    scope = permissions.region_q(user)
+    for row in (Question.objects.filter(scope, created_at__gte=since).values("field__code")
+                .annotate(n=Count("id"))):
+        if row["field__code"] in fields:
+            fields[row["field__code"]].questions += row["n"]
+    for row in (Grievance.objects.filter(scope, created_at__gte=since, category__isnull=False)
+                .values("category__code", "category__name").annotate(n=Count("id"))):
+        code = GRIEVANCE_CATEGORY_FIELDS.get(row["category__code"], row["category__code"])
+        target = fields.get(code) or by_name.get(row["category__name"])
+        if target is not None:
+            target.grievances += row["n"]
+    for row in Video.objects.public().values("field__code").annotate(n=Count("id")):
+        fields[row["field__code"]].videos = row["n"]
+    for row in CaseExplanation.objects.public().values("field__code").annotate(n=Count("id")):
+        fields[row["field__code"]].articles = row["n"]
+    return sorted(fields.values(), key=lambda h: (-h.demand, h.covered, h.name))

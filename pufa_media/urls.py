@@ -15,4 +15,6 @@ urlpatterns = [
     path("cases/<int:pk>/poster.pdf", views.article_poster_pdf, name="article_poster_pdf"),
     path("screen/<int:pk>/", views.screen, name="screen"),
     path("poster.pdf", views.page_poster_pdf, name="page_poster_pdf"),
+    path("posters/", views.poster_index, name="poster_index"),
+    path("hot/", views.hot_fields, name="hot_fields"),
 ]

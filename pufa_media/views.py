@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -212,3 +213,49 @@ def page_poster_pdf(request):
     text = request.GET.get("text", "")[:200] or _("手机扫码，随时反映问题、查询办理进度。")
     return _pdf(posters.poster_pdf(title=title, text=text, url=posters.absolute_url(path),
                                    footer=_("综治中心一站式服务平台")), "poster.pdf")
+
+
+def _staff_only(request):
+    if not request.user.is_authenticated:
+        return False
+    if not selectors.can_see_staff_view(request.user):
+        raise PermissionDenied
+    return True
+
+
+@login_required
+@require_GET
+def hot_fields(request):
+    """Staff: the hot fields of their region beside the content that covers each."""
+    _staff_only(request)
+    try:
+        days = max(7, min(365, int(request.GET.get("days", 90))))
+    except ValueError:
+        days = 90
+    rows = selectors.hot_fields(request.user, days=days)
+    return render(request, "pufa_media/hot_fields.html", {"rows": rows, "days": days})
+
+
+POSTER_PAGES = [
+    ("grievances:submit", _l("我要反映问题"), _l("手机扫码，随时反映问题、化解纠纷。")),
+    ("grievances:lookup", _l("办理进度查询"), _l("扫码输入受理编号，随时查看办理进度。")),
+    ("pufa_media:videos", _l("普法小剧场"), _l("三分钟看懂身边的法。")),
+    ("pufa_media:articles", _l("以案释法"), _l("真实案例讲法律。")),
+]
+
+
+@login_required
+@require_GET
+def poster_index(request):
+    """Staff: ready-made posters for the pages a printed guide should lead to."""
+    from django.urls import NoReverseMatch
+
+    _staff_only(request)
+    items = []
+    for name, title, text in POSTER_PAGES:
+        try:
+            path = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"title": str(title), "path": path, "url": posters.absolute_url(path), "text": str(text)})
+    return render(request, "pufa_media/poster_index.html", {"items": items})
