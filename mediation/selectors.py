@@ -194,7 +194,9 @@ def risks_for(user, *, status: str = "", keyword: str = ""):
         qs = qs.filter(status=status)
     if keyword:
         qs = qs.filter(Q(title__contains=keyword) | Q(description__contains=keyword))
-    return qs.select_related("region", "category", "responsible_unit", "plan").order_by("-id")
+    overdue = Q(status__in=[RiskStatus.IDENTIFIED, RiskStatus.CONTROLLING], plan__target_date__lt=timezone.localdate())
+    return (qs.select_related("region", "category", "responsible_unit", "plan")
+            .annotate(plan_overdue=ExpressionWrapper(overdue, output_field=BooleanField())).order_by("-id"))
 
 
 def risk_for(user, pk: int) -> Risk:

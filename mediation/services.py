@@ -48,6 +48,12 @@ VIDEO_INVITE_TEXT = (
     "【综治中心】{{ name }}您好：{{ organisation }}定于{{ when }}就“{{ title }}”（编号{{ tracking_no }}）"
     "进行视频调解，请届时用手机打开链接进入调解室：{{ link }}"
 )
+CONFIRMATION_WINDOW_DAYS = 30
+RULING_TEMPLATE = "mediation_confirmation_ruling"
+RULING_TEXT = (
+    "【综治中心】{{ name }}您好：您就“{{ title }}”（编号{{ tracking_no }}）达成的调解协议，"
+    "{{ court }}司法确认结果为：{{ status }}。"
+)
 LEGAL_AID_LAWYER_TEMPLATE = "legal_aid_assigned_lawyer"
 LEGAL_AID_LAWYER_TEXT = (
     "【法律援助】{{ centre }}指派您承办法律援助案件（编号{{ tracking_no }}，申请人{{ applicant }}，"
@@ -243,7 +249,11 @@ def add_party(*, actor, case: MediationCase, side: str, name: str, phone: str = 
     _require_work(actor, case)
     if side not in PartySide.values:
         raise MediationError(_("请选择当事人类型。"))
-    party = Party(case=case, side=side, name=_text(name, _("请填写当事人姓名。")), phone=(phone or "").strip(),
+    phone = (phone or "").strip()
+    if user is None and phone:
+        # A party who has a citizen account with this number sees the case on their own page.
+        user = User.objects.filter(phone=phone, role=Role.CITIZEN, is_active=True).first()
+    party = Party(case=case, side=side, name=_text(name, _("请填写当事人姓名。")), phone=phone,
                   address=address.strip(), id_number=id_number.strip(), user=user)
     party.full_clean(exclude=["case", "user"])
     party.save()
@@ -491,9 +501,12 @@ def apply_judicial_confirmation(*, actor, case: MediationCase, court: str, appli
         raise MediationError(_("只有达成调解协议的案件可以申请司法确认。"))
     if case.confirmations.filter(status=ConfirmationStatus.APPLIED).exists():
         raise MediationError(_("已有一份司法确认申请在等待法院裁定。"))
+    applied_on = applied_on or timezone.localdate()
+    signed_on = case.agreement.signed_on
+    if applied_on < signed_on or applied_on > signed_on + timedelta(days=CONFIRMATION_WINDOW_DAYS):
+        raise MediationError(_("司法确认应自调解协议生效之日（%(d)s）起三十日内申请。") % {"d": signed_on.isoformat()})
     jc = JudicialConfirmation(case=case, court=_text(court, _("请填写受理法院。")),
-                              applied_on=applied_on or timezone.localdate(), documents=(documents or "").strip(),
-                              recorded_by=actor)
+                              applied_on=applied_on, documents=(documents or "").strip(), recorded_by=actor)
     if document_file is not None:
         jc.document_file = document_file
     try:
@@ -518,7 +531,21 @@ def decide_judicial_confirmation(*, actor, confirmation: JudicialConfirmation, c
     jc.status = ConfirmationStatus.CONFIRMED if confirmed else ConfirmationStatus.REFUSED
     jc.decided_on, jc.ruling_no, jc.note = decided_on or timezone.localdate(), ruling_no.strip(), note.strip()
     jc.save()
+    _tell_parties_of_ruling(jc)
     return jc
+
+
+def _tell_parties_of_ruling(jc: JudicialConfirmation):
+    from grid.notifications.services import notify
+
+    case = jc.case
+    for party in case.parties.all():
+        if party.phone or party.user_id:
+            notify(key=f"mediation:confirmation:{jc.pk}:party:{party.pk}", template=RULING_TEMPLATE,
+                   text=RULING_TEXT, users=[party.user] if party.user_id else (),
+                   phones=[] if party.user_id else [party.phone], channels=("sms", "site"),
+                   context={"name": party.name, "court": jc.court, "status": jc.get_status_display(),
+                            "tracking_no": case.grievance.tracking_no, "title": case.grievance.title})
 
 
 @transaction.atomic

@@ -224,3 +224,29 @@ def test_case_cannot_reopen_while_its_grievance_is_with_the_centre(world, citize
     services.terminate_case(actor=mediator, case=case, reason="撤回")
     with pytest.raises(services.MediationError, match="退回重办"):
         services.reopen_case(actor=mediator, case=case)
+
+
+def test_judicial_confirmation_must_be_applied_for_within_thirty_days(world, citizen, east_centre_staff, mediator):
+    case = taken_case(world, citizen, east_centre_staff, mediator)
+    services.conclude_with_agreement(actor=mediator, case=case, terms="赔偿", performance_deadline=date.today(),
+                                     signed_on=date.today() - timedelta(days=31))
+    with pytest.raises(services.MediationError, match="三十日内"):
+        services.apply_judicial_confirmation(actor=mediator, case=case, court="东湖区人民法院")
+
+
+def test_parties_are_told_the_courts_ruling(world, citizen, east_centre_staff, mediator):
+    case = taken_case(world, citizen, east_centre_staff, mediator)
+    services.conclude_with_agreement(actor=mediator, case=case, terms="赔偿", performance_deadline=date.today())
+    jc = services.apply_judicial_confirmation(actor=mediator, case=case, court="东湖区人民法院")
+    services.decide_judicial_confirmation(actor=mediator, confirmation=jc, confirmed=False, note="协议内容违反法律规定")
+    msgs = Message.objects.filter(template_code=services.RULING_TEMPLATE)
+    assert set(msgs.filter(channel="sms").values_list("phone", flat=True)) == {citizen.phone, "13700000005"}
+    assert msgs.filter(channel="site", user=citizen).exists()
+    assert all("不予确认" in m.text for m in msgs)
+
+
+def test_a_party_with_a_citizen_account_is_linked_by_phone(world, citizen, other_citizen, east_centre_staff,
+                                                           mediator):
+    case = taken_case(world, citizen, east_centre_staff, mediator)
+    services.add_party(actor=mediator, case=case, side="respondent", name="李四", phone=other_citizen.phone)
+    assert MediationCase.objects.for_party(other_citizen).filter(pk=case.pk).exists()
