@@ -204,7 +204,8 @@ class VideoAdmin(ScopedAdmin):
         rows = [(q.text, q.answered, q.rate_display) for q in selectors.question_rates(obj)]
         if not rows:
             return _("还没有互动问题（在下方“互动问题”中添加，选项在问题页面编辑）。")
-        return format_html_join("", "<div>{}：{} 人作答，答对率 {}</div>", rows)
+        template = "<div>{}：" + _("%(n)s 人作答，答对率 %(rate)s") % {"n": "{}", "rate": "{}"} + "</div>"
+        return format_html_join("", template, rows)
 
     @admin.display(description=_l("链接"))
     def links(self, obj):

@@ -1,6 +1,7 @@
 """pufa_media settings with their defaults (override any of them in config/settings.py or tests)."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from pufa_media.processing import RenditionSpec
 
@@ -32,3 +33,13 @@ def get(name: str):
 
 def rendition_specs() -> list[RenditionSpec]:
     return [RenditionSpec(**spec) for spec in get("PUFA_RENDITIONS")]
+
+
+# What the player's switch says for each rendition name (the label stored with a rendition is
+# the Chinese one of the moment it was made).
+RENDITION_LABELS = {"low": _("流畅"), "high": _("高清")}
+
+
+def rendition_label(name: str, stored: str) -> str:
+    label = RENDITION_LABELS.get(name)
+    return str(label) if label is not None else stored

@@ -50,7 +50,7 @@ def video_detail(request, pk: int):
     video = selectors.video_for_page(pk, request.user)
     if video is None:
         raise Http404(_("视频不存在或尚未发布。"))
-    renditions = [{"name": r.name, "label": r.label, "url": r.file.url, "height": r.height}
+    renditions = [{"name": r.name, "label": conf.rendition_label(r.name, r.label), "url": r.file.url, "height": r.height}
                   for r in video.renditions.all()]
     questions = [{
         "id": q.pk, "text": q.text, "kind": q.kind,
