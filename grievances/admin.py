@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grid import permissions
@@ -247,13 +247,13 @@ class GrievanceAdmin(admin.ModelAdmin):
     def flags(self, obj):
         parts = []
         if obj.supervision_count:
-            parts.append(_t("督办%(n)d") % {"n": obj.supervision_count})
+            parts.append(gettext("督办%(n)d") % {"n": obj.supervision_count})
         if obj.return_count:
-            parts.append(_t("退回%(n)d") % {"n": obj.return_count})
+            parts.append(gettext("退回%(n)d") % {"n": obj.return_count})
         if obj.is_joint:
-            parts.append(_t("联调"))
+            parts.append(gettext("联调"))
         if obj.has_leader_instruction:
-            parts.append(_t("批办"))
+            parts.append(gettext("批办"))
         return " ".join(parts)
 
     def get_urls(self):
@@ -329,10 +329,10 @@ class GrievanceAdmin(admin.ModelAdmin):
             except services.GrievanceError as exc:
                 self.message_user(request, exc.message, level=messages.ERROR)
             else:
-                self.message_user(request, _t("“%(action)s”已完成。") % {"action": label}, level=messages.SUCCESS)
+                self.message_user(request, gettext("“%(action)s”已完成。") % {"action": label}, level=messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:grievances_grievance_change", args=[g.pk]))
         else:
-            self.message_user(request, _t("请根据提示修改后再提交。"), level=messages.ERROR)
+            self.message_user(request, gettext("请根据提示修改后再提交。"), level=messages.ERROR)
         return self._render_change(request, object_id, bound=(action, form))
 
     def register_view(self, request):
@@ -349,10 +349,10 @@ class GrievanceAdmin(admin.ModelAdmin):
             except services.GrievanceError as exc:
                 form.add_error(None, exc.message)
             else:
-                self.message_user(request, _t("已登记，受理编号 %(no)s。") % {"no": g.tracking_display})
+                self.message_user(request, gettext("已登记，受理编号 %(no)s。") % {"no": g.tracking_display})
                 return HttpResponseRedirect(reverse("admin:grievances_grievance_change", args=[g.pk]))
         ctx = {**self.admin_site.each_context(request), "form": form, "opts": self.opts,
-               "title": _t("登记来电/来访/排查事项")}
+               "title": gettext("登记来电/来访/排查事项")}
         return TemplateResponse(request, "admin/grievances/grievance/register.html", ctx)
 
 

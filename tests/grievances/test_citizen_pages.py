@@ -230,3 +230,9 @@ def test_attachments_served_only_to_people_who_may_see_them(client, citizen, oth
     assert client.get(reverse("grievances:attachment", args=[att.pk])).status_code == 200
     client.force_login(other_citizen)
     assert client.get(reverse("grievances:attachment", args=[att.pk])).status_code == 404
+
+
+def test_pages_switch_to_english(client, db):
+    client.cookies["django_language"] = "en"
+    assert "Report a problem" in client.get("/").content.decode()
+    assert "Tracking number" in client.get(reverse("grievances:lookup")).content.decode()
