@@ -31,7 +31,12 @@
           if (!chosen && level === 0 && data.regions.length === 1) { s.options[1].selected = true; chosen = [data.regions[0].code]; }
           s.addEventListener("change", function () {
             hidden.value = s.value || (level > 0 ? selects[level - 1].value : "");
-            load(level + 1, s.value, null);
+            if (s.value) {
+              load(level + 1, s.value, null);
+            } else {
+              selects.slice(level + 1).forEach(function (x) { x.parentNode.removeChild(x); });
+              selects = selects.slice(0, level + 1);
+            }
           });
           root.appendChild(s);
           selects.push(s);
