@@ -223,7 +223,7 @@ class Verdict(models.TextChoices):
 
 class CitationLink(models.Model):
     """A statute reference found in some other app's text (an answer, a video description, a
-    case explanation). Filled by ``legalqa.services.record_citations(obj, text)`` on publish;
+    case explanation). Filled by ``legalqa.library_services.record_citations(obj, text)`` on publish;
     read by the article page's "related" panel."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
