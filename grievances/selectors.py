@@ -212,8 +212,12 @@ def detail(user, grievance: Grievance, *, public_only: bool = False) -> Grievanc
     show_identity = not grievance.hide_identity or not (
         permissions.is_department(user) or permissions.is_mediator(user)
     )
+    events = list(events)
+    for e in events:
+        # The reporter asked departments not to see who they are: not even as an actor.
+        e.hide_actor = not show_identity and e.actor_id is not None and e.actor_id == grievance.reporter_id
     return GrievanceDetail(
-        grievance=grievance, events=list(events), attachments=list(attachments), supervisions=supervisions,
+        grievance=grievance, events=events, attachments=list(attachments), supervisions=supervisions,
         co_units=list(grievance.co_units.all()), pending_return=pending, joint=joint, show_identity=show_identity,
     )
 
@@ -222,7 +226,12 @@ def detail(user, grievance: Grievance, *, public_only: bool = False) -> Grievanc
 
 
 def my_grievances(user, *, before: int | None = None, size: int = PAGE_SIZE) -> KeysetPage:
-    qs = Grievance.objects.filter(reporter_id=user.pk).select_related("category", "region")
+    """A citizen's own items; a grid worker also follows the items of their grids."""
+    if permissions.is_grid_worker(user):
+        qs = Grievance.objects.visible_to(user)
+    else:
+        qs = Grievance.objects.filter(reporter_id=user.pk)
+    qs = qs.select_related("category", "region")
     return keyset(qs, before=before, size=size)
 
 

@@ -236,3 +236,13 @@ def test_pages_switch_to_english(client, db):
     client.cookies["django_language"] = "en"
     assert "Report a problem" in client.get("/").content.decode()
     assert "Tracking number" in client.get(reverse("grievances:lookup")).content.decode()
+
+
+def test_grid_worker_follows_the_items_of_their_grid(client, grid_worker, world, citizen):
+    from tests.grievances.factories import submit
+
+    submit(citizen, world.east_village, title="网格内群众反映的件", grid=world.grid)
+    submit(citizen, world.west_village, title="别的网格的件")
+    client.force_login(grid_worker)
+    body = client.get(reverse("grievances:mine")).content.decode()
+    assert "网格内群众反映的件" in body and "别的网格的件" not in body

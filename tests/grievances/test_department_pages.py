@@ -119,11 +119,14 @@ def test_return_request_and_leader_approval_pages(client, loop, world, east_hand
     assert g.state == State.ACCEPTED and g.return_count == 1 and g.centre == world.east_centre
 
 
-def test_hidden_identity_is_not_shown_to_department(client, loop, east_handler):
+def test_hidden_identity_is_not_shown_to_department(client, loop, east_handler, citizen):
     g = loop.dispatched(hide_identity=True, contact_name="张秘密")
+    services.supplement_grievance(actor=citizen, grievance=g, note="补充一张照片")
     client.force_login(east_handler)
     body = client.get(reverse("grievances:work_item", args=[g.pk])).content.decode()
     assert "张秘密" not in body and g.contact_phone not in body
+    assert citizen.display_name not in body
+    assert "补充一张照片" in body
 
 
 @pytest.mark.parametrize("action", ["reply", "complete"])
