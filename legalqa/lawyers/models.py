@@ -641,12 +641,17 @@ class ServiceApplication(FSMModelMixin, models.Model):
     interim_due_at = models.DateTimeField(_("答复时限"), null=True, blank=True)
     due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(_("超时提醒时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("公共法律服务申请")
         verbose_name_plural = _("公共法律服务申请")
         ordering = ["-created_at"]
-        indexes = [_region_index("service_region_idx")]
+        indexes = [
+            _region_index("service_region_idx"),
+            models.Index(fields=["interim_due_at"], name="service_overdue_idx",
+                         condition=Q(state="submitted", reminded_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.contact_name}"

@@ -37,7 +37,9 @@ def questions_visible_to(user):
     if permissions.is_admin(user) or permissions.is_centre(user):
         return qs.filter(permissions.region_q(user))
     if permissions.is_lawyer(user):
-        return qs.filter(Q(routings__lawyer=user) | Q(answers__lawyer=user)).distinct()
+        # Answering needs a routing row, so "routed to me" already covers "answered by me";
+        # (question, lawyer) is unique, so the join yields each question once.
+        return qs.filter(routings__lawyer=user)
     if user is not None and user.is_authenticated:
         return qs.filter(asker=user)
     return qs.none()
@@ -139,7 +141,7 @@ def commissions_visible_to(user):
     if permissions.is_admin(user) or permissions.is_centre(user):
         return qs.filter(permissions.region_q(user))
     if permissions.is_lawyer(user):
-        return qs.filter(Q(offers__lawyer=user) | Q(lawyer=user)).distinct()
+        return qs.filter(offers__lawyer=user)  # the handling lawyer always had an offer
     if user is not None and user.is_authenticated:
         return qs.filter(citizen=user)
     return qs.none()

@@ -77,6 +77,7 @@ MESSAGES = {
     "qa_callback_ack": "【专家速应】{{ lawyer }}律师已收到您的回拨请求，将尽快来电。",
     "qa_service_review": "【公共法律服务】您的{{ kind }}：{{ result }}{{ link }}",
     "qa_service_new": "【公共法律服务】新的{{ kind }}待审核：{{ name }}。{{ link }}",
+    "qa_service_overdue": "【公共法律服务督办】{{ kind }}（{{ name }}）已超过3天未答复，请尽快审核。{{ link }}",
 }
 
 
@@ -722,8 +723,27 @@ def submit_application(*, applicant, kind: str, region: Region, contact_name: st
     staff = supervising_staff(region.code)
     _notify(key=f"qa-svc{app.pk}-new", template="qa_service_new",
             context={"kind": app.get_kind_display(), "name": app.contact_name}, users=staff,
-            link=reverse("admin:lawyers_serviceapplication_change", args=[app.pk]), channels=("site",))
+            link=reverse("lawyers:service", args=[app.pk]), channels=("site",))
     return app
+
+
+def remind_overdue_applications(now: datetime.datetime | None = None) -> int:
+    """137 rule: an application not answered within 3 days is brought to the supervising
+    staff once (claimed by a conditional UPDATE of ``reminded_at``)."""
+    now = now or timezone.now()
+    ids = ServiceApplication.objects.filter(state=ServiceState.SUBMITTED, reminded_at__isnull=True,
+                                            interim_due_at__lte=now).values_list("pk", flat=True)
+    done = 0
+    for pk in list(ids[:500]):
+        with transaction.atomic():
+            if not ServiceApplication.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            app = ServiceApplication.objects.get(pk=pk)
+            _notify(key=f"qa-svc{pk}-overdue", template="qa_service_overdue",
+                    context={"kind": app.get_kind_display(), "name": app.contact_name},
+                    users=supervising_staff(app.region_code), link=reverse("lawyers:service", args=[pk]))
+            done += 1
+    return done
 
 
 def _review_check(actor, app: ServiceApplication) -> None:

@@ -17,3 +17,10 @@ def widen_commissions() -> int:
     from legalqa.lawyers.services import widen_commissions as widen
 
     return widen()
+
+
+@shared_task(name="legalqa.lawyers.tasks.remind_overdue_applications")
+def remind_overdue_applications() -> int:
+    from legalqa.lawyers.services import remind_overdue_applications as remind
+
+    return remind()

@@ -214,3 +214,33 @@ def test_template_file_storage_round_trip(world, east_centre_staff):
     tpl.file.save("again.docx", ContentFile(docs.build_docx("t", ["{{ 甲方 }}"])), save=True)
     services.save_template(actor=east_centre_staff, template=tpl)
     assert tpl.placeholders == ["甲方"]
+
+
+def test_unanswered_application_is_brought_to_staff_once(world, citizen, east_centre_staff):
+    services.submit_application(applicant=citizen, kind="notarisation", region=world.east_village,
+                                contact_name="张三", contact_phone="13800000001", office="东湖公证处",
+                                matter="学历公证", preferred_slot="周一上午")
+    now = timezone.now()
+    assert services.remind_overdue_applications(now + datetime.timedelta(days=2)) == 0
+    assert services.remind_overdue_applications(now + datetime.timedelta(days=4)) == 1
+    assert services.remind_overdue_applications(now + datetime.timedelta(days=5)) == 0
+    msgs = Message.objects.filter(template_code="qa_service_overdue", channel="site")
+    assert list(msgs.values_list("user_id", flat=True)) == [east_centre_staff.pk]
+
+
+def test_lawyer_sees_commissions_offered_to_them_only(world, citizen, lawyers, client):
+    c = services.create_commission(citizen=citizen, field=field("labour"), matter="代理", phone="13800000001",
+                                   region=world.east, lawyer=lawyers.a.user)
+    assert login(client, lawyers.a.user).get(reverse("lawyers:commission", args=[c.pk])).status_code == 200
+    client.logout()
+    assert login(client, lawyers.b.user).get(reverse("lawyers:commission", args=[c.pk])).status_code == 404
+
+
+def test_lawyer_desk_lists_waiting_questions_offers_and_callbacks(world, citizen, lawyers, client):
+    services.ask_question(asker=citizen, field=field("labour"), title="加班费怎么算", body="周末加班",
+                          region=world.east_village)
+    services.create_commission(citizen=citizen, field=field("labour"), matter="代写仲裁申请",
+                               phone="13800000001", region=world.east, lawyer=lawyers.a.user)
+    services.request_callback(citizen=citizen, field=field("labour"), lawyer=lawyers.a.user, phone="13800000001")
+    text = login(client, lawyers.a.user).get(reverse("lawyers:lawyer_desk")).content.decode()
+    assert "加班费怎么算" in text and "代写仲裁申请" in text and "确认收到" in text
