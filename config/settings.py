@@ -171,6 +171,9 @@ CELERY_BEAT_SCHEDULE["lawyers-scan-unanswered"] = {
 CELERY_BEAT_SCHEDULE["lawyers-widen-commissions"] = {
     "task": "legalqa.lawyers.tasks.widen_commissions", "schedule": 60.0, "options": {"expires": 120},
 }
+CELERY_BEAT_SCHEDULE["lawyers-overdue-applications"] = {
+    "task": "legalqa.lawyers.tasks.remind_overdue_applications", "schedule": 300.0, "options": {"expires": 600},
+}
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=120)
