@@ -83,6 +83,9 @@ def thread_for(user, question: Question) -> list:
     return answers
 
 
+SIMILAR_WINDOW = 3000
+
+
 def similar_answered(text: str, field: Field | None = None, limit: int = 5):
     """Answered questions that share words with the draft (the "maybe already answered" list)."""
     words = [w for w in _keywords(text)][:6]
@@ -91,9 +94,13 @@ def similar_answered(text: str, field: Field | None = None, limit: int = 5):
     cond = Q()
     for w in words:
         cond |= Q(title__icontains=w) | Q(body__icontains=w)
-    qs = Question.objects.filter(cond, answer_count__gt=0)
+    # Look only at the most recent answered questions of the field (index question_field_idx),
+    # so the word match scans a bounded window however large the table grows.
+    recent = Question.objects.filter(answer_count__gt=0)
     if field is not None:
-        qs = qs.filter(field=field)
+        recent = recent.filter(field=field)
+    window = recent.order_by("-created_at").values("pk")[:SIMILAR_WINDOW]
+    qs = Question.objects.filter(cond, pk__in=window)
     return qs.select_related("field").order_by("-answer_count", "-created_at")[:limit]
 
 

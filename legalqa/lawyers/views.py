@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 from django.contrib import messages
@@ -499,7 +500,10 @@ def service_queue(request):
 @login_required
 def figures(request):
     _staff_required(request.user)
-    return render(request, "lawyers/figures.html", {"f": selectors.figures(request.user),
+    days = 365 if request.GET.get("range") != "all" else None
+    since = timezone.now() - datetime.timedelta(days=days) if days else None
+    return render(request, "lawyers/figures.html", {"f": selectors.figures(request.user, since=since),
+                                                    "range": request.GET.get("range", ""),
                                                     "undecided": selectors.undecided_questions(request.user)})
 
 
