@@ -70,11 +70,21 @@ class SubmitForm(forms.Form):
     contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=11, required=False)
     hide_identity = forms.BooleanField(label=_("对承办部门隐藏我的姓名和电话"), required=False)
+    latitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False,
+                                  widget=forms.HiddenInput)
+    longitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False,
+                                   widget=forms.HiddenInput)
     files = MultipleFileField(label=_("照片/视频/文档"), help_text=FILES_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = _categories()
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            data["latitude"] = data["longitude"] = None
+        return data
 
     def clean_region_code(self):
         code = self.cleaned_data["region_code"].strip()

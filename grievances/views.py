@@ -60,6 +60,7 @@ def submit(request):
                 address=d["address"], title=d["title"], description=d["description"],
                 contact_name=d["contact_name"], contact_phone=d["contact_phone"],
                 hide_identity=d["hide_identity"], files=d["files"], channel=Channel.WEB,
+                latitude=d.get("latitude"), longitude=d.get("longitude"),
             )
         except services.GrievanceError as exc:
             form.add_error(None, exc.message)

@@ -246,3 +246,9 @@ def test_grid_worker_follows_the_items_of_their_grid(client, grid_worker, world,
     client.force_login(grid_worker)
     body = client.get(reverse("grievances:mine")).content.decode()
     assert "网格内群众反映的件" in body and "别的网格的件" not in body
+
+
+def test_optional_coordinates_are_kept(citizen_client, world):
+    citizen_client.post(reverse("grievances:submit"), _form(world, latitude="28.123456", longitude="113.654321"))
+    g = Grievance.objects.get()
+    assert str(g.latitude) == "28.123456" and str(g.longitude) == "113.654321"

@@ -137,3 +137,18 @@ def test_bad_upload_on_department_page_refused_without_500(client, loop, east_ha
                     {"note": "x", "result": "x", "files": [media.text_as_jpeg()], "version": g.version})
     assert r.status_code == 400
     assert "类型不支持" in r.content.decode()
+
+
+def test_mediation_organisation_handles_a_dispatched_dispute(client, loop, world, east_centre_staff, mediator):
+    g = loop.accepted()
+    services.dispatch_grievance(actor=east_centre_staff, grievance=g, unit=world.east_mediation)
+    client.force_login(mediator)
+    assert g.title in client.get(reverse("grievances:inbox")).content.decode()
+    g.refresh_from_db()
+    client.post(reverse("grievances:work_action", args=[g.pk, "sign"]), {"version": g.version})
+    g.refresh_from_db()
+    r = client.post(reverse("grievances:work_action", args=[g.pk, "complete"]),
+                    {"result": "经调解双方达成协议", "version": g.version})
+    assert r.status_code == 302
+    g.refresh_from_db()
+    assert g.state == State.COMPLETED and g.handler == mediator

@@ -48,6 +48,19 @@
   }
   document.querySelectorAll("[data-region-picker]").forEach(picker);
 
+  document.querySelectorAll("[data-geo]").forEach(function (box) {
+    if (!navigator.geolocation) { return; }
+    box.classList.remove("d-none");
+    var status = box.querySelector("[data-geo-status]");
+    box.querySelector("button").addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        document.getElementById(box.dataset.lat).value = pos.coords.latitude.toFixed(6);
+        document.getElementById(box.dataset.lng).value = pos.coords.longitude.toFixed(6);
+        status.textContent = box.dataset.ok;
+      }, function () { status.textContent = box.dataset.fail; }, {enableHighAccuracy: true, timeout: 10000});
+    });
+  });
+
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       var hasFiles = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (i) {
