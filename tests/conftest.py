@@ -47,5 +47,16 @@ def _eager_celery(settings):
 
 
 @pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Each test starts in the site's language: a request in English earlier in the same
+    thread must not leak into the messages another test reads."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
