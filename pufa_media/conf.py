@@ -22,6 +22,8 @@ DEFAULTS = {
     "PUFA_BEACON_RATE_PER_MINUTE": 120,
     # "auto": Redis when REDIS_URL is set, else the database counter. Or "redis" / "database".
     "PUFA_PLAY_COUNTER": "auto",
+    # Prefix of pufa_media's Redis keys (play counter, beacon rate limit).
+    "PUFA_REDIS_PREFIX": "pufa",
     "PUFA_UPLOAD_CHUNK_BYTES": 2 * 1024 * 1024,
     "PUFA_UPLOAD_MAX_BYTES": 1024 * 1024 * 1024,
 }

@@ -122,7 +122,8 @@ class RedisPlayCounter:
     holds millions of "seen" keys.
     """
 
-    def __init__(self, client, prefix: str = "pufa:plays"):
+    def __init__(self, client, prefix: str | None = None):
+        prefix = prefix or f"{conf.get('PUFA_REDIS_PREFIX')}:plays"
         self.client = client
         self.prefix = prefix
         self.pending_key = f"{prefix}:pending"

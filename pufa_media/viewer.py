@@ -41,7 +41,9 @@ def allow(address: str, limit_per_minute: int) -> bool:
 
     from django.conf import settings
 
-    key = f"pufa:rl:{address}:{int(time.time() // 60)}"
+    from pufa_media import conf
+
+    key = f"{conf.get('PUFA_REDIS_PREFIX')}:rl:{address}:{int(time.time() // 60)}"
     if settings.REDIS_URL:
         from pufa_media.playcount import redis_client
 

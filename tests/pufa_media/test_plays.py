@@ -42,6 +42,10 @@ def redis_counter():
 
 
 def _plays(video):
+    """The count as the database has it after the next flush (a no-op for the database counter)."""
+    from pufa_media.playcount import get_counter
+
+    get_counter().flush()
     return Video.objects.get(pk=video.pk).play_count
 
 
@@ -99,16 +103,12 @@ def test_page_load_writes_nothing_and_counts_nothing(client):
 @pytest.mark.django_db
 def test_beacons_are_rate_limited_per_address(client, settings):
     settings.PUFA_BEACON_RATE_PER_MINUTE = 3
-    from django.core.cache import cache
-
-    cache.clear()
     video = ready_video()
     from django.test import Client
 
     codes = [_beacon(Client(), video, REMOTE_ADDR="10.9.8.7").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert _plays(video) == 3
-    cache.clear()
 
 
 @pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_redis_counter_counts_nothing_in_the_database_until_flushed(redis_counte
     assert redis_counter.record(video.pk, "c1", DAY) is True
     assert redis_counter.record(video.pk, "c1", DAY) is False
     assert redis_counter.record(video.pk, "c2", DAY) is True
-    assert _plays(video) == 0
+    assert Video.objects.get(pk=video.pk).play_count == 0
     assert redis_counter.flush() == 2
     assert _plays(video) == 2
     assert PlayDaily.objects.get(video=video, day=DAY).count == 2
@@ -164,7 +164,7 @@ def test_redis_flush_leftover_batch_is_not_counted_twice(redis_counter):
     assert _plays(video) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_beacons_lose_nothing_after_flush(redis_counter):
     video = ready_video()
     other = ready_video()
@@ -197,7 +197,7 @@ def test_concurrent_beacons_lose_nothing_after_flush(redis_counter):
     assert PlayDaily.objects.get(video=video, day=DAY).count == threads * per_thread
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_database_counter_loses_nothing():
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; run with DATABASE_URL for the concurrent database test")
