@@ -192,3 +192,18 @@ def test_services_used_by_admin_record_events(loop, east_centre_staff):
     g = loop.submit()
     services.accept_grievance(actor=east_centre_staff, grievance=g, kind="inquiry")
     assert g.events.last().actor == east_centre_staff
+
+
+def test_overdue_filter_uses_the_deadline_clocks(client, loop, east_centre_staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from grievances.deadlines.models import Clock
+
+    late = loop.handling(title="超期未办的件")
+    loop.handling(title="按时办理的件")
+    Clock.objects.filter(grievance=late).update(is_open=True, due_at=timezone.now() - timedelta(days=1))
+    client.force_login(east_centre_staff)
+    body = client.get(reverse(CHANGELIST) + "?flag=overdue").content.decode()
+    assert "超期未办的件" in body and "按时办理的件" not in body
