@@ -312,7 +312,8 @@ def dispute_categories():
 
 def routing_suggestion(grievance: Grievance):
     """属地+属事: the rule for the item's category at the most specific region at or above
-    the item's place; falls back up the tree (village → township → county → city)."""
+    the item's place; falls back up the tree (village → township → county → city), skipping
+    units that already returned this item."""
     from grid.models import PREFIX_LENGTH
     from grievances.models import RoutingRule
 
@@ -321,10 +322,12 @@ def routing_suggestion(grievance: Grievance):
     code = grievance.region_code
     level = grievance.region.level
     codes = [code[:n].ljust(12, "0") for lvl, n in sorted(PREFIX_LENGTH.items()) if lvl <= level]
+    # A unit whose return of this item was approved is not suggested again.
+    returned = ReturnRequest.objects.filter(grievance=grievance, status=ReturnStatus.APPROVED).values("unit_id")
     rules = {
         r.region_code: r.unit
         for r in RoutingRule.objects.filter(category_id=grievance.category_id, region_code__in=codes, is_active=True,
-                                            unit__is_active=True).select_related("unit")
+                                            unit__is_active=True).exclude(unit_id__in=returned).select_related("unit")
     }
     for c in reversed(codes):
         if c in rules:

@@ -204,3 +204,16 @@ def test_record_event_is_the_public_event_writer(loop):
     event = services.record_event(g, actor=None, action=EventAction.PAUSED, from_state=g.state, note="专家鉴定",
                                   public=True, unit=g.handling_unit)
     assert event.to_state == State.HANDLING and event.action == "paused"
+
+
+def test_routing_suggestion_skips_a_unit_that_returned_the_item(loop, world, east_handler, east_dept_leader):
+    from grievances.models import RoutingRule
+    from grievances.selectors import routing_suggestion
+
+    RoutingRule.objects.create(category=category(), region=world.east, unit=world.east_dept)
+    RoutingRule.objects.create(category=category(), region=world.city, unit=world.east_dept2)
+    g = loop.dispatched()
+    rr = services.request_return(actor=east_handler, grievance=g, reason="不属本单位")
+    services.approve_return(actor=east_dept_leader, return_request=rr)
+    g.refresh_from_db()
+    assert routing_suggestion(g) == world.east_dept2
