@@ -224,16 +224,14 @@ def _convert_subtitle(subtitle: Subtitle) -> None:
 
 
 def save_subtitle(*, subtitle: Subtitle, user) -> Subtitle:
-    """Convert an uploaded SRT to WebVTT at once; an unreadable file is refused with a message."""
+    """Store an uploaded SRT and convert it to WebVTT at once; an unreadable file is refused."""
     _require_editor(user)
-    try:
-        with subtitle.srt.open("rb") as fh:
-            vtt = processing.srt_to_vtt(fh.read())
-    except processing.MediaRejected as exc:
-        raise ValidationError({"srt": str(exc)}) from exc
-    subtitle.save()
-    subtitle.vtt.save(f"v{subtitle.video_id}-{subtitle.language}.vtt", ContentFile(vtt.encode("utf-8")),
-                      save=True)
+    with transaction.atomic():
+        subtitle.save()
+        try:
+            _convert_subtitle(subtitle)
+        except processing.MediaRejected as exc:
+            raise ValidationError({"srt": str(exc)}) from exc
     return subtitle
 
 

@@ -32,7 +32,11 @@ def cited_text(text):
 
 @register.inclusion_tag("pufa_media/includes/for_field.html")
 def pufa_for_field(field_code, limit=4):
-    code = str(field_code or "")
+    """field_code: a field of law (the Q&A's codes) or a grievance category code."""
+    from pufa_media.reference import GRIEVANCE_CATEGORY_FIELDS
+
+    code = str(getattr(field_code, "code", field_code) or "")
+    code = GRIEVANCE_CATEGORY_FIELDS.get(code, code)
     return {
         "videos": selectors.videos_for_field(code, limit=limit) if code else [],
         "articles": selectors.articles_for_field(code, limit=limit) if code else [],

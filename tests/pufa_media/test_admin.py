@@ -111,3 +111,30 @@ def test_staff_create_a_video_in_the_admin_with_its_region(client, east_centre_s
     video = Video.objects.get(title="新视频")
     assert video.region_code == east_centre_staff.unit.region_code
     assert video.status == ProcessingStatus.PENDING
+
+
+def test_subtitle_without_timings_is_refused_in_the_admin(client, east_centre_staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pufa_media.models import Subtitle
+
+    client.force_login(east_centre_staff)
+    video = VideoFactory(title="字幕测试")
+    response = client.post(reverse("admin:pufa_media_video_change", args=[video.pk]), {
+        "title": video.title, "summary": "", "field": video.field_id,
+        "subtitles-TOTAL_FORMS": 1, "subtitles-INITIAL_FORMS": 0,
+        "subtitles-0-language": "zh-Hans", "subtitles-0-label": "中文",
+        "subtitles-0-srt": SimpleUploadedFile("bad.srt", "只有文字没有时间轴".encode()),
+        "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0,
+    })
+    assert response.status_code == 200
+    assert "没有可识别的时间轴" in response.content.decode()
+    good = SimpleUploadedFile("zh.srt", "1\n00:00:00,000 --> 00:00:01,000\n借条要写清楚\n".encode())
+    response = client.post(reverse("admin:pufa_media_video_change", args=[video.pk]), {
+        "title": video.title, "summary": "", "field": video.field_id,
+        "subtitles-TOTAL_FORMS": 1, "subtitles-INITIAL_FORMS": 0,
+        "subtitles-0-language": "zh-Hans", "subtitles-0-label": "中文", "subtitles-0-srt": good,
+        "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0,
+    })
+    assert response.status_code == 302
+    assert "借条要写清楚" in Subtitle.objects.get(video=video).vtt.read().decode()

@@ -53,3 +53,9 @@ def test_staff_poster_index_lists_the_submission_and_tracking_pages(client, east
     client.force_login(east_centre_staff)
     html = client.get(reverse("pufa_media:poster_index")).content.decode()
     assert "我要反映问题" in html and "办理进度查询" in html
+
+
+def test_a_grievance_category_shows_the_videos_of_its_field():
+    video = ready_video(title="借条怎么写", field=LegalField.objects.get(code="loan"))
+    html = Template('{% load pufa_tags %}{% pufa_for_field "private_lending" %}').render(Context({}))
+    assert video.title in html
