@@ -76,3 +76,22 @@ def test_questions_appear_after_the_end_and_answers_are_posted(tmp_path):
     assert report["positionAfterEnd"] is None  # finished: next time starts from the beginning
     assert report["answerPosts"] == [{"url": "/pufa/q/3/answer/", "body": '{"choices":[11]}', "csrf": "tok123"}]
     assert report["marked"][0] == ["correct"]
+
+
+UPLOAD = ROOT / "pufa_media" / "static" / "pufa_media" / "pufa_upload.js"
+UPLOAD_HARNESS = Path(__file__).parent / "js" / "upload_harness.js"
+
+
+def test_upload_script_resumes_after_a_dropped_connection():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    out = subprocess.run([node, str(UPLOAD_HARNESS), str(UPLOAD), "10000", "3000", "3"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["finished"] and report["identical"] and report["progress"] == 100
+    # the second chunk failed once and was sent again from the offset the server had
+    assert report["log"] == ["/start/", "/chunk/?offset=0", "/chunk/?offset=3000", "/chunk/?offset=3000",
+                             "/chunk/?offset=6000", "/chunk/?offset=9000", "/finish/"]
+    assert report["status"].startswith("已提交：等待处理")
