@@ -792,28 +792,34 @@ def request_login_code(*, phone: str, ip: str | None = None) -> None:
                  % {"code": code, "m": minutes}, key=f"login-{phone}-{now:%Y%m%d%H%M%S}")
 
 
-@transaction.atomic
 def login_with_code(*, phone: str, code: str):
-    """Check the code; on success return the citizen's account (created on first login)."""
+    """Check the code; on success return the citizen's account (created on first login).
+    A wrong code is counted (and the count committed) before the refusal is raised."""
     from grid.models import Role, User
 
     now = timezone.now()
-    lc = (LoginCode.objects.select_for_update().filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
-          .order_by("-created_at").first())
-    if lc is None:
-        raise TransitionRefused(_("验证码已过期或未获取，请重新获取。"))
-    if lc.attempts >= LOGIN_CODE_ATTEMPTS:
-        raise TransitionRefused(_("验证码错误次数过多，请重新获取。"))
-    if not hmac.compare_digest(lc.code_hash, _code_hash(phone, (code or "").strip())):
-        lc.attempts += 1
-        lc.save(update_fields=["attempts"])
-        raise TransitionRefused(_("验证码不正确。"))
-    lc.used_at = now
-    lc.save(update_fields=["used_at"])
-    user = User.objects.filter(phone=phone).first()
-    if user is None:
-        user = User.objects.create_user(username=phone, phone=phone, role=Role.CITIZEN,
-                                        display_name=_("群众%(tail)s") % {"tail": phone[-4:]})
+    refusal = None
+    with transaction.atomic():
+        lc = (LoginCode.objects.select_for_update().filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+              .order_by("-created_at").first())
+        if lc is None:
+            refusal = _("验证码已过期或未获取，请重新获取。")
+        elif lc.attempts >= LOGIN_CODE_ATTEMPTS:
+            refusal = _("验证码错误次数过多，请重新获取。")
+        elif not hmac.compare_digest(lc.code_hash, _code_hash(phone, (code or "").strip())):
+            lc.attempts += 1
+            lc.save(update_fields=["attempts"])
+            refusal = _("验证码不正确。")
+        else:
+            lc.used_at = now
+            lc.save(update_fields=["used_at"])
+    if refusal:
+        raise TransitionRefused(refusal)
+    with transaction.atomic():
+        user = User.objects.filter(phone=phone).first()
+        if user is None:
+            user = User.objects.create_user(username=phone, phone=phone, role=Role.CITIZEN,
+                                            display_name=_("群众%(tail)s") % {"tail": phone[-4:]})
     if not user.is_active:
         raise PermissionDenied(_("该账号已停用。"))
     return user
