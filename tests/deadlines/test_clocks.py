@@ -284,3 +284,13 @@ def test_scan_takes_every_batch_after_an_outage(world, citizen, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert tasks.scan_deadlines.delay().get() == 3
     assert ClockAction.objects.filter(deadline="centre", action="overdue").count() == 3
+
+
+def test_beat_runs_the_scan_and_the_outbox_sweep_every_minute(settings):
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    for name in ("deadlines-scan", "notifications-sweep"):
+        entry = settings.CELERY_BEAT_SCHEDULE[name]
+        assert entry["schedule"] == 60.0
+        assert entry["task"] in app.tasks
