@@ -31,7 +31,11 @@ class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
     fields = ("side", "name", "phone", "address", "user")
-    raw_id_fields = ("user",)
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class SessionInline(admin.StackedInline):
@@ -51,11 +55,11 @@ class MediationCaseAdmin(ScopedAdmin):
     list_filter = ("state", "organisation__org_type")
     list_select_related = ("grievance", "organisation")
     search_fields = ("grievance__tracking_no", "grievance__title")
-    readonly_fields = ("grievance", "organisation", "state", "region_code", "opened_by", "opened_at", "ended_at",
-                       "mediator_count", "performance_supervised")
+    # Everything changes through the mediation pages (services keep counts, events and the
+    # grievance in step); the admin is for looking and searching.
     fields = ("grievance", "organisation", "state", "mediators", "facts", "outcome_note", "guidance",
               "termination_reason", "opened_by", "opened_at", "ended_at", "performance_supervised")
-    filter_horizontal = ("mediators",)
+    readonly_fields = fields
     inlines = [PartyInline, SessionInline]
 
     def has_add_permission(self, request):
@@ -109,7 +113,12 @@ class MediatorProfileAdmin(ScopedAdmin):
 class RiskPlanInline(admin.StackedInline):
     model = RiskPlan
     extra = 0
-    readonly_fields = ("updated_by", "updated_at")
+    fields = ("measures", "responsible_person", "target_date", "updated_by", "updated_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class RiskEventInline(admin.TabularInline):
