@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +30,7 @@ from grievances.models import Attachment, Channel, Grievance, State
 LOOKUP_SESSION_KEY = "grievances_lookup"
 LOOKUP_FAILS_KEY = "grievances_lookup_fails"
 LOOKUP_MAX_FAILS = 10
+LOOKUP_MAX_FAILS_PER_IP = 50  # an hour, whatever the session cookie says
 
 
 def _ip(request) -> str | None:
@@ -195,12 +197,18 @@ def lookup(request):
     form = forms.LookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fails = request.session.get(LOOKUP_FAILS_KEY, 0)
-        if fails >= LOOKUP_MAX_FAILS:
+        ip_key = f"grievances:lookup-fails:{_ip(request)}"
+        if fails >= LOOKUP_MAX_FAILS or cache.get(ip_key, 0) >= LOOKUP_MAX_FAILS_PER_IP:
             form.add_error(None, _("查询失败次数过多，请稍后再试或登录后查看“我的诉求”。"))
         else:
             g = selectors.lookup(form.cleaned_data["tracking_no"], form.cleaned_data["phone"])
             if g is None:
                 request.session[LOOKUP_FAILS_KEY] = fails + 1
+                cache.add(ip_key, 0, timeout=3600)
+                try:
+                    cache.incr(ip_key)
+                except ValueError:
+                    cache.set(ip_key, 1, timeout=3600)
                 form.add_error(None, _("没有找到与该受理编号和手机号码相符的诉求，请核对后再试。"))
             else:
                 ids = _lookup_ids(request)

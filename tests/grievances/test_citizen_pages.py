@@ -252,3 +252,20 @@ def test_optional_coordinates_are_kept(citizen_client, world):
     citizen_client.post(reverse("grievances:submit"), _form(world, latitude="28.123456", longitude="113.654321"))
     g = Grievance.objects.get()
     assert str(g.latitude) == "28.123456" and str(g.longitude) == "113.654321"
+
+
+def test_lookup_is_throttled_per_address_even_without_the_session(client, loop, settings):
+    from django.core.cache import cache
+
+    from grievances import views
+
+    cache.clear()
+    g = loop.submit()
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    for _ in range(views.LOOKUP_MAX_FAILS_PER_IP):
+        client.cookies.clear()
+        client.post(reverse("grievances:lookup"), {"tracking_no": g.tracking_no, "phone": "13700000000"})
+    client.cookies.clear()
+    response = client.post(reverse("grievances:lookup"), {"tracking_no": g.tracking_no, "phone": g.contact_phone})
+    assert "失败次数过多" in response.content.decode()
+    cache.clear()
