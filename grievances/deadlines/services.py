@@ -214,8 +214,11 @@ def _context(grievance, **extra) -> dict:
 def _fmt(dt: datetime | None) -> str:
     if dt is None:
         return _("（暂停中）")
-    # The end of a day is the next midnight; people read it as 23:59 of that day.
-    return (policy.local(dt) - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
+    lt = policy.local(dt)
+    if (lt.hour, lt.minute, lt.second, lt.microsecond) == (0, 0, 0, 0):
+        # The end of a day is the next midnight; people read it as 23:59 of that day.
+        lt -= timedelta(minutes=1)
+    return lt.strftime("%Y-%m-%d %H:%M")
 
 
 def _tell_citizen(grievance, key: str, template: str, **extra):

@@ -262,3 +262,10 @@ def test_paused_deadlines_need_no_check():
     d = policy.compute(rules, t)
     assert policy.next_check(d, rules, set()) is None
     assert policy.due_actions(d, rules, sh(2026, 5, 1)) == []
+
+
+def test_due_times_are_printed_as_people_read_them():
+    from grievances.deadlines.services import _fmt
+
+    assert _fmt(midnight(2026, 3, 11)) == "2026-03-10 23:59"
+    assert _fmt(sh(2026, 3, 11, 10, 30)) == "2026-03-11 10:30"
