@@ -60,3 +60,21 @@ def pdf() -> SimpleUploadedFile:
 def huge_image() -> SimpleUploadedFile:
     return SimpleUploadedFile("huge.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (10 * 1024 * 1024 + 10),
                               content_type="image/jpeg")
+
+
+def mp4(name="现场.mp4") -> SimpleUploadedFile:
+    """A real five-frame MPEG-4 clip made with PyAV."""
+    import av
+    import numpy as np
+
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(5):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), dtype=np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="video/mp4")

@@ -269,3 +269,12 @@ def test_lookup_is_throttled_per_address_even_without_the_session(client, loop, 
     response = client.post(reverse("grievances:lookup"), {"tracking_no": g.tracking_no, "phone": g.contact_phone})
     assert "失败次数过多" in response.content.decode()
     cache.clear()
+
+
+def test_real_video_accepted_and_served_as_download(citizen_client, world):
+    response = citizen_client.post(reverse("grievances:submit"), _form(world, files=[media.mp4()]))
+    assert response.status_code == 302
+    att = Attachment.objects.get()
+    assert att.kind == "video" and att.content_type == "video/mp4" and att.file.name.endswith(".mp4")
+    served = citizen_client.get(reverse("grievances:attachment", args=[att.pk]))
+    assert served.status_code == 200 and served["Content-Disposition"] == "attachment"
