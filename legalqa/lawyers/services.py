@@ -17,7 +17,7 @@ import nh3
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,7 @@ from legalqa.lawyers.models import (
     ServiceApplication,
     ServiceKind,
     ServiceState,
+    licence_validator,
 )
 
 
@@ -130,19 +131,13 @@ def verify_lawyer(*, actor, profile: LawyerProfile) -> LawyerProfile:
     if profile.user.role != Role.LAWYER:
         raise QAError(_("该账号不是律师角色，不能审核为律师。"))
     try:
-        licence_validator_run(profile.licence_no)
+        licence_validator(profile.licence_no)
     except ValidationError as exc:
         raise QAError(exc.messages[0]) from exc
     LawyerProfile.objects.filter(pk=profile.pk, verified_at__isnull=True).update(
         verified_at=timezone.now(), verified_by=actor)
     profile.refresh_from_db()
     return profile
-
-
-def licence_validator_run(value: str) -> None:
-    from legalqa.lawyers.models import licence_validator
-
-    licence_validator(value)
 
 
 @transaction.atomic
@@ -816,10 +811,3 @@ def resubmit_application(*, applicant, application: ServiceApplication, document
     app.save()
     return app
 
-
-def active_fields():
-    return Field.objects.filter(active=True)
-
-
-def lawyers_q() -> Q:
-    return Q(role=Role.LAWYER)
