@@ -12,8 +12,10 @@ library does not hold: neither confirmed nor called fake)."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Max
@@ -87,7 +89,8 @@ class Citation:
 # --- the name table ----------------------------------------------------------------------
 
 _lock = threading.Lock()
-_table: dict = {"stamp": None}
+_table: dict = {"stamp": None, "checked": 0.0}
+STAMP_TTL = 5.0  # seconds between checks whether laws changed (no queries in between)
 
 
 def _stamp():
@@ -98,8 +101,14 @@ def _stamp():
 def _names() -> dict:
     """name as written → ("law", title) | ("repealed", RepealedLaw). Cached per process until
     a law or a repealed-law entry changes."""
+    now = time.monotonic()
+    # Under pytest every call re-checks (one database per test, rolled back in between).
+    ttl = 0.0 if "PYTEST_CURRENT_TEST" in os.environ else STAMP_TTL
+    if _table.get("stamp") is not None and now - _table.get("checked", 0.0) < ttl:
+        return _table
     stamp = _stamp()
     if _table.get("stamp") == stamp:
+        _table["checked"] = now
         return _table
     with _lock:
         names: dict[str, tuple] = {}
@@ -118,7 +127,7 @@ def _names() -> dict:
                 if key:
                     names[key] = ("law", title)
         _table.clear()
-        _table.update(stamp=stamp, names=names, groups=groups,
+        _table.update(stamp=stamp, checked=now, names=names, groups=groups, articles={},
                       maxlen=max((len(k) for k in names), default=0))
     return _table
 
@@ -138,6 +147,19 @@ def version_in_force(versions: list[Law], day=None) -> Law | None:
     if in_force:
         return max(in_force, key=lambda v: (v.in_force_from or day.min, v.pk))
     return max(live, key=lambda v: (v.is_current_text, v.pk))
+
+
+def _law_articles(table: dict, law_id: int) -> dict:
+    """(number, suffix) → (article id, number of 款) for one law, cached with the name table,
+    so checking references costs no queries once a law has been seen."""
+    cache = table.setdefault("articles", {})
+    if law_id not in cache:
+        cache[law_id] = {
+            (n, suf): (pk, len(paras or []))
+            for pk, n, suf, paras in Article.objects.filter(law_id=law_id).values_list(
+                "id", "number", "suffix", "paragraphs")
+        }
+    return cache[law_id]
 
 
 def resolve_law_name(name: str) -> tuple[str, object] | None:
@@ -267,20 +289,20 @@ def _judge(r: dict, text: str, table: dict, day) -> Citation:
         c.message = _("无法识别条号")
         c.url = law.get_absolute_url()
         return c
-    art = (Article.objects.filter(law=law, number=c.article, suffix=c.suffix)
-           .values("id", "paragraphs").first())
+    known = _law_articles(table, law.pk)
+    art = known.get((c.article, c.suffix))
     if art is None:
         c.verdict = Verdict.NO_SUCH_ARTICLE
-        last = Article.objects.filter(law=law, suffix=0).order_by("-number").values_list("number", flat=True).first()
+        last = max((n for (n, suf) in known if not suf), default=0)
         c.message = _("《%(law)s》没有%(label)s（该法共%(n)s条）") % {
             "law": law.short_title, "label": article_label(c.article, c.suffix), "n": num2cn(last or 0)}
         c.url = law.get_absolute_url()
         return c
-    c.article_id = art["id"]
+    c.article_id = art[0]
     from django.urls import reverse
 
     c.url = reverse("legalqa:article_detail", kwargs={"law": law.slug, "article": article_key(c.article, c.suffix)})
-    n_paras = len(art["paragraphs"] or []) or 1
+    n_paras = art[1] or 1
     if c.paragraph is not None and not (1 <= c.paragraph <= n_paras):
         c.verdict = Verdict.PARAGRAPH_OUT_OF_RANGE
         c.message = _("《%(law)s》%(label)s只有%(n)d款，没有第%(p)s款") % {
