@@ -162,8 +162,8 @@ def _law_articles(table: dict, law_id: int) -> dict:
     return cache[law_id]
 
 
-def resolve_law_name(name: str) -> tuple[str, object] | None:
-    table = _names()
+def resolve_law_name(name: str, table: dict | None = None) -> tuple[str, object] | None:
+    table = table or _names()
     name = name.strip().strip("《》 ")
     hit = table["names"].get(name)
     if hit is None and name.startswith("中华人民共和国"):
@@ -261,7 +261,7 @@ def find_citations(text: str, *, day=None) -> list[Citation]:
 def _judge(r: dict, text: str, table: dict, day) -> Citation:
     c = Citation(start=r["start"], end=r["end"], quote=text[r["start"]:r["end"]], law=r["law_name"],
                  article=r["number"], suffix=r["suffix"], paragraph=r["para"], item=r["item"])
-    hit = resolve_law_name(r["law_name"])
+    hit = resolve_law_name(r["law_name"], table)
     if hit is None:
         name = r["law_name"]
         if NOT_COVERED_HINT.search(name) or LOCAL_HINT.match(name) or "最高人民" in name:
