@@ -436,8 +436,9 @@ def request_extension(*, actor, grievance, days: int, reason: str, parties_agree
     )
     event = _write_event(g, actor=actor, action="extension_requested", public=False,
                          note=_("申请延期%(days)d天：%(reason)s") % {"days": days, "reason": reason})
-    _tell_staff(unit_leaders(g), f"grv:{g.pk}:ev:{event.pk}", "extension_requested", g,
-                days=days, reason=reason)
+    notify(key=f"grv:{g.pk}:ev:{event.pk}", template="extension_requested",
+           context=_context(g, days=days, reason=reason), users=unit_leaders(g), channels=("site", "sms"),
+           link=_absolute(reverse("deadlines:decide", args=[ext.pk])))
     return ext
 
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("<int:pk>/pause/", views.pause, name="pause"),
     path("<int:pk>/resume/", views.resume, name="resume"),
     path("<int:pk>/extend/", views.extend, name="extend"),
+    path("extensions/", views.extensions, name="extensions"),
     path("extensions/<int:pk>/", views.decide, name="decide"),
 ]

@@ -101,3 +101,10 @@ def decide(request, pk):
             return _back(request, g)
     title = _("审核延期申请：%(days)d天，理由：%(reason)s") % {"days": ext.days, "reason": ext.reason}
     return _form_page(request, g, form, title, _("提交审核"))
+
+
+@login_required
+def extensions(request):
+    """Extension requests waiting for this unit leader's decision."""
+    rows = selectors.pending_extensions(request.user)
+    return render(request, "deadlines/extensions.html", {"rows": rows})

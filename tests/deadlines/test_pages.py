@@ -154,3 +154,17 @@ def test_overdue_counts_by_unit_selector(world, item, admin_user):
     assert overdue_counts_by_unit(admin_user) == [
         {"unit_id": world.east_dept.pk, "unit__name": world.east_dept.name, "overdue": 1}]
     assert overdue_counts_by_unit(admin_user, now=timezone.now() - timedelta(days=30)) == []
+
+
+def test_unit_leader_lists_pending_extensions_and_is_sent_to_the_decision(
+        client, item, east_handler, east_dept_leader, django_assert_max_num_queries):
+    from grid.notifications.models import Message
+
+    ext = services.request_extension(actor=east_handler, grievance=item, days=3, reason="等待检测报告",
+                                     parties_agreed=True)
+    notice = Message.objects.get(user=east_dept_leader, template_code="extension_requested")
+    assert notice.link.endswith(reverse("deadlines:decide", args=[ext.pk]))
+    client.force_login(east_dept_leader)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("deadlines:extensions")).content.decode()
+    assert item.tracking_no in html and "等待检测报告" in html
