@@ -41,7 +41,8 @@ ANSWER_WITH_LAW = (
     "向劳动者及时足额支付劳动报酬。建议您：\n"
     "1. 先保存工资条、银行流水、考勤记录、与老板的聊天记录；\n"
     "2. 向当地劳动保障监察机构投诉，或向劳动人事争议仲裁委员会申请仲裁；\n"
-    "3. 逾期仍不支付的，依照《中华人民共和国劳动合同法》第八十五条，可以责令用人单位加付赔偿金。"
+    "3. 您入职一年未签书面劳动合同，依照《中华人民共和国劳动合同法》第八十二条，"
+    "还可以主张未签合同期间每月二倍的工资。"
 )
 ANSWER_PLAIN = (
     "可以先和单位书面协商，协商不成就到东湖区人社局劳动保障监察大队投诉，也可以直接申请劳动仲裁，"
@@ -142,6 +143,23 @@ def _services() -> None:
         matter="父亲去世后房产继承公证", preferred_slot="下周工作日上午")
 
 
+def _commission_and_callback(lawyers) -> None:
+    """A pending 点单式 commission and an unacknowledged call-back, so lvshi2's desk has work."""
+    from legalqa.lawyers.models import CallbackRequest, Commission
+
+    citizen = _user("13800000001")
+    if not Commission.objects.filter(citizen=citizen).exists():
+        services.create_commission(
+            citizen=citizen, field=Field.objects.get(code="labour"), phone=citizen.phone or "13800000001",
+            matter="请律师代理追讨三个月工资的劳动仲裁", region=Region.objects.get(code="439001001001"),
+            question=Question.objects.filter(asker=citizen, title=DEMO_QUESTION).first(),
+            lawyer=lawyers["lvshi2"].user)
+    li = _user("13800000002")
+    if not CallbackRequest.objects.filter(citizen=li).exists():
+        services.request_callback(citizen=li, field=Field.objects.get(code="traffic"), lawyer=lawyers["lvshi2"].user,
+                                  phone=li.phone or "13800000002", note="刚发生交通事故，对方要私了")
+
+
 def seed(stdout) -> None:
     cfg = QAConfig.get()
     staff = _user("zhongxin")
@@ -153,6 +171,7 @@ def seed(stdout) -> None:
     _guides(staff)
     q = _main_story(lawyers)
     _more_questions(lawyers)
+    _commission_and_callback(lawyers)
     _services()
     stdout.write(
         f"lawyers: {LawyerProfile.objects.verified().count()} verified, questions: {Question.objects.count()} "
