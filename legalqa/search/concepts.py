@@ -7,6 +7,7 @@ written from the statutes' vocabulary, not from the wording of any evaluation qu
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -42,7 +43,9 @@ def _load() -> list[Concept]:
     from ..models import LegalConcept
 
     now = time.monotonic()
-    if _cache["concepts"] is not None and now - _cache["at"] < TTL_SECONDS and _cache["stamp"] is not None:
+    # Under pytest every call re-checks (each test has its own rolled-back table).
+    ttl = 0.0 if "PYTEST_CURRENT_TEST" in os.environ else TTL_SECONDS
+    if _cache["concepts"] is not None and now - _cache["at"] < ttl and _cache["stamp"] is not None:
         return _cache["concepts"]
     agg = LegalConcept.objects.aggregate(n=Count("id"), t=Max("updated_at"))
     stamp = (agg["n"], agg["t"])

@@ -27,7 +27,19 @@ B = 0.75
 SKIP_DOC_TYPES = {"修正案", "修改决定"}
 
 _lock = threading.RLock()
-_cache: dict = {"path": None, "mtime": None, "index": None}
+_cache: dict = {"path": None, "mtime": None, "index": None, "checked": 0.0}
+FRESHNESS_TTL = 5.0  # seconds between checks that the index still matches the database
+
+
+def db_fingerprint() -> str:
+    """Changes whenever a law is added, changed or removed (articles change only with their
+    law: the import and the paste service save the law)."""
+    from django.db.models import Count, Max
+
+    from ..models import Law
+
+    agg = Law.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    return f"{agg['n']}|{agg['t']}"
 
 
 def index_path() -> Path:
@@ -133,6 +145,7 @@ def build_index(path: Path | None = None) -> Path:
             for law in law_list
         ],
         "seconds": time.monotonic() - started,
+        "fingerprint": db_fingerprint(),
     }
     out = Path(path or index_path())
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +174,7 @@ def load_index() -> dict:
         build_index(path)
         mtime = path.stat().st_mtime_ns
     if _cache["index"] is not None and _cache["path"] == path and _cache["mtime"] == mtime:
-        return _cache["index"]
+        return _fresh(_cache["index"], path)
     with _lock:
         if _cache["index"] is not None and _cache["path"] == path and _cache["mtime"] == mtime:
             return _cache["index"]
@@ -172,8 +185,29 @@ def load_index() -> dict:
             with open(path, "rb") as fh:
                 idx = pickle.load(fh)
             mtime = path.stat().st_mtime_ns
-        _cache.update(path=path, mtime=mtime, index=idx)
+        _cache.update(path=path, mtime=mtime, index=idx, checked=time.monotonic())
+        return _fresh(idx, path)
+
+
+def _fresh(idx: dict, path: Path) -> dict:
+    """Rebuild when the database no longer matches the index (a law added or changed since,
+    another database restored under the same name). Checked at most every few seconds; on
+    every call under pytest, where each test has its own rolled-back data."""
+    ttl = 0.0 if "PYTEST_CURRENT_TEST" in os.environ else FRESHNESS_TTL
+    now = time.monotonic()
+    if now - _cache.get("checked", 0.0) < ttl:
         return idx
+    _cache["checked"] = now
+    if idx.get("fingerprint") == db_fingerprint():
+        return idx
+    with _lock:
+        try:
+            if path.stat().st_mtime_ns != _cache["mtime"]:  # another worker rebuilt it meanwhile
+                return load_index()
+        except FileNotFoundError:
+            pass
+        build_index(path)
+        return load_index()
 
 
 def _heading_names(path: str) -> list[str]:
