@@ -146,9 +146,23 @@ class TemplateAdminForm(forms.ModelForm):
         fields = ["title", "field", "doc_type", "description", "published"]
 
     def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from legalqa.lawyers import citing, docs
+
         data = super().clean()
-        if not self.instance.file and not data.get("upload"):
+        upload = data.get("upload")
+        if not self.instance.file and not upload:
             raise forms.ValidationError(_("请上传 DOCX 模板文件。"))
+        if upload:
+            try:
+                docs.validate_template_file(upload)
+            except ValidationError as exc:
+                self.add_error("upload", exc)
+        try:
+            citing.check_citations(data.get("description") or "")
+        except ValidationError as exc:
+            self.add_error("description", exc)
         return data
 
 
@@ -161,11 +175,8 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
     readonly_fields = ["placeholders", "downloads"]
 
     def save_model(self, request, obj, form, change):
-        try:
-            services.save_template(actor=request.user, template=obj, upload=form.cleaned_data.get("upload"))
-        except services.QAError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            raise
+        # the form already ran the same checks, so the service accepts what reaches here
+        services.save_template(actor=request.user, template=obj, upload=form.cleaned_data.get("upload"))
 
 
 class GuideAdminForm(forms.ModelForm):
