@@ -89,3 +89,11 @@ def test_specific_reading_of_an_ambiguous_word_wins(library):
     factors = {c.name: f for c, f in weigh_concepts(q, match_concepts(q))}
     assert factors["扣押证件与收取财物"] == 1.0
     assert factors["租赁押金"] == 0.5
+
+
+def test_index_follows_a_law_added_without_rebuild(library):
+    from tests.legalqa.factories import make_law
+
+    search("预热")  # index built for the fixture corpus
+    make_law("清源市养犬管理条例", {7: "携犬出户应当束犬链，由成年人牵领。"}, category="地方性法规")
+    assert top("遛狗要拴绳牵领吗", 1) == [("清源市养犬管理条例", 7, 0)]
