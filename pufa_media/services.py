@@ -411,3 +411,13 @@ def finish_upload(*, session_id, user) -> Video:
         session.save(update_fields=["completed"])
     path.unlink(missing_ok=True)
     return video
+
+
+def purge_stale_uploads(now=None, days: int = 2) -> int:
+    """Unfinished uploads older than ``days`` are abandoned: drop their partial files."""
+    now = now or timezone.now()
+    stale = list(UploadSession.objects.filter(completed=False, created_at__lt=now - timezone.timedelta(days=days))[:500])
+    for session in stale:
+        _upload_path(session).unlink(missing_ok=True)
+        session.delete()
+    return len(stale)

@@ -12,8 +12,10 @@ def process_video(video_id: int) -> str:
 
 @shared_task(name="pufa_media.tasks.requeue_stuck_videos")
 def requeue_stuck_videos() -> list[int]:
+    """Every few minutes: requeue videos a dead worker left in processing; drop abandoned uploads."""
     from pufa_media import services
 
+    services.purge_stale_uploads()
     return services.requeue_stuck()
 
 

@@ -14,7 +14,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from pufa_media import citations, conf, posters, selectors, services
@@ -45,6 +45,7 @@ def video_list(request):
     })
 
 
+@ensure_csrf_cookie  # the quiz posts answers with the CSRF token read from the cookie
 @require_GET
 def video_detail(request, pk: int):
     video = selectors.video_for_page(pk, request.user)

@@ -138,3 +138,19 @@ def test_subtitle_without_timings_is_refused_in_the_admin(client, east_centre_st
     })
     assert response.status_code == 302
     assert "借条要写清楚" in Subtitle.objects.get(video=video).vtt.read().decode()
+
+
+def test_abandoned_uploads_are_purged(client, east_centre_staff, settings):
+    from django.utils import timezone
+
+    from pufa_media import services
+
+    client.force_login(east_centre_staff)
+    video = VideoFactory()
+    info = _start(client, video, "a.mp4", 100).json()
+    _chunk(client, info, 0, b"x" * 40)
+    session = UploadSession.objects.get()
+    part = settings.MEDIA_ROOT / session.temp_name
+    assert part.exists()
+    assert services.purge_stale_uploads(now=timezone.now() + timezone.timedelta(days=3)) == 1
+    assert not part.exists() and not UploadSession.objects.exists()
