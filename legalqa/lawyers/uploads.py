@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 AUDIO_MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 6
+AUDIO_MAX_SECONDS = 180
 
 _AUDIO_SIGNATURES = (
     (0, b"ID3", "audio/mpeg"),
@@ -59,13 +60,42 @@ def check_image(f) -> str:
     return f"image/{fmt}"
 
 
+def audio_seconds(f) -> float | None:
+    """Open the recording with FFmpeg (PyAV) and return its length; None when the container
+    does not say (browser recordings often do not). Raises ValueError if it has no audio."""
+    import av
+
+    f.seek(0)
+    try:
+        with av.open(f, mode="r") as container:
+            if not container.streams.audio:
+                raise ValueError("no audio stream")
+            if container.duration:
+                return container.duration / 1_000_000
+            stream = container.streams.audio[0]
+            if stream.duration and stream.time_base:
+                return float(stream.duration * stream.time_base)
+            return None
+    except av.FFmpegError as exc:
+        raise ValueError(str(exc)) from exc
+    finally:
+        f.seek(0)
+
+
 def check_audio(f) -> str:
     if f.size > AUDIO_MAX_BYTES:
         raise ValidationError(_("语音不能超过10MB：%(name)s") % {"name": f.name})
     ctype = sniff_audio(_head(f))
-    if ctype is None:
-        raise ValidationError(_("%(name)s 不是可识别的录音文件（支持 MP3、M4A、WAV、OGG、WEBM、AMR）。")
+    invalid = ValidationError(_("%(name)s 不是可识别的录音文件（支持 MP3、M4A、WAV、OGG、WEBM、AMR）。")
                               % {"name": f.name})
+    if ctype is None:
+        raise invalid
+    try:
+        seconds = audio_seconds(f)
+    except ValueError as exc:
+        raise invalid from exc
+    if seconds is not None and seconds > AUDIO_MAX_SECONDS:
+        raise ValidationError(_("语音不能超过%(n)d分钟：%(name)s") % {"n": AUDIO_MAX_SECONDS // 60, "name": f.name})
     return ctype
 
 

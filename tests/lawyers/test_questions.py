@@ -171,9 +171,33 @@ def test_attachments_are_checked_by_content(world, citizen, lawyers):
         ask(citizen, world, files=[fake])
     assert not Question.objects.exists()
     png = SimpleUploadedFile("a.png", _png(), content_type="image/png")
-    voice = SimpleUploadedFile("v.webm", b"\x1a\x45\xdf\xa3" + b"\0" * 100, content_type="audio/webm")
+    voice = SimpleUploadedFile("voice.bin", _wav(2), content_type="application/octet-stream")
     q = ask(citizen, world, files=[png, voice])
     assert sorted(q.attachments.values_list("kind", flat=True)) == ["audio", "image"]
+    assert q.attachments.get(kind="audio").content_type == "audio/wav"
+
+
+def _wav(seconds: float) -> bytes:
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * int(8000 * seconds))
+    return buf.getvalue()
+
+
+def test_fake_or_too_long_recordings_are_refused(world, citizen, lawyers):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("v.webm", b"\x1a\x45\xdf\xa3" + b"\0" * 100, content_type="audio/webm")
+    with pytest.raises(QAError, match="不是可识别的录音文件"):
+        ask(citizen, world, files=[fake])
+    long = SimpleUploadedFile("long.wav", _wav(200), content_type="audio/wav")
+    with pytest.raises(QAError, match="3分钟"):
+        ask(citizen, world, files=[long])
 
 
 def test_oversized_voice_is_refused(world, citizen, lawyers):
@@ -219,3 +243,47 @@ def test_staff_verify_a_lawyer_in_their_region(world, east_centre_staff, west_ce
     services.verify_lawyer(actor=east_centre_staff, profile=p)
     p.refresh_from_db()
     assert p.is_verified and p.verified_by == east_centre_staff
+
+
+def test_overnight_duty_hours():
+    import datetime
+
+    from django.utils import timezone
+
+    p = LawyerProfile(duty_days="1234567", duty_start=datetime.time(22, 0), duty_end=datetime.time(6, 0))
+    tz = timezone.get_current_timezone()
+    assert p.is_on_duty(datetime.datetime(2026, 3, 2, 23, 0, tzinfo=tz))
+    assert p.is_on_duty(datetime.datetime(2026, 3, 3, 5, 0, tzinfo=tz))
+    assert not p.is_on_duty(datetime.datetime(2026, 3, 3, 7, 0, tzinfo=tz))
+
+
+def test_on_duty_query_matches_the_profile_rule(world):
+    import datetime
+
+    from django.utils import timezone
+
+    night = make_lawyer(world, ("labour",), duty_days="1234567", duty_start=datetime.time(22, 0),
+                        duty_end=datetime.time(6, 0))
+    tz = timezone.get_current_timezone()
+    for hour, expected in ((23, True), (3, True), (12, False)):
+        at = datetime.datetime(2026, 3, 4, hour, 0, tzinfo=tz)
+        assert LawyerProfile.objects.on_duty(at).filter(pk=night.pk).exists() is expected, hour
+
+
+def test_figures_count_the_ten_minute_response_rate(world, citizen, lawyers, east_centre_staff):
+    import datetime
+
+    from legalqa.lawyers import selectors
+
+    quick = ask(citizen, world, title="快")
+    slow = ask(citizen, world, title="慢")
+    ask(citizen, world, title="未答")
+    for q, minutes in ((quick, 5), (slow, 25)):
+        services.answer_question(lawyer=lawyers.a.user, question=q, body="答复")
+        Question.objects.filter(pk=q.pk).update(first_answer_at=q.created_at + datetime.timedelta(minutes=minutes))
+    services.close_question(citizen=citizen, question=quick, professional=5, speed=5, useful=5, resolved=True)
+    services.close_question(citizen=citizen, question=slow, professional=3, speed=2, useful=3, resolved=False)
+    f = selectors.figures(east_centre_staff)
+    assert f["total"] == 3 and f["quick"] == 1 and f["response_rate"] == 33.3
+    assert f["first_resolution"] == 50.0 and f["satisfaction"] == 50.0
+    assert f["hot"][0]["field__code"] == "labour" and f["hot"][0]["n"] == 3
