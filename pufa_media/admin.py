@@ -482,6 +482,12 @@ class PlayDailyAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
     raw_id_fields = ["video"]
 
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if permissions.is_admin(request.user):
+            return qs
+        return qs.filter(permissions.region_q(request.user, "video__region_code") | Q(video__region_code=""))
+
     def has_add_permission(self, request):
         return False
 

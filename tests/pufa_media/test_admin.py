@@ -154,3 +154,23 @@ def test_abandoned_uploads_are_purged(client, east_centre_staff, settings):
     assert part.exists()
     assert services.purge_stale_uploads(now=timezone.now() + timezone.timedelta(days=3)) == 1
     assert not part.exists() and not UploadSession.objects.exists()
+
+
+def test_a_small_file_uploaded_with_the_plain_form_is_processed(client, east_centre_staff, tiny_renditions, clip,
+                                                              django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pufa_media.models import LegalField
+
+    client.force_login(east_centre_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:pufa_media_video_add"), {
+            "title": "表单上传", "summary": "", "field": LegalField.objects.get(code="loan").pk,
+            "source": SimpleUploadedFile("clip.mp4", clip.read_bytes(), content_type="video/mp4"),
+            "subtitles-TOTAL_FORMS": 0, "subtitles-INITIAL_FORMS": 0,
+            "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0,
+        })
+    assert response.status_code == 302
+    video = Video.objects.get(title="表单上传")
+    assert video.status == ProcessingStatus.READY, video.error
+    assert video.renditions.count() == 2
