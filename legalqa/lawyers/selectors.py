@@ -18,6 +18,7 @@ from legalqa.lawyers.models import (
     Answer,
     AwardEntry,
     CallbackRequest,
+    CallLog,
     Commission,
     CommissionState,
     DocumentTemplate,
@@ -246,6 +247,16 @@ def figures(user, *, since: datetime.datetime | None = None) -> dict:
         awards = awards.filter(created_at__gte=since)
     award_sum = awards.aggregate(n=Count("id"), total=Sum("amount"))
 
+    callbacks = CallbackRequest.objects.filter(permissions.region_q(user))
+    calls = CallLog.objects.filter(permissions.region_q(user, "lawyer__lawyer_profile__region_code"))
+    if since:
+        callbacks = callbacks.filter(created_at__gte=since)
+        calls = calls.filter(created_at__gte=since)
+    cb_total = callbacks.count()
+    cb_quick = callbacks.annotate(
+        wait=ExpressionWrapper(F("acknowledged_at") - F("created_at"), output_field=DurationField())
+    ).filter(acknowledged_at__isnull=False, wait__lte=datetime.timedelta(minutes=minutes)).count()
+
     def pct(a, b):
         return round(100.0 * a / b, 1) if b else None
 
@@ -254,5 +265,6 @@ def figures(user, *, since: datetime.datetime | None = None) -> dict:
         "response_rate": pct(quick, total), "closed": n_closed, "first_resolution": pct(resolved, n_closed),
         "satisfaction": pct(satisfied, n_rated), "avg": sat, "hot": hot, "by_month": by_month,
         "by_region": by_region, "per_lawyer": per_lawyer, "awards": award_sum,
+        "callbacks": cb_total, "callbacks_quick": pct(cb_quick, cb_total), "calls": calls.count(),
         "since": since or timezone.now() - datetime.timedelta(days=3650),
     }
