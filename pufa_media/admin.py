@@ -279,6 +279,7 @@ class VideoAdmin(ScopedAdmin):
         return [
             path("<int:pk>/retry/", wrap(self.retry_view), name="pufa_media_video_retry"),
             path("<int:pk>/publish/", wrap(self.publish_view), name="pufa_media_video_publish"),
+            path("<int:pk>/status/", wrap(self.status_view), name="pufa_media_video_status"),
             path("<int:pk>/upload/start/", wrap(self.upload_start), name="pufa_media_upload_start"),
             path("upload/<uuid:session>/chunk/", wrap(self.upload_chunk), name="pufa_media_upload_chunk"),
             path("upload/<uuid:session>/finish/", wrap(self.upload_finish), name="pufa_media_upload_finish"),
@@ -305,6 +306,12 @@ class VideoAdmin(ScopedAdmin):
         msg = _("已取消发布 %(n)d 个视频。") if video.is_published else _("已发布 %(n)d 个视频。")
         self._each(request, [video], func, msg)
         return HttpResponseRedirect(reverse("admin:pufa_media_video_change", args=[pk]))
+
+    def status_view(self, request, pk):
+        """Polled by the upload box until processing ends."""
+        video = get_object_or_404(self.get_queryset(request), pk=pk)
+        return JsonResponse({"status": video.status, "status_display": video.get_status_display(),
+                             "error": video.error})
 
     @staticmethod
     def _error(exc, status=400):

@@ -43,6 +43,8 @@ def test_chunked_upload_resumes_after_a_dropped_connection_and_becomes_playable(
     video.refresh_from_db()
     assert video.status == ProcessingStatus.READY, video.error
     assert result["status"] in {"pending", "ready"}
+    polled = client.get(reverse("admin:pufa_media_video_status", args=[video.pk])).json()
+    assert polled == {"status": "ready", "status_display": "可播放", "error": ""}
     assert video.source.size == len(data)
     assert UploadSession.objects.get().completed
 

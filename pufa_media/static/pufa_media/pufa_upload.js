@@ -50,6 +50,21 @@
       });
   }
 
+  function showStatus(res) {
+    status.textContent = (T.done || "") + res.status_display + (res.error ? " — " + res.error : "") + " " +
+      (res.status === "ready" ? (T.ready || "") : res.status === "failed" ? "" : (T.reload || ""));
+  }
+  function pollStatus(n) {
+    var url = box.getAttribute("data-status-url");
+    if (!url || n > 200) return;
+    sleep(3000).then(function () {
+      return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    }).then(function (res) {
+      showStatus(res);
+      if (res.status === "pending" || res.status === "processing") pollStatus(n + 1);
+    }).catch(function () { pollStatus(n + 1); });
+  }
+
   go.addEventListener("click", function () {
     var file = input.files && input.files[0];
     if (!file) { status.textContent = T.choose || ""; return; }
@@ -60,8 +75,8 @@
       .then(function (info) { status.textContent = T.finishing || ""; return post(info.finish_url, ""); })
       .then(function (res) {
         bar.value = 100;
-        status.textContent = (T.done || "") + res.status_display + (res.error ? " — " + res.error : "") +
-          " " + (T.reload || "");
+        showStatus(res);
+        if (res.status === "pending" || res.status === "processing") pollStatus(0);
       })
       .catch(function (err) { status.textContent = (T.failed || "") + err.message; })
       .then(function () { go.disabled = false; });

@@ -33,7 +33,7 @@ function fetch(url, opts) {
   return respond(false, { error: "unknown" });
 }
 class El { constructor() { this.listeners = {}; this.value = 0; this.textContent = ""; this.disabled = false; }
-  addEventListener(t, f) { this.listeners[t] = f; } getAttribute() { return "/start/"; } }
+  addEventListener(t, f) { this.listeners[t] = f; } getAttribute(k) { return k === "data-start-url" ? "/start/" : null; } }
 const els = { "pufa-upload": new El(), "pufa-upload-file": new El(), "pufa-upload-go": new El(),
               "pufa-upload-progress": new El(), "pufa-upload-status": new El() };
 els["pufa-upload-file"].files = [file];
