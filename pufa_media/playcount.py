@@ -90,6 +90,10 @@ class DatabasePlayCounter:
         return True
 
     def flush(self) -> int:
+        """Nothing is pending (plays were written at once); forget who played before yesterday."""
+        from django.utils import timezone
+
+        PlaySeen.objects.filter(day__lt=timezone.localdate() - dt.timedelta(days=1)).delete()
         return 0
 
 

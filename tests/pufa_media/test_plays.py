@@ -222,3 +222,19 @@ def test_flush_drops_plays_of_deleted_videos():
     video = ready_video()
     assert apply_counts({(DAY, video.pk): 3, (DAY, 999999): 5}) == 3
     assert _plays(video) == 3
+
+
+@pytest.mark.django_db
+def test_database_counter_forgets_viewers_of_past_days():
+    from django.utils import timezone
+
+    from pufa_media.models import PlaySeen
+
+    video = ready_video()
+    counter = DatabasePlayCounter()
+    today = timezone.localdate()
+    counter.record(video.pk, "c1", today - dt.timedelta(days=5))
+    counter.record(video.pk, "c1", today)
+    counter.flush()
+    assert list(PlaySeen.objects.values_list("day", flat=True)) == [today]
+    assert Video.objects.get(pk=video.pk).play_count == 2
