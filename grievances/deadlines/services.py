@@ -365,7 +365,9 @@ def can_decide_extension(actor, grievance) -> bool:
 def _open_grievance(grievance):
     from grievances.models import Grievance
 
-    g = Grievance.objects.select_related("handling_unit", "centre").get(pk=grievance.pk)
+    # Locked first (before the clock), in the same order as the loop's transitions and the scan.
+    g = Grievance.objects.select_for_update(of=("self",)).select_related("handling_unit", "centre").get(
+        pk=grievance.pk)
     if not g.is_open:
         raise DeadlineError(_("该件已办结或未受理，不能操作办理时限。"))
     return g
@@ -515,10 +517,14 @@ def process_clock(clock_id: int, now: datetime | None = None) -> list[str]:
     from grievances.models import Grievance
 
     now = now or timezone.now()
+    # Lock order everywhere: the grievance row, then its clock (the loop's transitions
+    # update the grievance before they reach the hook), so a scan and a person acting on
+    # the same item queue up instead of deadlocking.
+    g = (Grievance.objects.select_for_update(of=("self",))
+         .select_related("handling_unit", "centre", "region", "handler").filter(pk=clock_id).first())
     clock = Clock.objects.select_for_update().filter(pk=clock_id).first()
-    if clock is None:
+    if clock is None or g is None:
         return []
-    g = Grievance.objects.select_related("handling_unit", "centre", "region", "handler").get(pk=clock_id)
     if not g.is_open:
         clock.is_open = False
         recompute(clock)
