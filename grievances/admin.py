@@ -260,6 +260,7 @@ class GrievanceAdmin(admin.ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path("register/", self.admin_site.admin_view(self.register_view), name="%s_%s_register" % info),
+            path("import-hotline/", self.admin_site.admin_view(self.import_view), name="%s_%s_import" % info),
             path("<path:object_id>/act/<slug:action>/", self.admin_site.admin_view(self.action_view),
                  name="%s_%s_act" % info),
         ] + super().get_urls()
@@ -354,6 +355,45 @@ class GrievanceAdmin(admin.ModelAdmin):
         ctx = {**self.admin_site.each_context(request), "form": form, "opts": self.opts,
                "title": gettext("登记来电/来访/排查事项")}
         return TemplateResponse(request, "admin/grievances/grievance/register.html", ctx)
+
+
+class HotlineImportForm(djforms.Form):
+    file = djforms.FileField(label=_("12345工单CSV文件（UTF-8）"), help_text=_(
+        "第一行为列名：region_code, kind, category, title, description, contact_name, contact_phone, address。"
+        "kind 可填中文类型名（如“民生诉求服务”），category 可填类别编码或名称。"))
+
+
+def _hotline_import_view(model_admin, request):
+    import csv
+    import io
+
+    if not (permissions.is_centre(request.user) or permissions.is_admin(request.user)):
+        raise Http404
+    form = HotlineImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        raw = form.cleaned_data["file"].read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", _("文件不是UTF-8编码的CSV。"))
+        else:
+            reader = csv.DictReader(io.StringIO(text))
+            missing = [c for c in ("region_code", "kind", "title", "description", "contact_phone")
+                       if c not in (reader.fieldnames or [])]
+            if missing:
+                form.add_error("file", gettext("缺少列：%(cols)s") % {"cols": ", ".join(missing)})
+            else:
+                made, errors = services.import_hotline_rows(actor=request.user, rows=list(reader)[:5000])
+                result = {"made": made, "errors": errors}
+                model_admin.message_user(request, gettext("已导入%(n)d件，%(e)d行有误。") % {
+                    "n": len(made), "e": len(errors)}, level=messages.WARNING if errors else messages.SUCCESS)
+    ctx = {**model_admin.admin_site.each_context(request), "form": form, "opts": model_admin.opts,
+           "title": gettext("导入12345热线工单"), "result": result}
+    return TemplateResponse(request, "admin/grievances/grievance/import.html", ctx)
+
+
+GrievanceAdmin.import_view = _hotline_import_view
 
 
 @admin.register(Category)

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
@@ -317,6 +318,45 @@ def submit_grievance(
     event = _record(g, actor=actor, action=EventAction.SUBMITTED, from_state="", note="", public=True, unit=centre)
     _attach(g, files, actor=actor, event=event)
     return g
+
+
+HOTLINE_COLUMNS = ("region_code", "kind", "category", "title", "description", "contact_name", "contact_phone",
+                   "address")
+
+
+def import_hotline_rows(*, actor, rows) -> tuple[list[Grievance], list[str]]:
+    """12345 hotline import: one grievance per row (each in its own transaction, so one bad
+    row does not stop the others). Returns the items made and a Chinese message per bad row."""
+    from grid.models import MOBILE_RE
+
+    made, errors = [], []
+    kinds = {str(label): value for value, label in GrievanceKind.choices} | {v: v for v in GrievanceKind.values}
+    for n, row in enumerate(rows, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        try:
+            region = Region.objects.filter(code=row.get("region_code", "")).first()
+            if region is None:
+                raise TransitionRefused(_("区域代码不存在。"))
+            kind = kinds.get(row.get("kind", ""))
+            if kind is None:
+                raise TransitionRefused(_("诉求类型无法识别。"))
+            category = None
+            if row.get("category"):
+                category = Category.objects.filter(
+                    group=CategoryGroup.DISPUTE).filter(Q(code=row["category"]) | Q(name=row["category"])).first()
+                if category is None:
+                    raise TransitionRefused(_("类别无法识别。"))
+            if not MOBILE_RE.match(row.get("contact_phone", "")):
+                raise TransitionRefused(_("联系电话不是有效的手机号码。"))
+            made.append(submit_grievance(
+                actor=actor, channel=Channel.HOTLINE, kind=kind, region=region, category=category,
+                title=row.get("title", ""), description=row.get("description", ""),
+                contact_name=row.get("contact_name", ""), contact_phone=row["contact_phone"],
+                address=row.get("address", ""),
+            ))
+        except GrievanceError as exc:
+            errors.append(_("第%(n)d行：%(msg)s") % {"n": n, "msg": exc.message})
+    return made, errors
 
 
 @transaction.atomic

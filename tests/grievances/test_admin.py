@@ -207,3 +207,22 @@ def test_overdue_filter_uses_the_deadline_clocks(client, loop, east_centre_staff
     client.force_login(east_centre_staff)
     body = client.get(reverse(CHANGELIST) + "?flag=overdue").content.decode()
     assert "超期未办的件" in body and "按时办理的件" not in body
+
+
+def test_hotline_csv_import_reports_bad_rows(client, world, east_centre_staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    csv_text = (
+        "region_code,kind,category,title,description,contact_name,contact_phone,address\n"
+        f"{world.east_village.code},民生诉求服务,property_mgmt,小区停水,连续停水两天,王女士,13712345678,柳岸花园\n"
+        f"{world.east_village.code},民生诉求服务,,噪声,夜间施工,赵先生,12345,\n"
+        "999999999999,complaint,,路灯,路灯不亮,钱女士,13712345679,\n"
+    )
+    client.force_login(east_centre_staff)
+    r = client.post(reverse("admin:grievances_grievance_import"),
+                    {"file": SimpleUploadedFile("12345.csv", csv_text.encode("utf-8-sig"))})
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "第3行：联系电话不是有效的手机号码" in body and "第4行：区域代码不存在" in body
+    g = Grievance.objects.get()
+    assert g.channel == "hotline" and g.title == "小区停水" and g.category.code == "property_mgmt"
