@@ -156,9 +156,14 @@ def seed(stdout) -> None:
 
 
 def print_logins(stdout) -> None:
-    stdout.write("\n演示账号 / demo logins (password for all: %s)" % DEMO_PASSWORD)
-    stdout.write(f"{'login':<16} {'role':<12} name")
-    for username, phone, name, role, _unit in USERS:
-        login = phone if role == Role.CITIZEN else username
-        stdout.write(f"{login:<16} {role:<12} {name}")
+    """Every demo account, whichever app's demo made it (they all share DEMO_PASSWORD)."""
+    stdout.write("\n演示账号 / demo logins (password for all: " + DEMO_PASSWORD + ")")
+    stdout.write(f"{'login':<16} {'role':<14} name")
+    order = {role: i for i, role in enumerate(Role.values)}
+    users = sorted(User.objects.filter(is_active=True).select_related("unit"),
+                   key=lambda u: (order.get(u.role, 99), u.username))
+    for user in users:
+        login = user.phone if user.role == Role.CITIZEN else user.username
+        unit = f"（{user.unit.name}）" if user.unit_id and user.unit.name not in user.display_name else ""
+        stdout.write(f"{login:<16} {user.role:<14} {user.display_name}{unit}")
     stdout.write("Site: http://127.0.0.1:8000/   Admin: http://127.0.0.1:8000/admin/")
