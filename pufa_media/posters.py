@@ -82,9 +82,12 @@ def poster_pdf(*, title: str, text: str, url: str, footer: str = "") -> bytes:
         for col, dark in enumerate(cells):
             if dark:
                 c.rect(x0 + col * module, y0 + (n - 1 - row) * module, module, module, stroke=0, fill=1)
-    c.setFont(FONT, 12)
-    c.drawCentredString(width / 2, y0 - 10 * mm, _("手机扫码打开") + " · " + url)
+    c.setFont(FONT, 14)
+    c.drawCentredString(width / 2, y0 - 10 * mm, _("手机扫码打开"))
+    c.setFont("Helvetica", 11)  # the address in a Latin font every printer renders
+    c.drawCentredString(width / 2, y0 - 17 * mm, url)
     if footer:
+        c.setFont(FONT, 12)
         c.drawCentredString(width / 2, 25 * mm, footer)
     c.showPage()
     c.save()

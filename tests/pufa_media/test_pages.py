@@ -176,6 +176,32 @@ def test_video_poster_qr_code_encodes_the_full_page_address(client, settings):
     assert _qr_from_pdf(response.content) != posters.qr_matrix(f"https://zongzhi.example.cn/pufa/v/{video.pk + 1}/")
 
 
+def test_poster_qr_code_decodes_to_the_page_address_with_zbar(client, settings, tmp_path):
+    """Redraw the squares the PDF paints into an image and decode it with zbarimg (Debian's zbar-tools)."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        pytest.skip("zbarimg is not installed (apt-get install zbar-tools; .ci/run installs it)")
+    settings.SITE_URL = "https://zongzhi.example.cn"
+    video = ready_video()
+    matrix = _qr_from_pdf(client.get(reverse("pufa_media:video_poster_pdf", args=[video.pk])).content)
+    n, scale, quiet = len(matrix), 8, 4
+    image = Image.new("L", ((n + 2 * quiet) * scale,) * 2, 255)
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                image.paste(0, ((x + quiet) * scale, (y + quiet) * scale, (x + quiet + 1) * scale,
+                                (y + quiet + 1) * scale))
+    path = tmp_path / "qr.png"
+    image.save(path)
+    out = subprocess.run([zbarimg, "--raw", "-q", str(path)], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == f"https://zongzhi.example.cn/pufa/v/{video.pk}/"
+
+
 def test_staff_print_a_poster_for_any_page_of_the_site(client, east_centre_staff, settings):
     settings.SITE_URL = "https://zongzhi.example.cn"
     client.force_login(east_centre_staff)
