@@ -36,6 +36,20 @@ def pytest_configure(config):
             raise pytest.UsageError(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}") from exc
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the serialized database at set-up.
+
+    Django flushes after a transactional test; without serialized_rollback that flush
+    re-creates content types (post_migrate), and the next test that restores the serialized
+    database then collides with them. With it on every transactional test, teardown skips
+    post_migrate and set-up restores the seeded rows (categories, policies) in one way.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Unit tests run tasks in-process; tests that need a real worker opt out explicitly."""
