@@ -18,6 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 from django.utils.translation import gettext as _
 
 MAX_FPS = 30
@@ -173,10 +174,13 @@ def probe(path: str | os.PathLike, *, max_duration: float) -> ProbeResult:
         if size_sum > os.path.getsize(path):
             raise MediaRejected(_msg_truncated())
         fps = vstream.average_rate or vstream.guessed_rate or Fraction(25)
+        width, height = vstream.codec_context.width, vstream.codec_context.height
+        if display_rotation(path) in (90, 270):
+            width, height = height, width
         return ProbeResult(
             duration=duration,
-            width=vstream.codec_context.width,
-            height=vstream.codec_context.height,
+            width=width,
+            height=height,
             fps=Fraction(fps),
             has_audio=bool(container.streams.audio),
             video_codec=vstream.codec_context.name,
@@ -196,17 +200,36 @@ def _declared_duration(container, vstream) -> float | None:
 # ---------------------------------------------------------------- transcode
 
 def output_size(src_w: int, src_h: int, height: int) -> tuple[int, int]:
-    """Target size with the source's aspect, never upscaled, even dimensions for yuv420p."""
-    h = min(height, src_h)
-    h -= h % 2
-    w = round(src_w * h / src_h / 2) * 2
+    """Target size with the source's aspect, never upscaled, even dimensions for yuv420p.
+
+    ``height`` is the short side ("360p"), so a portrait phone video becomes 360×640, not 202×360.
+    """
+    if src_w > src_h:
+        w, h = output_size(src_h, src_w, height)
+        return h, w
+    w = min(height, src_w)
+    w -= w % 2
+    h = round(src_h * w / src_w / 2) * 2
     return max(w, 2), max(h, 2)
+
+
+def display_rotation(path) -> int:
+    """Counter-clockwise degrees (0/90/180/270) the player must turn the picture: phones record
+    portrait video as landscape frames plus a display matrix."""
+    with av.open(str(path), metadata_errors="ignore") as container:
+        for frame in container.decode(container.streams.video[0]):
+            return round((frame.rotation or 0) / 90) % 4 * 90
+    return 0
 
 
 def choose_renditions(specs: list[RenditionSpec], src_height: int) -> list[RenditionSpec]:
     """The smallest rendition always; larger ones only when the source is tall enough."""
     ordered = sorted(specs, key=lambda s: s.height)
     return [s for i, s in enumerate(ordered) if i == 0 or s.height <= src_height]
+
+
+def short_side(info: ProbeResult) -> int:
+    return min(info.width, info.height)
 
 
 def transcode(src: str | os.PathLike, dst: str | os.PathLike, spec: RenditionSpec, *,
@@ -224,7 +247,11 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, spec: RenditionSpe
         if fps > MAX_FPS or fps <= 0:
             fps = Fraction(MAX_FPS if fps > MAX_FPS else 25)
         fps = fps.limit_denominator(1001)
-        width, height = output_size(vin.codec_context.width, vin.codec_context.height, spec.height)
+        rotation = display_rotation(src)
+        src_w, src_h = vin.codec_context.width, vin.codec_context.height
+        if rotation in (90, 270):
+            src_w, src_h = src_h, src_w
+        width, height = output_size(src_w, src_h, spec.height)
         gop = max(1, round(float(fps) * keyframe_seconds))
         kbps = max(1, spec.video_bitrate // 1000)
 
@@ -261,6 +288,10 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, spec: RenditionSpe
                         if index <= last_index:
                             continue  # variable-rate source: drop duplicates for a constant rate
                         last_index = index
+                        if rotation:
+                            # turn the picture itself (the output carries no display matrix)
+                            turned = np.rot90(frame.to_ndarray(format="rgb24"), k=rotation // 90)
+                            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(turned), format="rgb24")
                         out_frame = frame.reformat(width=width, height=height, format="yuv420p")
                         out_frame.pts = index
                         out_frame.time_base = Fraction(1) / fps
@@ -310,6 +341,9 @@ def make_poster(src: str | os.PathLike, dst: str | os.PathLike, *, at_fraction: 
         if chosen is None:
             raise MediaRejected(_msg_truncated())
         image = chosen.to_image()
+        turns = round((chosen.rotation or 0) / 90) % 4
+        if turns:
+            image = image.rotate(90 * turns, expand=True)  # PIL rotates counter-clockwise too
     finally:
         container.close()
     if image.width > max_width:
@@ -374,7 +408,7 @@ def process_file(src: str | os.PathLike, workdir: str | os.PathLike, *, specs: l
     workdir.mkdir(parents=True, exist_ok=True)
     info = probe(src, max_duration=max_duration)
     result = ProcessResult(probe=info)
-    for spec in choose_renditions(specs, info.height):
+    for spec in choose_renditions(specs, short_side(info)):
         dst = workdir / f"{spec.name}.mp4"
         result.renditions.append(
             transcode(src, dst, spec, keyframe_seconds=keyframe_seconds, preset=preset)
@@ -393,7 +427,6 @@ def generate_clip(path: str | os.PathLike, *, seconds: float = 2.0, width: int =
 
     Only Latin text is drawn (no CJK font is assumed on the machine); Chinese goes in subtitles.
     """
-    import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
     options = {"movflags": "+faststart"} if faststart else {}

@@ -87,7 +87,7 @@ def main():
               f"{os.cpu_count()} cores")
         print("| rendition | size | bitrate target | encode s | s per s of video | output kbit/s | faststart |")
         print("|---|---|---:|---:|---:|---:|---|")
-        for spec in processing.choose_renditions(conf.rendition_specs(), info.height):
+        for spec in processing.choose_renditions(conf.rendition_specs(), processing.short_side(info)):
             r = processing.transcode(src, Path(tmp) / f"{spec.name}.mp4", spec,
                                      keyframe_seconds=conf.get("PUFA_KEYFRAME_SECONDS"),
                                      preset=conf.get("PUFA_X264_PRESET"))

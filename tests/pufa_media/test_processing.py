@@ -52,6 +52,39 @@ def test_keyframes_every_two_seconds(tmp_path):
     assert keys == [0.0, 2.0, 4.0]
 
 
+def test_portrait_phone_video_is_turned_upright(tmp_path):
+    """Phones store portrait video as landscape frames plus a display matrix; the renditions
+    carry upright pictures (360p means the short side) and no matrix."""
+    import numpy as np
+
+    src = tmp_path / "phone.mp4"
+    with av.open(str(src), "w", format="mp4") as out:
+        vs = out.add_stream("libx264", rate=25)
+        vs.width, vs.height, vs.pix_fmt = 320, 180, "yuv420p"
+        vs.set_display_rotation(90)
+        for i in range(25):
+            picture = np.zeros((180, 320, 3), dtype=np.uint8)
+            picture[:40, :40] = (255, 255, 255)  # a white mark in the stored frame's top-left corner
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts = i
+            for p in vs.encode(frame):
+                out.mux(p)
+        for p in vs.encode(None):
+            out.mux(p)
+    info = processing.probe(src, max_duration=180)
+    assert (info.width, info.height) == (180, 320)
+    spec = processing.RenditionSpec("low", "流畅", 90, 100_000, 32_000)
+    result = processing.transcode(src, tmp_path / "out.mp4", spec, preset="ultrafast")
+    assert (result.width, result.height) == (90, 160)
+    with av.open(str(result.path)) as c:
+        frame = next(c.decode(c.streams.video[0]))
+        assert frame.rotation == 0
+        picture = frame.to_ndarray(format="gray")
+    # turned a quarter counter-clockwise, as FFmpeg's autorotate does for this matrix:
+    # the stored top-left corner is now bottom-left
+    assert picture[-8:, :8].mean() > 200 and picture[:8, :8].mean() < 50
+
+
 def test_no_high_rendition_when_the_source_is_small(tmp_path):
     specs = [processing.RenditionSpec("low", "流畅", 360, 500_000, 64_000),
              processing.RenditionSpec("high", "高清", 720, 2_000_000, 128_000)]
