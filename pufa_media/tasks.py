@@ -3,7 +3,10 @@
 from celery import shared_task
 
 
-@shared_task(name="pufa_media.tasks.process_video", acks_late=True)
+# A 3-minute video takes a few minutes here (benchmarks/README.md "Media"); the limits stop a
+# pathological file from holding the media worker: the soft limit raises inside the pipeline,
+# which marks the video failed with the error for staff.
+@shared_task(name="pufa_media.tasks.process_video", acks_late=True, soft_time_limit=30 * 60, time_limit=35 * 60)
 def process_video(video_id: int) -> str:
     from pufa_media import services
 
