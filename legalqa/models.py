@@ -180,7 +180,7 @@ class LegalConcept(models.Model):
 
     field = models.CharField(_("领域"), max_length=30, db_index=True)
     name = models.CharField(_("法律概念"), max_length=60, unique=True)
-    triggers = models.TextField(_("口语触发词"), help_text=_("每行一个；用“+”连接表示须同时出现，如 房东+押金"))
+    triggers = models.TextField(_("口语触发词"), help_text=_("每行一个；用“+”连接表示须同时出现，用“/”分隔可互换的词，如 房东+押金、商场/超市+摔/滑"))
     terms = models.TextField(_("法律用语"), help_text=_("每行或以空格分隔一个，检索时并入查询"))
     laws = models.CharField(
         _("优先法律"), max_length=200, blank=True, help_text=_("可选：命中时优先的法律简称，空格分隔，如 民法典 劳动合同法"),

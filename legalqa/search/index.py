@@ -60,7 +60,8 @@ def searchable_laws(day=None):
 
     day = day or timezone.localdate()
     by_title: dict[str, list] = {}
-    for law in Law.objects.exclude(status=LawStatus.REPEALED).exclude(doc_type__in=SKIP_DOC_TYPES):
+    for law in (Law.objects.exclude(status=LawStatus.REPEALED).exclude(doc_type__in=SKIP_DOC_TYPES)
+                .exclude(title__contains="修正案")):
         by_title.setdefault(law.title, []).append(law)
     chosen = []
     for versions in by_title.values():
