@@ -95,3 +95,25 @@ def test_upload_script_resumes_after_a_dropped_connection():
     assert report["log"] == ["/start/", "/chunk/?offset=0", "/chunk/?offset=3000", "/chunk/?offset=3000",
                              "/chunk/?offset=6000", "/chunk/?offset=9000", "/finish/"]
     assert report["status"].startswith("已提交：等待处理")
+
+
+SCREEN = ROOT / "pufa_media" / "static" / "pufa_media" / "pufa_screen.js"
+SCREEN_HARNESS = Path(__file__).parent / "js" / "screen_harness.js"
+
+
+def test_hall_screen_loops_the_playlist_without_clicks(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    items = [{"title": t, "url": f"/m/{t}.mp4", "poster": "", "subtitles": ["/m/zh.vtt"], "qr": f"<svg>{t}</svg>"}
+             for t in ("第一集", "第二集")]
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    out = subprocess.run([node, str(SCREEN_HARNESS), str(SCREEN), str(path)], capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["titles"] == ["第一集", "第二集", "第一集", "第二集", "第一集"]
+    # the browser refused unmuted autoplay: the screen went on muted, with subtitles
+    assert report["played"][0] == {"src": "/m/第一集.mp4", "muted": True, "tracks": 1}
+    assert report["qr"] == "<svg>第一集</svg>"
