@@ -503,12 +503,17 @@ class CallbackRequest(models.Model):
     created_at = models.DateTimeField(_("请求时间"), default=timezone.now)
     acknowledged_at = models.DateTimeField(_("律师确认时间"), null=True, blank=True)
     called_at = models.DateTimeField(_("已回拨时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("超时提醒时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("专家速应回拨")
         verbose_name_plural = _("专家速应回拨")
         ordering = ["-created_at"]
-        indexes = [_region_index("callback_region_idx")]
+        indexes = [
+            _region_index("callback_region_idx"),
+            models.Index(fields=["created_at"], name="callback_unacked_idx",
+                         condition=Q(acknowledged_at__isnull=True, reminded_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.field} {self.phone}"

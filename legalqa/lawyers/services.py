@@ -76,6 +76,7 @@ MESSAGES = {
     "qa_commission_declined": "【律师委托】{{ lawyer }}律师未能接受您的委托，您可另选律师。{{ link }}",
     "qa_callback": "【专家速应】群众请求回拨：{{ phone }}（{{ field }}）{{ note }}，请确认并尽快回拨。{{ link }}",
     "qa_callback_ack": "【专家速应】{{ lawyer }}律师已收到您的回拨请求，将尽快来电。",
+    "qa_callback_overdue": "【专家速应督办】{{ lawyer }}律师{{ minutes }}分钟内未确认群众的回拨请求（{{ phone }}，{{ field }}），请协调。{{ link }}",
     "qa_service_review": "【公共法律服务】您的{{ kind }}：{{ result }}{{ link }}",
     "qa_service_new": "【公共法律服务】新的{{ kind }}待审核：{{ name }}。{{ link }}",
     "qa_service_overdue": "【公共法律服务督办】{{ kind }}（{{ name }}）已超过3天未答复，请尽快审核。{{ link }}",
@@ -602,6 +603,30 @@ def acknowledge_callback(*, lawyer, callback: CallbackRequest, called: bool = Fa
         _notify(key=f"qa-cb{callback.pk}-ack", template="qa_callback_ack",
                 context={"lawyer": lawyer.display_name}, users=[callback.citizen])
     return callback
+
+
+def remind_unacknowledged_callbacks(now: datetime.datetime | None = None) -> int:
+    """A call-back request the lawyer has not acknowledged within the response limit goes
+    once to the supervising staff of the lawyer's region (claimed by ``reminded_at``)."""
+    now = now or timezone.now()
+    minutes = QAConfig.get().escalation_minutes
+    cutoff = now - datetime.timedelta(minutes=minutes)
+    ids = CallbackRequest.objects.filter(acknowledged_at__isnull=True, reminded_at__isnull=True,
+                                         created_at__lte=cutoff).values_list("pk", flat=True)
+    done = 0
+    for pk in list(ids[:500]):
+        with transaction.atomic():
+            if not CallbackRequest.objects.filter(pk=pk, acknowledged_at__isnull=True,
+                                                  reminded_at__isnull=True).update(reminded_at=now):
+                continue
+            cb = CallbackRequest.objects.select_related("lawyer", "field").get(pk=pk)
+            _notify(key=f"qa-cb{pk}-overdue", template="qa_callback_overdue",
+                    context={"lawyer": cb.lawyer.display_name, "minutes": minutes, "phone": cb.phone,
+                             "field": cb.field.name},
+                    users=supervising_staff(cb.region_code) if cb.region_code else [],
+                    link=reverse("admin:lawyers_callbackrequest_change", args=[pk]))
+            done += 1
+    return done
 
 
 def log_call(*, citizen, field: Field, lawyer) -> CallLog:

@@ -7,9 +7,12 @@ from celery import shared_task
 
 @shared_task(name="legalqa.lawyers.tasks.scan_unanswered")
 def scan_unanswered() -> dict:
-    from legalqa.lawyers.services import escalate_unanswered
+    """Unanswered questions and unacknowledged call-back requests (the same response limit)."""
+    from legalqa.lawyers.services import escalate_unanswered, remind_unacknowledged_callbacks
 
-    return escalate_unanswered()
+    counts = escalate_unanswered()
+    counts["callbacks"] = remind_unacknowledged_callbacks()
+    return counts
 
 
 @shared_task(name="legalqa.lawyers.tasks.widen_commissions")

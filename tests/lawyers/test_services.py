@@ -244,3 +244,22 @@ def test_lawyer_desk_lists_waiting_questions_offers_and_callbacks(world, citizen
     services.request_callback(citizen=citizen, field=field("labour"), lawyer=lawyers.a.user, phone="13800000001")
     text = login(client, lawyers.a.user).get(reverse("lawyers:lawyer_desk")).content.decode()
     assert "加班费怎么算" in text and "代写仲裁申请" in text and "确认收到" in text
+
+
+def test_unacknowledged_callback_goes_to_staff_once(world, citizen, lawyers, east_centre_staff):
+    cb = services.request_callback(citizen=citizen, field=field("labour"), lawyer=lawyers.a.user,
+                                   phone="13800000001")
+    now = timezone.now()
+    assert services.remind_unacknowledged_callbacks(now + datetime.timedelta(minutes=5)) == 0
+    assert services.remind_unacknowledged_callbacks(now + datetime.timedelta(minutes=11)) == 1
+    assert services.remind_unacknowledged_callbacks(now + datetime.timedelta(minutes=30)) == 0
+    msgs = Message.objects.filter(template_code="qa_callback_overdue", channel="site")
+    assert list(msgs.values_list("user_id", flat=True)) == [east_centre_staff.pk]
+    services.acknowledge_callback(lawyer=lawyers.a.user, callback=cb)
+
+
+def test_acknowledged_callback_is_not_escalated(world, citizen, lawyers, east_centre_staff):
+    cb = services.request_callback(citizen=citizen, field=field("labour"), lawyer=lawyers.a.user,
+                                   phone="13800000001")
+    services.acknowledge_callback(lawyer=lawyers.a.user, callback=cb)
+    assert services.remind_unacknowledged_callbacks(timezone.now() + datetime.timedelta(hours=1)) == 0
