@@ -100,6 +100,8 @@ def clock_view(grievance, user, now: datetime | None = None) -> ClockView:
                                          _("剩余%(t)s") % {"t": duration_text(d.due - now)}))
     if not clock.is_open:
         view.citizen_status, view.citizen_tone = _("已办结"), "success"
+    elif grievance.state == "verified":
+        view.citizen_status, view.citizen_tone = _("已办结，请对办理结果进行评价"), "success"
     elif view.paused:
         view.citizen_status, view.citizen_tone = _("专家咨询或鉴定中，期间不计入办理时限"), "info"
     elif any_overdue:

@@ -168,3 +168,14 @@ def test_unit_leader_lists_pending_extensions_and_is_sent_to_the_decision(
     with django_assert_max_num_queries(8):
         html = client.get(reverse("deadlines:extensions")).content.decode()
     assert item.tracking_no in html and "等待检测报告" in html
+
+
+def test_citizen_awaiting_rating_is_told_to_rate_not_that_it_is_being_accepted(
+    rf, world, citizen, east_centre_staff, east_handler
+):
+    from tests.grievances.factories import verified
+
+    g = verified(citizen, world.east_village, east_centre_staff, world.east_dept, east_handler)
+    html = panel(rf, citizen, g)
+    assert "已办结，请对办理结果进行评价" in html
+    assert "正在受理" not in html
