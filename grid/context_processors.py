@@ -1,9 +1,15 @@
 from django.conf import settings
 
+from grid.navigation import links_for
+
 
 def site(request):
+    user = getattr(request, "user", None)
+    work_links, public_links = links_for(user) if user is not None else ([], [])
     return {
         "SITE_NAME": "综治中心一站式服务平台",
         "LARGE_TEXT": request.COOKIES.get("large_text") == "1",
         "DEBUG": settings.DEBUG,
+        "work_links": work_links,
+        "public_links": public_links,
     }
