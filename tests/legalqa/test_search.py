@@ -97,3 +97,9 @@ def test_index_follows_a_law_added_without_rebuild(library):
     search("预热")  # index built for the fixture corpus
     make_law("清源市养犬管理条例", {7: "携犬出户应当束犬链，由成年人牵领。"}, category="地方性法规")
     assert top("携犬出户要束犬链吗", 1) == [("清源市养犬管理条例", 7, 0)]
+
+
+def test_regional_words_reach_the_same_concepts(library):
+    from legalqa.search.concepts import match_concepts
+
+    assert "家庭暴力" in [c.name for c in match_concepts("俺男人天天喝酒打俺")]
