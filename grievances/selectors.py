@@ -202,6 +202,10 @@ def detail(user, grievance: Grievance, *, public_only: bool = False) -> Grievanc
     if public_only:
         events = events.filter(public=True)
         attachments = attachments.filter(public=True)
+        if grievance.state not in (State.VERIFIED, State.CLOSED):
+            # Material of an internal step (a unit's completion report) reaches the citizen
+            # only once the centre has checked the result.
+            attachments = attachments.filter(Q(event__isnull=True) | Q(event__public=True))
     supervisions = [] if public_only else list(
         SupervisionOrder.objects.filter(grievance=grievance).select_related("issued_by").order_by("-id")
     )
