@@ -82,6 +82,17 @@ def _load() -> list[Concept]:
     return _cache["concepts"]
 
 
+def table_laws() -> frozenset[str]:
+    """Short titles of every law some active concept prefers: the laws citizens' questions
+    are about, as the table itself says."""
+    concepts = _load()
+    key = id(concepts)
+    if _cache.get("laws_key") != key:
+        _cache["laws"] = frozenset(entry.partition(":")[0] for c in concepts for entry in c.laws)
+        _cache["laws_key"] = key
+    return _cache["laws"]
+
+
 def reset_cache() -> None:
     _cache.update(at=0.0, stamp=None, concepts=[])
 

@@ -17,7 +17,7 @@ import numpy as np
 from django.urls import reverse
 
 from ..models import article_key
-from .concepts import match_concepts, weigh_concepts
+from .concepts import match_concepts, table_laws, weigh_concepts
 from .index import load_index
 from .tokens import query_runs, run_tokens
 
@@ -26,6 +26,10 @@ EXPANSION_WEIGHT = 0.9
 LAW_PREFERENCE = 0.35
 NAMED_LAW_PREFERENCE = 0.6
 CHAPTER_PREFERENCE = 0.3
+# Laws no concept of the table prefers (海商法, 票据法, 商业银行法 …) rarely answer citizens'
+# questions; a mild factor keeps their shared words (银行, 保险, 登记) from crowding out the
+# laws the table is about.
+OUTSIDE_TABLE_FACTOR = 0.7
 DOC_TYPE_PRIOR = {"立法解释": 0.8, "宪法": 0.85}
 # Citizens' questions are rarely answered by the organic laws of the state, tax or customs
 # law; a mild prior by category keeps those from crowding out civil, labour and criminal law.
@@ -163,9 +167,12 @@ def _law_boost(idx: dict, query: str, prefer: list[str]) -> np.ndarray | None:
         if chapter:
             chapter_prefs.setdefault(name, []).append(chapter)
     chapter_laws: dict[int, list[str]] = {}
+    known = table_laws() if OUTSIDE_TABLE_FACTOR != 1.0 else frozenset()
     for i, law in enumerate(laws):
         f = DOC_TYPE_PRIOR.get(law["doc_type"], 1.0) * CATEGORY_PRIOR.get(law["category"], 1.0)
         names = [law["short"], *law["aliases"]]
+        if known and not any(n in known for n in names):
+            f *= OUTSIDE_TABLE_FACTOR
         if any(len(n) >= 2 and n in query for n in names):
             f *= 1 + NAMED_LAW_PREFERENCE
         elif prefer_laws and any(n in prefer_laws for n in names):
