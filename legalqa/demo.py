@@ -10,6 +10,7 @@ from .search.concepts import seed_concepts
 def seed(stdout) -> None:
     report = import_corpus()
     stdout.write(f"legalqa: {report.summary()}\n")
-    created = seed_concepts()
+    # the demo keeps the seed rows in step with the code (rows staff added are never touched)
+    created = seed_concepts(reset=True)
     if created:
         stdout.write(f"legalqa: {created} concepts added to the colloquial→legal table\n")

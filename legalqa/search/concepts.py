@@ -405,7 +405,7 @@ def seed_concepts(*, reset: bool = False) -> int:
         if obj is None:
             LegalConcept.objects.create(**row)
             created += 1
-        elif reset:
+        elif reset and any(getattr(obj, k) != v for k, v in row.items()):
             for k, v in row.items():
                 setattr(obj, k, v)
             obj.save()
