@@ -175,7 +175,8 @@ def _finish(video_id: int, attempt: int, result: processing.ProcessResult) -> st
                 rendition.file.save(f"{stem}-{r.name}.mp4", File(fh), save=False)
                 rendition.save()
         if result.poster and not video.poster_uploaded:
-            old_files.append(video.poster.name) if video.poster else None
+            if video.poster:
+                old_files.append(video.poster.name)
             with open(result.poster, "rb") as fh:
                 video.poster.save(f"{stem}-poster.jpg", File(fh), save=False)
         for subtitle in video.subtitles.all():
