@@ -225,3 +225,11 @@ def test_publishing_requires_a_ready_video(east_centre_staff):
 def test_home_page_has_the_pufa_tiles(client):
     html = client.get("/").content.decode()
     assert reverse("pufa_media:videos") in html and "普法小剧场" in html
+
+
+def test_pages_switch_to_english(client):
+    ready_video()
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("pufa_media:videos")).content.decode()
+    assert "Each episode is under three minutes" in html
+    assert "普法小剧场" not in html and "每集不超过三分钟" not in html
