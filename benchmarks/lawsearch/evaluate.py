@@ -146,7 +146,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rankers", default="baseline,char,concepts,full")
     parser.add_argument("--misses", action="store_true")
-    parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv")
+    parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv,round11.tsv")
     args = parser.parse_args()
     runners = {}
     for set_name in args.sets.split(","):
