@@ -108,6 +108,7 @@ CENTRE_ACTIONS = {
     "send_back": (forms.CentreNoteForm, _("退回重办")),
     "close": (forms.CentreNoteForm, _("回访后办结归档")),
     "supervise": (forms.CentreNoteForm, _("督办")),
+    "reopen": (forms.CentreNoteForm, _("重新启动办理（督办）")),
     "instruct": (forms.CentreNoteForm, _("领导批办")),
 }
 
@@ -143,6 +144,8 @@ def run_centre_action(*, actor, grievance: Grievance, action: str, data: dict):
         return services.close_grievance(actor=actor, grievance=g, note=data["note"])
     if action == "supervise":
         return services.supervise_grievance(actor=actor, grievance=g, note=data["note"])
+    if action == "reopen":
+        return services.reopen_grievance(actor=actor, grievance=g, reason=data["note"])
     if action == "instruct":
         return services.leader_instruction(actor=actor, grievance=g, note=data["note"])
     raise Http404

@@ -167,6 +167,7 @@ DEPT_LEADER = _("承办单位领导")
 CITIZEN = _("反映人（群众/网格员）")
 SYSTEM = _("系统（超时自动）")
 ANYONE_STAFF = _("综治中心工作人员/领导（督办）")
+CENTRE_OR_SYSTEM = _("综治中心工作人员/领导，或系统（调解回访）")
 
 
 class Grievance(ConcurrentTransitionMixin, models.Model):
@@ -395,6 +396,14 @@ class Grievance(ConcurrentTransitionMixin, models.Model):
     def auto_close(self):
         self.closed_at = timezone.now()
 
+    @transition(field=state, source=State.CLOSED, target=State.HANDLING,
+                conditions=[lambda g: g.handling_unit_id is not None],
+                custom=_custom(_("重新启动办理（如调解协议未履行，督办）"), CENTRE_OR_SYSTEM, "reopened"))
+    def reopen(self):
+        self.closed_at = None
+        self.completed_at = None
+        self.verified_at = None
+
     @transition(field=state, source=list(OPEN_STATES), target=None,
                 custom=_custom(_("督办"), ANYONE_STAFF, "supervised", public=False))
     def supervise(self):
@@ -454,6 +463,7 @@ class EventAction(models.TextChoices):
     SUPERVISED = "supervised", _("督办")
     LEADER_INSTRUCTION = "leader_instruction", _("领导批办")
     SUPPLEMENTED = "supplemented", _("补充材料")
+    REOPENED = "reopened", _("重新启动办理")
     PAUSED = "paused", _("暂停计时")
     RESUMED = "resumed", _("恢复计时")
     EXTENSION_REQUESTED = "extension_requested", _("申请延期")

@@ -706,6 +706,29 @@ def auto_close_grievance(*, grievance: Grievance) -> GrievanceEvent | None:
     return _transition(g, "auto_close", actor=None, note=_("评价期满未评价，系统自动归档。"))
 
 
+@transaction.atomic
+def reopen_grievance(*, actor, grievance: Grievance, reason: str) -> SupervisionOrder:
+    """重新启动办理: an archived item goes back to its handling unit under a supervision order
+    (督办), e.g. when the return visit finds a mediation agreement was not performed. Centre
+    staff in scope may do it; ``actor`` None is the system (mediation's return visit). The
+    citizen sees the step; the clocks restart as for a second supervision round."""
+    if actor is not None:
+        _require(_centre_check, actor, grievance)
+    reason = _require_text(reason, _("重新启动办理必须说明理由。"))
+    g = Grievance.objects.select_for_update().get(pk=grievance.pk)
+    if g.state != State.CLOSED:
+        raise TransitionRefused(
+            _("该件当前状态为“%(state)s”，不能“%(action)s”。")
+            % {"state": _state_label(g.state), "action": _custom_for("reopen")["label"]}
+        )
+    if g.handling_unit_id is None:
+        raise TransitionRefused(_("该件没有承办单位，不能重新启动办理，请重新登记诉求。"))
+    _transition(g, "reopen", actor=actor, note=reason, unit=g.handling_unit)
+    order = _supervise(g, actor=actor, kind=SupervisionKind.SUPERVISION, note=reason)
+    grievance.refresh_from_db()
+    return order
+
+
 # ---------------------------------------------------------------------------------------
 # supervise (督办)
 
@@ -764,6 +787,7 @@ ACTIONS: dict[str, tuple[str, object]] = {
     "verify": ("verify", _centre_check),
     "send_back": ("send_back", _centre_check),
     "close": ("close", _centre_check),
+    "reopen": ("reopen", _centre_check),
     "supervise": ("supervise", _supervisor_check),
     "instruct": ("instruct", _centre_leader_check),
     "supplement": ("supplement", _reporter_check),

@@ -31,6 +31,7 @@ SERVICE_FOR_METHOD = {
     "rate_unsatisfied": "rate_grievance",
     "close": "close_grievance",
     "auto_close": "auto_close_grievance",
+    "reopen": "reopen_grievance",
     "supervise": "supervise_grievance",
     "instruct": "leader_instruction",
     "supplement": "supplement_grievance",

@@ -552,8 +552,9 @@ def _tell_parties_of_ruling(jc: JudicialConfirmation):
 def record_return_visit(*, actor, visit: ReturnVisit, performed: bool, satisfied: bool | None = None,
                         note: str = "") -> ReturnVisit:
     """回访: was the agreement performed? An unperformed agreement reopens supervision: a
-    督办 order on the grievance while it is still open; once it is archived, the case
-    goes back to 调解中 for the mediators to follow up and is flagged for the centre."""
+    督办 order on the grievance while it is still open; once it is archived, the grievance
+    is taken back to handling under a 督办 order (``reopen_grievance``, so its clocks run
+    again) and the case goes back to 调解中 for the mediators to follow up."""
     v = ReturnVisit.objects.select_for_update().get(pk=visit.pk)
     case = v.case
     _require_oversee(actor, case)
@@ -565,17 +566,23 @@ def record_return_visit(*, actor, visit: ReturnVisit, performed: bool, satisfied
     if performed:
         return v
     text = _("回访发现调解协议未履行：%(n)s") % {"n": v.note or _("（未说明）")}
+    from grievances.models import State
+
     grievance = case.grievance
-    if grievance.is_open:
-        svc = _gsvc()
-        try:
-            if permissions.is_centre(actor) or permissions.is_admin(actor):
+    archived = not grievance.is_open
+    svc = _gsvc()
+    as_staff = permissions.is_centre(actor) or permissions.is_admin(actor)
+    try:
+        if grievance.is_open:
+            if as_staff:
                 svc.supervise_grievance(actor=actor, grievance=grievance, note=text)
             else:
                 svc.supervise_grievance(actor=None, grievance=grievance, note=text, automatic=True)
-        except svc.GrievanceError as exc:
-            raise _refuse_from(exc) from exc
-    elif can_proceed(case.reopen):
+        elif grievance.state == State.CLOSED:
+            svc.reopen_grievance(actor=actor if as_staff else None, grievance=grievance, reason=text)
+    except svc.GrievanceError as exc:
+        raise _refuse_from(exc) from exc
+    if archived and can_proceed(case.reopen):
         case.reopen()
     case.performance_supervised = True
     _save_case(case)

@@ -288,6 +288,12 @@ def handle_grievance_event(event) -> None:
         clock.completed_at = clock.verified_at = None
     elif action in ("rated_satisfied", "closed", "auto_closed"):
         clock.is_open = False
+    elif action == "reopened":
+        # An archived item back at its unit (e.g. an unperformed mediation agreement):
+        # a new round with the second-supervision time limit, as after 不满意.
+        clock.is_open = True
+        clock.reopened_at = at
+        clock.completed_at = clock.verified_at = None
 
     clock.kind, clock.severity = g.kind, g.severity or ""
     clock.region_code, clock.unit_id, clock.centre_id = g.region_code, g.handling_unit_id, g.centre_id

@@ -181,10 +181,35 @@ def test_unperformed_agreement_after_archiving_sends_the_case_back_to_mediation(
     case = taken_case(world, citizen, east_centre_staff, mediator)
     services.conclude_with_agreement(actor=mediator, case=case, terms="赔偿1500元",
                                      performance_deadline=date.today())
-    _finish_loop(case, east_centre_staff, citizen)
-    services.record_return_visit(actor=mediator, visit=case.return_visits.get(), performed=False)
+    g = _finish_loop(case, east_centre_staff, citizen)
+    assert g.state == State.CLOSED
+    services.record_return_visit(actor=mediator, visit=case.return_visits.get(), performed=False, note="未付款")
     case.refresh_from_db()
     assert case.state == CaseState.MEDIATING and case.performance_supervised
+    # The archived grievance is back at the organisation under a supervision order, its
+    # clocks running again, and the citizen sees why.
+    g.refresh_from_db()
+    assert g.state == State.HANDLING and g.supervision_count == 1
+    assert g.supervisions.get().issued_by is None
+    assert g.events.get(action="reopened", public=True).note == "回访发现调解协议未履行：未付款"
+    assert g.clock.is_open and g.clock.completion_due is not None
+    # The mediators follow up and the new outcome completes the grievance again.
+    services.conclude_with_agreement(actor=mediator, case=case, terms="赔偿1500元，分两期支付",
+                                     performance_deadline=date.today())
+    g.refresh_from_db()
+    assert g.state == State.COMPLETED
+
+
+def test_unperformed_agreement_after_archiving_reopened_by_centre_staff(
+        world, citizen, east_centre_staff, mediator):
+    case = taken_case(world, citizen, east_centre_staff, mediator)
+    services.conclude_with_agreement(actor=mediator, case=case, terms="赔偿1500元",
+                                     performance_deadline=date.today())
+    g = _finish_loop(case, east_centre_staff, citizen)
+    services.record_return_visit(actor=east_centre_staff, visit=case.return_visits.get(), performed=False)
+    g.refresh_from_db()
+    assert g.state == State.HANDLING
+    assert g.supervisions.get().issued_by == east_centre_staff
 
 
 def test_dispatch_through_the_loop_opens_the_case(world, citizen, east_centre_staff):
