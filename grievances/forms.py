@@ -58,7 +58,8 @@ class VersionForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    kind = forms.ChoiceField(label=_("诉求类型"), choices=GrievanceKind.choices)
+    kind = forms.ChoiceField(label=_("诉求类型"), choices=GrievanceKind.choices,
+                             help_text=_("选择“法律援助申请”时，提交后将转到法律援助申请表继续填写。"))
     category = forms.ModelChoiceField(label=_("问题类别"), queryset=Category.objects.none(), required=False,
                                       empty_label=_("不确定（由工作人员分类）"))
     region_code = forms.CharField(label=_("发生地（村/社区）"), max_length=12, widget=forms.HiddenInput)

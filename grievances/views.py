@@ -25,10 +25,13 @@ from django.views.decorators.http import require_GET, require_POST
 from grid import permissions
 from grid.models import Grid
 from grievances import forms, selectors, services
-from grievances.models import Attachment, Channel, Grievance, State
+from grievances.models import Attachment, Channel, Grievance, GrievanceKind, State
 
 LOOKUP_SESSION_KEY = "grievances_lookup"
 LOOKUP_FAILS_KEY = "grievances_lookup_fails"
+# What a citizen typed into the generic form before choosing 法律援助申请: handed to the
+# dedicated legal-aid application (mediation:legal_aid_apply), which prefills from it.
+LEGAL_AID_DRAFT_KEY = "grievances_legal_aid_draft"
 LOOKUP_MAX_FAILS = 10
 LOOKUP_MAX_FAILS_PER_IP = 50  # an hour, whatever the session cookie says
 
@@ -54,6 +57,8 @@ def submit(request):
         messages.info(request, _("工作人员请在管理后台登记来电、来访事项。"))
     form = forms.SubmitForm(request.POST or None, request.FILES or None, initial={
         "contact_name": request.user.display_name, "contact_phone": request.user.phone or ""})
+    if request.method == "POST" and request.POST.get("kind") == GrievanceKind.LEGAL_AID:
+        return _to_legal_aid_application(request)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -75,6 +80,16 @@ def submit(request):
         "picker_labels": json.dumps([_("请选择市"), _("请选择县/区"), _("请选择乡镇/街道"), _("请选择村/社区")],
                                     ensure_ascii=False),
     })
+
+
+def _to_legal_aid_application(request):
+    """法律援助 needs the applicant's identity, case type and hardship statement, which the
+    legal-aid review works from: send the citizen to that form with what was typed."""
+    keep = ("region_code", "address", "title", "description", "contact_name", "contact_phone")
+    request.session[LEGAL_AID_DRAFT_KEY] = {k: request.POST.get(k, "").strip()[:5000] for k in keep}
+    messages.info(request, _("法律援助申请需要填写身份证号、案件类型和经济困难情况，请在法律援助申请表中继续填写。"
+                             "您已填写的内容已带入，附件需要重新上传。"))
+    return redirect("mediation:legal_aid_apply")
 
 
 def _selected_region(form):

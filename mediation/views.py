@@ -125,8 +125,7 @@ def my_agreement_pdf(request, pk):
 
 @login_required
 def legal_aid_apply(request):
-    form = forms.LegalAidForm(request.POST or None, request.FILES or None, initial={
-        "applicant_name": request.user.display_name, "phone": request.user.phone or ""})
+    form = forms.LegalAidForm(request.POST or None, request.FILES or None, initial=_legal_aid_initial(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         docs = [(d["document_name"], d["document"])] if d.get("document") else []
@@ -143,6 +142,25 @@ def legal_aid_apply(request):
             messages.success(request, _("法律援助申请已提交，受理编号 %(no)s。") % {"no": app.grievance.tracking_no})
             return redirect("grievances:detail", pk=app.grievance_id)
     return render(request, "mediation/legal_aid_apply.html", {"form": form})
+
+
+def _legal_aid_initial(request) -> dict:
+    """The applicant's account, plus what they typed into the generic appeal form before
+    choosing 法律援助申请 there (grievances.views hands it over once, in the session)."""
+    from grid.models import Region, RegionLevel
+    from grievances.views import LEGAL_AID_DRAFT_KEY
+
+    initial = {"applicant_name": request.user.display_name, "phone": request.user.phone or ""}
+    draft = request.session.pop(LEGAL_AID_DRAFT_KEY, None) if request.method == "GET" else None
+    if not draft:
+        return initial
+    region = Region.objects.filter(code=draft.get("region_code") or "", level__gte=RegionLevel.COUNTY).first()
+    text = "\n".join(x for x in (draft.get("title"), draft.get("description")) if x)
+    initial.update({k: v for k, v in (
+        ("applicant_name", draft.get("contact_name")), ("phone", draft.get("contact_phone")),
+        ("address", draft.get("address")), ("description", text), ("region", region.pk if region else None),
+    ) if v})
+    return initial
 
 
 # ----------------------------------------------------------------------------- mediator profile

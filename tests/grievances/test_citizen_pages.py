@@ -278,3 +278,24 @@ def test_real_video_accepted_and_served_as_download(citizen_client, world):
     assert att.kind == "video" and att.content_type == "video/mp4" and att.file.name.endswith(".mp4")
     served = citizen_client.get(reverse("grievances:attachment", args=[att.pk]))
     assert served.status_code == 200 and served["Content-Disposition"] == "attachment"
+
+
+def test_legal_aid_kind_leads_to_the_legal_aid_application_with_what_was_typed(citizen_client, world):
+    """A 法律援助申请 through the generic form would lack the identity, case type and hardship
+    statement the legal-aid review needs: the citizen continues on the dedicated form."""
+    data = _form(world, kind="legal_aid", title="被拖欠工资", description="工地拖欠我3万元工资。",
+                 contact_name="张三丰")
+    response = citizen_client.post(reverse("grievances:submit"), data, follow=True)
+    assert Grievance.objects.count() == 0
+    assert response.redirect_chain[-1][0] == reverse("mediation:legal_aid_apply")
+    body = response.content.decode()
+    assert "请在法律援助申请表中继续填写" in body
+    form = response.context["form"]
+    assert form["description"].value() == "被拖欠工资\n工地拖欠我3万元工资。"
+    assert form["applicant_name"].value() == "张三丰"
+    assert form["phone"].value() == "13912345678"
+    assert form["address"].value() == "柳岸花园3栋"
+    assert form["region"].value() == world.east_village.pk
+    # Handed over once: a later visit starts from the account's details only.
+    again = citizen_client.get(reverse("mediation:legal_aid_apply"))
+    assert again.context["form"]["description"].value() in (None, "")
