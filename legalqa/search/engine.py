@@ -19,10 +19,15 @@ from django.urls import reverse
 from ..models import article_key
 from .concepts import match_concepts, table_laws, weigh_concepts
 from .index import load_index
-from .tokens import query_runs, run_tokens
+from .synonyms import expand as synonym_terms
+from .tokens import normalize, query_runs, run_tokens
 
 UNIGRAM_WEIGHT = 0.15
 EXPANSION_WEIGHT = 0.9
+# statute words of the word-level colloquial synonyms (房东 → 出租人), below the question's own
+SYNONYM_WEIGHT = 0.5
+# ... and with this weight when some concept of the table matched the question in full
+SYNONYM_WEIGHT_WITH_CONCEPT = 0.0
 LAW_PREFERENCE = 0.35
 NAMED_LAW_PREFERENCE = 0.6
 CHAPTER_PREFERENCE = 0.3
@@ -74,7 +79,8 @@ def _add(weights: dict[int, float], vocab: dict, token: str, w: float) -> None:
         weights[tid] = weights.get(tid, 0.0) + w
 
 
-def build_query(query: str, vocab: dict, *, expand: bool = True) -> tuple[dict[int, float], list[str], list, list[str]]:
+def build_query(query: str, vocab: dict, *, expand: bool = True,
+                synonyms: bool = True) -> tuple[dict[int, float], list[str], list, list[str]]:
     weights: dict[int, float] = {}
     terms: list[str] = []
     for run in query_runs(query):
@@ -89,7 +95,8 @@ def build_query(query: str, vocab: dict, *, expand: bool = True) -> tuple[dict[i
         terms.append(run)
     concepts = match_concepts(query) if expand else []
     prefer: list[str] = []
-    for concept, factor in weigh_concepts(query, concepts):
+    weighed = weigh_concepts(query, concepts)
+    for concept, factor in weighed:
         w = EXPANSION_WEIGHT * concept.weight * factor
         for term in concept.terms:
             unis, bis = run_tokens(term)
@@ -103,11 +110,21 @@ def build_query(query: str, vocab: dict, *, expand: bool = True) -> tuple[dict[i
             terms.append(term)
         if factor >= 1.0:
             prefer.extend(concept.laws)
+    if synonyms:
+        strong = any(factor >= 1.0 for _, factor in weighed)
+        sw = SYNONYM_WEIGHT_WITH_CONCEPT if strong else SYNONYM_WEIGHT
+        for term in synonym_terms(normalize(query)) if sw else ():
+            unis, bis = run_tokens(term)
+            if bis:
+                per = sw / math.sqrt(len(bis))
+                for b in bis:
+                    _add(weights, vocab, b, per)
+            terms.append(term)
     return weights, terms, concepts, prefer
 
 
 def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = True,
-           prefer_laws: bool = True) -> SearchResult:
+           prefer_laws: bool = True, synonyms: bool = True) -> SearchResult:
     started = time.perf_counter()
     idx = load_index()
     query = (query or "").strip()
@@ -124,7 +141,7 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
                 hits.append(Hit(c.article_id, law["title"], law["short"], law["slug"], c.article, c.suffix,
                                 c.label, 1e6, via="direct"))
                 seen.add(c.article_id)
-    weights, terms, concepts, prefer = build_query(query, idx["vocab"], expand=expand)
+    weights, terms, concepts, prefer = build_query(query, idx["vocab"], expand=expand, synonyms=synonyms)
     if not prefer_laws:
         prefer = []
     if weights and len(hits) < limit:
