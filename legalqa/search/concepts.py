@@ -18,6 +18,8 @@ TTL_SECONDS = 5.0
 # A concept matched only by one trigger of this many characters or fewer counts WEAK_FACTOR.
 WEAK_TRIGGER_CHARS = 2
 WEAK_FACTOR = 0.6
+# a soft (bigram-overlap) concept match needs at least this IDF-weighted score
+SOFT_MIN_SCORE = 9.0
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,70 @@ def weigh_concepts(query: str, concepts: list[Concept]) -> list[tuple[Concept, f
         else:
             out.append((c, 1.0))
     return out
+
+
+
+def _bigrams(text: str) -> set[str]:
+    from .tokens import query_runs
+
+    out: set[str] = set()
+    for run in query_runs(text):
+        out.update(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def _soft_index(concepts: list[Concept]) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """Per concept, the character bigrams of its trigger words and name with an IDF over the
+    concepts (a bigram many concepts use, such as 孩子 or 公司, says little)."""
+    import math
+
+    key = id(concepts)
+    if _cache.get("soft_key") == key:
+        return _cache["soft"]
+    bags = []
+    df: dict[str, int] = {}
+    for c in concepts:
+        bag = _bigrams(c.name)
+        for trig in c.triggers:
+            for part in trig:
+                for alt in part:
+                    bag |= _bigrams(alt)
+        bags.append(bag)
+        for b in bag:
+            df[b] = df.get(b, 0) + 1
+    n = max(len(concepts), 1)
+    idf = {b: math.log(1 + n / d) for b, d in df.items()}
+    weighted = [{b: idf[b] for b in bag} for bag in bags]
+    _cache["soft"] = (weighted, idf)
+    _cache["soft_key"] = key
+    return _cache["soft"]
+
+
+def soft_concepts(query: str, *, limit: int = 2, min_score: float = SOFT_MIN_SCORE) -> list[tuple[Concept, float]]:
+    """Concepts whose trigger words share the most (IDF-weighted) character bigrams with the
+    question, for questions no trigger matches in full: a phrasing the table does not list
+    (明天不用来了 vs 让我走人) still shares words with the concept's triggers. Each with its
+    share of the best score (1.0 for the best)."""
+    concepts = _load()
+    if not concepts:
+        return []
+    bags, _ = _soft_index(concepts)
+    grams: set[str] = set()
+    for t in _texts(query):
+        grams |= _bigrams(t)
+    if not grams:
+        return []
+    scored = []
+    for c, bag in zip(concepts, bags, strict=True):
+        hit = [bag[g] for g in grams if g in bag]
+        if len(hit) >= 2:
+            scored.append((sum(hit), c))
+    scored.sort(key=lambda x: -x[0])
+    scored = [(sc, c) for sc, c in scored[:limit] if sc >= min_score]
+    if not scored:
+        return []
+    best = scored[0][0]
+    return [(c, sc / best) for sc, c in scored]
 
 
 # field | concept | triggers (space separated; 甲+乙 = both present) | legal terms | preferred laws

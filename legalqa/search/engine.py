@@ -17,7 +17,7 @@ import numpy as np
 from django.urls import reverse
 
 from ..models import article_key
-from .concepts import match_concepts, table_laws, weigh_concepts
+from .concepts import match_concepts, soft_concepts, table_laws, weigh_concepts
 from .index import load_index
 from .synonyms import expand as synonym_terms
 from .tokens import normalize, query_runs, run_tokens
@@ -28,6 +28,8 @@ EXPANSION_WEIGHT = 0.9
 SYNONYM_WEIGHT = 0.5
 # ... and with this weight when some concept of the table matched the question in full
 SYNONYM_WEIGHT_WITH_CONCEPT = 0.0
+# terms of concepts found by bigram overlap of their triggers, when no trigger matched in full
+SOFT_CONCEPT_WEIGHT = 0.8
 LAW_PREFERENCE = 0.35
 NAMED_LAW_PREFERENCE = 0.6
 CHAPTER_PREFERENCE = 0.3
@@ -80,7 +82,7 @@ def _add(weights: dict[int, float], vocab: dict, token: str, w: float) -> None:
 
 
 def build_query(query: str, vocab: dict, *, expand: bool = True,
-                synonyms: bool = True) -> tuple[dict[int, float], list[str], list, list[str]]:
+                synonyms: bool = True, soft: bool = True) -> tuple[dict[int, float], list[str], list, list[str]]:
     weights: dict[int, float] = {}
     terms: list[str] = []
     for run in query_runs(query):
@@ -110,8 +112,20 @@ def build_query(query: str, vocab: dict, *, expand: bool = True,
             terms.append(term)
         if factor >= 1.0:
             prefer.extend(concept.laws)
+    strong = any(factor >= 1.0 for _, factor in weighed)
+    if expand and soft and not strong and SOFT_CONCEPT_WEIGHT:
+        for concept, share in soft_concepts(query):
+            w = EXPANSION_WEIGHT * SOFT_CONCEPT_WEIGHT * concept.weight * share
+            for term in concept.terms:
+                unis, bis = run_tokens(term)
+                if bis:
+                    per = w / math.sqrt(len(bis))
+                    for b in bis:
+                        _add(weights, vocab, b, per)
+                terms.append(term)
+            if not concepts:
+                concepts = [concept]
     if synonyms:
-        strong = any(factor >= 1.0 for _, factor in weighed)
         sw = SYNONYM_WEIGHT_WITH_CONCEPT if strong else SYNONYM_WEIGHT
         for term in synonym_terms(normalize(query)) if sw else ():
             unis, bis = run_tokens(term)
@@ -124,7 +138,7 @@ def build_query(query: str, vocab: dict, *, expand: bool = True,
 
 
 def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = True,
-           prefer_laws: bool = True, synonyms: bool = True) -> SearchResult:
+           prefer_laws: bool = True, synonyms: bool = True, soft: bool = True) -> SearchResult:
     started = time.perf_counter()
     idx = load_index()
     query = (query or "").strip()
@@ -141,7 +155,7 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
                 hits.append(Hit(c.article_id, law["title"], law["short"], law["slug"], c.article, c.suffix,
                                 c.label, 1e6, via="direct"))
                 seen.add(c.article_id)
-    weights, terms, concepts, prefer = build_query(query, idx["vocab"], expand=expand, synonyms=synonyms)
+    weights, terms, concepts, prefer = build_query(query, idx["vocab"], expand=expand, synonyms=synonyms, soft=soft)
     if not prefer_laws:
         prefer = []
     if weights and len(hits) < limit:
