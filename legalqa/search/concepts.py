@@ -162,8 +162,7 @@ def _soft_index(concepts: list[Concept]) -> tuple[list[dict[str, float]], dict[s
     concepts (a bigram many concepts use, such as 孩子 or 公司, says little)."""
     import math
 
-    key = id(concepts)
-    if _cache.get("soft_key") == key:
+    if _cache.get("soft_for") is concepts:  # the list itself, so a reused id() never matches
         return _cache["soft"]
     bags = []
     df: dict[str, int] = {}
@@ -180,7 +179,7 @@ def _soft_index(concepts: list[Concept]) -> tuple[list[dict[str, float]], dict[s
     idf = {b: math.log(1 + n / d) for b, d in df.items()}
     weighted = [{b: idf[b] for b in bag} for bag in bags]
     _cache["soft"] = (weighted, idf)
-    _cache["soft_key"] = key
+    _cache["soft_for"] = concepts
     return _cache["soft"]
 
 

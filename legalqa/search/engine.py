@@ -123,8 +123,6 @@ def build_query(query: str, vocab: dict, *, expand: bool = True,
                     for b in bis:
                         _add(weights, vocab, b, per)
                 terms.append(term)
-            if not concepts:
-                concepts = [concept]
     if synonyms:
         sw = SYNONYM_WEIGHT_WITH_CONCEPT if strong else SYNONYM_WEIGHT
         for term in synonym_terms(normalize(query)) if sw else ():

@@ -103,3 +103,29 @@ def test_regional_words_reach_the_same_concepts(library):
     from legalqa.search.concepts import match_concepts
 
     assert "家庭暴力" in [c.name for c in match_concepts("俺男人天天喝酒打俺")]
+
+
+def test_word_synonyms_turn_everyday_words_into_statute_words():
+    from legalqa.search.synonyms import expand
+
+    assert "出租人" in expand("房东不给修热水器")
+    assert "用人单位" in expand("老板说明天不用来了")
+    assert "公安机关" in expand("派出所罚了我五百块")
+    # a statute word already in the question is not added again
+    assert "出租人" not in expand("出租人不给修")
+
+
+def test_a_phrasing_the_table_lacks_still_reaches_the_concept(library):
+    """No trigger of the staff concept matches in full (闹掰 is missing), but its trigger words
+    share 两口子 with the question: the soft match adds its terms."""
+    LegalConcept.objects.create(field="婚姻", name="夫妻反目", triggers="两口子+闹掰", terms="夫妻的共同财产 协议处理",
+                                laws="民法典:婚姻家庭")
+    from legalqa.search import concepts
+
+    concepts.reset_cache()
+    question = "两口子冷战了"
+    assert concepts.match_concepts(question) == []
+    assert [c.name for c, _ in concepts.soft_concepts(question)][:1] == ["夫妻反目"]
+    assert top(question, 1) == [("民法典", 1087, 0)]
+    assert "夫妻的共同财产" in search(question).terms
+    assert "夫妻的共同财产" not in search(question, soft=False).terms
