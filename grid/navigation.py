@@ -46,6 +46,7 @@ LEGAL_AID = [(_("法律援助审查"), "mediation:legal_aid_inbox")]
 CENTRE = [
     (_("管理后台"), "admin:index"),
     (_("督办"), "admin:deadlines_supervisionitem_changelist"),
+    (_("调解工作台"), "mediation:inbox"),
     (_("风险排查台账"), "mediation:risks"),
     (_("法律服务审核"), "lawyers:service_queue"),
     (_("问法统计"), "lawyers:figures"),
@@ -53,9 +54,10 @@ CENTRE = [
 ]
 MEDIATOR = [
     (_("调解案件"), "mediation:inbox"),
+    (_("我的办理事项"), "grievances:inbox_mine"),
     (_("风险排查台账"), "mediation:risks"),
 ]
-LAWYER = [(_("律师工作台"), "lawyers:lawyer_desk")]
+LAWYER = [(_("律师工作台"), "lawyers:lawyer_desk"), (_("法律援助案件"), "mediation:legal_aid_inbox")]
 
 
 def _links(pairs) -> list[Link]:

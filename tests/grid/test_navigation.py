@@ -26,3 +26,20 @@ def test_anonymous_visitor_sees_public_links_only(client, db):
     page = client.get("/directory/departments/").content.decode()
     assert "我要反映" in page and "法律书屋" in page
     assert "我的诉求" not in page
+
+
+def test_home_page_shows_each_role_its_work_tiles(client, lawyer, grid_worker):
+    client.force_login(lawyer)
+    page = client.get("/").content.decode()
+    assert "我的工作" in page and "律师工作台" in page and "法律援助案件" in page
+    assert "巡查上报" not in page
+    client.force_login(grid_worker)
+    page = client.get("/").content.decode()
+    assert "巡查上报" in page and "律师工作台" not in page
+
+
+def test_citizen_home_page_shows_their_own_items_not_staff_work(client, citizen):
+    client.force_login(citizen)
+    page = client.get("/").content.decode()
+    assert "我的工作" in page  # citizens' own items: 我的诉求, 我的服务, 我的调解
+    assert "管理后台" not in page and "巡查上报" not in page
