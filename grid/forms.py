@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from grid.models import Region, RegionLevel
+from grid.models import MOBILE_RE, Region, RegionLevel
 
 
 class LoginForm(AuthenticationForm):
@@ -11,6 +12,22 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("手机号码/用户名或密码不正确。"),
         "inactive": _("该账号已停用。"),
     }
+
+
+class SmsRequestForm(forms.Form):
+    phone = forms.CharField(label=_("手机号码"), max_length=11,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if not MOBILE_RE.match(phone):
+            raise ValidationError(_("请输入有效的11位手机号码。"))
+        return phone
+
+
+class SmsLoginForm(SmsRequestForm):
+    code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
 
 
 class DirectorySearchForm(forms.Form):

@@ -473,3 +473,26 @@ class GridTaskItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LoginCode(models.Model):
+    """A one-time SMS login code, stored only as a keyed hash, valid for a few minutes.
+
+    Rows are also the record the per-phone and per-address throttles count.
+    """
+
+    phone = models.CharField(_("手机号码"), max_length=11, validators=[mobile_validator])
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [models.Index(fields=["phone", "created_at"], name="grid_logincode_phone_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%H:%M}"

@@ -20,6 +20,7 @@ DEPARTMENT_ROLES = frozenset({Role.DEPT_HANDLER, Role.DEPT_LEADER})
 LEADER_ROLES = frozenset({Role.CENTRE_LEADER, Role.DEPT_LEADER})
 UNIT_ROLES = CENTRE_ROLES | DEPARTMENT_ROLES | {Role.MEDIATOR}
 STAFF_ROLES = UNIT_ROLES | {Role.GRID_WORKER, Role.ADMIN}
+SMS_LOGIN_ROLES = frozenset({Role.CITIZEN, Role.GRID_WORKER})
 UNIT_KIND_FOR_ROLE = {
     Role.CENTRE_STAFF: {UnitKind.CENTRE},
     Role.CENTRE_LEADER: {UnitKind.CENTRE},
@@ -69,6 +70,13 @@ def is_grid_worker(user) -> bool:
 
 def is_citizen(user) -> bool:
     return _active(user) and user.role == Role.CITIZEN
+
+
+def may_log_in_by_sms(user) -> bool:
+    """Only citizens and grid workers may sign in with an SMS code. Anyone who can reach the
+    admin or act for a unit signs in with a password (and, in production, a second factor):
+    whoever holds a staff member's phone for a minute must not become that staff member."""
+    return user.role in SMS_LOGIN_ROLES and not user.is_staff and not user.is_superuser
 
 
 def region_prefix(user) -> str | None:

@@ -12,6 +12,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="grid/login.html", authentication_form=LoginForm),
         name="login",
     ),
+    path("accounts/login/sms/", views.sms_login, name="sms_login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("large-text/", views.toggle_large_text, name="large_text"),
     path("directory/departments/", views.department_directory, name="department_directory"),

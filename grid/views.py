@@ -1,11 +1,15 @@
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grid import selectors
-from grid.forms import DirectorySearchForm
+from grid import accounts, selectors
+from grid.client_address import client_ip
+from grid.forms import DirectorySearchForm, SmsLoginForm, SmsRequestForm
 from grid.models import UnitKind
 
 PAGE_SIZE = 20
@@ -52,3 +56,37 @@ def region_children(request):
     """Cascading region picker: the children of a region code (or the roots)."""
     regions = selectors.region_children(request.GET.get("parent", "").strip() or None)
     return JsonResponse({"regions": [{"code": r.code, "name": r.name, "level": r.level} for r in regions]})
+
+
+def _safe_next(request, default="/"):
+    nxt = request.POST.get("next") or request.GET.get("next") or default
+    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) else default
+
+
+def sms_login(request):
+    """Citizens and grid workers: sign in (or sign up) with a one-time SMS code."""
+    step = request.POST.get("step") if request.method == "POST" else None
+    phone_form = SmsRequestForm(request.POST if step == "send" else None)
+    login_form = SmsLoginForm(request.POST if step == "login" else None, initial={"phone": request.GET.get("phone", "")})
+    sent_to = ""
+    if step == "send" and phone_form.is_valid():
+        phone = phone_form.cleaned_data["phone"]
+        try:
+            accounts.request_login_code(phone=phone, ip=client_ip(request))
+        except accounts.AccountError as exc:
+            phone_form.add_error("phone", exc.message)
+        else:
+            sent_to = phone
+            messages.success(request, _("验证码已发送到%(p)s，5分钟内有效。") % {"p": phone[:3] + "****" + phone[-4:]})
+        login_form = SmsLoginForm(initial={"phone": phone})
+    elif step == "login" and login_form.is_valid():
+        try:
+            user = accounts.login_with_code(phone=login_form.cleaned_data["phone"], code=login_form.cleaned_data["code"])
+        except accounts.AccountError as exc:
+            login_form.add_error("code", exc.message)
+        else:
+            auth_login(request, user, backend="grid.auth.LoginBackend")
+            return HttpResponseRedirect(_safe_next(request))
+    return render(request, "grid/sms_login.html", {
+        "phone_form": phone_form, "login_form": login_form, "sent_to": sent_to, "next": _safe_next(request, ""),
+    })

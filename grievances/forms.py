@@ -162,25 +162,6 @@ class CasesForm(forms.Form):
         self.fields["category"].queryset = _categories()
 
 
-# ---- login by SMS code ----
-
-
-class SmsRequestForm(forms.Form):
-    phone = forms.CharField(label=_("手机号码"), max_length=11,
-                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        if not MOBILE_RE.match(phone):
-            raise ValidationError(_("请输入有效的11位手机号码。"))
-        return phone
-
-
-class SmsLoginForm(SmsRequestForm):
-    code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6,
-                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
-
-
 # ---- department actions ----
 
 

@@ -715,23 +715,3 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grievance.tracking_no} {self.get_satisfaction_display()}"
-
-
-class LoginCode(models.Model):
-    """A one-time SMS login code, stored only as a keyed hash, valid for a few minutes."""
-
-    phone = models.CharField(_("手机号码"), max_length=11, validators=[mobile_validator])
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("短信验证码")
-        verbose_name_plural = _("短信验证码")
-        indexes = [models.Index(fields=["phone", "created_at"], name="logincode_phone_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.phone} {self.created_at:%H:%M}"

@@ -12,13 +12,8 @@ messages). A refusal is a ``GrievanceError`` whose ``message`` is Chinese and sh
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -39,7 +34,6 @@ from grievances.models import (
     GrievanceKind,
     JointHandling,
     JointSession,
-    LoginCode,
     Rating,
     ReturnRequest,
     ReturnStatus,
@@ -813,77 +807,3 @@ def allowed_actions(user, grievance: Grievance, *, pending_return: ReturnRequest
     if pending_return is not None and _dept_leader_check(user, grievance) is None:
         allowed += ["approve_return", "refuse_return"]
     return allowed
-
-
-
-# ---------------------------------------------------------------------------------------
-# one-time SMS login codes
-
-LOGIN_CODE_TTL = timedelta(minutes=5)
-LOGIN_CODE_INTERVAL = timedelta(seconds=60)
-LOGIN_CODES_PER_HOUR_PHONE = 5
-LOGIN_CODES_PER_HOUR_IP = 20
-LOGIN_CODE_ATTEMPTS = 5
-
-
-def _code_hash(phone: str, code: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"login:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-@transaction.atomic
-def request_login_code(*, phone: str, ip: str | None = None) -> None:
-    """Send a 6-digit code by SMS (immediately: it is useless later). Throttled per phone
-    (one a minute, five an hour) and per address; only a keyed hash is stored."""
-    now = timezone.now()
-    recent = LoginCode.objects.filter(phone=phone, created_at__gte=now - timedelta(hours=1))
-    last = recent.order_by("-created_at").first()
-    if last and last.created_at > now - LOGIN_CODE_INTERVAL:
-        wait = int((last.created_at + LOGIN_CODE_INTERVAL - now).total_seconds()) + 1
-        raise TransitionRefused(_("验证码已发送，请%(s)d秒后再重新获取。") % {"s": wait})
-    if recent.count() >= LOGIN_CODES_PER_HOUR_PHONE:
-        raise TransitionRefused(_("该手机号获取验证码过于频繁，请一小时后再试，或使用密码登录。"))
-    if ip and LoginCode.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count() >= (
-        LOGIN_CODES_PER_HOUR_IP
-    ):
-        raise TransitionRefused(_("当前网络获取验证码过于频繁，请稍后再试。"))
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    LoginCode.objects.create(phone=phone, code_hash=_code_hash(phone, code), expires_at=now + LOGIN_CODE_TTL, ip=ip)
-    from grid.notifications.backends import send_sms_now
-
-    minutes = int(LOGIN_CODE_TTL.total_seconds() // 60)
-    send_sms_now(phone, _("【综治中心】您的登录验证码是%(code)s，%(m)d分钟内有效。请勿告诉他人。")
-                 % {"code": code, "m": minutes}, key=f"login-{phone}-{now:%Y%m%d%H%M%S}")
-
-
-def login_with_code(*, phone: str, code: str):
-    """Check the code; on success return the citizen's account (created on first login).
-    A wrong code is counted (and the count committed) before the refusal is raised."""
-    from grid.models import Role, User
-
-    now = timezone.now()
-    refusal = None
-    with transaction.atomic():
-        lc = (LoginCode.objects.select_for_update().filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
-              .order_by("-created_at").first())
-        if lc is None:
-            refusal = _("验证码已过期或未获取，请重新获取。")
-        elif lc.attempts >= LOGIN_CODE_ATTEMPTS:
-            refusal = _("验证码错误次数过多，请重新获取。")
-        elif not hmac.compare_digest(lc.code_hash, _code_hash(phone, (code or "").strip())):
-            lc.attempts += 1
-            lc.save(update_fields=["attempts"])
-            refusal = _("验证码不正确。")
-        else:
-            lc.used_at = now
-            lc.save(update_fields=["used_at"])
-    if refusal:
-        raise TransitionRefused(refusal)
-    with transaction.atomic():
-        user = User.objects.filter(phone=phone).first()
-        if user is None:
-            user = User.objects.create_user(username=phone, phone=phone, role=Role.CITIZEN,
-                                            display_name=_("群众%(tail)s") % {"tail": phone[-4:]})
-    if not user.is_active:
-        raise PermissionDenied(_("该账号已停用。"))
-    return user

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from grievances import views
 
@@ -10,7 +11,8 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("lookup/", views.lookup, name="lookup"),
     path("cases/", views.cases, name="cases"),
-    path("login/sms/", views.sms_login, name="sms_login"),
+    # the SMS login moved to grid (accounts); old links keep working
+    path("login/sms/", RedirectView.as_view(pattern_name="grid:sms_login", query_string=True, permanent=True)),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/done/", views.confirmation, name="confirmation"),
     path("<int:pk>/supplement/", views.supplement, name="supplement"),

@@ -11,7 +11,6 @@ import json
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from grid import permissions
+from grid.client_address import client_ip
 from grid.models import Grid
 from grievances import forms, selectors, services
 from grievances.models import Attachment, Channel, Grievance, GrievanceKind, State
@@ -34,10 +34,6 @@ LOOKUP_FAILS_KEY = "grievances_lookup_fails"
 LEGAL_AID_DRAFT_KEY = "grievances_legal_aid_draft"
 LOOKUP_MAX_FAILS = 10
 LOOKUP_MAX_FAILS_PER_IP = 50  # an hour, whatever the session cookie says
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _query_without(request, *keys) -> str:
@@ -212,7 +208,7 @@ def lookup(request):
     form = forms.LookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fails = request.session.get(LOOKUP_FAILS_KEY, 0)
-        ip_key = f"grievances:lookup-fails:{_ip(request)}"
+        ip_key = f"grievances:lookup-fails:{client_ip(request)}"
         if fails >= LOOKUP_MAX_FAILS or cache.get(ip_key, 0) >= LOOKUP_MAX_FAILS_PER_IP:
             form.add_error(None, _("查询失败次数过多，请稍后再试或登录后查看“我的诉求”。"))
         else:
@@ -296,45 +292,6 @@ def cases(request):
                                    before=selectors.parse_before(request.GET.get("before")))
     return render(request, "grievances/cases.html", {"form": form, "page": page,
                                                      "query": _query_without(request, "before")})
-
-
-# ---------------------------------------------------------------------------------------
-# login by SMS code
-
-
-def _safe_next(request, default="/"):
-    nxt = request.POST.get("next") or request.GET.get("next") or default
-    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) else default
-
-
-def sms_login(request):
-    phone_form = forms.SmsRequestForm(request.POST if request.POST.get("step") == "send" else None)
-    login_form = forms.SmsLoginForm(request.POST if request.POST.get("step") == "login" else None,
-                                    initial={"phone": request.GET.get("phone", "")})
-    sent_to = ""
-    if request.method == "POST" and request.POST.get("step") == "send" and phone_form.is_valid():
-        phone = phone_form.cleaned_data["phone"]
-        try:
-            services.request_login_code(phone=phone, ip=_ip(request))
-        except services.GrievanceError as exc:
-            phone_form.add_error("phone", exc.message)
-        else:
-            sent_to = phone
-            messages.success(request, _("验证码已发送到%(p)s，5分钟内有效。") % {"p": phone[:3] + "****" + phone[-4:]})
-        login_form = forms.SmsLoginForm(initial={"phone": phone})
-    elif request.method == "POST" and request.POST.get("step") == "login" and login_form.is_valid():
-        try:
-            user = services.login_with_code(phone=login_form.cleaned_data["phone"],
-                                            code=login_form.cleaned_data["code"])
-        except services.GrievanceError as exc:
-            login_form.add_error("code", exc.message)
-        else:
-            auth_login(request, user, backend="grid.auth.LoginBackend")
-            return HttpResponseRedirect(_safe_next(request))
-    return render(request, "grievances/sms_login.html", {
-        "phone_form": phone_form, "login_form": login_form, "sent_to": sent_to,
-        "next": _safe_next(request, ""),
-    })
 
 
 # ---------------------------------------------------------------------------------------

@@ -27,11 +27,10 @@ def remember(response, new_value: str | None):
 
 
 def client_address(request) -> str:
-    """The address for rate limiting (the first X-Forwarded-For hop behind the proxy)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The address for rate limiting (grid.client_address: the trusted-proxy rule)."""
+    from grid.client_address import client_ip
+
+    return client_ip(request) or ""
 
 
 def allow(address: str, limit_per_minute: int) -> bool:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from grievances.models import Attachment, Grievance, LoginCode, Satisfaction, State
+from grievances.models import Attachment, Grievance, Satisfaction, State
 from tests.factories import PASSWORD
 from tests.grievances import media
 
@@ -170,32 +170,6 @@ def test_mine_keyset_pages(citizen_client, loop):
     before = first.context["page"].next_before
     second = citizen_client.get(reverse("grievances:mine") + f"?before={before}")
     assert second.content.decode().count("list-group-item-action") == 2
-
-
-def test_sms_login_creates_account_and_logs_in(client, capsys, db):
-    url = reverse("grievances:sms_login")
-    client.post(url, {"step": "send", "phone": "13655556666"})
-    out = capsys.readouterr().out
-    code = out.split("验证码是")[1][:6]
-    assert LoginCode.objects.get().code_hash != code
-    response = client.post(url, {"step": "login", "phone": "13655556666", "code": "000000" if code != "000000"
-                                 else "111111"})
-    assert "验证码不正确" in response.content.decode()
-    response = client.post(url, {"step": "login", "phone": "13655556666", "code": code, "next": "/appeals/mine/"})
-    assert response.status_code == 302 and response["Location"] == "/appeals/mine/"
-    assert client.get("/appeals/mine/").status_code == 200
-
-
-def test_sms_code_requests_are_throttled(client, db):
-    url = reverse("grievances:sms_login")
-    client.post(url, {"step": "send", "phone": "13655556666"})
-    response = client.post(url, {"step": "send", "phone": "13655556666"})
-    assert "秒后再重新获取" in response.content.decode()
-    assert LoginCode.objects.count() == 1
-
-
-def test_password_login_page_links_to_sms_login(client, db):
-    assert reverse("grievances:sms_login") in client.get(reverse("grid:login")).content.decode()
 
 
 def test_password_login_still_works(client, citizen):

@@ -217,30 +217,3 @@ def test_routing_suggestion_skips_a_unit_that_returned_the_item(loop, world, eas
     services.approve_return(actor=east_dept_leader, return_request=rr)
     g.refresh_from_db()
     assert routing_suggestion(g) == world.east_dept2
-
-
-def test_login_code_expires_and_locks_after_five_wrong_tries(db, capsys):
-    from datetime import timedelta
-
-    from grievances.models import LoginCode
-
-    services.request_login_code(phone="13655550000", ip="10.0.0.1")
-    code = capsys.readouterr().out.split("验证码是")[1][:6]
-    wrong = "000000" if code != "000000" else "111111"
-    for _ in range(5):
-        with pytest.raises(services.TransitionRefused, match="不正确"):
-            services.login_with_code(phone="13655550000", code=wrong)
-    with pytest.raises(services.TransitionRefused, match="次数过多"):
-        services.login_with_code(phone="13655550000", code=code)
-    LoginCode.objects.update(attempts=0, expires_at=LoginCode.objects.get().created_at - timedelta(seconds=1))
-    with pytest.raises(services.TransitionRefused, match="已过期"):
-        services.login_with_code(phone="13655550000", code=code)
-
-
-def test_login_code_is_single_use(db, capsys):
-    services.request_login_code(phone="13655550001")
-    code = capsys.readouterr().out.split("验证码是")[1][:6]
-    user = services.login_with_code(phone="13655550001", code=code)
-    assert user.phone == "13655550001" and user.role == "citizen"
-    with pytest.raises(services.TransitionRefused):
-        services.login_with_code(phone="13655550001", code=code)

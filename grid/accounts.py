@@ -1,0 +1,127 @@
+"""Account use-cases: signing in with a one-time SMS code.
+
+SMS codes are for citizens and grid workers only (``permissions.may_log_in_by_sms``).
+Staff and administrators sign in with a password; a code request for a staff member's
+number gets the same answer on the page as any other number (nothing tells a stranger
+whose number it is), no usable code is ever issued for it, and the staff member's phone
+gets a notice instead of a code.
+
+Refusals are ``AccountError`` with a Chinese message shown as is; throttles raise its
+subclass ``RateLimited``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grid import permissions
+from grid.models import LoginCode, Role, User
+
+LOGIN_CODE_TTL = timedelta(minutes=5)
+LOGIN_CODE_INTERVAL = timedelta(seconds=60)
+LOGIN_CODES_PER_HOUR_PHONE = 5
+LOGIN_CODES_PER_HOUR_IP = 20
+LOGIN_CODE_ATTEMPTS = 5
+
+
+class AccountError(Exception):
+    """A refusal with a message for the person who asked."""
+
+    def __init__(self, message):
+        self.message = str(message)
+        super().__init__(self.message)
+
+
+class RateLimited(AccountError):
+    """Too many requests or tries: wait, or use another way in."""
+
+
+def _code_hash(phone: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"login:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _unusable_hash() -> str:
+    # Not hex and one character short: no code ever hashes to it.
+    return "!" + secrets.token_hex(31)
+
+
+def _check_throttles(phone: str, ip: str | None, now) -> None:
+    recent = LoginCode.objects.filter(phone=phone, created_at__gte=now - timedelta(hours=1))
+    last = recent.order_by("-created_at").first()
+    if last and last.created_at > now - LOGIN_CODE_INTERVAL:
+        wait = int((last.created_at + LOGIN_CODE_INTERVAL - now).total_seconds()) + 1
+        raise RateLimited(_("验证码已发送，请%(s)d秒后再重新获取。") % {"s": wait})
+    if recent.count() >= LOGIN_CODES_PER_HOUR_PHONE:
+        raise RateLimited(_("该手机号获取验证码过于频繁，请一小时后再试，或使用密码登录。"))
+    if ip and LoginCode.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count() >= (
+        LOGIN_CODES_PER_HOUR_IP
+    ):
+        raise RateLimited(_("当前网络获取验证码过于频繁，请稍后再试。"))
+
+
+@transaction.atomic
+def request_login_code(*, phone: str, ip: str | None = None) -> None:
+    """Send a 6-digit code by SMS (immediately: it is useless later). Throttled per phone
+    (one a minute, five an hour) and per client address; only a keyed hash is stored.
+    For a number that belongs to a staff account no code exists: the row only counts for
+    the throttles, and the phone gets a notice to sign in with the password."""
+    from grid.notifications.backends import send_sms_now
+
+    now = timezone.now()
+    _check_throttles(phone, ip, now)
+    owner = User.objects.filter(phone=phone).first()
+    key = f"login-{phone}-{now:%Y%m%d%H%M%S}"
+    if owner is not None and not permissions.may_log_in_by_sms(owner):
+        LoginCode.objects.create(phone=phone, code_hash=_unusable_hash(), expires_at=now + LOGIN_CODE_TTL, ip=ip)
+        send_sms_now(phone, _("【综治中心】本号码绑定的是工作人员账号，不能使用短信验证码登录，请使用用户名和密码登录。"
+                              "如非本人操作，请忽略本短信。"), key=key)
+        return
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    LoginCode.objects.create(phone=phone, code_hash=_code_hash(phone, code), expires_at=now + LOGIN_CODE_TTL, ip=ip)
+    minutes = int(LOGIN_CODE_TTL.total_seconds() // 60)
+    send_sms_now(phone, _("【综治中心】您的登录验证码是%(code)s，%(m)d分钟内有效。请勿告诉他人。")
+                 % {"code": code, "m": minutes}, key=key)
+
+
+def login_with_code(*, phone: str, code: str) -> User:
+    """Check the code; on success return the account (a citizen's is created on first login).
+    A wrong code is counted (and the count committed) before the refusal is raised. A number
+    whose account may not use SMS codes answers exactly as a wrong code does."""
+    now = timezone.now()
+    refusal = None
+    with transaction.atomic():
+        lc = (LoginCode.objects.select_for_update().filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+              .order_by("-created_at").first())
+        if lc is None:
+            refusal = AccountError(_("验证码已过期或未获取，请重新获取。"))
+        elif lc.attempts >= LOGIN_CODE_ATTEMPTS:
+            refusal = RateLimited(_("验证码错误次数过多，请重新获取。"))
+        else:
+            owner = User.objects.filter(phone=phone).first()
+            matches = hmac.compare_digest(lc.code_hash, _code_hash(phone, (code or "").strip()))
+            if not matches or (owner is not None and not permissions.may_log_in_by_sms(owner)):
+                lc.attempts += 1
+                lc.save(update_fields=["attempts"])
+                refusal = AccountError(_("验证码不正确。"))
+            else:
+                lc.used_at = now
+                lc.save(update_fields=["used_at"])
+    if refusal:
+        raise refusal
+    with transaction.atomic():
+        user = User.objects.filter(phone=phone).first()
+        if user is None:
+            user = User.objects.create_user(username=phone, phone=phone, role=Role.CITIZEN,
+                                            display_name=_("群众%(tail)s") % {"tail": phone[-4:]})
+    if not user.is_active:
+        raise AccountError(_("该账号已停用。"))
+    return user
