@@ -1,0 +1,98 @@
+"""The best answer (中标), its award in the ledger, and closing a question with a rating."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grid import permissions
+from legalqa.lawyers.models import (
+    Answer,
+    AwardEntry,
+    AwardRate,
+    QAConfig,
+    Question,
+    QuestionState,
+    Rating,
+)
+from legalqa.lawyers.services.common import QAError, _is_staff, _notify
+from legalqa.lawyers.services.profiles import refresh_rating
+from legalqa.lawyers.services.questions import _lock_question
+
+
+def award_amount(day: datetime.date) -> Decimal:
+    rate = AwardRate.objects.filter(start__lte=day, end__gte=day).order_by("-start").first()
+    return rate.amount if rate else QAConfig.get().default_award_amount
+
+
+def _award(answer: Answer, *, by_staff: bool, actor=None) -> AwardEntry:
+    question = _lock_question(answer.question)
+    if AwardEntry.objects.filter(question=question).exists() or question.answers.filter(is_best=True).exists():
+        raise QAError(_("该咨询已选出最佳答案，不能重复选择。"))
+    if answer.question_id != question.pk:
+        raise QAError(_("解答不属于该咨询。"))
+    today = timezone.localdate()
+    Answer.objects.filter(pk=answer.pk).update(is_best=True)
+    try:
+        with transaction.atomic():
+            entry = AwardEntry.objects.create(
+                question=question, answer=answer, lawyer=answer.lawyer, amount=award_amount(today),
+                period=today.strftime("%Y-%m"), decided_by_staff=by_staff, decided_by=actor,
+                region_code=question.region_code)
+    except IntegrityError as exc:
+        raise QAError(_("该咨询已选出最佳答案，不能重复选择。")) from exc
+    _notify(key=f"qa-award{entry.pk}", template="qa_best_answer",
+            context={"title": question.title, "amount": entry.amount}, users=[answer.lawyer])
+    return entry
+
+
+@transaction.atomic
+def mark_best_answer(*, citizen, answer: Answer) -> AwardEntry:
+    """中标: the citizen marks the best answer once; only that lawyer is paid (one ledger row)."""
+    if citizen.pk != answer.question.asker_id:
+        raise QAError(_("只有提问人可以选择最佳答案。"))
+    return _award(answer, by_staff=False)
+
+
+@transaction.atomic
+def decide_best_answer(*, actor, answer: Answer) -> AwardEntry:
+    """Staff decide the best answer of a question the citizen left undecided for N days."""
+    question = answer.question
+    if not (_is_staff(actor) and permissions.can_see_region_code(actor, question.region_code)):
+        raise QAError(_("只有辖区综治中心工作人员可以评定最佳答案。"))
+    days = QAConfig.get().decide_after_days
+    if timezone.now() - question.created_at < datetime.timedelta(days=days):
+        raise QAError(_("提问%(days)d天后群众仍未选择最佳答案，工作人员方可评定。") % {"days": days})
+    return _award(answer, by_staff=True, actor=actor)
+
+
+@transaction.atomic
+def close_question(*, citizen, question: Question, professional: int, speed: int, useful: int,
+                   suggestion: str = "", resolved: bool = True) -> Question:
+    """Result feedback: the citizen closes the question and rates professionalism, speed and
+    usefulness (1–5 each) with a suggestion; the ratings feed the lawyers' stars."""
+    question = _lock_question(question)
+    if citizen.pk != question.asker_id:
+        raise QAError(_("只有提问人可以结束咨询并评价。"))
+    if question.state == QuestionState.CLOSED:
+        raise QAError(_("该咨询已结束。"))
+    scores = [professional, speed, useful]
+    if any(not isinstance(s, int) or not 1 <= s <= 5 for s in scores):
+        raise QAError(_("请为专业度、响应速度、实用性各打1到5星。"))
+    question.close()
+    question.rating_professional, question.rating_speed, question.rating_useful = scores
+    question.suggestion = (suggestion or "").strip()
+    question.resolved = bool(resolved)
+    question.save()
+    answers = list(question.answers.all())
+    best = [a for a in answers if a.is_best]
+    rated = best or answers
+    score = Decimal(sum(scores)) / 3
+    for a in rated:
+        Rating.objects.get_or_create(lawyer_id=a.lawyer_id, question=question, defaults={"score": score})
+        refresh_rating(a.lawyer_id)
+    return question

@@ -1,0 +1,168 @@
+"""Commissions (律师委托): offered to a widening circle of lawyers, accepted, completed, rated."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grid.models import Region
+from legalqa.lawyers.models import (
+    Commission,
+    CommissionOffer,
+    CommissionState,
+    Field,
+    LawyerProfile,
+    OfferStage,
+    QAConfig,
+    Question,
+    Rating,
+)
+from legalqa.lawyers.services.common import QAError, _check_text, _notify
+from legalqa.lawyers.services.profiles import _lawyer_profile, refresh_rating
+
+
+@transaction.atomic
+def create_commission(*, citizen, field: Field, matter: str, phone: str, region: Region,
+                      question: Question | None = None, lawyer=None) -> Commission:
+    """委托: pushed first to the top-rated lawyers of the field for a window, then to all of
+    the field; or, 点单式, sent to the one lawyer the citizen picked by stars and specialty."""
+    if citizen is None or not citizen.is_authenticated:
+        raise QAError(_("请先登录。"))
+    matter = _check_text(matter, _("请填写委托事项。"))
+    if question is not None and question.asker_id != citizen.pk:
+        raise QAError(_("只能就自己的咨询发起委托。"))
+    cfg = QAConfig.get()
+    now = timezone.now()
+    verified = LawyerProfile.objects.verified().in_field(field).select_related("user")
+    c = Commission(citizen=citizen, field=field, matter=matter, phone=phone, region=region,
+                   region_code=region.code, question=question, created_at=now)
+    if lawyer is not None:
+        if not verified.filter(user=lawyer).exists():
+            raise QAError(_("所选律师不在该领域的已审核律师中。"))
+        c.chosen_lawyer = lawyer
+        c.save()
+        Commission.objects.filter(pk=c.pk).update(state=CommissionState.DIRECT)
+        c.refresh_from_db()
+        targets, stage = [lawyer], OfferStage.DIRECT
+    else:
+        c.widen_at = now + datetime.timedelta(minutes=cfg.commission_window_minutes)
+        c.save()
+        targets = [p.user for p in verified.by_stars()[: cfg.commission_top_n]]
+        stage = OfferStage.TOP
+    _offer(c, targets, stage)
+    return c
+
+
+def _offer(c: Commission, lawyers, stage: str) -> None:
+    now = timezone.now()
+    CommissionOffer.objects.bulk_create(
+        [CommissionOffer(commission=c, lawyer=u, stage=stage, offered_at=now) for u in lawyers],
+        ignore_conflicts=True)
+    _notify(key=f"qa-c{c.pk}-{stage}", template="qa_commission_offer",
+            context={"field": c.field.name, "matter": c.matter[:30]}, users=lawyers,
+            link=reverse("lawyers:commission", args=[c.pk]))
+
+
+def widen_commissions(now: datetime.datetime | None = None) -> int:
+    """After the window, a commission nobody took goes to every verified lawyer of the field."""
+    now = now or timezone.now()
+    done = 0
+    ids = Commission.objects.filter(state=CommissionState.PUSHING_TOP, widen_at__lte=now).values_list("pk", flat=True)
+    for cid in list(ids[:500]):
+        with transaction.atomic():
+            if not Commission.objects.filter(pk=cid, state=CommissionState.PUSHING_TOP).update(
+                    state=CommissionState.PUSHING_ALL):
+                continue
+            c = Commission.objects.select_related("field").get(pk=cid)
+            declined = c.offers.filter(declined_at__isnull=False).values_list("lawyer_id", flat=True)
+            lawyers = [p.user for p in LawyerProfile.objects.verified().in_field(c.field)
+                       .exclude(user_id__in=declined).select_related("user")]
+            _offer(c, lawyers, OfferStage.ALL)
+            done += 1
+    return done
+
+
+def _lock_commission(c: Commission) -> Commission:
+    return Commission.objects.select_for_update().get(pk=c.pk)
+
+
+@transaction.atomic
+def accept_commission(*, lawyer, commission: Commission) -> Commission:
+    c = _lock_commission(commission)
+    profile = _lawyer_profile(lawyer)
+    if profile is None or not profile.is_verified:
+        raise QAError(_("只有已审核的律师可以接受委托。"))
+    offer = c.offers.filter(lawyer=lawyer, declined_at__isnull=True).first()
+    if offer is None:
+        raise QAError(_("该委托未推送给您。"))
+    if c.state not in (CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL, CommissionState.DIRECT):
+        raise QAError(_("该委托已由其他律师接受或已结束。"))
+    c.accept(lawyer)
+    c.save()
+    _notify(key=f"qa-c{c.pk}-accepted", template="qa_commission_accepted",
+            context={"lawyer": lawyer.display_name, "phone": profile.phone}, users=[c.citizen],
+            link=reverse("lawyers:commission", args=[c.pk]))
+    return c
+
+
+@transaction.atomic
+def decline_commission(*, lawyer, commission: Commission) -> Commission:
+    c = _lock_commission(commission)
+    updated = c.offers.filter(lawyer=lawyer, declined_at__isnull=True).update(declined_at=timezone.now())
+    if not updated:
+        raise QAError(_("该委托未推送给您或您已谢绝。"))
+    if c.state == CommissionState.DIRECT:
+        c.decline()
+        c.save()
+        _notify(key=f"qa-c{c.pk}-declined", template="qa_commission_declined",
+                context={"lawyer": lawyer.display_name}, users=[c.citizen],
+                link=reverse("lawyers:commission", args=[c.pk]))
+    return c
+
+
+@transaction.atomic
+def complete_commission(*, actor, commission: Commission) -> Commission:
+    c = _lock_commission(commission)
+    if actor.pk not in (c.lawyer_id, c.citizen_id):
+        raise QAError(_("只有委托双方可以办结委托。"))
+    if c.state != CommissionState.ACCEPTED:
+        raise QAError(_("只有已接受的委托可以办结。"))
+    c.complete()
+    c.save()
+    return c
+
+
+@transaction.atomic
+def cancel_commission(*, citizen, commission: Commission) -> Commission:
+    c = _lock_commission(commission)
+    if citizen.pk != c.citizen_id:
+        raise QAError(_("只有委托人可以撤销委托。"))
+    if c.state not in (CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL, CommissionState.DIRECT,
+                       CommissionState.DECLINED):
+        raise QAError(_("律师已接受的委托不能撤销。"))
+    c.cancel()
+    c.save()
+    return c
+
+
+@transaction.atomic
+def rate_commission(*, citizen, commission: Commission, rating: int, comment: str = "") -> Commission:
+    c = _lock_commission(commission)
+    if citizen.pk != c.citizen_id:
+        raise QAError(_("只有委托人可以评价。"))
+    if c.state != CommissionState.COMPLETED:
+        raise QAError(_("委托办结后才能评价。"))
+    if c.rating:
+        raise QAError(_("您已评价过该委托。"))
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise QAError(_("请打1到5星。"))
+    c.rating, c.comment = rating, (comment or "").strip()
+    c.save(update_fields=["rating", "comment"])
+    Rating.objects.create(lawyer_id=c.lawyer_id, commission=c, score=Decimal(rating))
+    refresh_rating(c.lawyer_id)
+    return c

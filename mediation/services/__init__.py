@@ -1,0 +1,129 @@
+"""Every write of mediation, the risk register and legal-aid review: one function per use-case.
+
+The grievance loop stays the single owner of state and deadlines: a case's outcome completes
+the grievance through ``grievances.services.complete_grievance`` (the department-complete
+step), so the centre verifies it and the citizen rates it as for any other item; the
+severity set at acceptance drives the deadline through the grievance's clock (137+2030,
+DOMAIN.md §5). Refusals raise ``MediationError`` whose ``message`` is shown as is.
+
+The use-cases live in topic modules, one per family of actions (as Zulip's
+``zerver/actions/``): ``errors``, ``access``, ``mediators``, ``cases``, ``sessions``,
+``outcomes``, ``aftercare``, ``risks``, ``legal_aid``.
+Every public name is re-exported here, so callers write ``services.x`` or
+``from mediation.services import x`` whichever module holds it; new code may import
+from the topic module itself.
+"""
+
+from mediation.services.access import (
+    can_assign_mediators,
+    can_oversee_case,
+    can_work_case,
+    is_case_mediator,
+    is_org_head,
+)
+from mediation.services.aftercare import (
+    CONFIRMATION_WINDOW_DAYS,
+    RULING_TEMPLATE,
+    RULING_TEXT,
+    apply_judicial_confirmation,
+    decide_judicial_confirmation,
+    record_return_visit,
+)
+from mediation.services.cases import (
+    add_party,
+    assign_mediators,
+    open_case_for_grievance,
+    take_case,
+    update_facts,
+)
+from mediation.services.errors import (
+    MediationError,
+    PermissionDenied,
+)
+from mediation.services.legal_aid import (
+    LEGAL_AID_LAWYER_TEMPLATE,
+    LEGAL_AID_LAWYER_TEXT,
+    apply_for_legal_aid,
+    approve_legal_aid,
+    can_review_legal_aid,
+    refuse_legal_aid,
+)
+from mediation.services.mediators import (
+    save_mediator_profile,
+)
+from mediation.services.outcomes import (
+    RETURN_VISIT_AFTER_DAYS,
+    agreement_number,
+    build_agreement_pdf,
+    conclude_failed,
+    conclude_with_agreement,
+    needs_reopening,
+    regenerate_agreement_pdf,
+    reopen_case,
+    terminate_case,
+)
+from mediation.services.risks import (
+    can_manage_risk,
+    convert_risk_to_grievance,
+    convert_risk_to_mediation,
+    record_risk_progress,
+    register_risk,
+    resolve_risk,
+    set_risk_plan,
+)
+from mediation.services.sessions import (
+    VIDEO_INVITE_TEMPLATE,
+    VIDEO_INVITE_TEXT,
+    record_session,
+    schedule_session,
+    send_video_invitations,
+)
+
+__all__ = [
+    "CONFIRMATION_WINDOW_DAYS",
+    "LEGAL_AID_LAWYER_TEMPLATE",
+    "LEGAL_AID_LAWYER_TEXT",
+    "MediationError",
+    "PermissionDenied",
+    "RETURN_VISIT_AFTER_DAYS",
+    "RULING_TEMPLATE",
+    "RULING_TEXT",
+    "VIDEO_INVITE_TEMPLATE",
+    "VIDEO_INVITE_TEXT",
+    "add_party",
+    "agreement_number",
+    "apply_for_legal_aid",
+    "apply_judicial_confirmation",
+    "approve_legal_aid",
+    "assign_mediators",
+    "build_agreement_pdf",
+    "can_assign_mediators",
+    "can_manage_risk",
+    "can_oversee_case",
+    "can_review_legal_aid",
+    "can_work_case",
+    "conclude_failed",
+    "conclude_with_agreement",
+    "convert_risk_to_grievance",
+    "convert_risk_to_mediation",
+    "decide_judicial_confirmation",
+    "is_case_mediator",
+    "is_org_head",
+    "needs_reopening",
+    "open_case_for_grievance",
+    "record_return_visit",
+    "record_risk_progress",
+    "record_session",
+    "refuse_legal_aid",
+    "regenerate_agreement_pdf",
+    "register_risk",
+    "reopen_case",
+    "resolve_risk",
+    "save_mediator_profile",
+    "schedule_session",
+    "send_video_invitations",
+    "set_risk_plan",
+    "take_case",
+    "terminate_case",
+    "update_facts",
+]
