@@ -11,6 +11,7 @@ admin.site.index_title = "工作台"
 
 urlpatterns = [
     path("", grid_views.home, name="home"),
+    path("favicon.ico", grid_views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("grid.urls")),

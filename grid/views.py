@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -13,6 +14,12 @@ from grid.forms import DirectorySearchForm, SmsLoginForm, SmsRequestForm
 from grid.models import UnitKind
 
 PAGE_SIZE = 20
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page (the admin has no icon link of its own)."""
+    return HttpResponsePermanentRedirect(static("favicon.png"))
 
 
 def home(request):

@@ -37,6 +37,13 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(items):
+    # Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    # thread from the first browser test to the end of the session (see tests/browser/conftest.py).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    _serialize_transactional(items)
+
+
+def _serialize_transactional(items):
     """Every transactional test restores the serialized database at set-up.
 
     Django flushes after a transactional test; without serialized_rollback that flush
@@ -45,6 +52,10 @@ def pytest_collection_modifyitems(items):
     post_migrate and set-up restores the seeded rows (categories, policies) in one way.
     """
     for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("django_db"):
+            # live_server makes the test transactional; mark it so the loop below adds
+            # serialized_rollback to it like to every other transactional test.
+            item.add_marker(pytest.mark.django_db(transaction=True))
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
