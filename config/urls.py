@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from grid import views as grid_views
+from grid.forms import AdminLoginForm
 
 admin.site.site_header = "综治中心一站式服务平台 · 管理后台"
 admin.site.site_title = "综治中心管理后台"
 admin.site.index_title = "工作台"
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", grid_views.home, name="home"),

@@ -1,4 +1,5 @@
-"""Account use-cases: signing in with a one-time SMS code.
+"""Account use-cases: signing in with a one-time SMS code, lifting a brute-force lock,
+resetting a lost second-factor device.
 
 SMS codes are for citizens and grid workers only (``permissions.may_log_in_by_sms``).
 Staff and administrators sign in with a password; a code request for a staff member's
@@ -125,3 +126,12 @@ def login_with_code(*, phone: str, code: str) -> User:
     if not user.is_active:
         raise AccountError(_("该账号已停用。"))
     return user
+
+
+def unlock_login(*, actor, user: User) -> int:
+    """Lift a brute-force lock on the account now (it also lifts itself after the cool-off)."""
+    from grid import lockout
+
+    if not permissions.can_manage_account(actor, user):
+        raise AccountError(_("您无权管理该账号。"))
+    return lockout.unlock(user.username)

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from grid import permissions
+from grid import accounts, permissions
 from grid.importers import COLUMNS, KINDS, ImportFailed, import_csv
 from grid.models import (
     Department,
@@ -211,8 +211,23 @@ class UserAdmin(BaseUserAdmin):
                                                   "password1", "password2")}),
     )
 
+    actions = ["unlock_login"]
+
     def get_queryset(self, request):
         return permissions.visible_users(request.user).select_related("unit")
+
+    @admin.action(description=_("解除登录锁定（密码/验证码错误次数过多）"))
+    def unlock_login(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                accounts.unlock_login(actor=request.user, user=user)
+            except accounts.AccountError as exc:
+                messages.error(request, f"{user}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("已为%(n)d个账号解除登录锁定。") % {"n": done})
 
     def get_readonly_fields(self, request, obj=None):
         if permissions.is_admin(request.user):

@@ -1,17 +1,23 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from grid.lockout import LockoutMessageMixin
 from grid.models import MOBILE_RE, Region, RegionLevel
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(LockoutMessageMixin, AuthenticationForm):
     username = forms.CharField(label=_("手机号码或用户名"), max_length=64)
     error_messages = {
         "invalid_login": _("手机号码/用户名或密码不正确。"),
         "inactive": _("该账号已停用。"),
     }
+
+
+class AdminLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
+    """/admin/login/: the same lockout message as the site's own login page."""
 
 
 class SmsRequestForm(forms.Form):

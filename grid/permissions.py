@@ -148,6 +148,16 @@ def visible_users(user):
     return User.objects.filter(pk=user.pk) if _active(user) else User.objects.none()
 
 
+def can_manage_account(actor, target) -> bool:
+    """Unlocking a sign-in or resetting a lost second-factor device: administrators for
+    anyone, centre leaders for the accounts of their own region (never an administrator's)."""
+    if is_admin(actor):
+        return True
+    if not is_centre_leader(actor) or target.is_superuser or target.role == Role.ADMIN:
+        return False
+    return visible_users(actor).filter(pk=target.pk).exists()
+
+
 def same_level_centre(unit: Unit) -> Unit | None:
     """The governance centre of the unit's own region (first-receiver returns go there)."""
     if unit.kind == UnitKind.CENTRE:

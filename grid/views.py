@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grid import accounts, selectors
+from grid import accounts, lockout, selectors
 from grid.client_address import client_ip
 from grid.forms import DirectorySearchForm, SmsLoginForm, SmsRequestForm
 from grid.models import UnitKind
@@ -87,13 +87,19 @@ def sms_login(request):
             messages.success(request, _("验证码已发送到%(p)s，5分钟内有效。") % {"p": phone[:3] + "****" + phone[-4:]})
         login_form = SmsLoginForm(initial={"phone": phone})
     elif step == "login" and login_form.is_valid():
-        try:
-            user = accounts.login_with_code(phone=login_form.cleaned_data["phone"], code=login_form.cleaned_data["code"])
-        except accounts.AccountError as exc:
-            login_form.add_error("code", exc.message)
+        phone = login_form.cleaned_data["phone"]
+        if lockout.is_locked(request, phone):
+            login_form.add_error("code", lockout.lockout_message(request))
         else:
-            auth_login(request, user, backend="grid.auth.LoginBackend")
-            return HttpResponseRedirect(_safe_next(request))
+            try:
+                user = accounts.login_with_code(phone=phone, code=login_form.cleaned_data["code"])
+            except accounts.AccountError as exc:
+                lockout.record_failure(request, phone, sender=__name__)
+                locked = getattr(request, "axes_locked_out", False)
+                login_form.add_error("code", lockout.lockout_message(request) if locked else exc.message)
+            else:
+                auth_login(request, user, backend="grid.auth.LoginBackend")
+                return HttpResponseRedirect(_safe_next(request))
     return render(request, "grid/sms_login.html", {
         "phone_form": phone_form, "login_form": login_form, "sent_to": sent_to, "next": _safe_next(request, ""),
     })
