@@ -4,11 +4,15 @@ edits the item's fields directly (the change page is read-only)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django import forms as djforms
 from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.db.models.expressions import OrderBy
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,6 +36,31 @@ from grievances.models import (
     SupervisionOrder,
 )
 from grievances.tracking import normalise
+
+
+@dataclass(frozen=True)
+class QueueUrgency:
+    """Hook point "queue urgency": how the centre's queue shows time left and orders items
+    by it. The grievance loop does not own the clocks; ``grievances.deadlines`` fills this
+    from its admin module with ``register_queue_urgency`` (the admin is loaded after both
+    apps), so the dependency stays grievances ← grievances.deadlines.
+
+    - ``related``: the relation the cell reads, joined into the list query;
+    - ``ordering``: the default order, most urgent first (a person's own click on a column
+      header overrides it);
+    - ``cell(grievance)``: (text, tone) where tone is one of overdue, soon, ok, paused, none.
+    """
+
+    related: str
+    ordering: tuple[OrderBy, ...]
+    cell: Callable[[Grievance], tuple[str, str]]
+
+
+_queue_urgency: list[QueueUrgency] = []
+
+
+def register_queue_urgency(urgency: QueueUrgency) -> None:
+    _queue_urgency[:] = [urgency]
 
 
 class CappedCountPaginator(Paginator):
@@ -182,9 +211,10 @@ class RegisterForm(djforms.Form):
 
 @admin.register(Grievance)
 class GrievanceAdmin(admin.ModelAdmin):
-    list_display = ("tracking_no", "title", "kind", "category", "severity", "state_badge", "region", "centre",
-                    "handling_unit", "flags", "created_at")
-    list_display_links = ("tracking_no", "title")
+    # One line per item at 1366 px: short cells, full text on hover (admin-workbench.css).
+    list_display = ("tracking_no", "short_title", "state_badge", "time_left", "category", "unit_short", "flags",
+                    "submitted")
+    list_display_links = ("tracking_no", "short_title")
     list_select_related = ("category", "region", "centre", "handling_unit")
     list_filter = ("state", "kind", ("category", CategoryFilter), "severity", "channel", RegionFilter, FlagFilter)
     search_fields = ("title",)
@@ -214,8 +244,22 @@ class GrievanceAdmin(admin.ModelAdmin):
     change_form_template = "admin/grievances/grievance/change_form.html"
     change_list_template = "admin/grievances/grievance/change_list.html"
 
+    class Media:
+        css = {"all": ("grievances/admin-workbench.css",)}
+
     def get_queryset(self, request):
-        return Grievance.objects.visible_to(request.user)
+        qs = Grievance.objects.visible_to(request.user)
+        if _queue_urgency:
+            # The changelist adds list_select_related only to a queryset without any.
+            qs = qs.select_related(*self.list_select_related, _queue_urgency[0].related)
+        return qs
+
+    def get_ordering(self, request):
+        """Most urgent first: overdue, then by the nearest deadline; items without a running
+        clock after them, newest first."""
+        if _queue_urgency:
+            return [*_queue_urgency[0].ordering, "-id"]
+        return ["-id"]
 
     def get_search_results(self, request, queryset, search_term):
         term = (search_term or "").strip()
@@ -246,6 +290,27 @@ class GrievanceAdmin(admin.ModelAdmin):
     def state_badge(self, obj):
         return obj.get_state_display()
 
+    @admin.display(description=_("标题"), ordering="title")
+    def short_title(self, obj):
+        return format_html('<span class="grv-short" title="{}">{}</span>', obj.title, obj.title)
+
+    @admin.display(description=_("剩余时间"))
+    def time_left(self, obj):
+        if not _queue_urgency:
+            return ""
+        text, tone = _queue_urgency[0].cell(obj)
+        return format_html('<span class="grv-left {}">{}</span>', tone, text)
+
+    @admin.display(description=_("承办单位"), ordering="handling_unit__name")
+    def unit_short(self, obj):
+        name = obj.handling_unit.name if obj.handling_unit_id else obj.centre.name
+        return format_html('<span class="grv-short grv-unit" title="{}">{}</span>', name, name)
+
+    @admin.display(description=_("提交"), ordering="created_at")
+    def submitted(self, obj):
+        local = timezone.localtime(obj.created_at)
+        return format_html('<span title="{}">{}</span>', local.strftime("%Y-%m-%d %H:%M"), local.strftime("%m-%d"))
+
     @admin.display(description=_("标记"))
     def flags(self, obj):
         parts = []
@@ -257,6 +322,8 @@ class GrievanceAdmin(admin.ModelAdmin):
             parts.append(gettext("联调"))
         if obj.has_leader_instruction:
             parts.append(gettext("批办"))
+        if obj.severity in (Severity.MAJOR, Severity.GRAVE):
+            parts.append(obj.get_severity_display())
         return " ".join(parts)
 
     def get_urls(self):
@@ -289,6 +356,10 @@ class GrievanceAdmin(admin.ModelAdmin):
                 form = form_class(initial=initial, actor=request.user, grievance=g)
             result.append({"name": name, "label": label, "form": form,
                            "suggestion": suggestion if name in ("dispatch", "open_joint") else None})
+        # One form is unfolded: the one that was just refused, else the next step.
+        opened = next((a for a in result if bound is not None and a["name"] == bound[0]), result[0] if result else None)
+        for a in result:
+            a["open"] = a is opened
         return result
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

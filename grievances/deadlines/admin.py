@@ -2,12 +2,13 @@
 by unit and region; scoped through grid.permissions like every admin list."""
 
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grid import permissions
 from grid.models import Region, RegionLevel, UnitKind
+from grievances.admin import QueueUrgency, register_queue_urgency
 from grievances.deadlines import selectors
 from grievances.deadlines.models import (
     Clock,
@@ -18,6 +19,14 @@ from grievances.deadlines.models import (
     ExtensionRequest,
     SupervisionItem,
 )
+
+# The centre's queue (grievances admin) shows each item's time left and puts the most urgent
+# first: open clocks by their nearest deadline (overdue ones are the earliest), the rest after.
+register_queue_urgency(QueueUrgency(
+    related="clock",
+    ordering=(F("clock__due_at").asc(nulls_last=True),),
+    cell=selectors.queue_cell,
+))
 
 
 @admin.register(DeadlinePolicy)

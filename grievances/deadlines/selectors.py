@@ -121,6 +121,34 @@ def clock_view(grievance, user, now: datetime | None = None) -> ClockView:
     return view
 
 
+SHORT_LABELS = {
+    policy.CENTRE: _("受理分派"), policy.SIGN: _("签收"), policy.INTERIM: _("阶段回复"),
+    policy.COMPLETION: _("办结"), policy.RATING: _("评价"),
+}
+
+
+def queue_cell(grievance, now: datetime | None = None) -> tuple[str, str]:
+    """The queue's time-left cell for one item: ("签收 已超期2小时", "overdue"), ("办结 剩余3天…",
+    "ok"), ("暂停计时", "paused") or ("", "none") when no clock runs. Reads the clock row the
+    list query has joined (no query per row)."""
+    now = now or timezone.now()
+    try:
+        clock = grievance.clock
+    except Clock.DoesNotExist:
+        return "", "none"
+    if not clock.is_open:
+        return "", "none"
+    if clock.paused_at is not None:
+        return _("暂停计时"), "paused"
+    if clock.due_at is None:
+        return "", "none"
+    label = SHORT_LABELS.get(clock.due_code, "")
+    if now >= clock.due_at:
+        return f"{label} " + _("已超期%(t)s") % {"t": duration_text(now - clock.due_at)}, "overdue"
+    tone = "soon" if clock.due_at - now <= SOON else "ok"
+    return f"{label} " + _("剩余%(t)s") % {"t": duration_text(clock.due_at - now)}, tone
+
+
 def overdue_clocks(user, now: datetime | None = None, unit=None, region_code: str = ""):
     """Open items past a deadline, scoped to the user (the supervision page)."""
     now = now or timezone.now()

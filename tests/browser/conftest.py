@@ -134,8 +134,8 @@ def open_page(browser, live_server, request):
             try:
                 log.page.screenshot(path=str(shot), full_page=True)
                 _failed_shots.append(shot)
-            except Exception:  # noqa: BLE001  (a crashed page has no screenshot to give)
-                pass
+            except Exception as exc:  # noqa: BLE001  (a crashed page has no screenshot to give)
+                print(f"no screenshot of page {i}: {exc}")
     problems = [e for log in logs for e in log.unexpected()]
     for context in contexts:
         context.close()
