@@ -496,3 +496,21 @@ class LoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} {self.created_at:%H:%M}"
+
+
+class RateCounter(models.Model):
+    """A throttle's count for one fixed time window, kept here only while the cache (Redis)
+    cannot be reached (grid/throttle.py)."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("限流计数")
+        verbose_name_plural = _("限流计数")
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="grid_ratecounter_key_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window}: {self.hits}"

@@ -12,7 +12,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grid import permissions
+from grid import permissions, throttle
 from grid.client_address import client_ip
 from grid.models import Grid
 from grievances import forms, selectors, services
@@ -209,17 +208,13 @@ def lookup(request):
     if request.method == "POST" and form.is_valid():
         fails = request.session.get(LOOKUP_FAILS_KEY, 0)
         ip_key = f"grievances:lookup-fails:{client_ip(request)}"
-        if fails >= LOOKUP_MAX_FAILS or cache.get(ip_key, 0) >= LOOKUP_MAX_FAILS_PER_IP:
+        if fails >= LOOKUP_MAX_FAILS or throttle.count(ip_key, window=3600) >= LOOKUP_MAX_FAILS_PER_IP:
             form.add_error(None, _("查询失败次数过多，请稍后再试或登录后查看“我的诉求”。"))
         else:
             g = selectors.lookup(form.cleaned_data["tracking_no"], form.cleaned_data["phone"])
             if g is None:
                 request.session[LOOKUP_FAILS_KEY] = fails + 1
-                cache.add(ip_key, 0, timeout=3600)
-                try:
-                    cache.incr(ip_key)
-                except ValueError:
-                    cache.set(ip_key, 1, timeout=3600)
+                throttle.hit(ip_key, window=3600)
                 form.add_error(None, _("没有找到与该受理编号和手机号码相符的诉求，请核对后再试。"))
             else:
                 ids = _lookup_ids(request)

@@ -183,7 +183,8 @@ def redis_client():
     if _redis_client is None:
         import redis
 
-        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+        # Short timeouts: an unreachable Redis must fail a beacon fast, not hang a worker.
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
     return _redis_client
 
 

@@ -51,7 +51,13 @@ def _require_editor(user) -> None:
 def _enqueue(video_id: int) -> None:
     from pufa_media.tasks import process_video
 
-    transaction.on_commit(lambda: process_video.delay(video_id))
+    def send():
+        try:
+            process_video.delay(video_id)
+        except Exception:  # noqa: BLE001 — broker down: the upload is saved; staff press 重新处理 later
+            log.warning("could not queue video %s for processing (broker down?)", video_id, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 def default_region_code(user) -> str:

@@ -35,29 +35,24 @@ def client_address(request) -> str:
 
 def allow(address: str, limit_per_minute: int) -> bool:
     """A fixed-window rate limit per address: one pipelined round trip to Redis when it is
-    configured (the beacon's hot path), the cache otherwise. Never a database write."""
+    configured (the beacon's hot path), grid.throttle otherwise. Never a database write
+    while Redis answers; raises redis' errors when it does not (the beacon then declines)."""
     import time
 
     from django.conf import settings
 
     from pufa_media import conf
 
-    key = f"{conf.get('PUFA_REDIS_PREFIX')}:rl:{address}:{int(time.time() // 60)}"
     if settings.REDIS_URL:
         from pufa_media.playcount import redis_client
 
+        key = f"{conf.get('PUFA_REDIS_PREFIX')}:rl:{address}:{int(time.time() // 60)}"
         pipe = redis_client().pipeline(transaction=False)
         pipe.incr(key)
         pipe.expire(key, 90)
         count = pipe.execute()[0]
         return count <= limit_per_minute
 
-    from django.core.cache import cache
+    from grid import throttle
 
-    cache.add(key, 0, timeout=90)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=90)
-        count = 1
-    return count <= limit_per_minute
+    return throttle.hit(f"pufa-beacon:{address}", window=60) <= limit_per_minute

@@ -4,6 +4,7 @@ services write; a page load never writes to the database."""
 from __future__ import annotations
 
 import json
+import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
+from redis.exceptions import RedisError
 
 from pufa_media import citations, conf, posters, selectors, services
 from pufa_media.models import ArticleKind, Video, VideoQuestion
@@ -23,6 +25,7 @@ from pufa_media.playcount import get_counter, is_public_video
 from pufa_media.viewer import allow, client_address, remember, viewer_key
 
 PAGE_SIZE = 12
+logger = logging.getLogger(__name__)
 
 
 def _page(request, qs):
@@ -88,12 +91,17 @@ def video_detail(request, pk: int):
 @require_POST
 def play(request, pk: int):
     """Counted by the player after a few seconds of playback, never by a page load."""
-    if not allow(client_address(request), conf.get("PUFA_BEACON_RATE_PER_MINUTE")):
-        return JsonResponse({"counted": False, "error": _("请求过于频繁。")}, status=429)
-    if not is_public_video(pk):
-        return JsonResponse({"counted": False}, status=404)
-    key, new_cookie = viewer_key(request)
-    counted = get_counter().record(pk, key, timezone.localdate())
+    try:
+        if not allow(client_address(request), conf.get("PUFA_BEACON_RATE_PER_MINUTE")):
+            return JsonResponse({"counted": False, "error": _("请求过于频繁。")}, status=429)
+        if not is_public_video(pk):
+            return JsonResponse({"counted": False}, status=404)
+        key, new_cookie = viewer_key(request)
+        counted = get_counter().record(pk, key, timezone.localdate())
+    except RedisError:
+        # Redis down: decline (fail closed) rather than count without a limit or answer 500.
+        logger.warning("play beacon declined: Redis unreachable", exc_info=True)
+        return JsonResponse({"counted": False, "error": _("播放计数暂时不可用。")}, status=503)
     return remember(JsonResponse({"counted": counted}), new_cookie)
 
 
