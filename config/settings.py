@@ -142,10 +142,24 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Public media (published videos, posters, subtitles, article images): served openly
+# under MEDIA_URL, cacheable. Only paths under PUBLIC_MEDIA_PREFIXES are ever served.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+PUBLIC_MEDIA_PREFIXES = ("pufa/media/",)
+# Private files (every other upload): outside MEDIA_ROOT, no URL of their own; handed out
+# by grid.files.serve after the owning app's permission check. PRIVATE_MEDIA_SERVER:
+# "django" streams them (development, embedded), "nginx" answers with X-Accel-Redirect to
+# the internal location PRIVATE_MEDIA_ACCEL_PREFIX, "apache" with X-Sendfile.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+PRIVATE_MEDIA_SERVER = env.str("PRIVATE_MEDIA_SERVER", default="nginx" if PRODUCTION else "django")
+PRIVATE_MEDIA_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_ACCEL_PREFIX", default="/_private/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "grid.files.PrivateFileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

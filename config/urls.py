@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from grid import files
 from grid import views as grid_views
 from grid.forms import AdminLoginForm
 
@@ -30,4 +30,6 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Development only, and only published media (PUBLIC_MEDIA_PREFIXES); in production the
+    # web server serves those paths. Private files are never under MEDIA_URL.
+    urlpatterns += [path(settings.MEDIA_URL.lstrip("/") + "<path:name>", files.public_media, name="public_media")]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from grid import views
+from grid import files, views
 from grid.forms import LoginForm
 
 app_name = "grid"
@@ -18,4 +18,5 @@ urlpatterns = [
     path("directory/departments/", views.department_directory, name="department_directory"),
     path("directory/mediation/", views.mediation_directory, name="mediation_directory"),
     path("regions/children/", views.region_children, name="region_children"),
+    path("files/<str:label>/<str:field>/<int:pk>/", files.serve, name="private_file"),
 ]

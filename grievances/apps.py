@@ -6,3 +6,12 @@ class GrievancesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "grievances"
     verbose_name = _("诉求办理")
+
+    def ready(self):
+        from grid import files
+        from grievances.models import Attachment
+        from grievances.views import visible_attachments
+
+        files.register(Attachment, "file", visible=visible_attachments, filename=lambda a, f: a.original_name)
+        files.register(Attachment, "thumbnail", visible=visible_attachments,
+                       filename=lambda a, f: f"thumb-{a.original_name}")

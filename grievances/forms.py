@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from grid import uploads
 from grid.models import MOBILE_RE, Grid, Region, RegionLevel, Unit, UnitKind
-from grievances import uploads
 from grievances.models import (
     Category,
     CategoryGroup,
@@ -18,25 +18,11 @@ from grievances.models import (
 )
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
+class MultipleFileField(uploads.MultiUploadField):
+    """Material of an appeal at any step, checked by the upload gate (policy "appeal")."""
 
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field; each is checked by content in grievances.uploads."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={
-            "accept": "image/*,video/mp4,video/quicktime,video/webm,.pdf,.doc,.docx,.xlsx", "multiple": True}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        files = [super(MultipleFileField, self).clean(f, initial) for f in files]
-        return uploads.clean_uploads(files)
+    def __init__(self, **kwargs):
+        super().__init__(policy="appeal", **kwargs)
 
 
 FILES_HELP = _("可上传多张照片、视频或文档：图片每张不超过10MB，视频不超过50MB，文档不超过10MB，最多9个。")

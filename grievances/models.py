@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMIntegerField, transition
 
+from grid.files import PrivateFileField, RandomName
 from grid.models import mobile_validator
 
 
@@ -514,6 +515,7 @@ class AttachmentKind(models.TextChoices):
 
 
 def _upload_to(instance, filename):
+    """Kept for migration 0001; new files are named by grid.files.RandomName."""
     now = timezone.now()
     return f"grievances/{now:%Y/%m}/{filename}"
 
@@ -527,9 +529,9 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(_("类型"), max_length=16, choices=AttachmentKind.choices)
-    file = models.FileField(_("文件"), upload_to=_upload_to, max_length=200)
-    thumbnail = models.ImageField(_("缩略图"), upload_to=_upload_to, max_length=200, blank=True)
-    original_name = models.CharField(_("原文件名"), max_length=200)
+    file = PrivateFileField(_("文件"), upload_to=RandomName("grievances"))
+    thumbnail = PrivateFileField(_("缩略图"), upload_to=RandomName("grievances"), blank=True)
+    original_name = models.CharField(_("原文件名"), max_length=200)  # display text only
     content_type = models.CharField(_("内容类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小（字节）"))
     public = models.BooleanField(_("群众可见"), default=True)

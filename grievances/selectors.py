@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from grid import permissions
@@ -196,16 +196,34 @@ class GrievanceDetail:
     show_identity: bool
 
 
+# What a citizen's page of an item shows: public material; material of an internal step (a
+# unit's completion report) only once the centre has checked the result.
+CITIZEN_ATTACHMENTS = Q(public=True) & (
+    Q(event__isnull=True) | Q(event__public=True) | Q(grievance__state__in=[State.VERIFIED, State.CLOSED])
+)
+
+
+def attachments_visible_to(user, *, lookup_ids=()) -> QuerySet[Attachment]:
+    """Attachments whose file this person may open (grid.files asks this before serving).
+
+    Staff who may see an item (centre, department, mediator, administrator) open all its
+    material, as on their work pages; citizens and grid workers, and anyone who found the
+    item by tracking number and phone in this session (``lookup_ids``), open exactly what
+    the item's public page shows (CITIZEN_ATTACHMENTS).
+    """
+    if user.is_authenticated and not (permissions.is_citizen(user) or permissions.is_grid_worker(user)):
+        return Attachment.objects.filter(grievance__in=Grievance.objects.visible_to(user))
+    own = Grievance.objects.visible_to(user) if user.is_authenticated else Grievance.objects.none()
+    return Attachment.objects.filter(CITIZEN_ATTACHMENTS).filter(
+        Q(grievance__in=own) | Q(grievance_id__in=list(lookup_ids)))
+
+
 def detail(user, grievance: Grievance, *, public_only: bool = False) -> GrievanceDetail:
     events = GrievanceEvent.objects.filter(grievance=grievance).select_related("unit", "actor").order_by("id")
     attachments = Attachment.objects.filter(grievance=grievance).order_by("id")
     if public_only:
         events = events.filter(public=True)
-        attachments = attachments.filter(public=True)
-        if grievance.state not in (State.VERIFIED, State.CLOSED):
-            # Material of an internal step (a unit's completion report) reaches the citizen
-            # only once the centre has checked the result.
-            attachments = attachments.filter(Q(event__isnull=True) | Q(event__public=True))
+        attachments = attachments.filter(CITIZEN_ATTACHMENTS)
     supervisions = [] if public_only else list(
         SupervisionOrder.objects.filter(grievance=grievance).select_related("issued_by").order_by("-id")
     )

@@ -219,21 +219,21 @@ def _require_text(value: str, message) -> str:
 
 
 def _attach(grievance: Grievance, files: Iterable, *, actor, event: GrievanceEvent | None, public: bool = True):
-    """Store files already checked by grievances.uploads (forms do that, so a refusal keeps
+    """Store files already checked by the upload gate (forms do that, so a refusal keeps
     what was typed); raw uploaded files from other callers are checked here."""
     from django.core.exceptions import ValidationError
 
-    from grievances.uploads import CleanFile, clean_upload
+    from grid.uploads import CleanFile, check
 
     for clean in files or ():
         if not isinstance(clean, CleanFile):
             try:
-                clean = clean_upload(clean)
+                clean = check(clean, policy="appeal")
             except ValidationError as exc:
                 raise TransitionRefused(" ".join(exc.messages)) from exc
         att = Attachment(
             grievance=grievance, event=event, uploaded_by=actor if getattr(actor, "pk", None) else None,
-            kind=clean.kind, original_name=clean.name[:200], content_type=clean.content_type,
+            kind=clean.family, original_name=clean.name[:200], content_type=clean.content_type,
             size=clean.size, public=public,
         )
         att.file.save(clean.storage_name, clean.content, save=False)

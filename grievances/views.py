@@ -13,18 +13,18 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grid import permissions, throttle
+from grid import files, permissions, throttle
 from grid.client_address import client_ip
 from grid.models import Grid
 from grievances import forms, selectors, services
-from grievances.models import Attachment, Channel, Grievance, GrievanceKind, State
+from grievances.models import Channel, Grievance, GrievanceKind, State
 
 LOOKUP_SESSION_KEY = "grievances_lookup"
 LOOKUP_FAILS_KEY = "grievances_lookup_fails"
@@ -223,28 +223,15 @@ def lookup(request):
     return render(request, "grievances/lookup.html", {"form": form})
 
 
+def visible_attachments(request):
+    """The attachments this request may open (registered with grid.files in apps.py)."""
+    return selectors.attachments_visible_to(request.user, lookup_ids=_lookup_ids(request))
+
+
 @require_GET
 def attachment(request, pk, thumb=False):
-    """Files are served only to people who may see the item (public files for citizens)."""
-    att = get_object_or_404(Attachment.objects.select_related("grievance"), pk=pk)
-    user = request.user
-    staff_view = Grievance.objects.visible_to(user).filter(pk=att.grievance_id).exists() and not (
-        permissions.is_citizen(user) or permissions.is_grid_worker(user)
-    )
-    if not staff_view:
-        own = user.is_authenticated and Grievance.objects.visible_to(user).filter(pk=att.grievance_id).exists()
-        if not (own or att.grievance_id in _lookup_ids(request)) or not att.public:
-            raise Http404
-    f = att.thumbnail if thumb and att.thumbnail else att.file
-    try:
-        handle = f.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=att.content_type if f is att.file else "image/jpeg")
-    if att.kind != "image":
-        response["Content-Disposition"] = "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """The item pages' links to material: served by grid.files after the same check."""
+    return files.serve(request, label="grievances.attachment", field="thumbnail" if thumb else "file", pk=pk)
 
 
 # ---------------------------------------------------------------------------------------

@@ -85,3 +85,13 @@ def _chinese_by_default():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.PRIVATE_MEDIA_SERVER = "django"
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus():
+    """The hostile-upload corpus with the verdict every upload door must give."""
+    from tests.uploads_corpus import corpus
+
+    return corpus()
