@@ -18,7 +18,7 @@ def to_public(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grievances', '0006_grievance_text_trgm'),
+        ('grievances', '0007_login_codes_in_grid'),
     ]
 
     operations = [
