@@ -6,3 +6,16 @@ class MediationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "mediation"
     verbose_name = _("矛盾纠纷调解")
+
+    def ready(self):
+        from grid import files
+        from mediation import selectors
+        from mediation.models import Agreement, JudicialConfirmation, LegalAidDocument
+
+        files.register(Agreement, "pdf", visible=lambda r: selectors.agreements_visible_to(r.user),
+                       filename=lambda a, f: f"agreement-{a.case_id}")
+        files.register(JudicialConfirmation, "document_file",
+                       visible=lambda r: selectors.confirmations_visible_to(r.user),
+                       filename=lambda jc, f: f"confirmation-{jc.pk}")
+        files.register(LegalAidDocument, "file", visible=lambda r: selectors.legal_aid_documents_visible_to(r.user),
+                       filename=lambda d, f: d.name)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grid.models import Region, Unit, UnitKind, User, mobile_validator
+from grid.uploads import UploadField
 from mediation.models import LegalAidCaseType, PartySide, RiskStatus, SessionMode
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -86,7 +87,8 @@ class ConfirmationForm(forms.Form):
     applied_on = forms.DateField(label=_("申请日期"), widget=DATE, required=False)
     documents = forms.CharField(label=_("提交材料"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
                                 initial=_("司法确认申请书、调解协议书、双方身份证明"))
-    document_file = forms.FileField(label=_("材料附件"), required=False)
+    document_file = UploadField(policy="mediation_material", label=_("材料附件"), required=False,
+                                help_text=_("图片、PDF、Word 或 Excel，不超过10MB。"))
 
 
 class ConfirmationDecisionForm(forms.Form):
@@ -185,7 +187,8 @@ class LegalAidForm(forms.Form):
         label=_("经济困难声明"), widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("如实说明家庭人口、收入和困难情况；虚假声明将被撤销援助并承担相应责任。"),
     )
-    document = forms.FileField(label=_("证明材料（身份证、困难证明等）"), required=False)
+    document = UploadField(policy="legal_aid", label=_("证明材料（身份证、困难证明等）"), required=False,
+                           help_text=_("照片、PDF 或 Word 文档，不超过10MB。"))
     document_name = forms.CharField(label=_("材料名称"), max_length=100, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from grid.files import PrivateFileField, RandomName
 from grid.models import mobile_validator
 from grievances.models import RiskLevel
 
@@ -265,7 +266,7 @@ class Agreement(models.Model):
     performance_deadline = models.DateField(_("履行期限"))
     performance_method = models.CharField(_("履行方式"), max_length=200, blank=True)
     signed_on = models.DateField(_("签订日期"), default=timezone.localdate)
-    pdf = models.FileField(_("协议书PDF"), upload_to=_agreement_upload, max_length=200, blank=True)
+    pdf = PrivateFileField(_("协议书PDF"), upload_to=RandomName("mediation/agreements"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("制作人"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -293,9 +294,7 @@ class JudicialConfirmation(models.Model):
     court = models.CharField(_("受理法院"), max_length=100)
     applied_on = models.DateField(_("申请日期"), default=timezone.localdate)
     documents = models.TextField(_("提交材料"), blank=True)
-    document_file = models.FileField(
-        _("材料附件"), upload_to="mediation/confirmations/%Y/%m/", max_length=200, blank=True
-    )
+    document_file = PrivateFileField(_("材料附件"), upload_to=RandomName("mediation/confirmations"), blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=ConfirmationStatus.choices,
                               default=ConfirmationStatus.APPLIED)
     decided_on = models.DateField(_("裁定日期"), null=True, blank=True)
@@ -591,7 +590,7 @@ def _legal_aid_upload(instance, filename):
 class LegalAidDocument(models.Model):
     application = models.ForeignKey(LegalAidApplication, on_delete=models.CASCADE, related_name="documents")
     name = models.CharField(_("材料名称"), max_length=100)
-    file = models.FileField(_("文件"), upload_to=_legal_aid_upload, max_length=200)
+    file = PrivateFileField(_("文件"), upload_to=RandomName("mediation/legal_aid"))
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:

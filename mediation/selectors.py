@@ -13,8 +13,10 @@ from grid import permissions
 from grid.models import PREFIX_LENGTH, Region, RegionLevel, Role, User
 from mediation.models import (
     CASE_OPEN_STATES,
+    Agreement,
     JudicialConfirmation,
     LegalAidApplication,
+    LegalAidDocument,
     LegalAidStatus,
     MediationCase,
     MediatorProfile,
@@ -280,3 +282,27 @@ def legal_aid_for(user, pk: int) -> LegalAidApplication:
 
 def lawyers():
     return User.objects.filter(role=Role.LAWYER, is_active=True).order_by("display_name", "id")
+
+
+# ----------------------------------------------------------------------------- files (grid.files asks these)
+
+
+def _cases_seen_by(user) -> Q:
+    """Cases whose papers this person may open: the staff who see the case, and its parties."""
+    return Q(case__in=MediationCase.objects.visible_to(user).values("pk")) | Q(
+        case__in=MediationCase.objects.for_party(user).values("pk"))
+
+
+def agreements_visible_to(user):
+    """Agreement PDFs: case staff (as on the case page) and the parties (as on their page)."""
+    return Agreement.objects.filter(_cases_seen_by(user))
+
+
+def confirmations_visible_to(user):
+    """Judicial-confirmation material: the same people as the agreement it confirms."""
+    return JudicialConfirmation.objects.filter(_cases_seen_by(user))
+
+
+def legal_aid_documents_visible_to(user):
+    """ID cards and hardship proofs: whoever may see the application (legal_aid_for)."""
+    return LegalAidDocument.objects.filter(application__in=LegalAidApplication.objects.visible_to(user).values("pk"))

@@ -13,12 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grid import permissions
+from grid import files, permissions
 from mediation import forms, selectors, services
 from mediation.models import CaseState, PartySide, SessionMode
 
@@ -110,17 +110,16 @@ def my_case(request, pk):
     })
 
 
-def _pdf_response(agreement):
+def _pdf_response(request, agreement):
     if agreement is None or not agreement.pdf:
         raise Http404
-    return FileResponse(agreement.pdf.open("rb"), content_type="application/pdf",
-                        filename=f"agreement-{agreement.case_id}.pdf")
+    return files.send(request, agreement, "pdf", filename=f"agreement-{agreement.case_id}.pdf")
 
 
 @login_required
 def my_agreement_pdf(request, pk):
     case = selectors.case_for_party(request.user, pk)
-    return _pdf_response(selectors.case_parts(case)["agreement"])
+    return _pdf_response(request, selectors.case_parts(case)["agreement"])
 
 
 @login_required
@@ -337,7 +336,7 @@ def agreement(request, pk):
 @case_staff_required
 def agreement_pdf(request, pk):
     case = selectors.case_for_staff(request.user, pk)
-    return _pdf_response(selectors.case_parts(case)["agreement"])
+    return _pdf_response(request, selectors.case_parts(case)["agreement"])
 
 
 @case_staff_required
@@ -526,4 +525,4 @@ def legal_aid_document(request, pk, doc_pk):
     doc = app.documents.filter(pk=doc_pk).first()
     if doc is None:
         raise Http404
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.file.name.rsplit("/", 1)[-1])
+    return files.send(request, doc, "file", filename=doc.name)

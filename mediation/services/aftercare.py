@@ -20,7 +20,7 @@ from mediation.models import (
 )
 from mediation.services.access import _require_oversee
 from mediation.services.cases import _save_case
-from mediation.services.errors import MediationError, _gsvc, _refuse_from, _text
+from mediation.services.errors import MediationError, _checked, _gsvc, _refuse_from, _text
 
 CONFIRMATION_WINDOW_DAYS = 30
 RULING_TEMPLATE = "mediation_confirmation_ruling"
@@ -48,7 +48,8 @@ def apply_judicial_confirmation(*, actor, case: MediationCase, court: str, appli
     jc = JudicialConfirmation(case=case, court=_text(court, _("请填写受理法院。")),
                               applied_on=applied_on, documents=(documents or "").strip(), recorded_by=actor)
     if document_file is not None:
-        jc.document_file = document_file
+        clean = _checked(document_file, "mediation_material")
+        jc.document_file.save(clean.storage_name, clean.content, save=False)
     try:
         with transaction.atomic():
             jc.save()

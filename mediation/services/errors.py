@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
+from grid import uploads
+
 
 class MediationError(Exception):
     def __init__(self, message):
@@ -29,3 +33,14 @@ def _gsvc():
     from grievances import services
 
     return services
+
+
+def _checked(f, policy: str):
+    """A file through the upload gate (forms pass it through already; raw files from other
+    callers are checked here, a refusal becoming the service's error)."""
+    if isinstance(f, uploads.CleanFile):
+        return f
+    try:
+        return uploads.check(f, policy=policy)
+    except ValidationError as exc:
+        raise MediationError(" ".join(exc.messages)) from exc

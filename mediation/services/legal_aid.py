@@ -16,7 +16,7 @@ from mediation.models import (
     LegalAidStatus,
 )
 from mediation.services.cases import _ensure_signed
-from mediation.services.errors import MediationError, PermissionDenied, _gsvc, _refuse_from, _text
+from mediation.services.errors import MediationError, PermissionDenied, _checked, _gsvc, _refuse_from, _text
 
 LEGAL_AID_LAWYER_TEMPLATE = "legal_aid_assigned_lawyer"
 LEGAL_AID_LAWYER_TEXT = (
@@ -57,9 +57,11 @@ def apply_for_legal_aid(*, actor, region, applicant_name: str, id_number: str, a
     for doc_name, f in documents:
         if f is None:
             continue
-        doc = LegalAidDocument(application=app, name=(doc_name or getattr(f, "name", "") or _("材料"))[:100])
-        doc.file.save(getattr(f, "name", "document"), f, save=True)
+        clean = _checked(f, "legal_aid")
+        doc = LegalAidDocument(application=app, name=(doc_name or clean.name or _("材料"))[:100])
+        doc.file.save(clean.storage_name, clean.content, save=True)
     return app
+
 
 
 def can_review_legal_aid(user, app: LegalAidApplication) -> bool:

@@ -6,6 +6,7 @@ from grievances import services as gsvc
 from grievances.models import State
 from mediation import services
 from mediation.models import LegalAidApplication
+from tests.uploads_corpus import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ def _application(world, citizen, staff, centre):
         actor=citizen, region=world.east_village, applicant_name="张三", id_number="430101199001011234",
         address="柳岸社区3栋", phone=citizen.phone, case_type="labour", opponent="某建筑公司",
         hardship="家庭人均月收入低于当地最低生活保障标准。", description="被拖欠工资3万元，申请法律援助。",
-        documents=[("身份证复印件", SimpleUploadedFile("id.pdf", b"%PDF-1.4 test"))],
+        documents=[("身份证复印件", SimpleUploadedFile("id.pdf", pdf()))],
     )
     gsvc.accept_grievance(actor=staff, grievance=app.grievance, kind="legal_aid")
     gsvc.dispatch_grievance(actor=staff, grievance=app.grievance, unit=centre)
