@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,6 +28,14 @@ if PRODUCTION and len(SECRET_KEY) < 50:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("SECRET_KEY must be set (50+ characters) in the production profile")
+# The key that signs the audit trail's daily head files (audit.heads). Keep a copy off the
+# machine with the head files: whoever holds it can sign a rewritten chain.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="" if PRODUCTION else "dev-audit-key-not-secret")
+if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set (32+ characters) in the production profile")
+AUDIT_HEAD_DIR = env.str("AUDIT_HEAD_DIR", default=str(BASE_DIR / "var" / "audit-heads"))
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -59,6 +68,7 @@ INSTALLED_APPS = [
     "legalqa",
     "legalqa.lawyers",
     "pufa_media",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +222,10 @@ CELERY_BEAT_SCHEDULE["lawyers-widen-commissions"] = {
 }
 CELERY_BEAT_SCHEDULE["lawyers-overdue-applications"] = {
     "task": "legalqa.lawyers.tasks.remind_overdue_applications", "schedule": 300.0, "options": {"expires": 600},
+}
+# audit: the signed daily head of the hash-chained trail (docs/deployment.md, "Audit trail")
+CELERY_BEAT_SCHEDULE["audit-daily-head"] = {
+    "task": "audit.tasks.write_daily_head", "schedule": crontab(hour=0, minute=5), "options": {"expires": 3600},
 }
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)

@@ -472,12 +472,28 @@ class EventAction(models.TextChoices):
     EXTENSION_REFUSED = "extension_refused", _("延期未获批")
 
 
-class GrievanceEvent(models.Model):
-    """One step of the loop: immutable (never updated, never deleted)."""
+class ImmutableQuerySet(models.QuerySet):
+    """Bulk UPDATE and DELETE are refused like ``save``/``delete`` on one row: an event, once
+    written, is the record. On PostgreSQL a trigger refuses them for raw SQL too (migration
+    0007), and the audit trail keeps a hash of each event (``verify_audit``)."""
 
-    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="events")
+    def update(self, **kwargs):
+        raise ValueError("GrievanceEvent rows are immutable")
+
+    def delete(self):
+        raise ValueError("GrievanceEvent rows are immutable")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class GrievanceEvent(models.Model):
+    """One step of the loop: immutable (never updated, never deleted). The item and the
+    actor are protected: deleting either would have to change or remove the record."""
+
+    grievance = models.ForeignKey(Grievance, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("动作"), max_length=32, choices=EventAction.choices)
@@ -489,6 +505,8 @@ class GrievanceEvent(models.Model):
     note = models.TextField(_("说明"), blank=True)
     public = models.BooleanField(_("群众可见"), default=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("办理记录")

@@ -16,7 +16,7 @@ def test_check_deploy_is_clean_under_the_production_profile():
     result = _run(
         ["check", "--deploy", "--fail-level", "WARNING"],
         {"DJANGO_PROFILE": "production", "SECRET_KEY": "k" * 30 + "-Zx9#q!2@w$e%r^t&y*u(i)o_p+" + "a" * 10,
-         "ALLOWED_HOSTS": "zongzhi.example.cn"},
+         "ALLOWED_HOSTS": "zongzhi.example.cn", "AUDIT_HMAC_KEY": "h" * 40},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -26,3 +26,9 @@ def test_production_profile_refuses_a_missing_secret_key():
     result = _run(["check"], {"DJANGO_PROFILE": "production", "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_profile_refuses_a_missing_audit_key():
+    result = _run(["check"], {"DJANGO_PROFILE": "production", "SECRET_KEY": "k" * 60, "AUDIT_HMAC_KEY": ""})
+    assert result.returncode != 0
+    assert "AUDIT_HMAC_KEY must be set" in result.stderr

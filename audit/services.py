@@ -1,0 +1,61 @@
+"""Every write to the audit trail: ``append`` (one row, chained) and ``write_signed_head``.
+
+Appends run inside the caller's transaction, so an entry commits or rolls back with what it
+records (a grievance event and its audit row are one unit). The chain head row is locked
+with ``SELECT … FOR UPDATE`` from the append until that transaction ends: appends are
+serialised, ``seq`` has no gaps, and two concurrent appends can never both chain onto the
+same previous row. Keep the append the last write of a transaction so the lock is short.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit import chain
+from audit.models import AuditEntry, ChainHead
+
+
+def _locked_head() -> ChainHead:
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # First append ever (or after the test database was flushed): create the head;
+        # two first appenders race harmlessly, one insert is ignored.
+        ChainHead.objects.bulk_create([ChainHead(id=1, seq=0, row_hash=chain.GENESIS)], ignore_conflicts=True)
+        head = ChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def actor_name(actor) -> str:
+    if actor is None or not actor.pk:
+        return ""
+    return (actor.display_name or actor.username)[:150]
+
+
+def append(
+    *, kind: str, summary: str, actor=None, ip: str | None = "", object_type: str = "", object_id="",
+    object_hash: str = "", data: dict | None = None, at: dt.datetime | None = None,
+) -> AuditEntry:
+    """Append one row to the chain (audit.chain documents what its hash covers)."""
+    data = dict(data or {})
+    chain.canonical_bytes(data)  # refuse a float or an object before taking the lock
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    fields = {
+        "at": at or timezone.now(), "kind": str(kind), "actor_id": actor_id, "actor": actor_name(actor),
+        "ip": chain.normalise_ip(ip), "object_type": object_type, "object_id": str(object_id or ""),
+        "object_hash": object_hash, "summary": str(summary)[:300], "data": data,
+    }
+    with transaction.atomic():
+        head = _locked_head()
+        seq = head.seq + 1
+        row_hash = chain.row_hash(seq=seq, prev=head.row_hash, **fields)
+        entry = AuditEntry(
+            seq=seq, at=fields["at"], kind=fields["kind"], actor_id=actor_id, actor_name=fields["actor"],
+            ip=fields["ip"], object_type=object_type, object_id=fields["object_id"], object_hash=object_hash,
+            summary=fields["summary"], data=data, prev_hash=head.row_hash, row_hash=row_hash,
+        )
+        entry.save(force_insert=True)
+        ChainHead.objects.filter(pk=1).update(seq=seq, row_hash=row_hash)
+    return entry
