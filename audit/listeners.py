@@ -21,6 +21,7 @@ from django.utils import translation
 
 from audit import services, witnesses
 from audit.models import AuditKind
+from grid.client_address import client_ip
 from grid.models import Role
 from grid.privacy import mask_phone
 
@@ -30,7 +31,7 @@ ADMIN_FLAGS = {ADDITION: "addition", CHANGE: "change", DELETION: "deletion"}
 def request_ip(request) -> str:
     if request is None:
         return ""
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request) or ""
 
 
 def _is_staff_account(user) -> bool:

@@ -1,7 +1,7 @@
-from tests.grievances.factories import loop  # noqa: F401
-
 import pytest
 from django.db import connection
+
+from tests.grievances.factories import loop  # noqa: F401
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def _on_postgresql(sql):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grievances', '0006_grievance_text_trgm'),
+        ('grievances', '0007_login_codes_in_grid'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
