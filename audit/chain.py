@@ -70,9 +70,14 @@ def _check(value, path="data"):
     raise NotCanonical(f"{path}: {type(value).__name__} is not a JSON value")
 
 
-def canonical_bytes(content: dict) -> bytes:
-    _check(content, "content")
+def _dumps(content: dict) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def canonical_bytes(content: dict) -> bytes:
+    """The canonical bytes of ``content``, refusing values without a stable text."""
+    _check(content, "content")
+    return _dumps(content)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -104,7 +109,9 @@ def row_content(*, seq: int, at: dt.datetime, kind: str, actor_id: int | None, a
 
 
 def row_hash(**fields) -> str:
-    return sha256_hex(canonical_bytes(row_content(**fields)))
+    """The row's hash. ``services.append`` checks ``data`` with ``canonical_bytes`` first; the
+    other fields have fixed types, and verification hashes what the database holds as is."""
+    return sha256_hex(_dumps(row_content(**fields)))
 
 
 def grievance_event_content(*, id: int, grievance_id: int, actor_id: int | None, action: str, from_state: str,
@@ -119,4 +126,4 @@ def grievance_event_content(*, id: int, grievance_id: int, actor_id: int | None,
 
 
 def grievance_event_hash(**fields) -> str:
-    return sha256_hex(canonical_bytes(grievance_event_content(**fields)))
+    return sha256_hex(_dumps(grievance_event_content(**fields)))

@@ -61,7 +61,8 @@ def walk(*, heads: Sequence[Head] = (), chunk_size: int = 10_000, check_events: 
     prev_seq, prev_hash = 0, chain.GENESIS
     first_event_id = None
     while True:
-        batch = list(AuditEntry.objects.filter(seq__gt=prev_seq).order_by("seq").values(*FIELDS)[:chunk_size])
+        batch = [dict(zip(FIELDS, row, strict=True)) for row in AuditEntry.objects.filter(
+            seq__gt=prev_seq).order_by("seq").values_list(*FIELDS)[:chunk_size]]
         if not batch:
             break
         chain_bad: tuple[int, str] | None = None
