@@ -475,7 +475,7 @@ class EventAction(models.TextChoices):
 class ImmutableQuerySet(models.QuerySet):
     """Bulk UPDATE and DELETE are refused like ``save``/``delete`` on one row: an event, once
     written, is the record. On PostgreSQL a trigger refuses them for raw SQL too (migration
-    0008), and the audit trail keeps a hash of each event (``verify_audit``)."""
+    0009), and the audit trail keeps a hash of each event (``verify_audit``)."""
 
     def update(self, **kwargs):
         raise ValueError("GrievanceEvent rows are immutable")

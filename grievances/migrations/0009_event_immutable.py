@@ -39,7 +39,7 @@ def _on_postgresql(sql):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grievances', '0007_login_codes_in_grid'),
+        ('grievances', '0008_attachments_private'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
