@@ -135,3 +135,75 @@ def unlock_login(*, actor, user: User) -> int:
     if not permissions.can_manage_account(actor, user):
         raise AccountError(_("您无权管理该账号。"))
     return lockout.unlock(user.username)
+
+
+# ---------------------------------------------------------------------------------------
+# second factor for staff: an authenticator app (TOTP) plus one-time recovery codes
+
+RECOVERY_CODES = 10
+TOTP_DEVICE_NAME = "authenticator"
+RECOVERY_DEVICE_NAME = "recovery"
+
+
+def has_second_factor(user: User) -> bool:
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)
+
+
+def start_second_factor(*, user: User):
+    """The authenticator to enrol: an unconfirmed TOTP device, created once and shown as a
+    QR code until the person confirms it with a code from the app."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if has_second_factor(user):
+        raise AccountError(_("您已绑定身份验证器；如手机丢失，请联系管理员重置。"))
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def confirm_second_factor(*, user: User, token: str):
+    """Confirm the authenticator with a code from the app; returns (device, recovery codes).
+    The recovery codes are shown once and each opens one sign-in."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        raise AccountError(_("请重新打开绑定页面，扫描新的二维码。"))
+    if not device.verify_token((token or "").strip()):
+        raise AccountError(_("动态验证码不正确，请确认手机时间准确后重新输入。"))
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    StaticDevice.objects.filter(user=user).delete()
+    recovery = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
+    return device, codes
+
+
+def verify_second_factor(*, user: User, token: str):
+    """The device that accepts this authenticator or recovery code (each device throttles
+    wrong codes with a growing delay); AccountError otherwise."""
+    from django_otp import match_token
+
+    device = match_token(user, (token or "").strip().lower().replace(" ", ""))
+    if device is None:
+        raise AccountError(_("动态验证码或恢复码不正确。"))
+    return device
+
+
+@transaction.atomic
+def reset_second_factor(*, actor, user: User) -> int:
+    """A lost or replaced phone: remove the person's authenticator and recovery codes, so the
+    next sign-in asks them to enrol again. Reset the password too if the phone was stolen."""
+    from django_otp import devices_for_user
+
+    if not permissions.can_manage_account(actor, user):
+        raise AccountError(_("您无权管理该账号。"))
+    removed = 0
+    for device in list(devices_for_user(user, confirmed=None)):
+        device.delete()
+        removed += 1
+    return removed

@@ -211,7 +211,7 @@ class UserAdmin(BaseUserAdmin):
                                                   "password1", "password2")}),
     )
 
-    actions = ["unlock_login"]
+    actions = ["unlock_login", "reset_second_factor"]
 
     def get_queryset(self, request):
         return permissions.visible_users(request.user).select_related("unit")
@@ -228,6 +228,19 @@ class UserAdmin(BaseUserAdmin):
                 done += 1
         if done:
             messages.success(request, _("已为%(n)d个账号解除登录锁定。") % {"n": done})
+
+    @admin.action(description=_("重置身份验证器（手机丢失或更换）"))
+    def reset_second_factor(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                accounts.reset_second_factor(actor=request.user, user=user)
+            except accounts.AccountError as exc:
+                messages.error(request, f"{user}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("已重置%(n)d个账号的身份验证器，下次登录时须重新绑定。") % {"n": done})
 
     def get_readonly_fields(self, request, obj=None):
         if permissions.is_admin(request.user):

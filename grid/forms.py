@@ -36,6 +36,12 @@ class SmsLoginForm(SmsRequestForm):
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
 
 
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(label=_("动态验证码"), max_length=16,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                          "autofocus": True}))
+
+
 class DirectorySearchForm(forms.Form):
     county = forms.ModelChoiceField(
         label=_("县/区"), queryset=Region.objects.filter(level=RegionLevel.COUNTY), required=False,

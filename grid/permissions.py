@@ -148,6 +148,13 @@ def visible_users(user):
     return User.objects.filter(pk=user.pk) if _active(user) else User.objects.none()
 
 
+def requires_second_factor(user) -> bool:
+    """Who must confirm a sign-in with an authenticator code when STAFF_2FA_REQUIRED is on:
+    everyone who can reach the admin or acts for a centre, department or mediation
+    organisation (the accounts an SMS code can never open)."""
+    return bool(user.is_staff or user.is_superuser or user.role in UNIT_ROLES or user.role == Role.ADMIN)
+
+
 def can_manage_account(actor, target) -> bool:
     """Unlocking a sign-in or resetting a lost second-factor device: administrators for
     anyone, centre leaders for the accounts of their own region (never an administrator's)."""

@@ -13,6 +13,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/login/sms/", views.sms_login, name="sms_login"),
+    path("accounts/2fa/", views.otp_verify, name="otp_verify"),
+    path("accounts/2fa/setup/", views.otp_setup, name="otp_setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("large-text/", views.toggle_large_text, name="large_text"),
     path("directory/departments/", views.department_directory, name="department_directory"),

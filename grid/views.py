@@ -1,16 +1,21 @@
+import base64
+
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_otp import login as otp_login
 
-from grid import accounts, lockout, selectors
+from grid import accounts, lockout, permissions, selectors
 from grid.client_address import client_ip
-from grid.forms import DirectorySearchForm, SmsLoginForm, SmsRequestForm
+from grid.forms import DirectorySearchForm, SecondFactorForm, SmsLoginForm, SmsRequestForm
 from grid.models import UnitKind
 
 PAGE_SIZE = 20
@@ -103,3 +108,74 @@ def sms_login(request):
     return render(request, "grid/sms_login.html", {
         "phone_form": phone_form, "login_form": login_form, "sent_to": sent_to, "next": _safe_next(request, ""),
     })
+
+
+# ---------------------------------------------------------------------------------------
+# staff second factor (STAFF_2FA_REQUIRED): enrol an authenticator, then confirm each sign-in
+
+
+def _qr_data_uri(text: str) -> str:
+    import base64
+
+    import qrcode
+    import qrcode.image.svg
+
+    svg = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2).to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+def _with_next(name: str, request) -> str:
+    from urllib.parse import urlencode
+
+    return f"{reverse(name)}?{urlencode({'next': _safe_next(request)})}"
+
+
+@login_required
+def otp_setup(request):
+    """Enrol an authenticator app: QR code, manual key, one code to confirm; recovery codes once."""
+    user = request.user
+    if not permissions.requires_second_factor(user):
+        return redirect("home")
+    if accounts.has_second_factor(user):
+        return HttpResponseRedirect(_with_next("grid:otp_verify", request))
+    device = accounts.start_second_factor(user=user)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = accounts.confirm_second_factor(user=user, token=form.cleaned_data["token"])
+        except accounts.AccountError as exc:
+            form.add_error("token", exc.message)
+        else:
+            otp_login(request, device)
+            return render(request, "grid/otp_recovery_codes.html", {"codes": codes, "next": _safe_next(request)})
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(request, "grid/otp_setup.html", {
+        "form": form, "qr": _qr_data_uri(device.config_url), "next": _safe_next(request, ""),
+        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+    })
+
+
+@login_required
+def otp_verify(request):
+    """Confirm this sign-in with an authenticator or recovery code. Wrong codes count towards
+    the account's brute-force lock like wrong passwords."""
+    user = request.user
+    if user.is_verified():
+        return HttpResponseRedirect(_safe_next(request))
+    if not accounts.has_second_factor(user):
+        return HttpResponseRedirect(_with_next("grid:otp_setup", request))
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if lockout.is_locked(request, user.get_username()):
+            form.add_error("token", lockout.lockout_message(request))
+        else:
+            try:
+                device = accounts.verify_second_factor(user=user, token=form.cleaned_data["token"])
+            except accounts.AccountError as exc:
+                lockout.record_failure(request, user.get_username(), sender=__name__)
+                locked = getattr(request, "axes_locked_out", False)
+                form.add_error("token", lockout.lockout_message(request) if locked else exc.message)
+            else:
+                otp_login(request, device)
+                return HttpResponseRedirect(_safe_next(request))
+    return render(request, "grid/otp_verify.html", {"form": form, "next": _safe_next(request, "")})

@@ -32,3 +32,12 @@ def test_production_profile_refuses_a_missing_audit_key():
     result = _run(["check"], {"DJANGO_PROFILE": "production", "SECRET_KEY": "k" * 60, "AUDIT_HMAC_KEY": ""})
     assert result.returncode != 0
     assert "AUDIT_HMAC_KEY must be set" in result.stderr
+
+
+def test_production_profile_requires_the_staff_second_factor_behind_one_proxy():
+    show = "from django.conf import settings as s; print(s.STAFF_2FA_REQUIRED, s.TRUSTED_PROXY_COUNT)"
+    result = _run(["shell", "-c", show], {"DJANGO_PROFILE": "production", "SECRET_KEY": "k" * 60,
+                                          "ALLOWED_HOSTS": "zongzhi.example.cn", "AUDIT_HMAC_KEY": "h" * 40})
+    assert result.stdout.split()[-2:] == ["True", "1"], result.stdout + result.stderr
+    embedded = _run(["shell", "-c", show], {"DJANGO_PROFILE": "development"})
+    assert embedded.stdout.split()[-2:] == ["False", "0"], embedded.stdout + embedded.stderr
