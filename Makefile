@@ -32,7 +32,7 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 messages: install
-	for app in grid grievances mediation legalqa pufa_media; do (cd $$app && ../$(BIN)/django-admin makemessages -l en -l zh_Hans --no-obsolete); done
+	for app in grid grievances mediation legalqa pufa_media ops; do (cd $$app && ../$(BIN)/django-admin makemessages -l en -l zh_Hans --no-obsolete); done
 	$(BIN)/python manage.py compilemessages_py
 
 clean:

@@ -69,9 +69,12 @@ INSTALLED_APPS = [
     "legalqa.lawyers",
     "pufa_media",
     "audit",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First, so it times everything below it and every log line carries the request id.
+    "ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -258,16 +261,33 @@ VOICE_GATEWAY_KEY = env.str("VOICE_GATEWAY_KEY", default="")
 # mediation: video-mediation rooms are <base>/<room token> on a (self-hosted) meeting server.
 MEDIATION_VIDEO_BASE_URL = env.str("MEDIATION_VIDEO_BASE_URL", default="https://meet.example.invalid/")
 
+# Logs: one JSON object per line in production (LOG_FORMAT=json), readable text in the
+# embedded profile; every line carries the request id, user id and role, phone numbers masked
+# (ops/logging.py). The access log writes one line per request (method, path without query
+# string, status, duration, query count).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "ops.logging.ContextFilter"}},
+    "formatters": {"json": {"()": "ops.logging.JsonFormatter"}, "text": {"()": "ops.logging.TextFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "zongzhi.access": {"level": env.str("ACCESS_LOG_LEVEL", default="INFO" if PRODUCTION else "WARNING")},
+    },
 }
+# Celery workers log through the same handlers (request ids, masking) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# ops: /metrics answers a bearer token when METRICS_TOKEN is set, else loopback clients only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and Prometheus probe over plain HTTP on the internal network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -17,6 +17,7 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("", grid_views.home, name="home"),
     path("favicon.ico", grid_views.favicon),
+    path("", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("grid.urls")),

@@ -5,6 +5,8 @@ REDIS_URL set (CI), it runs on PostgreSQL and the tests marked ``worker`` run a 
 Celery worker against Redis; an unreachable named service fails the run, never skips it.
 """
 
+import io
+import logging
 import os
 
 import pytest
@@ -34,6 +36,30 @@ def pytest_configure(config):
             ).close()
         except Exception as exc:  # noqa: BLE001
             raise pytest.UsageError(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}") from exc
+
+
+# Every log line the suite writes, formatted by the production console handler: at the end of
+# the run none may show a phone number in clear (issue 22: no personal data in logs).
+_SUITE_LOG = io.StringIO()
+
+
+def pytest_sessionstart(session):
+    from ops.logging import make_handler
+
+    handler = make_handler(_SUITE_LOG, fmt="json")
+    handler.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from ops.logging import PHONE_RE
+
+    lines = _SUITE_LOG.getvalue().splitlines()
+    leaked = [line for line in lines if PHONE_RE.search(line)]
+    if leaked:
+        session.config.get_terminal_writer().line(
+            f"{len(leaked)} log lines show a phone number in clear, e.g.: {leaked[0][:300]}", red=True)
+        session.exitstatus = 1
 
 
 def pytest_collection_modifyitems(items):

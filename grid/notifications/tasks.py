@@ -31,6 +31,8 @@ def deliver_message(self, message_id: int) -> str:
             raise self.retry(countdown=delay, exc=exc) from exc
         return "failed"
     services.mark_sent(message_id, attempt, provider_id or "")
+    # The log line carries the id of the request that caused the message (ops.telemetry).
+    logger.info("message %s delivered by %s on attempt %s", message_id, message.channel, attempt)
     return "sent"
 
 
