@@ -9,6 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from grid.client_address import client_ip
 from ops import health, metrics
 
 
@@ -43,5 +44,6 @@ def _may_scrape(request) -> bool:
     if token:
         offered = request.headers.get("Authorization", "")
         return hmac.compare_digest(offered.encode(), f"Bearer {token}".encode())
-    forwarded = request.headers.get("X-Forwarded-For")
-    return not forwarded and request.META.get("REMOTE_ADDR") in {"127.0.0.1", "::1"}
+    if request.headers.get("X-Forwarded-For"):  # came through a proxy: not a local scraper
+        return False
+    return client_ip(request) in {"127.0.0.1", "::1"}
