@@ -3,8 +3,10 @@
 Each function takes keyword-only arguments and the acting user, checks who may act through
 grid.permissions, runs in one transaction, changes state only through the model's
 ``@transition`` methods, writes one immutable GrievanceEvent through ``_record`` and, in the
-same transaction, hands the event to ``grievances.deadlines.hooks.after_event`` (clocks and
-messages). A refusal is a ``GrievanceError`` whose ``message`` is Chinese and shown as is.
+same transaction, emits it on the hook points of ``grievances.hooks``
+(``grievance_event_recorded`` in the transaction: the clocks and their messages;
+``grievance_event_committed`` after commit). A refusal is a ``GrievanceError`` whose
+``message`` is Chinese and shown as is.
 
 ``ACTIONS`` lists the same checks per action so pages offer exactly the actions allowed now
 (``allowed_actions``) and the service refuses anything else.
@@ -22,6 +24,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from grid import permissions
 from grid.models import Region, RegionLevel, Unit, UnitKind
+from grievances import hooks
 from grievances.models import (
     Attachment,
     Category,
@@ -142,19 +145,18 @@ def _record(
     grievance: Grievance, *, actor, action: str, from_state: str, note: str = "", public: bool = True,
     unit: Unit | None = None,
 ) -> GrievanceEvent:
-    from grievances.deadlines import hooks
-
     event = GrievanceEvent.objects.create(
         grievance=grievance, actor=actor if getattr(actor, "pk", None) else None, action=action,
         from_state=from_state, to_state=grievance.state, note=note, public=public, unit=unit,
     )
-    hooks.after_event(event)
+    hooks.grievance_event_recorded.emit(event)
+    hooks.grievance_event_committed.emit(event)
     return event
 
 
 record_event = _record
 """Public name of the one event writer, for events of other modules about an item (the
-deadlines module's paused/resumed/extension_* events): writes the row and calls the hook."""
+deadlines module's paused/resumed/extension_* events): writes the row and emits the hooks."""
 
 
 def _state_label(state: str) -> str:
@@ -483,9 +485,8 @@ def dispatch_grievance(
                         note=note or _("已交%(unit)s办理。") % {"unit": unit.name})
     _replace_co_units(grievance, co)
     if unit.kind == UnitKind.MEDIATION and grievance.kind == GrievanceKind.DISPUTE:
-        from mediation.services import open_case_for_grievance  # a dispute sent to mediators opens its case
-
-        open_case_for_grievance(grievance=grievance, organisation=unit, actor=actor)
+        hooks.grievance_dispatched_to_mediation.emit(
+            hooks.MediationDispatch(grievance=grievance, organisation=unit, actor=actor))
     return event
 
 

@@ -7,3 +7,10 @@ class DeadlinesConfig(AppConfig):
     name = "grievances.deadlines"
     label = "deadlines"
     verbose_name = _("办理时限")
+
+    def ready(self):
+        from grievances.deadlines.services import handle_grievance_event
+        from grievances.hooks import grievance_event_recorded
+
+        # The 137+2030 clocks move with every event, in the event's own transaction.
+        grievance_event_recorded.register(handle_grievance_event)

@@ -1,7 +1,8 @@
 """Clock services: the one owner of every grievance's deadlines (DOMAIN.md §5).
 
-- ``handle_grievance_event(event)`` is called by grievances.services (through
-  hooks.after_event) inside the transaction of every transition: it moves the item's
+- ``handle_grievance_event(event)`` listens on ``grievances.hooks.grievance_event_recorded``
+  (registered in ``DeadlinesConfig.ready``), inside the transaction of every event the
+  loop writes: it moves the item's
   timeline, recomputes the due times and writes the outbox messages the event causes.
 - Pauses (专家咨询/鉴定) and extensions (延期) are use-cases here, with permission checks
   through grid.permissions; each writes a grievance event through the loop's one event
@@ -25,8 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grid import permissions
-from grid.models import Role
+from grid.models import RegionLevel, Role, Unit, UnitKind, User
 from grid.notifications.services import notify
+from grievances import services as loop
 from grievances.deadlines import policy
 from grievances.deadlines.models import (
     Clock,
@@ -38,6 +40,7 @@ from grievances.deadlines.models import (
     ExtensionStatus,
     PauseReason,
 )
+from grievances.models import Grievance
 
 logger = logging.getLogger(__name__)
 
@@ -149,8 +152,6 @@ def staff_link(grievance) -> str:
 def _active_members(unit, roles):
     if unit is None:
         return []
-    from grid.models import User
-
     return list(User.objects.filter(unit=unit, is_active=True, role__in=roles))
 
 
@@ -174,8 +175,6 @@ def unit_leaders(grievance) -> list:
 def supervising_centres(grievance) -> list:
     """The responsible centre and the county-level centre above it: 县市区矛调中心依托系统
     对未按规定时限办结的事项进行督办 (seed 004)."""
-    from grid.models import RegionLevel, Unit, UnitKind
-
     centre = grievance.centre
     codes = [r.code for r in centre.region.ancestors() if r.level >= RegionLevel.COUNTY]
     upper = list(Unit.objects.filter(kind=UnitKind.CENTRE, region__code__in=codes)) if codes else []
@@ -183,8 +182,6 @@ def supervising_centres(grievance) -> list:
 
 
 def _members_of(units, roles) -> list:
-    from grid.models import User
-
     return list(User.objects.filter(unit__in=units, is_active=True, role__in=roles).order_by("pk"))
 
 
@@ -330,11 +327,8 @@ def _messages_for_event(event, g, key: str, deadlines: dict[str, policy.Deadline
 
 def _write_event(grievance, *, actor, action: str, note: str, public: bool = True):
     """Through the loop's one event writer, which also calls back handle_grievance_event."""
-    from grievances import services as loop
-
-    writer = getattr(loop, "record_event", None) or loop._record
-    return writer(grievance, actor=actor, action=action, from_state=grievance.state, note=note,
-                  public=public, unit=grievance.handling_unit)
+    return loop.record_event(grievance, actor=actor, action=action, from_state=grievance.state, note=note,
+                             public=public, unit=grievance.handling_unit)
 
 
 def _lead_unit_member(actor, grievance) -> bool:
@@ -369,8 +363,6 @@ def can_decide_extension(actor, grievance) -> bool:
 
 
 def _open_grievance(grievance):
-    from grievances.models import Grievance
-
     # Locked first (before the clock), in the same order as the loop's transitions and the scan.
     g = Grievance.objects.select_for_update(of=("self",)).select_related("handling_unit", "centre").get(
         pk=grievance.pk)
@@ -519,9 +511,6 @@ def _record_action(clock: Clock, deadline: policy.Deadline, action: str) -> bool
 def process_clock(clock_id: int, now: datetime | None = None) -> list[str]:
     """Act once on everything due for one item: reminders, overdue supervision and notices,
     auto-close of unrated feedback. Returns what was done (for logs and tests)."""
-    from grievances import services as loop
-    from grievances.models import Grievance
-
     now = now or timezone.now()
     # Lock order everywhere: the grievance row, then its clock (the loop's transitions
     # update the grievance before they reach the hook), so a scan and a person acting on
@@ -565,8 +554,6 @@ def process_clock(clock_id: int, now: datetime | None = None) -> list[str]:
 def _supervise_overdue(clock: Clock, g, overdue: list[policy.Deadline]) -> None:
     """One automatic supervision order for everything that became overdue in this scan,
     with notices to the unit's leader and the centre (and SMS + voice for 较大/重大)."""
-    from grievances import services as loop
-
     labels = "、".join(str(DeadlineCode(d.code).label) for d in overdue)
     first = min(overdue, key=lambda d: d.due)
     key = f"clock:{g.pk}:overdue:{'+'.join(d.code for d in overdue)}:{int(first.due.timestamp())}"

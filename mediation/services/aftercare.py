@@ -10,6 +10,9 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from grid import permissions
+from grid.notifications.services import notify
+from grievances import services as grievance_services
+from grievances.models import State
 from mediation.models import (
     Agreement,
     CaseState,
@@ -20,7 +23,7 @@ from mediation.models import (
 )
 from mediation.services.access import _require_oversee
 from mediation.services.cases import _save_case
-from mediation.services.errors import MediationError, _checked, _gsvc, _refuse_from, _text
+from mediation.services.errors import MediationError, _checked, _refuse_from, _text
 
 CONFIRMATION_WINDOW_DAYS = 30
 RULING_TEMPLATE = "mediation_confirmation_ruling"
@@ -77,8 +80,6 @@ def decide_judicial_confirmation(*, actor, confirmation: JudicialConfirmation, c
 
 
 def _tell_parties_of_ruling(jc: JudicialConfirmation):
-    from grid.notifications.services import notify
-
     case = jc.case
     for party in case.parties.all():
         if party.phone or party.user_id:
@@ -107,21 +108,18 @@ def record_return_visit(*, actor, visit: ReturnVisit, performed: bool, satisfied
     if performed:
         return v
     text = _("回访发现调解协议未履行：%(n)s") % {"n": v.note or _("（未说明）")}
-    from grievances.models import State
-
     grievance = case.grievance
     archived = not grievance.is_open
-    svc = _gsvc()
     as_staff = permissions.is_centre(actor) or permissions.is_admin(actor)
     try:
         if grievance.is_open:
             if as_staff:
-                svc.supervise_grievance(actor=actor, grievance=grievance, note=text)
+                grievance_services.supervise_grievance(actor=actor, grievance=grievance, note=text)
             else:
-                svc.supervise_grievance(actor=None, grievance=grievance, note=text, automatic=True)
+                grievance_services.supervise_grievance(actor=None, grievance=grievance, note=text, automatic=True)
         elif grievance.state == State.CLOSED:
-            svc.reopen_grievance(actor=actor if as_staff else None, grievance=grievance, reason=text)
-    except svc.GrievanceError as exc:
+            grievance_services.reopen_grievance(actor=actor if as_staff else None, grievance=grievance, reason=text)
+    except grievance_services.GrievanceError as exc:
         raise _refuse_from(exc) from exc
     if archived and can_proceed(case.reopen):
         case.reopen()

@@ -10,13 +10,16 @@ from django_fsm import ConcurrentTransition
 
 from grid import permissions
 from grid.models import Role, Unit, UnitKind, User
+from grievances import services as grievance_services
+from grievances.hooks import MediationDispatch
+from grievances.models import GrievanceKind, State
 from mediation.models import (
     MediationCase,
     Party,
     PartySide,
 )
 from mediation.services.access import _require_work, can_assign_mediators
-from mediation.services.errors import MediationError, PermissionDenied, _gsvc, _refuse_from, _text
+from mediation.services.errors import MediationError, PermissionDenied, _refuse_from, _text
 
 
 def _save_case(case: MediationCase):
@@ -30,11 +33,9 @@ def _save_case(case: MediationCase):
 def open_case_for_grievance(*, grievance, organisation: Unit, actor, mediators: Sequence[User] = ()) -> MediationCase:
     """A 矛盾纠纷调解 grievance dispatched to a mediation organisation opens one case tied to it.
 
-    Called by the grievance loop right after the dispatch to a mediation organisation, and by
+    Called on the grievance loop's dispatch to a mediation organisation (through its hook), and by
     the organisation when it takes the item. Idempotent: a second call returns the same case
     (re-pointing it to the organisation that now holds the grievance)."""
-    from grievances.models import GrievanceKind
-
     if organisation.kind != UnitKind.MEDIATION:
         raise MediationError(_("调解案件只能交给调解组织。"))
     if grievance.kind != GrievanceKind.DISPUTE:
@@ -61,6 +62,13 @@ def open_case_for_grievance(*, grievance, organisation: Unit, actor, mediators: 
     return case
 
 
+def on_dispatched_to_mediation(dispatch: MediationDispatch) -> None:
+    """Listener of ``grievances.hooks.grievance_dispatched_to_mediation`` (registered in
+    ``MediationConfig.ready``): a dispute dispatched to a mediation organisation opens its
+    case in the dispatch's own transaction."""
+    open_case_for_grievance(grievance=dispatch.grievance, organisation=dispatch.organisation, actor=dispatch.actor)
+
+
 def _set_mediators(case: MediationCase, mediators: Iterable[User]):
     mediators = list(dict.fromkeys(mediators))
     for m in mediators:
@@ -84,12 +92,10 @@ def assign_mediators(*, actor, case: MediationCase, mediators: Sequence[User]) -
 
 def _ensure_signed(actor, grievance):
     """The organisation signs for the dispatched grievance (签收) before working on it."""
-    from grievances.models import State
-
     if grievance.state == State.DISPATCHED:
         try:
-            _gsvc().sign_grievance(actor=actor, grievance=grievance)
-        except _gsvc().GrievanceError as exc:
+            grievance_services.sign_grievance(actor=actor, grievance=grievance)
+        except grievance_services.GrievanceError as exc:
             raise _refuse_from(exc) from exc
 
 

@@ -29,12 +29,6 @@ def _text(value, message) -> str:
     return value
 
 
-def _gsvc():
-    from grievances import services
-
-    return services
-
-
 def _checked(f, policy: str):
     """A file through the upload gate (forms pass it through already; raw files from other
     callers are checked here, a refusal becoming the service's error)."""

@@ -10,13 +10,17 @@ from django.utils.translation import gettext as _
 
 from grid import permissions
 from grid.models import Role, User
+from grid.notifications.services import notify
+from grievances import services as grievance_services
+from grievances.models import GrievanceKind
 from mediation.models import (
     LegalAidApplication,
+    LegalAidCaseType,
     LegalAidDocument,
     LegalAidStatus,
 )
 from mediation.services.cases import _ensure_signed
-from mediation.services.errors import MediationError, PermissionDenied, _checked, _gsvc, _refuse_from, _text
+from mediation.services.errors import MediationError, PermissionDenied, _checked, _refuse_from, _text
 
 LEGAL_AID_LAWYER_TEMPLATE = "legal_aid_assigned_lawyer"
 LEGAL_AID_LAWYER_TEXT = (
@@ -31,22 +35,18 @@ def apply_for_legal_aid(*, actor, region, applicant_name: str, id_number: str, a
                         monthly_income=None, documents: Sequence[tuple[str, object]] = ()) -> LegalAidApplication:
     """法律援助申请: a legal-aid grievance (137 deadlines) plus the applicant's data, hardship
     declaration, case type and documents for the legal aid centre's review."""
-    from grievances.models import GrievanceKind
-    from mediation.models import LegalAidCaseType
-
     if case_type not in LegalAidCaseType.values:
         raise MediationError(_("请选择案件类型。"))
     hardship = _text(hardship, _("请填写经济困难情况声明。"))
     name = _text(applicant_name, _("请填写申请人姓名。"))
-    svc = _gsvc()
     try:
-        grievance = svc.submit_grievance(
+        grievance = grievance_services.submit_grievance(
             actor=actor, kind=GrievanceKind.LEGAL_AID, region=region,
             title=_("法律援助申请：%(t)s") % {"t": LegalAidCaseType(case_type).label},
             description=_text(description, _("请简要说明案情和援助请求。")), contact_name=name,
             contact_phone=phone, address=address,
         )
-    except svc.GrievanceError as exc:
+    except grievance_services.GrievanceError as exc:
         raise _refuse_from(exc) from exc
     app = LegalAidApplication(
         grievance=grievance, region_code=grievance.region_code, applicant_name=name,
@@ -82,8 +82,6 @@ def _require_legal_aid_reviewer(actor, app: LegalAidApplication):
 @transaction.atomic
 def approve_legal_aid(*, actor, application: LegalAidApplication, lawyer: User, note: str = "") -> LegalAidApplication:
     """准予援助: the centre assigns a lawyer; the grievance's handling step completes with it."""
-    from grid.notifications.services import notify
-
     app = LegalAidApplication.objects.select_for_update().get(pk=application.pk)
     _require_legal_aid_reviewer(actor, app)
     if app.status != LegalAidStatus.PENDING:
@@ -97,8 +95,8 @@ def approve_legal_aid(*, actor, application: LegalAidApplication, lawyer: User, 
     if (note or "").strip():
         result += note.strip()
     try:
-        _gsvc().complete_grievance(actor=actor, grievance=app.grievance, result=result)
-    except _gsvc().GrievanceError as exc:
+        grievance_services.complete_grievance(actor=actor, grievance=app.grievance, result=result)
+    except grievance_services.GrievanceError as exc:
         raise _refuse_from(exc) from exc
     notify(key=f"legal_aid:{app.pk}:assigned", template=LEGAL_AID_LAWYER_TEMPLATE, text=LEGAL_AID_LAWYER_TEXT,
            users=[lawyer], channels=("sms", "site"),
@@ -120,8 +118,8 @@ def refuse_legal_aid(*, actor, application: LegalAidApplication, reason: str) ->
         LegalAidStatus.REFUSED, reason, actor, timezone.now())
     app.save()
     try:
-        _gsvc().complete_grievance(actor=actor, grievance=app.grievance,
+        grievance_services.complete_grievance(actor=actor, grievance=app.grievance,
                                    result=_("经审查，不予法律援助。理由：%(r)s") % {"r": reason})
-    except _gsvc().GrievanceError as exc:
+    except grievance_services.GrievanceError as exc:
         raise _refuse_from(exc) from exc
     return app

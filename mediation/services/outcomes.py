@@ -10,6 +10,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from grievances import services as grievance_services
+from grievances.models import AT_UNIT_STATES
 from mediation.models import (
     Agreement,
     MediationCase,
@@ -18,7 +20,7 @@ from mediation.models import (
 )
 from mediation.services.access import _require_work
 from mediation.services.cases import _ensure_signed, _save_case
-from mediation.services.errors import MediationError, _gsvc, _refuse_from, _text
+from mediation.services.errors import MediationError, _refuse_from, _text
 
 # Days after the performance deadline at which the return visit (回访) falls due.
 RETURN_VISIT_AFTER_DAYS = 3
@@ -28,16 +30,14 @@ def _complete_grievance(actor, case: MediationCase, result: str):
     """Finish the grievance's handling step with the outcome. If the item is no longer at
     the organisation (already completed from the grievance pages), the case outcome is
     recorded on its own."""
-    from grievances.models import AT_UNIT_STATES
-
     grievance = case.grievance
     grievance.refresh_from_db()
     if grievance.state not in AT_UNIT_STATES:
         return
     _ensure_signed(actor, grievance)
     try:
-        _gsvc().complete_grievance(actor=actor, grievance=grievance, result=result)
-    except _gsvc().GrievanceError as exc:
+        grievance_services.complete_grievance(actor=actor, grievance=grievance, result=result)
+    except grievance_services.GrievanceError as exc:
         raise _refuse_from(exc) from exc
 
 
@@ -144,8 +144,6 @@ def terminate_case(*, actor, case: MediationCase, reason: str) -> MediationCase:
 def needs_reopening(case: MediationCase) -> bool:
     """The case is closed but its grievance is back at the organisation (sent back by the
     centre, rated unsatisfied, or an unperformed agreement)."""
-    from grievances.models import AT_UNIT_STATES
-
     return not case.is_open and case.grievance.state in AT_UNIT_STATES
 
 

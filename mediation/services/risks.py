@@ -11,6 +11,8 @@ from django_fsm import can_proceed
 
 from grid import permissions
 from grid.models import Unit
+from grievances import services as grievance_services
+from grievances.models import Channel, GrievanceKind
 from mediation.models import (
     MediationCase,
     Risk,
@@ -19,7 +21,7 @@ from mediation.models import (
     RiskStatus,
 )
 from mediation.services.cases import open_case_for_grievance
-from mediation.services.errors import MediationError, PermissionDenied, _gsvc, _refuse_from, _text
+from mediation.services.errors import MediationError, PermissionDenied, _refuse_from, _text
 
 
 def _risk_event(risk: Risk, *, actor, action: str, from_status: str = "", note: str = "") -> RiskEvent:
@@ -130,22 +132,19 @@ def convert_risk_to_grievance(*, actor, risk: Risk, contact_name: str, contact_p
     """A risk that needs the loop becomes a grievance (排查录入), keeping its history: the
     risk's plan and timeline are copied into the grievance's description, and the risk
     keeps its own events and points at the grievance."""
-    from grievances.models import Channel
-
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
     if not (permissions.is_admin(actor) or (
             permissions.is_centre(actor) and permissions.can_see_region_code(actor, risk.region_code))):
         raise PermissionDenied(_("只有辖区综治中心可以把风险转为诉求件。"))
     if not can_proceed(risk.convert):
         raise MediationError(_("该风险已%(s)s，不能再转为诉求件。") % {"s": risk.get_status_display()})
-    svc = _gsvc()
     try:
-        grievance = svc.submit_grievance(
+        grievance = grievance_services.submit_grievance(
             actor=actor, kind=kind, region=risk.region, title=risk.title[:100],
             description=f"{risk.description}\n\n{_risk_history_text(risk)}", contact_name=contact_name,
             contact_phone=contact_phone, category=risk.category, address=risk.address, channel=Channel.SCREENING,
         )
-    except svc.GrievanceError as exc:
+    except grievance_services.GrievanceError as exc:
         raise _refuse_from(exc) from exc
     before = risk.status
     risk.convert()
@@ -161,16 +160,13 @@ def convert_risk_to_mediation(*, actor, risk: Risk, organisation: Unit, severity
                               contact_phone: str) -> MediationCase:
     """A risk handed straight to a mediation organisation: it becomes a dispute grievance,
     accepted with its grade and dispatched to the organisation, which opens the case."""
-    from grievances.models import GrievanceKind
-
     grievance = convert_risk_to_grievance(actor=actor, risk=risk, contact_name=contact_name,
                                           contact_phone=contact_phone, kind=GrievanceKind.DISPUTE)
-    svc = _gsvc()
     try:
-        svc.accept_grievance(actor=actor, grievance=grievance, kind=GrievanceKind.DISPUTE, severity=severity,
+        grievance_services.accept_grievance(actor=actor, grievance=grievance, kind=GrievanceKind.DISPUTE, severity=severity,
                              risk_level=risk.level, category=risk.category,
                              is_mass=risk.people_involved >= 10)
-        svc.dispatch_grievance(actor=actor, grievance=grievance, unit=organisation)
-    except svc.GrievanceError as exc:
+        grievance_services.dispatch_grievance(actor=actor, grievance=grievance, unit=organisation)
+    except grievance_services.GrievanceError as exc:
         raise _refuse_from(exc) from exc
     return open_case_for_grievance(grievance=grievance, organisation=organisation, actor=actor)

@@ -9,6 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grid import permissions
+from grid.notifications.services import notify
+from grievances import services as grievance_services
+from grievances.models import State
 from mediation.models import (
     CaseState,
     MediationCase,
@@ -18,7 +21,7 @@ from mediation.models import (
 )
 from mediation.services.access import _require_work
 from mediation.services.cases import _ensure_signed, _save_case
-from mediation.services.errors import MediationError, _gsvc, _refuse_from, _text
+from mediation.services.errors import MediationError, _refuse_from, _text
 
 VIDEO_INVITE_TEMPLATE = "mediation_video_invite"
 VIDEO_INVITE_TEXT = (
@@ -60,8 +63,6 @@ def schedule_session(*, actor, case: MediationCase, mode: str, scheduled_at, pla
 def send_video_invitations(*, actor, session: Session) -> int:
     """One SMS per party with a phone, through the transactional outbox. Idempotent: the
     outbox key is session × party, so sending again reaches nobody twice."""
-    from grid.notifications.services import notify
-
     case = session.case
     _require_work(actor, case)
     if session.mode != SessionMode.VIDEO:
@@ -96,8 +97,6 @@ def record_session(*, actor, session: Session, participants: str, minutes: str, 
     session.save()
     session.present_parties.set([p for p in present_parties if p.case_id == case.pk])
     _start(case)
-    from grievances.models import State
-
     grievance = case.grievance
     if grievance.state == State.HANDLING and permissions.is_mediator(actor):
         n = case.sessions.filter(held=True).count()
@@ -105,7 +104,7 @@ def record_session(*, actor, session: Session, participants: str, minutes: str, 
         if session.next_steps:
             note += _("下一步：%(s)s") % {"s": session.next_steps}
         try:
-            _gsvc().interim_reply(actor=actor, grievance=grievance, note=note)
-        except _gsvc().GrievanceError as exc:
+            grievance_services.interim_reply(actor=actor, grievance=grievance, note=note)
+        except grievance_services.GrievanceError as exc:
             raise _refuse_from(exc) from exc
     return session
