@@ -9,8 +9,10 @@ class MediationConfig(AppConfig):
 
     def ready(self):
         from grid import files
+        from grievances.hooks import grievance_dispatched_to_mediation
         from mediation import selectors
         from mediation.models import Agreement, JudicialConfirmation, LegalAidDocument
+        from mediation.services.cases import on_dispatched_to_mediation
 
         files.register(Agreement, "pdf", visible=lambda r: selectors.agreements_visible_to(r.user),
                        filename=lambda a, f: f"agreement-{a.case_id}")
@@ -19,9 +21,5 @@ class MediationConfig(AppConfig):
                        filename=lambda jc, f: f"confirmation-{jc.pk}")
         files.register(LegalAidDocument, "file", visible=lambda r: selectors.legal_aid_documents_visible_to(r.user),
                        filename=lambda d, f: d.name)
-
-        from grievances.hooks import grievance_dispatched_to_mediation
-        from mediation.services.cases import on_dispatched_to_mediation
-
         # A dispute dispatched to a mediation organisation opens its case, in the same transaction.
         grievance_dispatched_to_mediation.register(on_dispatched_to_mediation)
