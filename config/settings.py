@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pufa_media",
     "audit",
     "ops",
+    "analysis",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalysisConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "analysis"
+    verbose_name = _("研判分析")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from analysis import logins
+
+        # Staff logins feed 工作人员登录率 (the monthly report, seed 004).
+        user_logged_in.connect(logins.record_login, dispatch_uid="analysis.record_login")
+
+        from analysis import rollups
+        from grievances.hooks import grievance_event_recorded
+
+        # In the event's own transaction (after the clocks, registered earlier): the
+        # rollups commit or roll back with the event, so they always equal a recount.
+        grievance_event_recorded.register(rollups.on_grievance_event)

@@ -1,0 +1,265 @@
+"""The analysis layer's tables (DOMAIN.md §10; seed 004 研判分析).
+
+- ``GrievanceFact``: one row per appeal with the dimensions and the 0/1 counters it
+  contributes (``analysis.facts`` computes them from the appeal, its clock and its events).
+- ``Rollup``: the sums of those counters by submission day × scope × dimension value. A
+  scope is a region code at any level (city, county, township, village: the 12-digit code
+  of that ancestor), a 15-digit grid code, or "" for everything. Every page, report and
+  figure of this app reads these rows, never the appeal table. Maintained incrementally
+  on every grievance event (``analysis.rollups``) and rebuildable from the events.
+- ``StaffLogin``: one row per staff member and day they logged in (工作人员登录率).
+- ``Boundary``: GeoJSON boundaries of regions and grids for the map, uploaded by staff.
+- ``Report`` / ``ReportTemplate``: reports with their figures frozen at generation.
+- ``Export``: a streamed export of the appeal list, with its progress.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Completion-time histogram: upper bounds in hours of each bucket (the last is open).
+DURATION_BUCKETS_HOURS = (4, 8, 24, 48, 72, 120, 168, 240, 480, 720)
+HISTOGRAM = tuple(f"h{i}" for i in range(len(DURATION_BUCKETS_HOURS) + 1))
+
+# The counters one appeal contributes (see analysis.facts for what each means).
+METRICS = (
+    "n", "responded", "responded_24h", "rejected", "accepted", "dispatched", "open", "completed", "closed",
+    "sign_due", "sign_on_time", "interim_due", "interim_on_time", "completion_due", "completion_on_time",
+    "overdue", "overdue_open", "rated", "satisfied", "second_supervision", "first_resolved", "returned",
+    "repeat", "major", "supervised", "dur_n", "dur_minutes", *HISTOGRAM,
+)
+
+
+class GrievanceFact(models.Model):
+    grievance = models.OneToOneField(
+        "grievances.Grievance", primary_key=True, on_delete=models.CASCADE, related_name="analysis_fact"
+    )
+    day = models.DateField(_("提交日期"))
+    region_code = models.CharField(_("区域代码"), max_length=12)
+    grid_code = models.CharField(_("网格编码"), max_length=15, blank=True)
+    kind = models.CharField(_("诉求类型"), max_length=16)
+    category_id = models.IntegerField(_("类别"), null=True, blank=True)
+    severity = models.CharField(_("纠纷等级"), max_length=16, blank=True)
+    channel = models.CharField(_("来源渠道"), max_length=16)
+    unit_id = models.IntegerField(_("承办单位"), null=True, blank=True)
+    cell = models.CharField(_("坐标格"), max_length=24, blank=True)
+    person = models.CharField(_("反映人标识"), max_length=32, blank=True)
+    counts = models.JSONField(_("计数"), default=dict)
+
+    class Meta:
+        verbose_name = _("诉求统计事实")
+        verbose_name_plural = _("诉求统计事实")
+        indexes = [
+            models.Index(fields=["day"], name="fact_day_idx"),
+            models.Index(fields=["region_code", "category_id", "day"], name="fact_place_cat_idx"),
+            models.Index(fields=["person", "day"], name="fact_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} {self.day}"
+
+
+class Rollup(models.Model):
+    day = models.DateField(_("日期"))
+    scope = models.CharField(_("范围"), max_length=15, blank=True)
+    dim = models.CharField(_("维度"), max_length=12)
+    value = models.CharField(_("维度值"), max_length=40, blank=True)
+    n = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    responded_24h = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    dispatched = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    sign_due = models.IntegerField(default=0)
+    sign_on_time = models.IntegerField(default=0)
+    interim_due = models.IntegerField(default=0)
+    interim_on_time = models.IntegerField(default=0)
+    completion_due = models.IntegerField(default=0)
+    completion_on_time = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    overdue_open = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    second_supervision = models.IntegerField(default=0)
+    first_resolved = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    repeat = models.IntegerField(default=0)
+    major = models.IntegerField(default=0)
+    supervised = models.IntegerField(default=0)
+    dur_n = models.IntegerField(default=0)
+    dur_minutes = models.BigIntegerField(default=0)
+    h0 = models.IntegerField(default=0)
+    h1 = models.IntegerField(default=0)
+    h2 = models.IntegerField(default=0)
+    h3 = models.IntegerField(default=0)
+    h4 = models.IntegerField(default=0)
+    h5 = models.IntegerField(default=0)
+    h6 = models.IntegerField(default=0)
+    h7 = models.IntegerField(default=0)
+    h8 = models.IntegerField(default=0)
+    h9 = models.IntegerField(default=0)
+    h10 = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("统计汇总")
+        verbose_name_plural = _("统计汇总")
+        constraints = [
+            # Also the index every read uses: scope = X AND dim = Y AND day BETWEEN a AND b.
+            models.UniqueConstraint(fields=["scope", "dim", "day", "value"], name="rollup_key"),
+        ]
+        indexes = [models.Index(fields=["day"], name="rollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope} {self.dim}={self.value}"
+
+
+class StaffLogin(models.Model):
+    """A staff member logged in on this local day (once per person and day)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"))
+    unit_id = models.IntegerField(_("单位"))
+    region_code = models.CharField(_("区域代码"), max_length=12)
+    first_at = models.DateTimeField(_("首次登录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("工作人员登录记录")
+        verbose_name_plural = _("工作人员登录记录")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="stafflogin_once_a_day")]
+        indexes = [models.Index(fields=["region_code", "day"], name="stafflogin_region_day_idx",
+                                opclasses=["varchar_pattern_ops", "date_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"
+
+
+class Boundary(models.Model):
+    """The outline of one region (12-digit code) or grid (15-digit code) for the map."""
+
+    code = models.CharField(_("区域/网格代码"), max_length=15, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    geometry = models.JSONField(_("边界（GeoJSON几何）"))
+    population = models.PositiveIntegerField(_("常住人口"), null=True, blank=True,
+                                             help_text=_("用于计算每万人诉求量；留空则只显示件数。"))
+    center_lng = models.FloatField(_("中心经度"), null=True, blank=True)
+    center_lat = models.FloatField(_("中心纬度"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("上传人"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("地图边界")
+        verbose_name_plural = _("地图边界")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ReportKind(models.TextChoices):
+    DAILY = "daily", _("日统计")
+    WEEKLY = "weekly", _("周小结")
+    MONTHLY = "monthly", _("月报告")
+    YEARLY = "yearly", _("年分析")
+
+
+def _report_upload(instance, filename):
+    return f"analysis/reports/{instance.kind}/{instance.period_start:%Y%m%d}/{filename}"
+
+
+class Report(models.Model):
+    """One report for one region and period. Its figures are frozen at generation time
+    (``figures``); the files are rendered from them. One per kind, region and period."""
+
+    kind = models.CharField(_("报告类型"), max_length=16, choices=ReportKind.choices)
+    region = models.ForeignKey("grid.Region", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(_("区域代码"), max_length=12)
+    period_start = models.DateField(_("起始日期"))
+    period_end = models.DateField(_("截止日期"))
+    title = models.CharField(_("标题"), max_length=200)
+    figures = models.JSONField(_("冻结数据"), default=dict)
+    docx = models.FileField(_("Word文件"), upload_to=_report_upload, max_length=200, blank=True)
+    xlsx = models.FileField(_("Excel文件"), upload_to=_report_upload, max_length=200, blank=True)
+    generated_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("生成人"))
+
+    class Meta:
+        verbose_name = _("分析报告")
+        verbose_name_plural = _("分析报告")
+        ordering = ["-period_start", "region_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "region", "period_start"], name="report_once_per_period"),
+        ]
+        indexes = [models.Index(fields=["region_code", "kind", "period_start"], name="report_region_idx",
+                                opclasses=["varchar_pattern_ops", "varchar_ops", "date_ops"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportTemplate(models.Model):
+    """A Word template (docxtpl) staff may replace; the newest active one is used."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    file = models.FileField(_("Word模板（.docx）"), upload_to="analysis/templates/", max_length=200)
+    is_active = models.BooleanField(_("启用"), default=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("报告模板")
+        verbose_name_plural = _("报告模板")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel (XLSX)"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导出中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Export(models.Model):
+    """One export of the filtered appeal list, written row by row by a task."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    format = models.CharField(_("格式"), max_length=8, choices=ExportFormat.choices)
+    filters = models.JSONField(_("筛选条件"), default=dict)
+    status = models.CharField(_("状态"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    total = models.PositiveIntegerField(_("预计行数"), default=0)
+    done = models.PositiveIntegerField(_("已导出行数"), default=0)
+    file = models.FileField(_("文件"), upload_to="analysis/exports/", max_length=200, blank=True)
+    error = models.CharField(_("错误"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("数据导出")
+        verbose_name_plural = _("数据导出")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "id"], name="export_user_idx")]
+        constraints = [models.CheckConstraint(condition=Q(done__gte=0), name="export_done_nonneg")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, int(100 * self.done / self.total)) if self.total else 0

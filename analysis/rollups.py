@@ -1,0 +1,274 @@
+"""Rollup maintenance: the one writer of GrievanceFact and Rollup rows.
+
+``on_grievance_event(event)`` runs inside the transaction of every grievance event (it is
+registered on grievances' "event recorded" hook point): it recomputes the appeal's fact
+(analysis.facts), and adds the difference to the rollup rows of the old and new fact in
+one INSERT … ON CONFLICT DO UPDATE statement, rows sorted by key so two transactions lock
+shared rows in the same order. An event that changes no counter writes nothing.
+
+``rebuild(start, end)`` recomputes every fact of the appeals submitted in [start, end]
+from the appeals, their clocks and their events, and replaces those days' rollup rows:
+idempotent, and the rows it writes are exactly what incremental maintenance keeps.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from analysis import facts
+from analysis.models import METRICS, GrievanceFact, Rollup
+
+Key = tuple[date, str, str, str]  # (day, scope, dim, value)
+
+
+# --------------------------------------------------------------------------- gathering
+
+
+def _history(grievance_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    from grievances.models import GrievanceEvent
+
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (GrievanceEvent.objects.filter(grievance_id__in=list(grievance_ids), action__in=facts.HISTORY_ACTIONS)
+            .values_list("grievance_id", "action").annotate(c=Count("id")).order_by())
+    for gid, action, c in rows:
+        out[gid][action] = c
+    return out
+
+
+def _overdue_codes(grievance_ids: Iterable[int]) -> dict[int, set[str]]:
+    from grievances.deadlines.models import ClockAction
+
+    out: dict[int, set[str]] = defaultdict(set)
+    rows = (ClockAction.objects.filter(clock_id__in=list(grievance_ids), action="overdue")
+            .values_list("clock_id", "deadline").distinct())
+    for gid, code in rows:
+        out[gid].add(code)
+    return out
+
+
+def _clock(g):
+    from grievances.deadlines.models import Clock
+
+    return Clock.objects.filter(pk=g.pk).first()
+
+
+def _grid_code(g) -> str:
+    if not g.grid_id:
+        return ""
+    from grid.models import Grid
+
+    return Grid.objects.filter(pk=g.grid_id).values_list("code", flat=True).first() or ""
+
+
+def repeat_q(fact: facts.Fact, grievance_id: int) -> Q | None:
+    """Earlier appeals (by day, then id) in the 30 days before, by the same person or about
+    the same category in the same village."""
+    who = Q()
+    if fact.person:
+        who |= Q(person=fact.person)
+    if fact.category_id:
+        who |= Q(region_code=fact.region_code, category_id=fact.category_id)
+    if not who:
+        return None
+    return who & Q(day__gte=fact.day - timedelta(days=facts.REPEAT_DAYS), day__lte=fact.day) & (
+        Q(day__lt=fact.day) | Q(grievance_id__lt=grievance_id))
+
+
+def is_repeat(fact: facts.Fact, grievance_id: int) -> bool:
+    q = repeat_q(fact, grievance_id)
+    return q is not None and GrievanceFact.objects.filter(q).exists()
+
+
+def fact_for(g) -> facts.Fact:
+    """The appeal's fact from the database as it stands (inside the event's transaction)."""
+    fact = facts.compute(
+        g, _clock(g), overdue_codes=_overdue_codes([g.pk])[g.pk], history=_history([g.pk])[g.pk],
+        repeat=False, grid_code=_grid_code(g),
+    )
+    if is_repeat(fact, g.pk):
+        fact.counts["repeat"] = 1
+    return fact
+
+
+# --------------------------------------------------------------------------- applying deltas
+
+
+def _stored(row: GrievanceFact) -> facts.Fact:
+    return facts.Fact(
+        day=row.day, region_code=row.region_code, grid_code=row.grid_code, kind=row.kind,
+        category_id=row.category_id, severity=row.severity, channel=row.channel, unit_id=row.unit_id,
+        cell=row.cell, person=row.person, counts=dict(row.counts),
+    )
+
+
+def contributions(fact: facts.Fact, sign: int = 1) -> dict[Key, dict[str, int]]:
+    out: dict[Key, dict[str, int]] = {}
+    for scope, dim, value in facts.keys(fact):
+        out[(fact.day, scope, dim, value)] = {k: sign * v for k, v in fact.counts.items()}
+    return out
+
+
+def delta(old: facts.Fact | None, new: facts.Fact | None) -> dict[Key, dict[str, int]]:
+    """Per rollup row, what to add so the rows hold ``new`` instead of ``old``."""
+    out: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for fact, sign in ((old, -1), (new, 1)):
+        if fact is None:
+            continue
+        for key, counts in contributions(fact, sign).items():
+            for metric, v in counts.items():
+                out[key][metric] += v
+    return {key: {m: v for m, v in counts.items() if v} for key, counts in out.items()
+            if any(counts.values())}
+
+
+def add_to_rollups(changes: dict[Key, dict[str, int]], chunk: int = 500) -> None:
+    """Add counters to rollup rows, creating missing rows: one statement per chunk."""
+    if not changes:
+        return
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    cols = ("day", "scope", "dim", "value", *METRICS)
+    updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in METRICS)
+    placeholders = "(" + ", ".join(["%s"] * len(cols)) + ")"
+    items = sorted(changes.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0], kv[0][3]))
+    with connection.cursor() as cursor:
+        for i in range(0, len(items), chunk):
+            part = items[i:i + chunk]
+            params: list = []
+            for (day, scope, dim, value), counts in part:
+                params += [day, scope, dim, value, *(counts.get(m, 0) for m in METRICS)]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([placeholders] * len(part))} "
+                f"ON CONFLICT (scope, dim, day, value) DO UPDATE SET {updates}",
+                params,
+            )
+
+
+def _save_fact(gid: int, fact: facts.Fact, existing: GrievanceFact | None) -> None:
+    fields = dict(day=fact.day, region_code=fact.region_code, grid_code=fact.grid_code, kind=fact.kind,
+                  category_id=fact.category_id, severity=fact.severity, channel=fact.channel,
+                  unit_id=fact.unit_id, cell=fact.cell, person=fact.person, counts=fact.counts)
+    if existing is None:
+        GrievanceFact.objects.create(grievance_id=gid, **fields)
+    else:
+        GrievanceFact.objects.filter(pk=gid).update(**fields)
+
+
+def refresh(g) -> None:
+    """Bring the appeal's fact and its rollup rows up to date (inside the caller's transaction)."""
+    existing = GrievanceFact.objects.select_for_update().filter(pk=g.pk).first()
+    old = _stored(existing) if existing is not None else None
+    new = fact_for(g)
+    if old is not None and old.dims() == new.dims() and old.counts == new.counts and old.person == new.person:
+        return
+    add_to_rollups(delta(old, new))
+    _save_fact(g.pk, new, existing)
+    if old is None or old.category_id != new.category_id:
+        _refresh_later_repeats(g.pk, old, new)
+
+
+def _refresh_later_repeats(gid: int, old: facts.Fact | None, new: facts.Fact) -> None:
+    """An appeal's category changed (at acceptance): later appeals of the same village within
+    30 days may now be, or no longer be, repeats of it."""
+    if not (new.category_id or (old and old.category_id)):
+        return
+    later = (GrievanceFact.objects.select_for_update()
+             .filter(region_code=new.region_code, day__gte=new.day, day__lte=new.day + timedelta(days=facts.REPEAT_DAYS))
+             .filter(Q(day__gt=new.day) | Q(grievance_id__gt=gid))
+             .filter(category_id__in=[c for c in (new.category_id, old.category_id if old else None) if c])
+             .order_by("day", "grievance_id"))
+    for row in later:
+        before = _stored(row)
+        after = _stored(row)
+        after.counts.pop("repeat", None)
+        if is_repeat(after, row.grievance_id):
+            after.counts["repeat"] = 1
+        if after.counts != before.counts:
+            add_to_rollups(delta(before, after))
+            GrievanceFact.objects.filter(pk=row.pk).update(counts=after.counts)
+
+
+def on_grievance_event(event) -> None:
+    """The listener on grievances' "event recorded" hook point (see AppConfig.ready)."""
+    refresh(event.grievance)
+
+
+# --------------------------------------------------------------------------- rebuild
+
+
+def recount(start: date, end: date, batch: int = 2000) -> tuple[list[tuple[int, facts.Fact]], dict]:
+    """Every fact of the appeals submitted in [start, end] and the rollup rows they make,
+    computed from scratch (appeals, clocks, events), without writing anything."""
+    from grievances.deadlines.policy import SHANGHAI
+    from grievances.models import Grievance
+
+    lo = datetime.combine(start, time.min, tzinfo=SHANGHAI)
+    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+    qs = (Grievance.objects.filter(created_at__gte=lo, created_at__lt=hi)
+          .select_related("clock", "grid").order_by("id"))
+    computed: list[tuple[int, facts.Fact]] = []
+    last_id = 0
+    while True:
+        chunk = list(qs.filter(id__gt=last_id)[:batch])
+        if not chunk:
+            break
+        last_id = chunk[-1].pk
+        ids = [g.pk for g in chunk]
+        history, overdue = _history(ids), _overdue_codes(ids)
+        for g in chunk:
+            clock = getattr(g, "clock", None) if hasattr(g, "clock") else None
+            computed.append((g.pk, facts.compute(
+                g, clock, overdue_codes=overdue[g.pk], history=history[g.pk], repeat=False,
+                grid_code=g.grid.code if g.grid_id else "",
+            )))
+    _mark_repeats(computed, start)
+    rows: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _gid, fact in computed:
+        for key, counts in contributions(fact).items():
+            for m, v in counts.items():
+                rows[key][m] += v
+    return computed, {k: dict(v) for k, v in rows.items()}
+
+
+def _mark_repeats(computed: list[tuple[int, facts.Fact]], start: date) -> None:
+    """The repeat flag in memory, by the same rule as ``repeat_q``: earlier appeals are the
+    facts before ``start`` (already stored) and the ones computed here, in (day, id) order."""
+    seen: dict[tuple, list[date]] = defaultdict(list)
+    before = GrievanceFact.objects.filter(day__gte=start - timedelta(days=facts.REPEAT_DAYS), day__lt=start)
+    for person, region_code, category_id, day in before.values_list("person", "region_code", "category_id", "day"):
+        if person:
+            seen[("p", person)].append(day)
+        if category_id:
+            seen[("c", region_code, category_id)].append(day)
+    for _gid, fact in sorted(computed, key=lambda item: (item[1].day, item[0])):
+        keys = []
+        if fact.person:
+            keys.append(("p", fact.person))
+        if fact.category_id:
+            keys.append(("c", fact.region_code, fact.category_id))
+        low = fact.day - timedelta(days=facts.REPEAT_DAYS)
+        if any(low <= d <= fact.day for k in keys for d in seen[k]):
+            fact.counts["repeat"] = 1
+        for k in keys:
+            seen[k].append(fact.day)
+
+
+@transaction.atomic
+def rebuild(start: date, end: date) -> tuple[int, int]:
+    """Replace the facts and rollup rows of the appeals submitted in [start, end] with a
+    recount from the appeals and their events. Returns (appeals, rollup rows)."""
+    computed, rows = recount(start, end)
+    Rollup.objects.filter(day__gte=start, day__lte=end).delete()
+    GrievanceFact.objects.filter(day__gte=start, day__lte=end).delete()
+    GrievanceFact.objects.bulk_create([
+        GrievanceFact(grievance_id=gid, day=f.day, region_code=f.region_code, grid_code=f.grid_code, kind=f.kind,
+                      category_id=f.category_id, severity=f.severity, channel=f.channel, unit_id=f.unit_id,
+                      cell=f.cell, person=f.person, counts=f.counts)
+        for gid, f in computed
+    ], batch_size=2000)
+    add_to_rollups(rows)
+    return len(computed), len(rows)

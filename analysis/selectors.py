@@ -1,0 +1,263 @@
+"""Every read of the analysis pages, reports and exports, already scoped to the viewer.
+
+A viewer's scope comes from grid.permissions: centre staff and leaders see their centre's
+region and everything below it (and may drill down inside it), administrators everything,
+department leaders and handlers (and mediation organisations) only their own unit. All
+figures come from Rollup rows: a fixed number of indexed queries per page, whatever the
+number of appeals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from analysis import kpis
+from analysis.models import METRICS, Boundary, Rollup, StaffLogin
+from grid import permissions
+from grid.models import PREFIX_LENGTH, Region, RegionLevel, Unit, User
+
+
+class NotAllowed(Exception):
+    """The viewer may not see this scope; ``message`` is shown as is."""
+
+    def __init__(self, message):
+        self.message = str(message)
+        super().__init__(self.message)
+
+
+@dataclass
+class Scope:
+    """What a page shows: a region subtree (``region`` None = everything) or one unit."""
+
+    label: str
+    region: Region | None = None
+    unit: Unit | None = None
+    trail: list[Region] = field(default_factory=list)  # ancestors the viewer may click back to
+
+    @property
+    def is_unit(self) -> bool:
+        return self.unit is not None
+
+    @property
+    def code(self) -> str:
+        return self.region.code if self.region is not None else ""
+
+
+def can_view(user) -> bool:
+    return permissions.is_admin(user) or permissions.is_centre(user) or permissions.is_department(user) or (
+        permissions.is_mediator(user) and user.unit_id is not None)
+
+
+def scope_for(user, region_code: str | None = None) -> Scope:
+    """The scope a viewer asked for, refused when outside what they may see."""
+    if permissions.is_department(user) or permissions.is_mediator(user):
+        if not user.unit_id:
+            raise NotAllowed(_("您没有查看研判分析的权限。"))
+        unit = user.unit
+        return Scope(label=unit.name, unit=unit)
+    if not (permissions.is_admin(user) or permissions.is_centre(user)):
+        raise NotAllowed(_("您没有查看研判分析的权限。"))
+    prefix = permissions.region_prefix(user)
+    own = None if prefix == "" else Region.objects.get(pk=user.unit.region_id)
+    if not region_code:
+        region = own
+    else:
+        region = Region.objects.filter(code=region_code).first()
+        if region is None or not permissions.can_see_region_code(user, region.code):
+            raise NotAllowed(_("该区域不在您的辖区内。"))
+    if region is None:
+        return Scope(label=_("全部辖区"))
+    top = own.level if own is not None else 0
+    trail = [r for r in region.ancestors() if r.level >= top]
+    return Scope(label=region.name, region=region, trail=trail)
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    start: date
+    end: date
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    start = day.replace(day=1)
+    nxt = (start + timedelta(days=32)).replace(day=1)
+    return start, nxt - timedelta(days=1)
+
+
+def period_for(code: str | None, start: str | None = None, end: str | None = None, today: date | None = None) -> Period:
+    """today / week / month / last_month / year / custom (start..end, at most 3 years)."""
+    today = today or timezone.localdate()
+    code = code or "month"
+    if code == "today":
+        return Period(code, today, today, _("今日"))
+    if code == "week":
+        monday = today - timedelta(days=today.weekday())
+        return Period(code, monday, today, _("本周"))
+    if code == "last_month":
+        s, e = month_bounds(today.replace(day=1) - timedelta(days=1))
+        return Period(code, s, e, _("上月"))
+    if code == "year":
+        return Period(code, today.replace(month=1, day=1), today, _("本年"))
+    if code == "custom":
+        try:
+            s, e = date.fromisoformat(start or ""), date.fromisoformat(end or "")
+        except ValueError as exc:
+            raise NotAllowed(_("请填写正确的起止日期（例如 2026-10-01）。")) from exc
+        if e < s:
+            raise NotAllowed(_("截止日期不能早于起始日期。"))
+        if (e - s).days > 366 * 3:
+            raise NotAllowed(_("自定义时段最长三年。"))
+        return Period(code, s, e, f"{s:%Y-%m-%d} ~ {e:%Y-%m-%d}")
+    s, _e = month_bounds(today)
+    return Period("month", s, today, _("本月"))
+
+
+# --------------------------------------------------------------------------- rollup reads
+
+SUMS = {m: Sum(m) for m in METRICS}
+
+
+def _rows(scope: Scope, period: Period, dim: str):
+    qs = Rollup.objects.filter(day__gte=period.start, day__lte=period.end)
+    if scope.is_unit:
+        if dim == "total":
+            return qs.filter(scope="", dim="unit", value=str(scope.unit.pk))
+        return qs.filter(scope="", dim=f"u{dim}", value__startswith=f"{scope.unit.pk}:")
+    return qs.filter(scope=scope.code, dim=dim)
+
+
+def _clean(row: dict) -> dict[str, int]:
+    return {m: int(row.get(m) or 0) for m in METRICS}
+
+
+def totals(scope: Scope, period: Period) -> dict[str, int]:
+    """The counters summed over the scope and period (one query)."""
+    return _clean(_rows(scope, period, "total").aggregate(**SUMS))
+
+
+def breakdown(scope: Scope, period: Period, dim: str) -> dict[str, dict[str, int]]:
+    """Counters per value of one dimension (kind, category, severity, channel, unit, cell)."""
+    rows = _rows(scope, period, dim).values("value").annotate(**SUMS).order_by()
+    out = {}
+    for row in rows:
+        value = row["value"].split(":", 1)[1] if scope.is_unit and dim != "total" else row["value"]
+        out[value] = _clean(row)
+    return out
+
+
+def trend(scope: Scope, period: Period) -> list[dict]:
+    """Per day (or per week / month for long periods): submitted, completed, overdue."""
+    rows = _rows(scope, period, "total").values("day").annotate(**SUMS).order_by("day")
+    by_day = {r["day"]: _clean(r) for r in rows}
+    grain = "day" if period.days <= 62 else ("week" if period.days <= 200 else "month")
+    buckets: dict[str, dict[str, int]] = {}
+    day = period.start
+    while day <= period.end:
+        if grain == "day":
+            label = f"{day:%m-%d}"
+        elif grain == "week":
+            monday = day - timedelta(days=day.weekday())
+            label = f"{monday:%m-%d}"
+        else:
+            label = f"{day:%Y-%m}"
+        b = buckets.setdefault(label, defaultdict(int))
+        for m, v in by_day.get(day, {}).items():
+            b[m] += v
+        day += timedelta(days=1)
+    return [{"label": label, "n": b.get("n", 0), "completed": b.get("completed", 0),
+             "overdue": b.get("overdue", 0)} for label, b in buckets.items()]
+
+
+def children(scope: Scope, period: Period) -> list[dict]:
+    """The next level down (drill-down and the map's areas), with their figures."""
+    if scope.is_unit or (scope.region is not None and scope.region.level >= RegionLevel.VILLAGE):
+        return []
+    regions = list(Region.objects.filter(parent=scope.region).order_by("code"))
+    rows = (Rollup.objects.filter(day__gte=period.start, day__lte=period.end, dim="total",
+                                  scope__in=[r.code for r in regions])
+            .values("scope").annotate(**SUMS).order_by())
+    by_code = {r["scope"]: _clean(r) for r in rows}
+    return [{"code": r.code, "name": r.name, "level": r.level, "counts": by_code.get(r.code, _clean({}))}
+            for r in regions]
+
+
+def unit_league(scope: Scope, period: Period, limit: int = 15) -> list[dict]:
+    """Units ranked by overdue items (then by volume), with their KPIs."""
+    per_unit = breakdown(scope, period, "unit") if not scope.is_unit else {}
+    per_unit.pop("", None)
+    ranked = sorted(per_unit.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["n"], kv[0]))[:limit]
+    names = dict(Unit.objects.filter(pk__in=[int(k) for k, _v in ranked]).values_list("pk", "name"))
+    return [{"unit_id": int(k), "name": names.get(int(k), k),
+             "figures": {f.code: f.as_dict() for f in (fn(c) for fn in kpis.UNIT_KPIS)}}
+            for k, c in ranked]
+
+
+def boundaries(codes: list[str]) -> dict[str, Boundary]:
+    return {b.code: b for b in Boundary.objects.filter(code__in=codes)}
+
+
+def points(scope: Scope, period: Period) -> list[dict]:
+    """Appeals with coordinates, clustered by 0.01° cell: [{lng, lat, n, overdue}]."""
+    out = []
+    for cell, c in breakdown(scope, period, "cell").items():
+        lat, lng = (float(x) for x in cell.split(","))
+        out.append({"lat": lat, "lng": lng, "n": c["n"], "overdue": c["overdue_open"]})
+    return out
+
+
+# --------------------------------------------------------------------------- logins
+
+
+def working_days(start: date, end: date) -> list[date]:
+    """Monday to Friday (no holiday calendar yet)."""
+    out, day = [], start
+    while day <= end:
+        if day.weekday() < 5:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def login_rates(scope: Scope, start: date, end: date) -> list[dict]:
+    """工作人员登录率 per unit in scope (kpis.login_rate), units with staff only."""
+    days = working_days(start, end)
+    staff_qs = User.objects.filter(is_active=True, role__in=list(permissions.UNIT_ROLES), unit__isnull=False)
+    logins = StaffLogin.objects.filter(day__in=days)
+    if scope.is_unit:
+        staff_qs = staff_qs.filter(unit_id=scope.unit.pk)
+        logins = logins.filter(unit_id=scope.unit.pk)
+    elif scope.region is not None:
+        prefix = scope.region.code[:PREFIX_LENGTH[RegionLevel(scope.region.level)]]
+        staff_qs = staff_qs.filter(unit__region_code__startswith=prefix)
+        logins = logins.filter(region_code__startswith=prefix)
+    staff = {r["unit_id"]: r["n"] for r in staff_qs.values("unit_id").annotate(n=Count("id")).order_by()}
+    logged = {r["unit_id"]: r["n"] for r in logins.values("unit_id").annotate(n=Count("id")).order_by()}
+    names = dict(Unit.objects.filter(pk__in=list(staff)).values_list("pk", "name"))
+    rows = []
+    for unit_id, n in sorted(staff.items(), key=lambda kv: names.get(kv[0], "")):
+        fig = kpis.login_rate(logged.get(unit_id, 0), n, len(days))
+        rows.append({"unit_id": unit_id, "name": names.get(unit_id, str(unit_id)), "staff": n,
+                     "figure": fig.as_dict()})
+    return rows
+
+
+def login_rate_overall(rows: list[dict], n_days: int) -> kpis.Figure:
+    logged = sum(r["figure"]["numerator"] or 0 for r in rows)
+    staff = sum(r["staff"] for r in rows)
+    return kpis.login_rate(logged, staff, n_days)
+
