@@ -258,17 +258,25 @@ def _mark_repeats(computed: list[tuple[int, facts.Fact]], start: date) -> None:
 
 
 @transaction.atomic
-def rebuild(start: date, end: date) -> tuple[int, int]:
+def rebuild(start: date, end: date, chunk_days: int = 7) -> tuple[int, int]:
     """Replace the facts and rollup rows of the appeals submitted in [start, end] with a
-    recount from the appeals and their events. Returns (appeals, rollup rows)."""
-    computed, rows = recount(start, end)
-    Rollup.objects.filter(day__gte=start, day__lte=end).delete()
-    GrievanceFact.objects.filter(day__gte=start, day__lte=end).delete()
-    GrievanceFact.objects.bulk_create([
-        GrievanceFact(grievance_id=gid, day=f.day, region_code=f.region_code, grid_code=f.grid_code, kind=f.kind,
-                      category_id=f.category_id, severity=f.severity, channel=f.channel, unit_id=f.unit_id,
-                      cell=f.cell, person=f.person, counts=f.counts)
-        for gid, f in computed
-    ], batch_size=2000)
-    add_to_rollups(rows)
-    return len(computed), len(rows)
+    recount from the appeals and their events, a week at a time (memory stays bounded).
+    One transaction: readers see the old rows or the new ones. Returns (appeals, rows)."""
+    appeals = rows_written = 0
+    first = start
+    while first <= end:
+        last = min(first + timedelta(days=chunk_days - 1), end)
+        computed, rows = recount(first, last)
+        Rollup.objects.filter(day__gte=first, day__lte=last).delete()
+        GrievanceFact.objects.filter(day__gte=first, day__lte=last).delete()
+        GrievanceFact.objects.bulk_create([
+            GrievanceFact(grievance_id=gid, day=f.day, region_code=f.region_code, grid_code=f.grid_code,
+                          kind=f.kind, category_id=f.category_id, severity=f.severity, channel=f.channel,
+                          unit_id=f.unit_id, cell=f.cell, person=f.person, counts=f.counts)
+            for gid, f in computed
+        ], batch_size=2000)
+        add_to_rollups(rows)
+        appeals += len(computed)
+        rows_written += len(rows)
+        first = last + timedelta(days=1)
+    return appeals, rows_written

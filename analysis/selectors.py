@@ -261,3 +261,112 @@ def login_rate_overall(rows: list[dict], n_days: int) -> kpis.Figure:
     staff = sum(r["staff"] for r in rows)
     return kpis.login_rate(logged, staff, n_days)
 
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+PANEL_DIMS = ("kind", "category", "severity", "channel")
+
+
+def breakdowns(scope: Scope, period: Period, dims=PANEL_DIMS) -> dict[str, dict[str, dict[str, int]]]:
+    """Counters per value for several dimensions in one query: {dim: {value: counts}}."""
+    qs = Rollup.objects.filter(day__gte=period.start, day__lte=period.end)
+    if scope.is_unit:
+        qs = qs.filter(scope="", dim__in=[f"u{d}" for d in dims], value__startswith=f"{scope.unit.pk}:")
+    else:
+        qs = qs.filter(scope=scope.code, dim__in=list(dims))
+    out: dict[str, dict[str, dict[str, int]]] = {d: {} for d in dims}
+    for row in qs.values("dim", "value").annotate(**SUMS).order_by():
+        dim, value = row["dim"], row["value"]
+        if scope.is_unit:
+            dim, value = dim[1:], value.split(":", 1)[1]
+        out[dim][value] = _clean(row)
+    return out
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """Display names of dimension values (one query, for the categories)."""
+    from grievances.models import Category, Channel, GrievanceKind, Severity
+
+    return {
+        "kind": {k: str(v) for k, v in GrievanceKind.choices},
+        "severity": {k: str(v) for k, v in Severity.choices} | {"": _("未定级")},
+        "channel": {k: str(v) for k, v in Channel.choices},
+        "category": {str(pk): name for pk, name in Category.objects.values_list("pk", "name")} | {"": _("未分类")},
+    }
+
+
+def _series(values: dict[str, dict[str, int]], names: dict[str, str]) -> list[dict]:
+    rows = [{"value": k, "name": names.get(k, k), "n": c["n"], "overdue": c["overdue"],
+             "completion_rate": kpis.completion_rate(c).value,
+             "avg_hours": kpis.avg_completion_hours(c).value, "p90_hours": kpis.p90_completion_hours(c).value}
+            for k, c in values.items() if c["n"]]
+    return sorted(rows, key=lambda r: -r["n"])
+
+
+def dashboard(scope: Scope, period: Period) -> dict:
+    """Everything the dashboard shows, as plain data (also served as JSON)."""
+    c = totals(scope, period)
+    figs = kpis.grievance_figures(c)
+    names = labels()
+    parts = breakdowns(scope, period)
+    kids = children(scope, period)
+    bounds = boundaries([k["code"] for k in kids] + ([scope.code] if scope.code else []))
+    for kid in kids:
+        b = bounds.get(kid["code"])
+        pop = b.population if b is not None else None
+        kid_figs = kpis.grievance_figures(kid["counts"], (kpis.submitted, kpis.completion_rate,
+                                                          kpis.satisfaction_rate, kpis.overdue_open_count))
+        kid["figures"] = {k: f.as_dict() for k, f in kid_figs.items()}
+        kid["n"] = kid["counts"]["n"]
+        kid["overdue_open"] = kid["counts"]["overdue_open"]
+        kid["per10k"] = round(kid["n"] * 10000 / pop, 2) if pop else None
+        kid["has_boundary"] = b is not None
+        del kid["counts"]
+    return {
+        "scope": {"label": str(scope.label), "code": scope.code, "is_unit": scope.is_unit,
+                  "level": scope.region.level if scope.region is not None else 0},
+        "period": {"code": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(),
+                   "label": str(period.label)},
+        "kpis": [f.as_dict() for f in figs.values()],
+        "trend": trend(scope, period),
+        "breakdowns": {dim: _series(parts[dim], names[dim]) for dim in PANEL_DIMS},
+        "children": kids,
+        "league": unit_league(scope, period),
+        "points": points(scope, period) if not scope.is_unit else [],
+        "has_map": any(k["has_boundary"] for k in kids),
+        "text": {"submitted": _("诉求"), "completed": _("办结"), "overdue": _("超期"), "pieces": _("件"),
+                 "per10k": _("每万人"), "overdue_open": _("超期未结"), "drill": _("点击下钻")},
+    }
+
+
+def map_features(scope: Scope) -> dict:
+    """The GeoJSON the map draws: the next level's areas (a village's grids at the bottom)."""
+    if scope.is_unit:
+        return {"type": "FeatureCollection", "features": []}
+    if scope.region is not None and scope.region.level >= RegionLevel.VILLAGE:
+        from grid.models import Grid
+
+        codes = list(Grid.objects.filter(village=scope.region).values_list("code", flat=True))
+    else:
+        codes = list(Region.objects.filter(parent=scope.region).values_list("code", flat=True))
+    features = [{"type": "Feature", "properties": {"code": b.code, "name": b.name}, "geometry": b.geometry}
+                for b in Boundary.objects.filter(code__in=codes).order_by("code")]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def reports_for(scope: Scope, limit: int = 60):
+    """Reports of the scope's region and the regions below it, newest period first."""
+    from analysis.models import Report
+
+    if scope.is_unit:
+        return Report.objects.none()
+    qs = Report.objects.select_related("region")
+    if scope.region is not None:
+        qs = qs.filter(region_code__startswith=scope.region.prefix)
+    return qs.order_by("-period_start", "kind", "region_code")[:limit]
+
+
+def report_visible(user, report) -> bool:
+    return (permissions.is_admin(user) or permissions.is_centre(user)) and permissions.can_see_region_code(
+        user, report.region_code)

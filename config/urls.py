@@ -28,6 +28,7 @@ urlpatterns = [
     path("qa/", include("legalqa.lawyers.urls")),
     path("", include("legalqa.urls")),
     path("pufa/", include("pufa_media.urls")),
+    path("analysis/", include("analysis.urls")),
 ]
 
 if settings.DEBUG:

@@ -41,10 +41,12 @@ DEPARTMENT = [
 DEPARTMENT_LEADER = [
     (_("退回审批"), "grievances:returns"),
     (_("延期审批"), "deadlines:extensions"),
+    (_("研判分析"), "analysis:dashboard"),
 ]
 LEGAL_AID = [(_("法律援助审查"), "mediation:legal_aid_inbox")]
 CENTRE = [
     (_("管理后台"), "admin:index"),
+    (_("研判分析"), "analysis:dashboard"),
     (_("督办"), "admin:deadlines_supervisionitem_changelist"),
     (_("调解工作台"), "mediation:inbox"),
     (_("风险排查台账"), "mediation:risks"),

@@ -189,11 +189,11 @@ def upper_centre(unit: Unit) -> Unit | None:
 ROLE_ADMIN_PERMS: dict[str, dict[str, set[str]]] = {
     Role.CENTRE_STAFF: {
         "grid": {"view"}, "grievances": {"*"}, "deadlines": {"*"}, "notifications": {"*"},
-        "mediation": {"*"}, "legalqa": {"*"}, "lawyers": {"*"}, "pufa_media": {"*"},
+        "mediation": {"*"}, "legalqa": {"*"}, "lawyers": {"*"}, "pufa_media": {"*"}, "analysis": {"*"},
     },
     Role.CENTRE_LEADER: {
         "grid": {"*"}, "grievances": {"*"}, "deadlines": {"*"}, "notifications": {"*"},
-        "mediation": {"*"}, "legalqa": {"*"}, "lawyers": {"*"}, "pufa_media": {"*"},
+        "mediation": {"*"}, "legalqa": {"*"}, "lawyers": {"*"}, "pufa_media": {"*"}, "analysis": {"*"},
     },
 }
 

@@ -157,7 +157,7 @@ def test_rebuild_is_idempotent_and_restores_lost_rows(loop):
     assert stored_rows() == before
 
 
-def test_an_event_that_changes_no_figure_writes_no_rollup_row(loop, citizen, django_assert_max_num_queries):
+def test_an_event_that_changes_no_figure_writes_no_rollup_row(loop, citizen):
     g = loop.handling()
     # A supplement changes no counter: the fact is read and left alone.
     before = stored_rows()

@@ -6,7 +6,9 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_APPS = ["grid", "grievances", "grievances.deadlines", "mediation", "legalqa", "legalqa.lawyers", "pufa_media"]
+DEMO_APPS = [
+    "grid", "grievances", "grievances.deadlines", "mediation", "legalqa", "legalqa.lawyers", "pufa_media", "analysis",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,116 @@
+"""The dashboard shows each viewer only their own region (or unit), with a fixed number of
+queries whatever the number of appeals."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from analysis.models import Boundary
+from grid.models import Role
+from tests.factories import RegionFactory, UnitFactory, UserFactory
+from tests.grievances.factories import completed, dispatched, submit
+
+SQUARE = {"type": "Polygon", "coordinates": [[[113.0, 28.0], [113.1, 28.0], [113.1, 28.1], [113.0, 28.0]]]}
+
+
+@pytest.fixture
+def spread(world, citizen, east_centre_staff, east_handler, west_centre_staff, west_handler):
+    """Appeals in two townships of the east county and one in the west county."""
+    world.east_town2 = RegionFactory(code="439001002000", name="桂花街道", level=4, parent=world.east)
+    world.east_village2 = RegionFactory(code="439001002001", name="丹桂村", level=5, parent=world.east_town2)
+    completed(citizen, world.east_village, east_centre_staff, world.east_dept, east_handler)
+    submit(citizen, world.east_village)
+    dispatched(citizen, world.east_village2, east_centre_staff, world.east_dept2)
+    dispatched(citizen, world.west_village, west_centre_staff, world.west_dept)
+    return world
+
+
+def data(client, user, **params):
+    client.force_login(user)
+    response = client.get(reverse("analysis:data"), params)
+    return response.status_code, response.json()
+
+
+def kpi(payload, code):
+    return next(k for k in payload["kpis"] if k["code"] == code)["value"]
+
+
+def test_county_leader_sees_the_county_and_its_townships(client, spread, east_centre_leader):
+    status, d = data(client, east_centre_leader)
+    assert status == 200
+    assert kpi(d, "submitted") == 3  # not the west county's appeal
+    assert {c["name"]: c["n"] for c in d["children"]} == {"湖滨街道": 2, "桂花街道": 1}
+
+
+def test_township_leader_sees_only_the_township_everywhere(client, spread):
+    leader = UserFactory(role=Role.CENTRE_LEADER, unit=spread.east_town_centre, is_staff=True)
+    status, d = data(client, leader)
+    assert status == 200
+    assert kpi(d, "submitted") == 2
+    assert [c["name"] for c in d["children"]] == ["柳岸社区"]
+    assert {u["name"] for u in d["league"]} == {"东湖区住房和城乡建设局"}  # not the other township's unit
+    # Asking for the county, the neighbouring township or the west county is refused.
+    for code in ("439001000000", "439001002000", "439002000000"):
+        status, d = data(client, leader, region=code)
+        assert status == 403 and d["error"] == "该区域不在您的辖区内。"
+    client.force_login(leader)
+    page = client.get(reverse("analysis:dashboard"), {"region": "439001002000"})
+    assert page.status_code == 403 and "该区域不在您的辖区内。" in page.content.decode()
+
+
+def test_township_leader_map_has_only_their_villages(client, spread):
+    leader = UserFactory(role=Role.CENTRE_LEADER, unit=spread.east_town_centre, is_staff=True)
+    for code in ("439001001001", "439001002001", "439002001001"):
+        Boundary.objects.create(code=code, name=code, geometry=SQUARE)
+    client.force_login(leader)
+    geo = client.get(reverse("analysis:map")).json()
+    assert [f["properties"]["code"] for f in geo["features"]] == ["439001001001"]
+    assert client.get(reverse("analysis:map"), {"region": "439001002000"}).status_code == 403
+
+
+def test_drill_down_from_county_to_township(client, spread, east_centre_leader):
+    status, d = data(client, east_centre_leader, region="439001001000")
+    assert status == 200
+    assert d["scope"]["label"] == "湖滨街道" and kpi(d, "submitted") == 2
+    client.force_login(east_centre_leader)
+    page = client.get(reverse("analysis:dashboard"), {"region": "439001001000"}).content.decode()
+    assert 'href="?region=439001000000&period=month"' in page  # back up to the county
+    assert "?region=439001001001&period=month" in page  # down to the village
+
+
+def test_department_leader_sees_only_their_unit(client, spread, east_dept_leader):
+    status, d = data(client, east_dept_leader)
+    assert status == 200
+    assert d["scope"]["is_unit"] and d["scope"]["label"] == "东湖区住房和城乡建设局"
+    assert kpi(d, "submitted") == 1  # the completed one dispatched to this unit
+    assert d["children"] == [] and d["league"] == [] and d["points"] == []
+    assert sum(r["n"] for r in d["breakdowns"]["kind"]) == 1
+    geo = client.get(reverse("analysis:map")).json()
+    assert geo["features"] == []
+
+
+def test_citizens_and_lawyers_cannot_open_the_dashboard(client, citizen, lawyer):
+    for user in (citizen, lawyer):
+        client.force_login(user)
+        assert client.get(reverse("analysis:dashboard")).status_code == 403
+        assert client.get(reverse("analysis:data")).status_code == 403
+
+
+def test_dashboard_query_count_does_not_grow_with_appeals(
+    client, world, citizen, east_centre_staff, east_centre_leader, django_assert_num_queries,
+):
+    for _ in range(2):
+        dispatched(citizen, world.east_village, east_centre_staff, world.east_dept)
+    client.force_login(east_centre_leader)
+    url = reverse("analysis:dashboard")
+    client.get(url)
+    with django_assert_num_queries(16):
+        assert client.get(url).status_code == 200
+    for _ in range(3):
+        dispatched(citizen, world.east_village, east_centre_staff, world.east_dept2)
+    with django_assert_num_queries(16):
+        page = client.get(url)
+    payload = json.loads(page.content.decode().split('id="analysis-data" type="application/json">')[1]
+                         .split("</script>")[0])
+    assert kpi(payload, "submitted") == 5
