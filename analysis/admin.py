@@ -6,13 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from analysis import boundaries
 from analysis.models import Boundary, Report, ReportTemplate
-from grid import permissions
+from grid import permissions, uploads
 from grid.models import validate_geojson_polygon
 
 
@@ -85,17 +86,21 @@ class ReportTemplateForm(forms.ModelForm):
         fields = ("name", "file", "is_active")
 
     def clean_file(self):
+        """Through the project's upload gate (policy "template": a DOCX without macros), then
+        docxtpl must be able to open it."""
         upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".docx"):
-            raise ValidationError(_("报告模板必须是Word的.docx文件。"))
+        if upload is None or not hasattr(upload, "content_type"):
+            return upload  # unchanged on edit
+        clean = uploads.check(upload, policy="template")
         try:
-            from docx import Document
+            from docxtpl import DocxTemplate
 
-            Document(upload)
-        except Exception as exc:  # noqa: BLE001 - any parse failure means "not a usable .docx"
+            clean.content.seek(0)
+            DocxTemplate(clean.content).get_undeclared_template_variables()
+        except Exception as exc:  # noqa: BLE001 - any parse failure means "not a usable template"
             raise ValidationError(_("无法打开该Word文件，请确认是有效的.docx模板。")) from exc
-        upload.seek(0)
-        return upload
+        clean.content.seek(0)
+        return ContentFile(clean.content.read(), name=clean.storage_name)
 
 
 @admin.register(ReportTemplate)

@@ -21,3 +21,16 @@ class AnalysisConfig(AppConfig):
         # In the event's own transaction (after the clocks, registered earlier): the
         # rollups commit or roll back with the event, so they always equal a recount.
         grievance_event_recorded.register(rollups.on_grievance_event)
+
+        from analysis import selectors
+        from analysis.models import Export, Report, ReportTemplate
+        from grid import files
+
+        files.register(Report, "docx", visible=lambda r: selectors.reports_visible_to(r.user),
+                       filename=lambda rep, f: rep.title)
+        files.register(Report, "xlsx", visible=lambda r: selectors.reports_visible_to(r.user),
+                       filename=lambda rep, f: rep.title)
+        files.register(ReportTemplate, "file", visible=lambda r: selectors.report_templates_visible_to(r.user),
+                       filename=lambda t, f: t.name)
+        files.register(Export, "file", visible=lambda r: Export.objects.filter(user_id=r.user.pk),
+                       filename=lambda e, f: f"appeals-{e.filters.get('start')}-{e.filters.get('end')}")

@@ -15,11 +15,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from grid.files import PrivateFileField, RandomName
 
 # Completion-time histogram: upper bounds in hours of each bucket (the last is open).
 DURATION_BUCKETS_HOURS = (4, 8, 24, 48, 72, 120, 168, 240, 480, 720)
@@ -170,10 +174,6 @@ class ReportKind(models.TextChoices):
     YEARLY = "yearly", _("年分析")
 
 
-def _report_upload(instance, filename):
-    return f"analysis/reports/{instance.kind}/{instance.period_start:%Y%m%d}/{filename}"
-
-
 class Report(models.Model):
     """One report for one region and period. Its figures are frozen at generation time
     (``figures``); the files are rendered from them. One per kind, region and period."""
@@ -185,8 +185,8 @@ class Report(models.Model):
     period_end = models.DateField(_("截止日期"))
     title = models.CharField(_("标题"), max_length=200)
     figures = models.JSONField(_("冻结数据"), default=dict)
-    docx = models.FileField(_("Word文件"), upload_to=_report_upload, max_length=200, blank=True)
-    xlsx = models.FileField(_("Excel文件"), upload_to=_report_upload, max_length=200, blank=True)
+    docx = PrivateFileField(_("Word文件"), upload_to=RandomName("analysis/reports"), blank=True)
+    xlsx = PrivateFileField(_("Excel文件"), upload_to=RandomName("analysis/reports"), blank=True)
     generated_at = models.DateTimeField(_("生成时间"), default=timezone.now)
     generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("生成人"))
@@ -209,7 +209,7 @@ class ReportTemplate(models.Model):
     """A Word template (docxtpl) staff may replace; the newest active one is used."""
 
     name = models.CharField(_("名称"), max_length=100)
-    file = models.FileField(_("Word模板（.docx）"), upload_to="analysis/templates/", max_length=200)
+    file = PrivateFileField(_("Word模板（.docx）"), upload_to=RandomName("analysis/templates"))
     is_active = models.BooleanField(_("启用"), default=True)
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
@@ -220,6 +220,11 @@ class ReportTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def export_name(instance, filename: str) -> str:
+    """Private, random, and keeping .csv (which the upload gate's type table does not know)."""
+    return f"analysis/exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{instance.format}"
 
 
 class ExportFormat(models.TextChoices):
@@ -243,7 +248,7 @@ class Export(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING)
     total = models.PositiveIntegerField(_("预计行数"), default=0)
     done = models.PositiveIntegerField(_("已导出行数"), default=0)
-    file = models.FileField(_("文件"), upload_to="analysis/exports/", max_length=200, blank=True)
+    file = PrivateFileField(_("文件"), upload_to=export_name, blank=True)
     error = models.CharField(_("错误"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

@@ -10,7 +10,6 @@ period returns the existing report, so a beat that runs twice writes one report.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -181,15 +180,19 @@ def commentary(figs, prev_figs, cats, prev_cats, cat_names, kids, prev_kids) -> 
 # --------------------------------------------------------------------------- files
 
 
-def template_path() -> str:
+def template_bytes() -> bytes:
+    """The newest active uploaded template, else the bundled one."""
     tpl = ReportTemplate.objects.filter(is_active=True).order_by("-uploaded_at").first()
-    return tpl.file.path if tpl is not None else str(DEFAULT_TEMPLATE)
+    if tpl is not None:
+        with tpl.file.open("rb") as fh:
+            return fh.read()
+    return DEFAULT_TEMPLATE.read_bytes()
 
 
 def render_docx(figures: dict) -> bytes:
     from docxtpl import DocxTemplate
 
-    doc = DocxTemplate(template_path())
+    doc = DocxTemplate(BytesIO(template_bytes()))
     doc.render(figures)
     out = BytesIO()
     doc.save(out)
@@ -248,9 +251,8 @@ def render_xlsx(figures: dict) -> bytes:
 
 
 def _files(report: Report) -> None:
-    stem = f"{report.region_code}-{report.kind}-{report.period_start:%Y%m%d}-{secrets.token_hex(6)}"
-    report.docx.save(f"{stem}.docx", ContentFile(render_docx(report.figures)), save=False)
-    report.xlsx.save(f"{stem}.xlsx", ContentFile(render_xlsx(report.figures)), save=False)
+    report.docx.save("report.docx", ContentFile(render_docx(report.figures)), save=False)
+    report.xlsx.save("report.xlsx", ContentFile(render_xlsx(report.figures)), save=False)
     Report.objects.filter(pk=report.pk).update(docx=report.docx.name, xlsx=report.xlsx.name)
 
 

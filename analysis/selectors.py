@@ -370,3 +370,20 @@ def reports_for(scope: Scope, limit: int = 60):
 def report_visible(user, report) -> bool:
     return (permissions.is_admin(user) or permissions.is_centre(user)) and permissions.can_see_region_code(
         user, report.region_code)
+
+
+def reports_visible_to(user):
+    """Reports of the centre's region and below (departments and citizens: none)."""
+    from analysis.models import Report
+
+    if not (permissions.is_admin(user) or permissions.is_centre(user)):
+        return Report.objects.none()
+    return Report.objects.filter(permissions.region_q(user))
+
+
+def report_templates_visible_to(user):
+    from analysis.models import ReportTemplate
+
+    if permissions.is_admin(user) or permissions.is_centre(user):
+        return ReportTemplate.objects.all()
+    return ReportTemplate.objects.none()

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from analysis import exports as export_services
 from analysis import reports as report_services
 from analysis import selectors
 from analysis.models import Export, ExportFormat, ExportStatus, Report, ReportKind
+from grid import files
 
 
 def _scope_and_period(request):
@@ -129,11 +130,9 @@ def report_file(request, pk: int, fmt: str):
     report = get_object_or_404(Report, pk=pk)
     if not selectors.report_visible(request.user, report):
         raise Http404
-    field = {"docx": report.docx, "xlsx": report.xlsx}.get(fmt)
-    if not field:
+    if fmt not in ("docx", "xlsx") or not getattr(report, fmt):
         raise Http404
-    name = f"{report.title}.{fmt}"
-    return FileResponse(field.open("rb"), as_attachment=True, filename=name)
+    return files.send(request, report, fmt, filename=report.title, as_attachment=True)
 
 
 @login_required
@@ -185,5 +184,5 @@ def export_file(request, pk: int):
     export = _own_export(request, pk)
     if export.status != ExportStatus.DONE or not export.file:
         raise Http404
-    return FileResponse(export.file.open("rb"), as_attachment=True,
-                        filename=f"诉求清单-{export.filters.get('start')}-{export.filters.get('end')}.{export.format}")
+    return files.send(request, export, "file", as_attachment=True,
+                      filename=f"诉求清单-{export.filters.get('start')}-{export.filters.get('end')}.{export.format}")

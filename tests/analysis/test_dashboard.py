@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from analysis.models import Boundary
 from grid.models import Role
-from tests.factories import RegionFactory, UnitFactory, UserFactory
+from tests.factories import RegionFactory, UserFactory
 from tests.grievances.factories import completed, dispatched, submit
 
 SQUARE = {"type": "Polygon", "coordinates": [[[113.0, 28.0], [113.1, 28.0], [113.1, 28.1], [113.0, 28.0]]]}

@@ -109,3 +109,26 @@ def test_centre_staff_make_a_report_on_demand(client, world, east_centre_staff):
     report = Report.objects.get(kind="weekly", region=world.east)
     assert (report.period_start, report.period_end) == (date(2026, 10, 12), date(2026, 10, 18))
     assert report.title in response.content.decode()
+
+
+def test_staff_replace_the_word_template_in_the_admin(client, world, east_centre_leader):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from analysis.models import ReportTemplate
+
+    client.force_login(east_centre_leader)
+    url = reverse("admin:analysis_reporttemplate_add")
+    bad = client.post(url, {"name": "坏模板", "is_active": "on",
+                            "file": SimpleUploadedFile("t.docx", b"not a word file")})
+    assert bad.status_code == 200 and not ReportTemplate.objects.exists()
+    doc = Document()
+    doc.add_paragraph("东湖区自定义模板：{{ title }}，登录率{{ login_rate.display }}")
+    buf = io.BytesIO()
+    doc.save(buf)
+    ok = client.post(url, {"name": "新模板", "is_active": "on",
+                           "file": SimpleUploadedFile("新模板.docx", buf.getvalue())})
+    assert ok.status_code == 302
+    report = reports.generate(kind=ReportKind.MONTHLY, region=world.east, start=date(2026, 10, 1))
+    text = docx_text(report.docx.path)
+    assert text.startswith("东湖区自定义模板：" + report.title)
+    assert "登录率" + report.figures["login_rate"]["display"] in text
