@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from grid.navigation import links_for
+from grid.workbench import is_staff_home
 
 
 def site(request):
@@ -12,4 +13,6 @@ def site(request):
         "DEBUG": settings.DEBUG,
         "work_links": work_links,
         "public_links": public_links,
+        # Staff keep one line of work links; the public services fold into a menu.
+        "public_in_menu": user is not None and is_staff_home(user),
     }

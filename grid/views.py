@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
-from grid import accounts, lockout, permissions, selectors
+from grid import accounts, lockout, permissions, selectors, workbench
 from grid.client_address import client_ip
 from grid.forms import DirectorySearchForm, SecondFactorForm, SmsLoginForm, SmsRequestForm
 from grid.models import UnitKind
@@ -28,6 +28,10 @@ def favicon(request):
 
 
 def home(request):
+    """Citizens get the services; staff land on their workbench: the counts of what waits
+    for them, each opening the filtered list (grid.workbench)."""
+    if workbench.is_staff_home(request.user):
+        return render(request, "workbench.html", {"counters": workbench.counters_for(request.user)})
     return render(request, "home.html")
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django import forms as djforms
 from django.contrib import admin, messages
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models.expressions import OrderBy
@@ -96,16 +95,14 @@ class FlagFilter(admin.SimpleListFilter):
         return [
             ("overdue", _("已超期")), ("returned", _("被退回过")), ("joint", _("联调联处")),
             ("supervised", _("督办中")), ("mass", _("涉众/疑难")), ("major", _("较大/重大")),
+            ("soon", _("即将超期")), ("new_supervision", _("新督办")),
         ]
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value == "overdue":
-            try:
-                Grievance._meta.get_field("clock")
-            except FieldDoesNotExist:
-                return queryset.none()
-            return queryset.filter(clock__is_open=True, clock__due_at__lt=timezone.now())
+        timed = selectors.timed_filters(timezone.now())
+        if value in timed:
+            return queryset.filter(timed[value])
         if value == "returned":
             return queryset.filter(return_count__gt=0)
         if value == "joint":
@@ -140,6 +137,10 @@ CENTRE_ACTIONS = {
     "reopen": (forms.CentreNoteForm, _("重新启动办理（督办）")),
     "instruct": (forms.CentreNoteForm, _("领导批办")),
 }
+
+
+# The step that moves the item on, in the order the loop reaches them: its form is unfolded.
+NEXT_STEPS = ("accept", "dispatch", "verify", "close", "joint_session", "supervise")
 
 
 def run_centre_action(*, actor, grievance: Grievance, action: str, data: dict):
@@ -356,8 +357,10 @@ class GrievanceAdmin(admin.ModelAdmin):
                 form = form_class(initial=initial, actor=request.user, grievance=g)
             result.append({"name": name, "label": label, "form": form,
                            "suggestion": suggestion if name in ("dispatch", "open_joint") else None})
-        # One form is unfolded: the one that was just refused, else the next step.
-        opened = next((a for a in result if bound is not None and a["name"] == bound[0]), result[0] if result else None)
+        # One form is unfolded: the one that was just refused, else the loop's next step.
+        by_name = {a["name"]: a for a in result}
+        opened = by_name.get(bound[0]) if bound is not None else None
+        opened = opened or next((by_name[n] for n in NEXT_STEPS if n in by_name), result[0] if result else None)
         for a in result:
             a["open"] = a is opened
         return result

@@ -15,3 +15,8 @@ class GrievancesConfig(AppConfig):
         files.register(Attachment, "file", visible=visible_attachments, filename=lambda a, f: a.original_name)
         files.register(Attachment, "thumbnail", visible=visible_attachments,
                        filename=lambda a, f: f"thumb-{a.original_name}")
+
+        from grid import workbench
+        from grievances import workbench as counters
+
+        workbench.register(counters.counters)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 
 from grid import permissions
 from grid.models import Region
@@ -73,6 +76,18 @@ def get_grievance(user, pk) -> Grievance:
     return g
 
 
+def page_for(user, grievance: Grievance) -> str:
+    """The page where this person opens this item: the admin workbench for centre staff,
+    leaders and administrators, the work page for the units handling it, the item page for
+    the citizen. Every notification links to ``grievances:open``, which sends each
+    recipient here, so one SMS text sent to a leader and a handler opens for both."""
+    if permissions.is_admin(user) or permissions.is_centre(user):
+        return reverse("admin:grievances_grievance_change", args=[grievance.pk])
+    if permissions.is_department(user) or permissions.is_mediator(user):
+        return reverse("grievances:work_item", args=[grievance.pk])
+    return reverse("grievances:detail", args=[grievance.pk])
+
+
 def get_by_tracking(user, tracking_no: str) -> Grievance | None:
     return visible_grievances(user).filter(tracking_no=normalise(tracking_no)).first()
 
@@ -90,6 +105,55 @@ INBOX_FILTERS = {
                                                                          state__in=OPEN_STATES),
     "joint": Q(is_joint=True),
 }
+
+
+# Due within this long counts as "即将超期" everywhere (queue cells, lists, workbench counts).
+DUE_SOON = timedelta(hours=24)
+# A supervision order this recent is "新督办".
+NEW_SUPERVISION = timedelta(days=7)
+
+
+def timed_filters(now: datetime) -> dict[str, Q]:
+    """Filters on grievances that depend on the time: due soon, overdue (the item's clock,
+    kept by grievances.deadlines) and newly supervised. The same filter feeds a list and
+    the workbench count that links to it, so the two always agree."""
+    return {
+        "soon": Q(clock__is_open=True, clock__due_at__gte=now, clock__due_at__lt=now + DUE_SOON),
+        "overdue": Q(clock__is_open=True, clock__due_at__lt=now),
+        "new_supervision": Q(state__in=OPEN_STATES, pk__in=SupervisionOrder.objects.filter(
+            created_at__gte=now - NEW_SUPERVISION).values("grievance_id")),
+    }
+
+
+def inbox_filter(name: str, now: datetime | None = None) -> Q | None:
+    if name in INBOX_FILTERS:
+        return INBOX_FILTERS[name]
+    return timed_filters(now or timezone.now()).get(name)
+
+
+def centre_workbench_counts(user) -> dict[str, int]:
+    """The centre workbench: items to accept, due soon, overdue, returned by a unit and
+    waiting to be dispatched again, and newly supervised; scoped like the queue."""
+    timed = timed_filters(timezone.now())
+    return Grievance.objects.visible_to(user).filter(state__in=OPEN_STATES).aggregate(
+        submitted=Count("pk", filter=Q(state=State.SUBMITTED)),
+        soon=Count("pk", filter=timed["soon"]),
+        overdue=Count("pk", filter=timed["overdue"]),
+        returned=Count("pk", filter=Q(state=State.ACCEPTED, return_count__gt=0)),
+        new_supervision=Count("pk", filter=timed["new_supervision"]),
+    )
+
+
+def unit_workbench_counts(user) -> dict[str, int]:
+    """A unit's workbench: the inbox counts plus due soon, overdue and newly supervised
+    among the items it leads (what the inbox filters of the same names list)."""
+    counts = inbox_counts(user)
+    timed = timed_filters(timezone.now())
+    if not user.unit_id:
+        return {**counts, **{name: 0 for name in timed}}
+    counts.update(Grievance.objects.filter(handling_unit_id=user.unit_id, state__in=OPEN_STATES).aggregate(
+        **{name: Count("pk", filter=q) for name, q in timed.items()}))
+    return counts
 
 
 def unit_grievances(user):
@@ -119,8 +183,9 @@ def inbox(user, *, scope: str = "unit", filter_name: str = "", q: str = "", befo
     q = (q or "").strip()
     ids: set[int] = set()
     for qs in _inbox_sources(user, scope):
-        if filter_name in INBOX_FILTERS:
-            qs = qs.filter(INBOX_FILTERS[filter_name])
+        condition = inbox_filter(filter_name)
+        if condition is not None:
+            qs = qs.filter(condition)
         if q:
             digits = normalise(q)
             qs = qs.filter(Q(tracking_no=digits) if len(digits) >= 14 else Q(title__icontains=q))

@@ -14,6 +14,7 @@ urlpatterns = [
     # the SMS login moved to grid (accounts); old links keep working
     path("login/sms/", RedirectView.as_view(pattern_name="grid:sms_login", query_string=True, permanent=True)),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/open/", views.open_item, name="open"),
     path("<int:pk>/done/", views.confirmation, name="confirmation"),
     path("<int:pk>/supplement/", views.supplement, name="supplement"),
     path("<int:pk>/rate/", views.rate, name="rate"),

@@ -298,7 +298,8 @@ def inbox(request, scope="unit"):
     page = selectors.inbox(request.user, scope=scope, filter_name=filter_name, q=request.GET.get("q", ""),
                            before=selectors.parse_before(request.GET.get("before")))
     return render(request, "grievances/inbox.html", {
-        "page": page, "scope": scope, "filter_name": filter_name, "counts": selectors.inbox_counts(request.user),
+        "page": page, "scope": scope, "filter_name": filter_name,
+        "counts": selectors.unit_workbench_counts(request.user),
         "q": request.GET.get("q", ""), "query": _query_without(request, "before"),
     })
 
@@ -324,6 +325,30 @@ def _work_context(request, g, bound=None):
             "decision_form": forms.DecisionForm()}
 
 
+@login_required
+@require_GET
+def open_item(request, pk):
+    """The link in every notification about an item: each recipient lands on the page they
+    may open (404 for someone the item is not visible to; the login page first when signed out)."""
+    g = selectors.get_grievance(request.user, pk)
+    return redirect(selectors.page_for(request.user, g))
+
+
+def _centre_opens_the_workbench(view):
+    """Links sent before there was ``open_item`` point centre staff and leaders to the unit's
+    work page; they land on the centre's own item page instead of a refusal."""
+
+    @wraps(view)
+    def wrapper(request, pk, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and (permissions.is_centre(user) or permissions.is_admin(user)):
+            return redirect("grievances:open", pk=pk)
+        return view(request, pk, *args, **kwargs)
+
+    return wrapper
+
+
+@_centre_opens_the_workbench
 @department_required
 def work_item(request, pk):
     g = selectors.get_grievance(request.user, pk)

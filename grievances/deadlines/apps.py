@@ -14,3 +14,8 @@ class DeadlinesConfig(AppConfig):
 
         # The 137+2030 clocks move with every event, in the event's own transaction.
         grievance_event_recorded.register(handle_grievance_event)
+
+        from grid import workbench
+        from grievances.deadlines import workbench as counters
+
+        workbench.register(counters.counters)

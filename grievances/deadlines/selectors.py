@@ -17,8 +17,9 @@ from grievances.deadlines.models import (
     ExtensionRequest,
     ExtensionStatus,
 )
+from grievances.selectors import DUE_SOON
 
-SOON = timedelta(hours=24)
+SOON = DUE_SOON
 
 
 def duration_text(delta: timedelta) -> str:

@@ -140,13 +140,9 @@ def citizen_link(grievance) -> str:
 
 
 def staff_link(grievance) -> str:
-    for name, args in (("grievances:work_item", [grievance.pk]),
-                       ("admin:grievances_grievance_change", [grievance.pk])):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return "/admin/"
+    """One link for every staff recipient (centre staff, leaders, units): it opens the page
+    each of them may see (grievances.selectors.page_for)."""
+    return reverse("grievances:open", args=[grievance.pk])
 
 
 def _active_members(unit, roles):
