@@ -5,9 +5,10 @@ someone's is a Chinese page with a way back, never a bare error."""
 import pytest
 
 from grid.notifications.models import Message
-from grievances.models import Severity
+from grievances import services
+from grievances.models import GrievanceKind, Severity
 from tests.browser.conftest import PHONE, STAFF
-from tests.deadlines import helpers
+from tests.grievances.factories import category, submit
 
 pytestmark = pytest.mark.browser
 
@@ -17,8 +18,10 @@ def major_item(world, citizen, east_centre_staff, east_centre_leader, live_serve
     settings.SITE_URL = live_server.url  # the links inside messages are absolute
     east_centre_leader.phone = "13600000009"
     east_centre_leader.save()
-    g = helpers.submit(citizen, world.east_village, title="工地拖欠三十名工人工资")
-    return helpers.accept(g, east_centre_staff, severity=Severity.MAJOR)
+    g = submit(citizen, world.east_village, title="工地拖欠三十名工人工资")
+    services.accept_grievance(actor=east_centre_staff, grievance=g, kind=GrievanceKind.DISPUTE,
+                              severity=Severity.MAJOR, category=category())
+    return g
 
 
 def test_leader_opens_the_major_alert_from_the_messages(open_page, major_item, east_centre_leader):
@@ -51,7 +54,7 @@ def test_leader_opens_the_sms_link_signed_out_and_lands_on_the_item(open_page, m
 
 
 def test_an_item_of_another_unit_is_a_chinese_page_with_a_way_back(open_page, world, citizen, west_handler):
-    g = helpers.submit(citizen, world.east_village)
+    g = submit(citizen, world.east_village)
     page = open_page(viewport=PHONE, user=west_handler)
     page.allow_console("status of 404")
     page.goto(f"/appeals/{g.pk}/open/")
