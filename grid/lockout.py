@@ -71,6 +71,20 @@ class LoginLockoutHandler(AxesDatabaseHandler):
         return by_account
 
 
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """After a successful sign-in forget this account's failures only. axes would also
+        drop every failure from the address, so signing in to one's own account between
+        guesses would reset the count against somebody else's."""
+        from axes.helpers import get_client_username
+        from axes.models import AccessAttempt
+
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
+
+
 def lockout_message(request) -> str:
     if getattr(request, "grid_locked_by", "account") == "address":
         return _("当前网络登录失败次数过多，已暂停从该网络登录，请%(m)d分钟后再试。") % {"m": _minutes()}

@@ -121,3 +121,11 @@ def test_login_signals_still_fire_for_the_audit_trail(client, citizen):
         user_login_failed.disconnect(failed)
         user_logged_in.disconnect(ok)
     assert seen == [("failed", citizen.phone), ("ok", citizen.pk)]
+
+
+def test_signing_in_to_ones_own_account_does_not_reset_the_count_against_another(client, citizen, other_citizen):
+    _fail(client, "/accounts/login/", citizen.phone, 9)
+    assert client.post("/accounts/login/", {"username": other_citizen.phone, "password": PASSWORD}).status_code == 302
+    client.logout()
+    response = _fail(client, "/accounts/login/", citizen.phone, 1)
+    assert LOCKED in response.content.decode()
