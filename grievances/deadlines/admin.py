@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from grid import permissions
 from grid.models import Region, RegionLevel, UnitKind
 from grievances.admin import QueueUrgency, register_queue_urgency
-from grievances.deadlines import selectors
+from grievances.deadlines import selectors, services
 from grievances.deadlines.models import (
     Clock,
     ClockAction,
@@ -17,6 +17,7 @@ from grievances.deadlines.models import (
     DeadlineCode,
     DeadlinePolicy,
     ExtensionRequest,
+    Holiday,
     SupervisionItem,
 )
 
@@ -27,6 +28,25 @@ register_queue_urgency(QueueUrgency(
     ordering=(F("clock__due_at").asc(nulls_last=True),),
     cell=selectors.queue_cell,
 ))
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Days off and worked weekend days: the working-hours rule for signing for items."""
+
+    list_display = ["date", "name", "is_workday"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        services.save_holiday(holiday=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_holiday(holiday=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(DeadlinePolicy)

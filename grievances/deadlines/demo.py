@@ -5,12 +5,12 @@ an extension waiting for the unit leader. Deterministic and idempotent."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from grid.models import User
 from grid.notifications.services import ensure_templates
 from grievances.deadlines import services
-from grievances.deadlines.models import Clock, ClockAction, ExtensionRequest
+from grievances.deadlines.models import Clock, ClockAction, ExtensionRequest, Holiday
 from grievances.models import Grievance
 
 OVERDUE = "小区电梯频繁故障无人维修"
@@ -40,9 +40,17 @@ def _make_overdue(g, days: int = 9) -> bool:
     return True
 
 
+# The National Day holiday (1–7 October) as an example of the calendar staff keep each year
+# from the State Council's notice (make-up working days are entered the same way).
+DEMO_HOLIDAYS = [(date(2026, 10, d), "国庆节") for d in range(1, 8)]
+
+
 def seed(stdout) -> None:
     ensure_templates()
     notes = []
+    for day, name in DEMO_HOLIDAYS:
+        if not Holiday.objects.filter(date=day).exists():
+            services.save_holiday(holiday=Holiday(date=day, name=name))
     g = _item(OVERDUE)
     if g and g.is_open and _make_overdue(g):
         notes.append(f"{g.tracking_no} overdue and supervised")

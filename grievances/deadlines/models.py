@@ -190,6 +190,25 @@ class Clock(models.Model):
         return policy.Rules.from_dict(self.rules) if self.rules else policy.Rules()
 
 
+class Holiday(models.Model):
+    """A day off on a weekday (法定节假日) or a weekend day worked in exchange (调休上班):
+    the working-hours rule for signing for an item reads them (policy.WorkCalendar)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(
+        _("调休上班"), default=False, help_text=_("勾选表示这一天虽是周末但照常上班；不勾选表示放假。"),
+    )
+    name = models.CharField(_("名称"), max_length=40, help_text=_("例如“国庆节”“国庆节调休”。"))
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日和调休")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
 class PauseReason(models.TextChoices):
     EXPERT = "expert", _("专家咨询")
     APPRAISAL = "appraisal", _("鉴定")

@@ -15,13 +15,20 @@ Conventions:
   is open the deadline has no due time, only the time that was left when it began.
 - An approved extension adds its days to the completion deadline of the current round.
 - The centre's own target is in hours (受理/分派 within 24 h of submission).
+- Signing for an item follows working hours (``WorkCalendar``): an item dispatched on a
+  working day between the start and the end of the working day must be signed for that
+  day (by its end, 24:00); one dispatched after hours, before hours or on a day off must
+  be signed for by the next working morning (12:00 of the next working day, or of the
+  same day when it came in before the day began). With a sign-for period of N days the
+  days count from that next working morning. Holidays and the weekend days worked in
+  exchange (调休上班) are data (``Holiday`` rows), passed in as the calendar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,6 +71,54 @@ class Rules:
         data = dict(data)
         data["reminder_hours"] = tuple(data.get("reminder_hours") or ())
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """When units are at work: Monday to Friday from ``day_start`` to ``day_end`` (Beijing
+    time), except the dates in ``holidays``; weekend dates in ``workdays`` are worked."""
+
+    day_start: time = time(8, 30)
+    day_end: time = time(17, 30)
+    morning_end: time = time(12, 0)
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5 or day in self.workdays
+
+    def in_hours(self, moment: datetime) -> bool:
+        lm = local(moment)
+        return self.is_working_day(lm.date()) and self.day_start <= lm.time() < self.day_end
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day on or after ``day`` (a year of days off at most)."""
+        for offset in range(366):
+            candidate = day + timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        return day
+
+    def next_working_morning(self, moment: datetime) -> datetime:
+        """The end of the next working morning after ``moment``: noon of the same day when
+        ``moment`` falls before the working day begins, else of the next working day."""
+        lm = local(moment)
+        day = lm.date()
+        if not (self.is_working_day(day) and lm.time() < self.day_start):
+            day = self.next_working_day(day + timedelta(days=1))
+        return datetime.combine(day, self.morning_end, tzinfo=SHANGHAI)
+
+    def sign_due(self, dispatched: datetime, sign_days: int) -> datetime:
+        """When an item dispatched at ``dispatched`` must be signed for (module docstring)."""
+        if self.in_hours(dispatched):
+            return end_of_day(dispatched, sign_days)
+        morning = self.next_working_morning(dispatched)
+        return morning if sign_days == 0 else end_of_day(morning, sign_days)
+
+
+WEEKDAYS = WorkCalendar()
 
 
 @dataclass(frozen=True)
@@ -155,7 +210,7 @@ def _met(moment: datetime | None, since: datetime) -> datetime | None:
     return moment if moment is not None and moment >= since else None
 
 
-def compute(rules: Rules, t: Timeline) -> dict[str, Deadline]:
+def compute(rules: Rules, t: Timeline, calendar: WorkCalendar = WEEKDAYS) -> dict[str, Deadline]:
     """Every deadline that applies to the item now, keyed by code (see module docstring)."""
     out: dict[str, Deadline] = {}
     if t.closed:
@@ -169,7 +224,7 @@ def compute(rules: Rules, t: Timeline) -> dict[str, Deadline]:
     clock_start = t.accepted_at if rules.start_on == START_ON_ACCEPTED else t.dispatched_at
     if clock_start is not None and t.dispatched_at is not None:
         start = t.dispatched_at
-        due, left = shift_for_pauses(start, end_of_day(start, rules.sign_days), t.pauses)
+        due, left = shift_for_pauses(start, calendar.sign_due(start, rules.sign_days), t.pauses)
         met = _met(t.signed_at, start) or _met(t.completed_at, start)
         out[SIGN] = Deadline(SIGN, start, due, met_at=met, left_at_pause=left)
 

@@ -19,6 +19,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
@@ -38,6 +39,7 @@ from grievances.deadlines.models import (
     DeadlinePolicy,
     ExtensionRequest,
     ExtensionStatus,
+    Holiday,
     PauseReason,
 )
 from grievances.models import Grievance
@@ -102,8 +104,44 @@ def timeline(clock: Clock) -> policy.Timeline:
     )
 
 
+CALENDAR_CACHE_KEY = "deadlines:work-calendar"
+CALENDAR_CACHE_SECONDS = 300
+
+
+def work_calendar() -> policy.WorkCalendar:
+    """The working-day calendar with the holidays and make-up working days entered by staff;
+    cached (a few dozen rows a year), dropped whenever a Holiday row changes."""
+
+    def load():
+        rows = list(Holiday.objects.values_list("date", "is_workday"))
+        return policy.WorkCalendar(holidays=frozenset(d for d, work in rows if not work),
+                                   workdays=frozenset(d for d, work in rows if work))
+
+    return cache.get_or_set(CALENDAR_CACHE_KEY, load, CALENDAR_CACHE_SECONDS)
+
+
+def forget_work_calendar() -> None:
+    cache.delete(CALENDAR_CACHE_KEY)
+
+
+@transaction.atomic
+def save_holiday(*, holiday: Holiday) -> Holiday:
+    """Record a day off or a worked weekend day. Open items keep their due times until
+    their next event; new dispatches follow the calendar at once."""
+    holiday.full_clean()
+    holiday.save()
+    transaction.on_commit(forget_work_calendar)
+    return holiday
+
+
+@transaction.atomic
+def delete_holiday(*, holiday: Holiday) -> None:
+    holiday.delete()
+    transaction.on_commit(forget_work_calendar)
+
+
 def deadlines_of(clock: Clock) -> dict[str, policy.Deadline]:
-    return policy.compute(clock.get_rules(), timeline(clock))
+    return policy.compute(clock.get_rules(), timeline(clock), work_calendar())
 
 
 def _done(clock: Clock) -> set[tuple[str, str, datetime]]:

@@ -51,7 +51,8 @@ def test_a_service_item_starts_at_dispatch_and_the_unit_is_told(world, citizen, 
     helpers.dispatch(g, east_centre_staff, world.east_dept)
     clock = Clock.objects.get(pk=g.pk)
     assert clock.centre_due is None  # met
-    assert clock.sign_due == end_of_day(clock.dispatched_at)
+    # that day in working hours, else the next working morning (the rule: test_policy.py)
+    assert clock.sign_due == services.work_calendar().sign_due(clock.dispatched_at, 0)
     assert clock.interim_due == end_of_day(clock.dispatched_at, 3)
     assert clock.completion_due == end_of_day(clock.dispatched_at, 7)
     assert clock.unit == world.east_dept

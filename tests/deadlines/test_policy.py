@@ -104,15 +104,13 @@ def test_grave_dispute_across_two_month_ends():
 
 
 def test_same_day_means_the_shanghai_day_not_the_utc_day():
-    # 00:10 in Shanghai is 16:10 UTC of the day before: still "today" in Shanghai.
+    # 16:50 in Shanghai is 08:50 UTC: in working hours, signed for by the end of the Shanghai day.
+    afternoon = sh(2026, 3, 10, 16, 50)
+    assert policy.compute(SERVICE, Timeline(dispatched_at=afternoon))["sign"].due == midnight(2026, 3, 11)
+    # 00:10 in Shanghai is 16:10 UTC of the day before: before hours of 10 March in Shanghai,
+    # so due that (Shanghai) morning, not at the end of the UTC day.
     early = sh(2026, 3, 10, 0, 10)
-    assert early.astimezone(tz=None).utcoffset() is not None
-    d = policy.compute(SERVICE, Timeline(dispatched_at=early))
-    assert d["sign"].due == midnight(2026, 3, 11)
-    assert d["sign"].due - early == timedelta(hours=23, minutes=50)
-    # 23:30 in Shanghai (15:30 UTC, same UTC date): 30 minutes left.
-    late = sh(2026, 3, 10, 23, 30)
-    assert policy.compute(SERVICE, Timeline(dispatched_at=late))["sign"].due - late == timedelta(minutes=30)
+    assert policy.compute(SERVICE, Timeline(dispatched_at=early))["sign"].due == sh(2026, 3, 10, 12)
 
 
 def test_utc_input_is_read_in_shanghai():
@@ -250,10 +248,10 @@ def test_after_an_outage_only_the_latest_reminder_or_the_overdue_action_is_due()
 
 
 def test_reminder_points_before_the_window_are_skipped():
-    # dispatched at 23:00: the sign-for due is 1 h away; neither 24 h nor 2 h reminders apply
-    t = Timeline(dispatched_at=sh(2026, 3, 10, 23))
+    # dispatched at 17:00: the sign-for due is 7 h away; the 24 h reminder does not apply
+    t = Timeline(dispatched_at=sh(2026, 3, 10, 17))
     d = policy.compute(SERVICE, t)
-    assert d["sign"].reminder_points((24, 2)) == []
+    assert d["sign"].reminder_points((24, 2)) == [(2, sh(2026, 3, 10, 22))]
 
 
 def test_paused_deadlines_need_no_check():
@@ -269,3 +267,67 @@ def test_due_times_are_printed_as_people_read_them():
 
     assert _fmt(midnight(2026, 3, 11)) == "2026-03-10 23:59"
     assert _fmt(sh(2026, 3, 11, 10, 30)) == "2026-03-11 10:30"
+
+
+# ---- signing for follows working hours (holidays and make-up working days as data) -----
+
+# 2026: 1–7 October is the National Day holiday; Saturday 10 October is worked in exchange.
+CALENDAR = policy.WorkCalendar(
+    holidays=frozenset(sh(2026, 10, d).date() for d in range(1, 8)),
+    workdays=frozenset({sh(2026, 10, 10).date()}),
+)
+
+
+@pytest.mark.parametrize("dispatched, sign_days, due", [
+    (sh(2026, 3, 10, 10), 0, midnight(2026, 3, 11)),            # Tuesday morning: that day
+    (sh(2026, 3, 10, 8, 30), 0, midnight(2026, 3, 11)),         # the working day has begun
+    (sh(2026, 3, 10, 8, 29), 0, sh(2026, 3, 10, 12)),           # before hours: that morning
+    (sh(2026, 3, 10, 17, 30), 0, sh(2026, 3, 11, 12)),          # the day has ended: next morning
+    (sh(2026, 3, 10, 23, 54), 0, sh(2026, 3, 11, 12)),          # not six minutes, a working morning
+    (sh(2026, 3, 13, 18), 0, sh(2026, 3, 16, 12)),              # Friday evening: Monday morning
+    (sh(2026, 3, 14, 10), 0, sh(2026, 3, 16, 12)),              # Saturday: Monday morning
+    (sh(2026, 9, 30, 20), 0, sh(2026, 10, 8, 12)),              # before the holiday: after it
+    (sh(2026, 10, 3, 10), 0, sh(2026, 10, 8, 12)),              # during the holiday
+    (sh(2026, 10, 9, 19), 0, sh(2026, 10, 10, 12)),             # the worked Saturday
+    (sh(2026, 10, 10, 10), 0, midnight(2026, 10, 11)),          # in hours on the worked Saturday
+    (sh(2026, 3, 10, 23), 1, midnight(2026, 3, 13)),            # one day from the next morning
+    (sh(2026, 3, 10, 10), 1, midnight(2026, 3, 12)),            # one day from a working moment
+])
+def test_sign_deadline_follows_working_hours(dispatched, sign_days, due):
+    rules = Rules(start_on="dispatched", sign_days=sign_days)
+    assert policy.compute(rules, Timeline(dispatched_at=dispatched), CALENDAR)["sign"].due == due
+
+
+def test_a_pause_after_hours_still_moves_the_next_morning_due():
+    t = Timeline(dispatched_at=sh(2026, 3, 10, 23), pauses=[Pause(sh(2026, 3, 11, 9), sh(2026, 3, 11, 10))])
+    assert policy.compute(SERVICE, t, CALENDAR)["sign"].due == sh(2026, 3, 11, 13)
+
+
+def test_the_other_deadlines_keep_counting_calendar_days():
+    d = policy.compute(SERVICE, Timeline(dispatched_at=sh(2026, 9, 30, 20)), CALENDAR)
+    assert d["interim"].due == midnight(2026, 10, 4) and d["completion"].due == midnight(2026, 10, 8)
+
+
+# ---- the calendar is data: holidays entered by staff reach the next dispatch ----------
+
+@pytest.fixture
+def fresh_calendar():
+    from grievances.deadlines import services
+
+    services.forget_work_calendar()
+    yield
+    services.forget_work_calendar()
+
+
+@pytest.mark.django_db
+def test_a_holiday_entered_by_staff_moves_the_sign_due_of_the_next_dispatch(
+        fresh_calendar, django_capture_on_commit_callbacks):
+    from grievances.deadlines import services
+    from grievances.deadlines.models import Holiday
+
+    t = Timeline(dispatched_at=sh(2026, 4, 30, 20))  # Thursday evening before 1 May
+    rules = Rules(start_on="dispatched")
+    assert policy.compute(rules, t, services.work_calendar())["sign"].due == sh(2026, 5, 1, 12)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_holiday(holiday=Holiday(date=sh(2026, 5, 1).date(), name="劳动节"))
+    assert policy.compute(rules, t, services.work_calendar())["sign"].due == sh(2026, 5, 4, 12)
