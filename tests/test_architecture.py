@@ -286,3 +286,25 @@ def test_a_hook_point_name_is_declared_once(temp_hook):
     hook = temp_hook(Phase.AFTER_COMMIT)
     with pytest.raises(ImproperlyConfigured):
         HookPoint(name=hook.name, payload=Payload, phase=Phase.AFTER_COMMIT, doc="again")
+
+
+# ----------------------------------------------------------------------------- service packages
+
+
+@pytest.mark.parametrize("package", ["mediation.services", "legalqa.lawyers.services"])
+def test_every_public_name_of_a_topic_module_is_importable_from_its_service_package(package):
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    missing = []
+    for info in pkgutil.iter_modules(pkg.__path__):
+        mod = importlib.import_module(f"{package}.{info.name}")
+        tree = ast.parse(Path(mod.__file__).read_text(encoding="utf-8"))
+        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))} | {
+            t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        for name in sorted(defined):
+            if not name.startswith("_") and (getattr(pkg, name, None) is not getattr(mod, name)
+                                             or name not in pkg.__all__):
+                missing.append(f"{info.name}.{name}")
+    assert missing == []

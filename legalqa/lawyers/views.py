@@ -222,13 +222,19 @@ def lawyer_desk(request):
     profile = LawyerProfile.objects.filter(user=user).prefetch_related("fields").first()
     form = forms.LawyerProfileForm(request.POST or None, request.FILES or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        obj = form.save(commit=False)
-        obj.user = user
-        is_new = obj.pk is None
-        obj.save()
-        form.save_m2m()
-        messages.success(request, _("资料已保存。") if not is_new else _("资料已提交，等待工作人员审核。"))
-        return redirect("lawyers:lawyer_desk")
+        was_verified = profile is not None and profile.is_verified
+        try:
+            saved = services.save_lawyer_profile(lawyer=user, values=form.cleaned_data)
+        except QAError as exc:
+            messages.error(request, exc.message)
+        else:
+            if profile is None:
+                messages.success(request, _("资料已提交，等待工作人员审核。"))
+            elif was_verified and not saved.is_verified:
+                messages.warning(request, _("资料已保存。执业证号、律所或执业地区已变更，须经工作人员重新审核后才能解答咨询和接受委托。"))
+            else:
+                messages.success(request, _("资料已保存。"))
+            return redirect("lawyers:lawyer_desk")
     return render(request, "lawyers/desk.html", {
         "profile": profile, "form": form, "inbox": selectors.lawyer_inbox(user)[:30],
         "offers": selectors.lawyer_offers(user), "callbacks": selectors.lawyer_callbacks(user),

@@ -32,6 +32,7 @@ from mediation.services.aftercare import (
 from mediation.services.cases import (
     add_party,
     assign_mediators,
+    on_dispatched_to_mediation,
     open_case_for_grievance,
     take_case,
     update_facts,
@@ -110,6 +111,7 @@ __all__ = [
     "is_case_mediator",
     "is_org_head",
     "needs_reopening",
+    "on_dispatched_to_mediation",
     "open_case_for_grievance",
     "record_return_visit",
     "record_risk_progress",

@@ -52,8 +52,11 @@ from legalqa.lawyers.services.documents import (
     save_template,
 )
 from legalqa.lawyers.services.profiles import (
+    PROFILE_FIELDS,
+    VERIFIED_FACTS,
     refresh_rating,
     revoke_lawyer,
+    save_lawyer_profile,
     verify_lawyer,
 )
 from legalqa.lawyers.services.questions import (
@@ -72,6 +75,8 @@ from legalqa.lawyers.services.urgent import (
 )
 
 __all__ = [
+    "PROFILE_FIELDS",
+    "VERIFIED_FACTS",
     "GUIDE_TAGS",
     "MESSAGES",
     "QAError",
@@ -105,6 +110,7 @@ __all__ = [
     "request_callback",
     "resubmit_application",
     "revoke_lawyer",
+    "save_lawyer_profile",
     "sanitise",
     "save_guide",
     "save_template",

@@ -32,6 +32,7 @@ MESSAGES = {
     "qa_callback": "【专家速应】群众请求回拨：{{ phone }}（{{ field }}）{{ note }}，请确认并尽快回拨。{{ link }}",
     "qa_callback_ack": "【专家速应】{{ lawyer }}律师已收到您的回拨请求，将尽快来电。",
     "qa_callback_overdue": "【专家速应督办】{{ lawyer }}律师{{ minutes }}分钟内未确认群众的回拨请求（{{ phone }}，{{ field }}），请协调。{{ link }}",
+    "qa_lawyer_reverify": "【在线问法】{{ lawyer }}律师修改了{{ changed }}，审核已撤销，请重新审核。{{ link }}",
     "qa_service_review": "【公共法律服务】您的{{ kind }}：{{ result }}{{ link }}",
     "qa_service_new": "【公共法律服务】新的{{ kind }}待审核：{{ name }}。{{ link }}",
     "qa_service_overdue": "【公共法律服务督办】{{ kind }}（{{ name }}）已超过3天未答复，请尽快审核。{{ link }}",

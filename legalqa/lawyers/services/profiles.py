@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,13 +18,59 @@ from legalqa.lawyers.models import (
     Rating,
     licence_validator,
 )
-from legalqa.lawyers.services.common import QAError, _is_staff
+from legalqa.lawyers.services.common import QAError, _is_staff, _notify, supervising_staff
+
+# What the centre checked when it verified the lawyer (DOMAIN.md §7): changing any of these
+# withdraws the verification until staff check again.
+VERIFIED_FACTS = ("licence_no", "firm", "region")
+PROFILE_FIELDS = ("name", "licence_no", "firm", "years", "languages", "photo", "phone", "bio", "region",
+                  "duty_days", "duty_start", "duty_end")
 
 
 def _lawyer_profile(user) -> LawyerProfile | None:
     if not permissions.is_lawyer(user):
         return None
     return LawyerProfile.objects.filter(user=user).first()
+
+
+@transaction.atomic
+def save_lawyer_profile(*, lawyer, values: dict) -> LawyerProfile:
+    """A lawyer keeps their own profile (the lawyer desk). A new profile waits for the centre's
+    verification; on a verified profile, a change of licence number, firm or region withdraws
+    the verification (the lawyer stops receiving questions and commissions) and the centre
+    that verifies lawyers there is told to check again. ``values`` are a form's cleaned data:
+    for the photo, ``None`` keeps the current file and ``False`` removes it."""
+    if not permissions.is_lawyer(lawyer):
+        raise QAError(_("只有律师账号可以填写律师资料。"))
+    profile = LawyerProfile.objects.select_for_update().filter(user=lawyer).first()
+    is_new = profile is None
+    profile = profile or LawyerProfile(user=lawyer)
+    before = {name: getattr(profile, f"{name}_id" if name == "region" else name) for name in VERIFIED_FACTS}
+    for name in PROFILE_FIELDS:
+        if name not in values:
+            continue
+        value = values[name]
+        if name == "photo":
+            if value is None:
+                continue
+            value = value or ""
+        setattr(profile, name, value)
+    after = {name: getattr(profile, f"{name}_id" if name == "region" else name) for name in VERIFIED_FACTS}
+    withdrawn = not is_new and profile.is_verified and before != after
+    if withdrawn:
+        profile.verified_at, profile.verified_by = None, None
+    profile.save()
+    if "fields" in values:
+        profile.fields.set(values["fields"])
+    if withdrawn:
+        changed = "、".join(str(LawyerProfile._meta.get_field(n).verbose_name) for n in VERIFIED_FACTS
+                           if before[n] != after[n])
+        _notify(key=f"qa-lawyer{profile.pk}-reverify-{int(timezone.now().timestamp())}",
+                template="qa_lawyer_reverify", context={"lawyer": profile.name or lawyer.display_name,
+                                                        "changed": changed},
+                users=supervising_staff(profile.region_code),
+                link=reverse("admin:lawyers_lawyerprofile_change", args=[profile.pk]), channels=("site",))
+    return profile
 
 
 @transaction.atomic
