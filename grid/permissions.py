@@ -44,6 +44,12 @@ def is_centre(user) -> bool:
     return _active(user) and user.role in CENTRE_ROLES and user.unit_id is not None
 
 
+def is_centre_or_admin(user) -> bool:
+    """The people who run the loop for a region: 综治中心 staff and leaders, and administrators
+    (who see everything). Their scope still comes from ``region_q``; this names the group."""
+    return is_admin(user) or is_centre(user)
+
+
 def is_centre_leader(user) -> bool:
     return is_centre(user) and user.role == Role.CENTRE_LEADER
 
@@ -131,7 +137,7 @@ def visible_regions(user):
 
 def visible_units(user):
     """Centres see units in their region subtree; departments see their own unit."""
-    if is_admin(user) or is_centre(user):
+    if is_centre_or_admin(user):
         return Unit.objects.filter(region_q(user))
     if _active(user) and user.unit_id:
         return Unit.objects.filter(pk=user.unit_id)

@@ -282,7 +282,7 @@ class GrievanceAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return permissions.is_admin(request.user) or permissions.is_centre(request.user)
+        return permissions.is_centre_or_admin(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -414,7 +414,7 @@ class GrievanceAdmin(admin.ModelAdmin):
         return self._render_change(request, object_id, bound=(action, form))
 
     def register_view(self, request):
-        if not (permissions.is_centre(request.user) or permissions.is_admin(request.user)):
+        if not (permissions.is_centre_or_admin(request.user)):
             raise Http404
         form = RegisterForm(request.POST or None, actor=request.user)
         if request.method == "POST" and form.is_valid():
@@ -444,7 +444,7 @@ def _hotline_import_view(model_admin, request):
     import csv
     import io
 
-    if not (permissions.is_centre(request.user) or permissions.is_admin(request.user)):
+    if not (permissions.is_centre_or_admin(request.user)):
         raise Http404
     form = HotlineImportForm(request.POST or None, request.FILES or None)
     result = None

@@ -57,16 +57,17 @@ class GrievanceError(Exception):
         super().__init__(self.message)
 
 
-class PermissionDenied(GrievanceError):
-    pass
+class GrievancePermissionError(GrievanceError):
+    """The person may not do this to this item (role or scope); named for the app so it never
+    shadows ``django.core.exceptions.PermissionDenied``."""
 
 
 class TransitionRefused(GrievanceError):
-    pass
+    """The item's state or the input does not allow the action now."""
 
 
 class ConcurrentChange(TransitionRefused):
-    pass
+    """Someone else changed the item first (optimistic locking)."""
 
 
 def check_version(grievance: Grievance, seen_version) -> None:
@@ -207,7 +208,7 @@ def _custom_for(method_name: str) -> dict:
     return {"label": method_name, "event": method_name, "public": False}
 
 
-def _require(check, actor, grievance, exc=PermissionDenied):
+def _require(check, actor, grievance, exc=GrievancePermissionError):
     message = check(actor, grievance)
     if message:
         raise exc(message)
@@ -281,15 +282,15 @@ def submit_grievance(
     description = _require_text(description, _("请填写诉求内容。"))
     if channel == Channel.PATROL:
         if not permissions.is_grid_worker(actor):
-            raise PermissionDenied(_("只有网格员可以提交网格巡查上报。"))
+            raise GrievancePermissionError(_("只有网格员可以提交网格巡查上报。"))
         if grid is None or not grid.workers.filter(pk=actor.pk).exists():
-            raise PermissionDenied(_("只能上报自己负责的网格中发现的问题。"))
+            raise GrievancePermissionError(_("只能上报自己负责的网格中发现的问题。"))
     elif channel in (Channel.HOTLINE, Channel.WALK_IN, Channel.SCREENING):
         if not (permissions.is_admin(actor) or (permissions.is_centre(actor)
                                                  and permissions.can_see_region(actor, region))):
-            raise PermissionDenied(_("只有辖区综治中心工作人员可以登记热线、来访或排查事项。"))
+            raise GrievancePermissionError(_("只有辖区综治中心工作人员可以登记热线、来访或排查事项。"))
     elif actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("请先登录后再提交诉求。"))
+        raise GrievancePermissionError(_("请先登录后再提交诉求。"))
     if grid is not None:
         region = grid.village
     centre = responsible_centre(region)

@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -130,7 +130,7 @@ def detail(request, pk):
     user = request.user
     if permissions.is_department(user) or permissions.is_mediator(user):
         return redirect("grievances:work_item", pk=pk)
-    if (permissions.is_centre(user) or permissions.is_admin(user)) and user.is_staff:
+    if (permissions.is_centre_or_admin(user)) and user.is_staff:
         return redirect("admin:grievances_grievance_change", pk)
     info = selectors.detail(user, g, public_only=True)
     allowed = services.allowed_actions(user, g) if user.is_authenticated else []
@@ -241,7 +241,7 @@ def attachment(request, pk, thumb=False):
 @login_required
 def patrol(request):
     if not permissions.is_grid_worker(request.user):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
     grids = Grid.objects.filter(workers=request.user).select_related("village")
     form = forms.PatrolForm(request.POST or None, request.FILES or None, grids=grids,
                             initial={"grid": grids.first()})
@@ -285,7 +285,7 @@ def department_required(view):
     @login_required
     def wrapper(request, *args, **kwargs):
         if not (permissions.is_department(request.user) or permissions.is_mediator(request.user)):
-            raise DjangoPermissionDenied
+            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -376,7 +376,7 @@ class RiskQuerySet(models.QuerySet):
         grid workers see the risks they reported."""
         from grid import permissions
 
-        if permissions.is_admin(user) or permissions.is_centre(user):
+        if permissions.is_centre_or_admin(user):
             return self.filter(permissions.region_q(user))
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
@@ -524,7 +524,7 @@ class LegalAidQuerySet(models.QuerySet):
         their region subtree; the assigned lawyer their own; the applicant their own."""
         from grid import permissions
 
-        if permissions.is_admin(user) or permissions.is_centre(user):
+        if permissions.is_centre_or_admin(user):
             return self.filter(permissions.region_q(user))
         if not (user and user.is_authenticated and user.is_active):
             return self.none()

@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -38,19 +38,19 @@ def _staff_required(check):
         @login_required
         def wrapped(request, *args, **kwargs):
             if not check(request.user):
-                raise DjangoPermissionDenied
+                raise PermissionDenied
             return view(request, *args, **kwargs)
         return wrapped
     return decorator
 
 
 def _is_case_staff(user) -> bool:
-    return (permissions.is_mediator(user) or permissions.is_centre(user) or permissions.is_admin(user)
+    return (permissions.is_mediator(user) or permissions.is_centre_or_admin(user)
             or permissions.is_department(user))
 
 
 def _is_risk_staff(user) -> bool:
-    return (permissions.is_centre(user) or permissions.is_admin(user) or permissions.is_grid_worker(user)
+    return (permissions.is_centre_or_admin(user) or permissions.is_grid_worker(user)
             or permissions.is_department(user) or permissions.is_mediator(user))
 
 
@@ -419,7 +419,7 @@ def risks(request):
     return render(request, "mediation/risks.html", {
         "form": form, "page": page, "query": _query_without(request, "page"),
         "stats": selectors.risk_stats(user=request.user),
-        "can_register": permissions.is_centre(request.user) or permissions.is_admin(request.user)
+        "can_register": permissions.is_centre_or_admin(request.user)
         or permissions.is_grid_worker(request.user),
     })
 
@@ -442,7 +442,7 @@ def risk_detail(request, pk):
     plan_initial = {"measures": plan.measures, "responsible_person": plan.responsible_person,
                     "target_date": plan.target_date} if plan else {}
     can_manage = services.can_manage_risk(request.user, risk) and risk.status in ("identified", "controlling")
-    can_convert = can_manage and (permissions.is_centre(request.user) or permissions.is_admin(request.user))
+    can_convert = can_manage and (permissions.is_centre_or_admin(request.user))
     return render(request, "mediation/risk.html", {
         "risk": risk, "plan": plan, "events": list(risk.events.select_related("actor")),
         "can_manage": can_manage, "can_convert": can_convert,

@@ -20,7 +20,7 @@ from pufa_media.models import (
 
 
 def can_see_staff_view(user) -> bool:
-    return permissions.is_admin(user) or permissions.is_centre(user)
+    return permissions.is_centre_or_admin(user)
 
 
 def public_videos(*, field: str = "", topic: str = "", audience: str = "", q: str = ""):

@@ -207,7 +207,7 @@ class SupervisionAdmin(_ClockDisplay, _Scoped, admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if not (permissions.is_centre(request.user) or permissions.is_admin(request.user)):
+        if not (permissions.is_centre_or_admin(request.user)):
             actions.pop("supervise", None)
         return actions
 

@@ -61,7 +61,7 @@ class ClockView:
 
 def _is_staff_viewer(user) -> bool:
     return bool(user and user.is_authenticated and (
-        permissions.is_admin(user) or permissions.is_centre(user) or permissions.is_department(user)
+        permissions.is_centre_or_admin(user) or permissions.is_department(user)
         or permissions.is_mediator(user)))
 
 

@@ -35,7 +35,7 @@ from legalqa.lawyers.models import (
 
 def questions_visible_to(user):
     qs = Question.objects.all()
-    if permissions.is_admin(user) or permissions.is_centre(user):
+    if permissions.is_centre_or_admin(user):
         return qs.filter(permissions.region_q(user))
     if permissions.is_lawyer(user):
         # Answering needs a routing row, so "routed to me" already covers "answered by me";
@@ -146,7 +146,7 @@ def on_duty_by_field(at: datetime.datetime | None = None) -> list[dict]:
 
 def commissions_visible_to(user):
     qs = Commission.objects.select_related("field", "lawyer", "chosen_lawyer", "citizen")
-    if permissions.is_admin(user) or permissions.is_centre(user):
+    if permissions.is_centre_or_admin(user):
         return qs.filter(permissions.region_q(user))
     if permissions.is_lawyer(user):
         return qs.filter(offers__lawyer=user)  # the handling lawyer always had an offer

@@ -35,7 +35,7 @@ from legalqa.lawyers.services import QAError
 
 
 def _staff_required(user):
-    if not (permissions.is_admin(user) or permissions.is_centre(user)):
+    if not (permissions.is_centre_or_admin(user)):
         raise PermissionDenied
 
 
@@ -94,7 +94,7 @@ def question(request, pk: int):
     except Question.DoesNotExist:
         raise Http404 from None
     is_asker = user.pk == q.asker_id
-    is_staff = permissions.is_admin(user) or permissions.is_centre(user)
+    is_staff = permissions.is_centre_or_admin(user)
     answers = selectors.thread_for(user, q)
     ctx = {
         "q": q, "answers": answers, "is_asker": is_asker, "is_staff": is_staff,
@@ -445,7 +445,7 @@ def service_new(request, kind: str):
 @login_required
 def service_detail(request, pk: int):
     user = request.user
-    is_staff = permissions.is_admin(user) or permissions.is_centre(user)
+    is_staff = permissions.is_centre_or_admin(user)
     qs = selectors.applications_for_staff(user) if is_staff else selectors.my_services(user)
     app = get_object_or_404(qs, pk=pk)
     if request.method == "POST":
@@ -506,7 +506,7 @@ def figures(request):
 def statement(request):
     """Monthly award statement per lawyer for the finance office; ?format=xlsx downloads it."""
     user = request.user
-    if not (permissions.is_admin(user) or permissions.is_centre(user) or permissions.is_lawyer(user)):
+    if not (permissions.is_centre_or_admin(user) or permissions.is_lawyer(user)):
         raise PermissionDenied
     form = forms.PeriodForm(request.GET or None)
     period = timezone.localdate().strftime("%Y-%m")

@@ -39,7 +39,7 @@ from mediation.services.cases import (
 )
 from mediation.services.errors import (
     MediationError,
-    PermissionDenied,
+    MediationPermissionError,
 )
 from mediation.services.legal_aid import (
     LEGAL_AID_LAWYER_TEMPLATE,
@@ -85,7 +85,7 @@ __all__ = [
     "LEGAL_AID_LAWYER_TEMPLATE",
     "LEGAL_AID_LAWYER_TEXT",
     "MediationError",
-    "PermissionDenied",
+    "MediationPermissionError",
     "RETURN_VISIT_AFTER_DAYS",
     "RULING_TEMPLATE",
     "RULING_TEXT",

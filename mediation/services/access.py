@@ -9,7 +9,7 @@ from grid.models import Unit
 from mediation.models import (
     MediationCase,
 )
-from mediation.services.errors import PermissionDenied
+from mediation.services.errors import MediationPermissionError
 
 
 def is_case_mediator(user, case: MediationCase) -> bool:
@@ -43,9 +43,9 @@ def can_assign_mediators(user, case: MediationCase) -> bool:
 
 def _require_work(actor, case):
     if not can_work_case(actor, case):
-        raise PermissionDenied(_("只有本案的调解员或调解组织负责人可以办理此操作。"))
+        raise MediationPermissionError(_("只有本案的调解员或调解组织负责人可以办理此操作。"))
 
 
 def _require_oversee(actor, case):
     if not can_oversee_case(actor, case):
-        raise PermissionDenied(_("您无权办理本案件。"))
+        raise MediationPermissionError(_("您无权办理本案件。"))

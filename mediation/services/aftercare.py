@@ -110,7 +110,7 @@ def record_return_visit(*, actor, visit: ReturnVisit, performed: bool, satisfied
     text = _("回访发现调解协议未履行：%(n)s") % {"n": v.note or _("（未说明）")}
     grievance = case.grievance
     archived = not grievance.is_open
-    as_staff = permissions.is_centre(actor) or permissions.is_admin(actor)
+    as_staff = permissions.is_centre_or_admin(actor)
     try:
         if grievance.is_open:
             if as_staff:

@@ -19,7 +19,7 @@ from mediation.models import (
     PartySide,
 )
 from mediation.services.access import _require_work, can_assign_mediators
-from mediation.services.errors import MediationError, PermissionDenied, _refuse_from, _text
+from mediation.services.errors import MediationError, MediationPermissionError, _refuse_from, _text
 
 
 def _save_case(case: MediationCase):
@@ -83,7 +83,7 @@ def _set_mediators(case: MediationCase, mediators: Iterable[User]):
 def assign_mediators(*, actor, case: MediationCase, mediators: Sequence[User]) -> MediationCase:
     """The organisation's head or the scoped centre names the case's mediators."""
     if not can_assign_mediators(actor, case):
-        raise PermissionDenied(_("只有调解组织负责人或辖区综治中心可以指派调解员。"))
+        raise MediationPermissionError(_("只有调解组织负责人或辖区综治中心可以指派调解员。"))
     if not mediators:
         raise MediationError(_("请至少指派一名调解员。"))
     _set_mediators(case, mediators)
@@ -104,7 +104,7 @@ def take_case(*, actor, grievance) -> MediationCase:
     """A mediator of the organisation holding the dispute signs for it and takes the case
     (becoming one of its mediators). Opens the case if the dispatch did not."""
     if not permissions.is_mediator(actor) or actor.unit_id != grievance.handling_unit_id:
-        raise PermissionDenied(_("只有承办调解组织的调解员可以接收本案。"))
+        raise MediationPermissionError(_("只有承办调解组织的调解员可以接收本案。"))
     case = open_case_for_grievance(grievance=grievance, organisation=grievance.handling_unit, actor=actor)
     _ensure_signed(actor, grievance)
     if not case.mediators.filter(pk=actor.pk).exists():

@@ -8,13 +8,16 @@ from grid import uploads
 
 
 class MediationError(Exception):
+    """A refusal of mediation, the risk register or legal aid, with a Chinese message shown as is."""
+
     def __init__(self, message):
         self.message = str(message)
         super().__init__(self.message)
 
 
-class PermissionDenied(MediationError):
-    pass
+class MediationPermissionError(MediationError):
+    """The person may not act on this case, risk or application (never shadows Django's
+    ``PermissionDenied``)."""
 
 
 def _refuse_from(exc) -> MediationError:

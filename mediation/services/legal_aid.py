@@ -20,7 +20,7 @@ from mediation.models import (
     LegalAidStatus,
 )
 from mediation.services.cases import _ensure_signed
-from mediation.services.errors import MediationError, PermissionDenied, _checked, _refuse_from, _text
+from mediation.services.errors import MediationError, MediationPermissionError, _checked, _refuse_from, _text
 
 LEGAL_AID_LAWYER_TEMPLATE = "legal_aid_assigned_lawyer"
 LEGAL_AID_LAWYER_TEXT = (
@@ -76,7 +76,7 @@ def _require_legal_aid_reviewer(actor, app: LegalAidApplication):
     if unit is None or not unit.is_legal_aid:
         raise MediationError(_("该申请尚未分流至法律援助中心。"))
     if not ((permissions.is_department(actor) or permissions.is_mediator(actor)) and actor.unit_id == unit.pk):
-        raise PermissionDenied(_("只有受理该申请的法律援助中心工作人员可以审查。"))
+        raise MediationPermissionError(_("只有受理该申请的法律援助中心工作人员可以审查。"))
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from grid.models import Role, User
 from mediation.models import (
     MediatorProfile,
 )
-from mediation.services.errors import MediationError, PermissionDenied
+from mediation.services.errors import MediationError, MediationPermissionError
 
 
 @transaction.atomic
@@ -22,7 +22,7 @@ def save_mediator_profile(*, actor, user: User, title: str = "", expertise: str 
     if not (actor.pk == user.pk or permissions.is_admin(actor) or (
             permissions.is_centre(actor) and user.unit_id and permissions.can_see_region_code(
                 actor, user.unit.region_code))):
-        raise PermissionDenied(_("您无权修改该调解员的档案。"))
+        raise MediationPermissionError(_("您无权修改该调解员的档案。"))
     profile = MediatorProfile.objects.filter(user=user).first() or MediatorProfile(user=user)
     profile.title, profile.expertise, profile.bio = title.strip(), expertise.strip(), bio.strip()
     profile.languages = languages.strip() or "普通话"

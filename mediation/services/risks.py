@@ -21,7 +21,7 @@ from mediation.models import (
     RiskStatus,
 )
 from mediation.services.cases import open_case_for_grievance
-from mediation.services.errors import MediationError, PermissionDenied, _refuse_from, _text
+from mediation.services.errors import MediationError, MediationPermissionError, _refuse_from, _text
 
 
 def _risk_event(risk: Risk, *, actor, action: str, from_status: str = "", note: str = "") -> RiskEvent:
@@ -49,7 +49,7 @@ def can_manage_risk(actor, risk: Risk) -> bool:
 
 def _require_risk(actor, risk):
     if not can_manage_risk(actor, risk):
-        raise PermissionDenied(_("只有辖区综治中心或责任单位可以管理该风险。"))
+        raise MediationPermissionError(_("只有辖区综治中心或责任单位可以管理该风险。"))
 
 
 @transaction.atomic
@@ -58,7 +58,7 @@ def register_risk(*, actor, title: str, description: str, region, category, leve
                   found_on: date | None = None) -> Risk:
     """排查: a grid worker (in their grids) or centre staff (in their region) registers a risk."""
     if not _can_register_risk(actor, region):
-        raise PermissionDenied(_("只能登记本人网格或本辖区内排查发现的风险。"))
+        raise MediationPermissionError(_("只能登记本人网格或本辖区内排查发现的风险。"))
     if not (permissions.is_admin(actor) or permissions.can_see_region_code(actor, responsible_unit.region_code)
             or permissions.is_grid_worker(actor)):
         raise MediationError(_("责任单位不在您的辖区内。"))
@@ -135,7 +135,7 @@ def convert_risk_to_grievance(*, actor, risk: Risk, contact_name: str, contact_p
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
     if not (permissions.is_admin(actor) or (
             permissions.is_centre(actor) and permissions.can_see_region_code(actor, risk.region_code))):
-        raise PermissionDenied(_("只有辖区综治中心可以把风险转为诉求件。"))
+        raise MediationPermissionError(_("只有辖区综治中心可以把风险转为诉求件。"))
     if not can_proceed(risk.convert):
         raise MediationError(_("该风险已%(s)s，不能再转为诉求件。") % {"s": risk.get_status_display()})
     try:

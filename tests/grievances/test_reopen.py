@@ -41,9 +41,9 @@ def test_system_may_reopen_without_an_actor(loop):
 
 def test_staff_out_of_scope_and_open_items_are_refused(loop, west_centre_staff, east_centre_staff, east_handler):
     g = loop.closed()
-    with pytest.raises(services.PermissionDenied, match="综治中心"):
+    with pytest.raises(services.GrievancePermissionError, match="综治中心"):
         services.reopen_grievance(actor=west_centre_staff, grievance=g, reason="x")
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.GrievancePermissionError):
         services.reopen_grievance(actor=east_handler, grievance=g, reason="x")
     with pytest.raises(services.TransitionRefused, match="说明理由"):
         services.reopen_grievance(actor=east_centre_staff, grievance=g, reason=" ")

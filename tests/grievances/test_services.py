@@ -55,19 +55,19 @@ def test_dispute_cannot_be_accepted_without_a_grade(loop, east_centre_staff):
 
 def test_department_cannot_accept(loop, east_handler):
     g = loop.submit()
-    with pytest.raises(services.PermissionDenied, match="综治中心"):
+    with pytest.raises(services.GrievancePermissionError, match="综治中心"):
         services.accept_grievance(actor=east_handler, grievance=g, kind=GrievanceKind.INQUIRY)
 
 
 def test_other_county_centre_cannot_accept(loop, west_centre_staff):
     g = loop.submit()
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.GrievancePermissionError):
         services.accept_grievance(actor=west_centre_staff, grievance=g, kind=GrievanceKind.INQUIRY)
 
 
 def test_cannot_sign_before_dispatch(loop, east_handler):
     g = loop.accepted()
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.GrievancePermissionError):
         services.sign_grievance(actor=east_handler, grievance=g)
 
 
@@ -92,7 +92,7 @@ def test_return_needs_leader_and_two_returns_force_joint_handling(
 ):
     g = loop.handling()
     rr = services.request_return(actor=east_handler, grievance=g, reason="电梯属特种设备，归市场监管局")
-    with pytest.raises(services.PermissionDenied, match="领导"):
+    with pytest.raises(services.GrievancePermissionError, match="领导"):
         services.approve_return(actor=east_handler, return_request=rr)
     services.approve_return(actor=east_dept_leader, return_request=rr, note="同意")
     g.refresh_from_db()

@@ -131,7 +131,7 @@ def test_only_the_cases_mediators_and_scoped_centre_staff_see_a_case(
     assert not visible(citizen) and not visible(other_citizen)
     assert MediationCase.objects.for_party(citizen).filter(pk=case.pk).exists()
     assert not MediationCase.objects.for_party(other_citizen).exists()
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.MediationPermissionError):
         services.schedule_session(actor=mediator2, case=case, mode="in_person", scheduled_at=timezone.now(),
                                   place="调解室")
 

@@ -43,7 +43,7 @@ def test_centre_approves_and_assigns_a_lawyer(world, citizen, east_centre_staff,
 def test_refusal_needs_a_reason_and_only_the_receiving_centre_reviews(
         world, citizen, east_centre_staff, legal_aid_centre, legal_aid_staff, east_handler):
     app = _application(world, citizen, east_centre_staff, legal_aid_centre)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.MediationPermissionError):
         services.refuse_legal_aid(actor=east_handler, application=app, reason="x")
     with pytest.raises(services.MediationError, match="说明理由"):
         services.refuse_legal_aid(actor=legal_aid_staff, application=app, reason=" ")

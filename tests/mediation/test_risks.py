@@ -25,7 +25,7 @@ def _risk(world, actor, category, title="柳岸社区宅基地边界争议", reg
 def test_grid_worker_registers_a_risk_in_their_grid_only(world, grid_worker, category):
     risk = _risk(world, grid_worker, category)
     assert risk.status == RiskStatus.IDENTIFIED and risk.region_code == world.east_village.code
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.MediationPermissionError):
         _risk(world, grid_worker, category, region=world.west_village)
 
 
@@ -71,7 +71,7 @@ def test_risk_converts_into_a_mediation_case(world, east_centre_staff, category)
 
 def test_only_scoped_centre_staff_convert_a_risk(world, east_centre_staff, west_centre_staff, category):
     risk = _risk(world, east_centre_staff, category)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.MediationPermissionError):
         services.convert_risk_to_grievance(actor=west_centre_staff, risk=risk, contact_name="刘大",
                                            contact_phone="13600000001")
 

@@ -16,7 +16,7 @@ from legalqa.lawyers.models import (
     ServiceKind,
     ServiceState,
 )
-from legalqa.lawyers.services.common import QAError, _check_text, _is_staff, _notify, supervising_staff
+from legalqa.lawyers.services.common import QAError, _check_text, _notify, supervising_staff
 
 SERVICE_REQUIRED = {
     ServiceKind.NOTARISATION: ("office", "matter", "preferred_slot"),
@@ -93,7 +93,7 @@ def remind_overdue_applications(now: datetime.datetime | None = None) -> int:
 
 
 def _review_check(actor, app: ServiceApplication) -> None:
-    if not (_is_staff(actor) and permissions.can_see_region_code(actor, app.region_code)):
+    if not (permissions.is_centre_or_admin(actor) and permissions.can_see_region_code(actor, app.region_code)):
         raise QAError(_("只有辖区综治中心工作人员可以审核该申请。"))
 
 

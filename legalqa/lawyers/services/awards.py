@@ -19,7 +19,7 @@ from legalqa.lawyers.models import (
     QuestionState,
     Rating,
 )
-from legalqa.lawyers.services.common import QAError, _is_staff, _notify
+from legalqa.lawyers.services.common import QAError, _notify
 from legalqa.lawyers.services.profiles import refresh_rating
 from legalqa.lawyers.services.questions import _lock_question
 
@@ -62,7 +62,7 @@ def mark_best_answer(*, citizen, answer: Answer) -> AwardEntry:
 def decide_best_answer(*, actor, answer: Answer) -> AwardEntry:
     """Staff decide the best answer of a question the citizen left undecided for N days."""
     question = answer.question
-    if not (_is_staff(actor) and permissions.can_see_region_code(actor, question.region_code)):
+    if not (permissions.is_centre_or_admin(actor) and permissions.can_see_region_code(actor, question.region_code)):
         raise QAError(_("只有辖区综治中心工作人员可以评定最佳答案。"))
     days = QAConfig.get().decide_after_days
     if timezone.now() - question.created_at < datetime.timedelta(days=days):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from grid import permissions
 from grid.models import Role, UnitKind
 from legalqa.lawyers import citing
 
@@ -51,10 +50,6 @@ def _site() -> str:
     from django.conf import settings
 
     return getattr(settings, "SITE_URL", "").rstrip("/")
-
-
-def _is_staff(user) -> bool:
-    return permissions.is_admin(user) or permissions.is_centre(user)
 
 
 def _check_text(text: str, message) -> str:

@@ -9,19 +9,20 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from grid import permissions
 from legalqa.lawyers import citing, docs
 from legalqa.lawyers.models import (
     DocumentTemplate,
     LitigationGuide,
 )
-from legalqa.lawyers.services.common import QAError, _citations_ok, _is_staff
+from legalqa.lawyers.services.common import QAError, _citations_ok
 
 
 @transaction.atomic
 def save_template(*, actor, template: DocumentTemplate, upload=None) -> DocumentTemplate:
     """Staff upload a DOCX; its marked fields are read from it; the description passes the
     citation check."""
-    if not _is_staff(actor):
+    if not permissions.is_centre_or_admin(actor):
         raise QAError(_("只有工作人员可以维护文书模板。"))
     _citations_ok(template.description)
     if upload is not None:
@@ -61,7 +62,7 @@ def sanitise(html: str) -> str:
 @transaction.atomic
 def save_guide(*, actor, guide: LitigationGuide) -> LitigationGuide:
     """诉讼指引: written by staff; the HTML is sanitised and the citations checked."""
-    if not _is_staff(actor):
+    if not permissions.is_centre_or_admin(actor):
         raise QAError(_("只有工作人员可以维护诉讼指引。"))
     for name in ("body", "application_notes", "evidence_notes"):
         setattr(guide, name, sanitise(getattr(guide, name)))

@@ -18,7 +18,7 @@ from legalqa.lawyers.models import (
     Rating,
     licence_validator,
 )
-from legalqa.lawyers.services.common import QAError, _is_staff, _notify, supervising_staff
+from legalqa.lawyers.services.common import QAError, _notify, supervising_staff
 
 # What the centre checked when it verified the lawyer (DOMAIN.md §7): changing any of these
 # withdraws the verification until staff check again.
@@ -76,7 +76,7 @@ def save_lawyer_profile(*, lawyer, values: dict) -> LawyerProfile:
 @transaction.atomic
 def verify_lawyer(*, actor, profile: LawyerProfile) -> LawyerProfile:
     """Staff check the licence and firm before a lawyer may answer (DOMAIN.md §7)."""
-    if not _is_staff(actor) or not (permissions.is_admin(actor)
+    if not permissions.is_centre_or_admin(actor) or not (permissions.is_admin(actor)
                                     or permissions.can_see_region_code(actor, profile.region_code)):
         raise QAError(_("只有辖区综治中心工作人员可以审核律师。"))
     if profile.user.role != Role.LAWYER:
@@ -93,7 +93,7 @@ def verify_lawyer(*, actor, profile: LawyerProfile) -> LawyerProfile:
 
 @transaction.atomic
 def revoke_lawyer(*, actor, profile: LawyerProfile) -> None:
-    if not _is_staff(actor):
+    if not permissions.is_centre_or_admin(actor):
         raise QAError(_("只有综治中心工作人员可以撤销律师审核。"))
     LawyerProfile.objects.filter(pk=profile.pk).update(verified_at=None, verified_by=None)
 
