@@ -167,3 +167,19 @@ def test_a_misconfigured_backend_is_retried_not_stuck(citizen, settings):
     deliver_message.delay(mid)
     m = Message.objects.get(pk=mid)
     assert m.status == Status.RETRY and "ValueError" in m.last_error
+
+
+def test_broker_down_costs_one_failed_publish_not_one_per_message(citizen, monkeypatch,
+                                                                  django_capture_on_commit_callbacks):
+    calls = []
+
+    def broken(*a, **k):
+        calls.append(a)
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(deliver_message, "delay", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = services.notify(key="k-many", template="grievance_accepted", context={"tracking_no": "GD1"},
+                              phones=["13900000001", "13900000002", "13900000003"])
+    assert len(ids) == 3 and len(calls) == 1
+    assert Message.objects.filter(pk__in=ids, status=Status.PENDING).count() == 3
