@@ -218,3 +218,49 @@ def role_has_perm(user, perm: str) -> bool:
 
 def role_has_module_perms(user, app_label: str) -> bool:
     return _active(user) and user.is_staff and bool(ROLE_ADMIN_PERMS.get(user.role, {}).get(app_label))
+
+
+# Region-bound reading (local regulations of the law library). A rule made for a region
+# applies there and below: a reader sees it when the reader's place lies in that region,
+# and staff also see the rules of places inside their own region.
+
+def reader_region(user) -> tuple[str, str | None] | None:
+    """(code of the reader's place, prefix of the region the reader oversees or None):
+    admins ("", ""), which reads everything; staff their unit's region; citizens and grid
+    workers the place of their latest appeal (overseeing nothing); anyone else None."""
+    if is_admin(user):
+        return "", ""
+    if _active(user) and user.role in UNIT_ROLES and user.unit_id:
+        unit = user.unit
+        return unit.region_code, unit.region_code[: PREFIX_LENGTH[RegionLevel(unit.level)]]
+    if _active(user) and user.role in (Role.CITIZEN, Role.GRID_WORKER):
+        from grievances.models import Grievance
+
+        code = (Grievance.objects.filter(reporter_id=user.pk).order_by("-id")
+                .values_list("region_code", flat=True).first())
+        if code:
+            return code, None
+    return None
+
+
+def region_code_prefix(code: str) -> str:
+    """The subtree prefix of a 12-digit code (440000000000 → 44, 439001000000 → 439001)."""
+    for n in (2, 4, 6, 9):
+        if code[n:] == "0" * (12 - n):
+            return code[:n]
+    return code
+
+
+def can_read_regional(reader: tuple[str, str | None] | None, region_code: str) -> bool:
+    """May a reader (reader_region) see content bound to ``region_code`` ("" = everywhere)?
+    Yes when the reader's place lies in that region, or the region lies in what the reader
+    oversees."""
+    if not region_code:
+        return True
+    if reader is None:
+        return False
+    place, oversees = reader
+    if place == "" and oversees == "":
+        return True
+    prefix = region_code_prefix(region_code)
+    return place.startswith(prefix) or (oversees is not None and prefix.startswith(oversees))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import LawTextForm
 from .library_services import LawTextRefused, add_law_from_text
-from .models import Article, CitationLink, ImportRun, Law, LawSource, LegalConcept, RepealedLaw
+from .models import Article, CitationLink, ImportRun, Law, LawRequest, LawSource, LegalConcept, RepealedLaw
 
 
 @admin.register(Law)
@@ -105,6 +105,18 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = ["started_at", "seconds", "laws_total", "articles_total", "laws_created", "laws_updated",
                     "articles_created", "articles_updated", "articles_deleted"]
     readonly_fields = [f.name for f in ImportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LawRequest)
+class LawRequestAdmin(admin.ModelAdmin):
+    list_display = ["name", "count", "last_requested_at", "handled"]
+    list_filter = ["handled"]
+    list_editable = ["handled"]
+    search_fields = ["name"]
+    readonly_fields = ["name", "count", "first_requested_at", "last_requested_at"]
 
     def has_add_permission(self, request):
         return False

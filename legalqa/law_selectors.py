@@ -8,8 +8,8 @@ from collections import OrderedDict
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.http import Http404
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+
+from grid.permissions import can_read_regional
 
 from .models import Article, CitationLink, Law, LawCategory, LawStatus
 from .numerals import parse_label
@@ -30,15 +30,19 @@ def popular_laws() -> list[Law]:
     return [laws[name] for name in POPULAR if name in laws]
 
 
-def laws_in_category(category: str):
+def laws_in_category(category: str, reader=None) -> list[Law]:
+    """Laws of a category; a local regulation bound to a region only for readers there
+    (``reader`` is grid.permissions.reader_region(user))."""
     if category not in LawCategory.values:
         raise Http404
-    return Law.objects.readable().filter(category=category).order_by("-is_current_text", "short_title", "-version_date")
+    qs = Law.objects.readable().filter(category=category).order_by("-is_current_text", "short_title", "-version_date")
+    return [law for law in qs if can_read_regional(reader, law.region_code)]
 
 
-def law_by_slug(slug: str) -> Law:
+def law_by_slug(slug: str, reader=None) -> Law:
+    """The law at this address; a local regulation of another region is not found."""
     law = Law.objects.filter(slug=slug).first()
-    if law is None:
+    if law is None or not can_read_regional(reader, law.region_code):
         raise Http404
     return law
 
@@ -119,35 +123,6 @@ def related_for_article(article: Article, limit: int = 20) -> list[dict]:
 def articles_for_hits(hits) -> dict[int, Article]:
     ids = [h.article_id for h in hits]
     return {a.pk: a for a in Article.objects.filter(pk__in=ids).select_related("law")}
-
-
-def highlight(text: str, terms: list[str]) -> str:
-    """Escape ``text`` and wrap every occurrence of a search term (or of a two-character
-    piece of a longer question run) in <mark>."""
-    marks = [False] * len(text)
-    pieces = set()
-    for term in terms:
-        if len(term) < 2:
-            continue
-        pieces.add(term)
-        if len(term) > 4:
-            pieces.update(term[i:i + 2] for i in range(len(term) - 1))
-    for piece in pieces:
-        start = text.find(piece)
-        while start != -1:
-            for i in range(start, start + len(piece)):
-                marks[i] = True
-            start = text.find(piece, start + 1)
-    out = []
-    i = 0
-    while i < len(text):
-        j = i
-        while j < len(text) and marks[j] == marks[i]:
-            j += 1
-        chunk = escape(text[i:j])
-        out.append(f"<mark>{chunk}</mark>" if marks[i] else chunk)
-        i = j
-    return mark_safe("".join(out))  # noqa: S308 - every chunk escaped above
 
 
 def is_repealed(law: Law) -> bool:

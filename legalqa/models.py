@@ -270,3 +270,22 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.source_hash[:8]}"
+
+
+class LawRequest(models.Model):
+    """A reader asked the library to add a law or regulation it does not hold (the link beside
+    a reference marked 本库未收录). One row per name; repeated requests count up."""
+
+    name = models.CharField(_("法规名称"), max_length=200, unique=True)
+    count = models.PositiveIntegerField(_("请求次数"), default=1)
+    first_requested_at = models.DateTimeField(_("首次请求"), default=timezone.now)
+    last_requested_at = models.DateTimeField(_("最近请求"), default=timezone.now)
+    handled = models.BooleanField(_("已处理"), default=False)
+
+    class Meta:
+        verbose_name = _("法规收录请求")
+        verbose_name_plural = _("法规收录请求")
+        ordering = ["handled", "-count", "-last_requested_at"]
+
+    def __str__(self):
+        return self.name

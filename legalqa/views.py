@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from grid.permissions import reader_region
 
 from . import law_selectors as sel
 from .citations import find_citations
@@ -26,14 +29,14 @@ def library_home(request):
 
 
 def category_detail(request, category):
-    laws = sel.laws_in_category(category)
+    laws = sel.laws_in_category(category, reader_region(request.user))
     return render(request, "legalqa/category.html", {
         "category": LawCategory(category), "laws": laws,
     })
 
 
 def law_detail(request, law):
-    law_obj = sel.law_by_slug(law)
+    law_obj = sel.law_by_slug(law, reader_region(request.user))
     articles, toc = sel.law_toc(law_obj)
     return render(request, "legalqa/law_detail.html", {
         "law": law_obj, "articles": articles, "toc": toc, "versions": sel.other_versions(law_obj),
@@ -41,7 +44,7 @@ def law_detail(request, law):
 
 
 def article_detail(request, law, article):
-    law_obj = sel.law_by_slug(law)
+    law_obj = sel.law_by_slug(law, reader_region(request.user))
     art = sel.article_by_key(law_obj, article)
     prev, nxt = sel.neighbours(art)
     return render(request, "legalqa/article_detail.html", {
@@ -59,20 +62,15 @@ def _limit(request, default=10):
 
 
 def search_page(request):
+    from .answer_selectors import build_answer
     from .search.engine import search
 
     q = (request.GET.get("q") or "").strip()[:MAX_QUERY]
-    results = []
-    result = None
+    result = answer = None
     if q:
-        result = search(q, limit=20)
-        articles = sel.articles_for_hits(result.hits)
-        for hit in result.hits:
-            art = articles.get(hit.article_id)
-            if art is None:
-                continue
-            results.append({"hit": hit, "article": art, "html": sel.highlight(art.text, result.terms)})
-    return render(request, "legalqa/search.html", {"q": q, "results": results, "result": result})
+        result = search(q, limit=20, reader=reader_region(request.user))
+        answer = build_answer(result, sel.articles_for_hits(result.hits))
+    return render(request, "legalqa/search.html", {"q": q, "answer": answer, "result": result})
 
 
 def search_api(request):
@@ -81,7 +79,8 @@ def search_api(request):
     q = (request.GET.get("q") or "").strip()[:MAX_QUERY]
     if not q:
         return JsonResponse({"error": _("请输入要查询的问题或法条")}, status=400)
-    return JsonResponse(search(q, limit=_limit(request, 5)).as_json(), json_dumps_params={"ensure_ascii": False})
+    result = search(q, limit=_limit(request, 5), reader=reader_region(request.user))
+    return JsonResponse(result.as_json(), json_dumps_params={"ensure_ascii": False})
 
 
 @csrf_exempt  # read-only check, no state changes; lets other apps' editors call it with fetch()
@@ -100,3 +99,21 @@ def citations_api(request):
     text = str(text)[:MAX_TEXT]
     return JsonResponse({"citations": [c.as_json() for c in find_citations(text)]},
                         json_dumps_params={"ensure_ascii": False})
+
+
+@require_http_methods(["GET", "POST"])
+def request_law(request):
+    """A reader asks the library to add a law it does not hold (linked from references
+    marked 本库未收录). GET confirms the name; POST records the request."""
+    name = (request.POST.get("name") if request.method == "POST" else request.GET.get("name")) or ""
+    name = name.strip().strip("《》")[:200]
+    if request.method == "POST" and name:
+        from .library_services import request_law as record
+
+        done = request.session.setdefault("law_requests", [])
+        if name not in done:  # one count per reader and name
+            record(name)
+            request.session["law_requests"] = [*done, name][-50:]
+        messages.success(request, _("已收到您对《%(name)s》的收录请求，工作人员会尽快核实补充。") % {"name": name})
+        return redirect("legalqa:library")
+    return render(request, "legalqa/request_law.html", {"name": name})

@@ -52,8 +52,9 @@ def index(request):
 def ask(request):
     """Ask a question. The first submit shows similar answered questions and law articles;
     the citizen then posts (or finds the answer already)."""
+    # ?field=&title= pre-fill the form (the law search's "ask a lawyer" step passes both)
     form = forms.AskForm(request.POST or None, request.FILES or None,
-                         initial={"field": request.GET.get("field")})
+                         initial={"field": request.GET.get("field"), "title": (request.GET.get("title") or "")[:100]})
     similar, articles, preview = [], [], False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

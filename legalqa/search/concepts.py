@@ -95,6 +95,24 @@ def table_laws() -> frozenset[str]:
     return _cache["laws"]
 
 
+def concepts_by_name() -> dict[str, Concept]:
+    return {c.name: c for c in _load()}
+
+
+def law_concept_counts() -> dict[str, int]:
+    """Per short title, how many active concepts prefer the law (a prior of the learned
+    ranker: the table says which laws citizens' questions are about, and how often)."""
+    concepts = _load()
+    if _cache.get("counts_for") is not concepts:
+        counts: dict[str, int] = {}
+        for c in concepts:
+            for name in {entry.partition(":")[0] for entry in c.laws}:
+                counts[name] = counts.get(name, 0) + 1
+        _cache["counts"] = counts
+        _cache["counts_for"] = concepts
+    return _cache["counts"]
+
+
 def reset_cache() -> None:
     _cache.update(at=0.0, stamp=None, concepts=[])
 
@@ -307,7 +325,7 @@ SEED = """
 未成年人|体罚与侮辱学生|体罚 打学生 老师打 罚站 老师+骂 变相体罚|体罚 变相体罚 人格尊严 教职员工|未成年人保护法
 未成年人|童工|童工 未成年工 不满十六+打工|未满十六周岁 未成年人 招用|劳动法 未成年人保护法
 未成年人|孩子致人损害|被一个孩子/被孩子/被个孩子/被邻居家孩子+撞/打/伤/弄 家孩子/家小孩/家的孩子+打伤/弄坏/划/砸/弹弓/撞/推/伤/打碎/打坏/损坏/坏 孩子打伤 小孩弄坏 孩子闯祸 小孩打 熊孩子 孩子+坏 小孩+坏 孩子+赔 小孩+赔 孩子+划 孩子+弄坏|监护人 侵权责任 无民事行为能力人 限制民事行为能力人|民法典:侵权责任
-租赁|租赁押金|押金 押金不退 扣押金 退押金|租赁 出租人 承租人 返还 租赁物 租赁合同|民法典:租赁合同
+租赁|租赁押金|押金 押金不退 扣押金 退押金|租赁 出租人 承租人 返还 租赁物 租赁合同 违约责任 不履行合同义务|民法典:租赁合同 民法典:违约责任
 租赁|出租人收回房屋|又租给了别人 一房二租 租给了别人 收房 赶走 提前收回 不让住 赶我走 房东+卖房 房东+收回 房东+违约 房东+搬|出租人 承租人 解除合同 租赁期限 租赁物 违约|民法典:租赁合同
 租赁|租赁物维修|房东不修 房子坏了 租的房+坏 热水器坏 漏水+房东 房东+不修 房东+修 租+修 漏雨+房东|出租人 维修义务 租赁物 承租人|民法典:租赁合同
 租赁|转租|转租 二房东 分租|转租 次承租人 出租人同意|民法典:租赁合同

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.urls import reverse
 
+from grid.permissions import can_read_regional
+
 from ..models import article_key
 from .concepts import match_concepts, soft_concepts, table_laws, weigh_concepts
 from .index import load_index
@@ -33,6 +35,8 @@ SOFT_CONCEPT_WEIGHT = 0.8
 LAW_PREFERENCE = 0.35
 NAMED_LAW_PREFERENCE = 0.6
 CHAPTER_PREFERENCE = 0.3
+# a local regulation of the reader's own region (others' are not searched at all)
+REGIONAL_PREFERENCE = 0.5
 # Laws no concept of the table prefers (海商法, 票据法, 商业银行法 …) rarely answer citizens'
 # questions; a mild factor keeps their shared words (银行, 保险, 登记) from crowding out the
 # laws the table is about.
@@ -75,25 +79,65 @@ class SearchResult:
         return {"query": self.query, "ms": round(self.ms, 2), "hits": [h.as_json() for h in self.hits]}
 
 
-def _add(weights: dict[int, float], vocab: dict, token: str, w: float) -> None:
+def _add(weights: dict[int, float], vocab: dict, token: str, w: float, bigrams: set | None = None) -> None:
     tid = vocab.get(token)
     if tid is not None:
         weights[tid] = weights.get(tid, 0.0) + w
+        if bigrams is not None:
+            bigrams.add(tid)
+
+
+def _add_term(weights: dict[int, float], vocab: dict, term: str, w: float, uni: float = 0.0,
+              bigrams: set | None = None) -> None:
+    unis, bis = run_tokens(term)
+    if bis:
+        per = w / math.sqrt(len(bis))
+        for b in bis:
+            _add(weights, vocab, b, per, bigrams)
+    elif uni:
+        for u in unis:
+            _add(weights, vocab, u, w * uni)
+
+
+@dataclass
+class Query:
+    """A question turned into token weights, kept apart by where they came from (the
+    question's own words, the concept table, soft concepts, synonyms) so the learned ranker
+    can weigh each; ``weights`` is their sum, the lexical query."""
+
+    parts: dict[str, dict[int, float]]
+    terms: list[str]
+    concepts: list
+    prefer: list[str]
+    strong: bool
+    bigrams: set = field(default_factory=set)  # token ids that are character bigrams
+
+    @property
+    def weights(self) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for part in self.parts.values():
+            for tid, w in part.items():
+                out[tid] = out.get(tid, 0.0) + w
+        return out
 
 
 def build_query(query: str, vocab: dict, *, expand: bool = True,
-                synonyms: bool = True, soft: bool = True) -> tuple[dict[int, float], list[str], list, list[str]]:
-    weights: dict[int, float] = {}
+                synonyms: bool = True, soft: bool = True) -> Query:
+    own: dict[int, float] = {}
+    concept_w: dict[int, float] = {}
+    soft_w: dict[int, float] = {}
+    syn_w: dict[int, float] = {}
     terms: list[str] = []
+    bigrams: set[int] = set()
     for run in query_runs(query):
         unis, bis = run_tokens(run)
         if not bis:
-            _add(weights, vocab, unis[0], 1.0 if run.isascii() else 0.5)
+            _add(own, vocab, unis[0], 1.0 if run.isascii() else 0.5)
             continue
         for u in unis:
-            _add(weights, vocab, u, UNIGRAM_WEIGHT)
+            _add(own, vocab, u, UNIGRAM_WEIGHT)
         for b in bis:
-            _add(weights, vocab, b, 1.0)
+            _add(own, vocab, b, 1.0, bigrams)
         terms.append(run)
     concepts = match_concepts(query) if expand else []
     prefer: list[str] = []
@@ -101,14 +145,7 @@ def build_query(query: str, vocab: dict, *, expand: bool = True,
     for concept, factor in weighed:
         w = EXPANSION_WEIGHT * concept.weight * factor
         for term in concept.terms:
-            unis, bis = run_tokens(term)
-            if bis:
-                per = w / math.sqrt(len(bis))
-                for b in bis:
-                    _add(weights, vocab, b, per)
-            else:
-                for u in unis:
-                    _add(weights, vocab, u, w * 0.5)
+            _add_term(concept_w, vocab, term, w, uni=0.5, bigrams=bigrams)
             terms.append(term)
         if factor >= 1.0:
             prefer.extend(concept.laws)
@@ -117,26 +154,28 @@ def build_query(query: str, vocab: dict, *, expand: bool = True,
         for concept, share in soft_concepts(query):
             w = EXPANSION_WEIGHT * SOFT_CONCEPT_WEIGHT * concept.weight * share
             for term in concept.terms:
-                unis, bis = run_tokens(term)
-                if bis:
-                    per = w / math.sqrt(len(bis))
-                    for b in bis:
-                        _add(weights, vocab, b, per)
+                _add_term(soft_w, vocab, term, w, bigrams=bigrams)
                 terms.append(term)
     if synonyms:
         sw = SYNONYM_WEIGHT_WITH_CONCEPT if strong else SYNONYM_WEIGHT
         for term in synonym_terms(normalize(query)) if sw else ():
-            unis, bis = run_tokens(term)
-            if bis:
-                per = sw / math.sqrt(len(bis))
-                for b in bis:
-                    _add(weights, vocab, b, per)
+            _add_term(syn_w, vocab, term, sw, bigrams=bigrams)
             terms.append(term)
-    return weights, terms, concepts, prefer
+    parts = {"own": own, "concept": concept_w, "soft": soft_w, "synonym": syn_w}
+    return Query(parts=parts, terms=terms, concepts=concepts, prefer=prefer, strong=strong, bigrams=bigrams)
+
+
+# How many lexical candidates the learned ranker re-orders.
+CANDIDATES = 40
 
 
 def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = True,
-           prefer_laws: bool = True, synonyms: bool = True, soft: bool = True) -> SearchResult:
+           prefer_laws: bool = True, synonyms: bool = True, soft: bool = True,
+           rerank: bool = True, model=None, candidates: int = CANDIDATES, reader=None) -> SearchResult:
+    """Direct hits first, then the lexical candidates, re-ordered by the learned ranker when
+    its model is present (``rerank=False`` gives the lexical order). ``reader`` is
+    grid.permissions.reader_region(user): local regulations bound to a region are searched
+    only for readers there, and preferred for them; None searches none of them."""
     started = time.perf_counter()
     idx = load_index()
     query = (query or "").strip()
@@ -150,39 +189,125 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
         for c in find_citations(query):
             if c.verdict == "valid" and c.article_id and c.article_id not in seen and c.law_id in law_pos:
                 law = laws[law_pos[c.law_id]]
+                if not can_read_regional(reader, law.get("region", "")):
+                    continue
                 hits.append(Hit(c.article_id, law["title"], law["short"], law["slug"], c.article, c.suffix,
                                 c.label, 1e6, via="direct"))
                 seen.add(c.article_id)
-    weights, terms, concepts, prefer = build_query(query, idx["vocab"], expand=expand, synonyms=synonyms, soft=soft)
-    if not prefer_laws:
-        prefer = []
-    if weights and len(hits) < limit:
-        ids = np.fromiter(weights.keys(), dtype=np.int64)
-        w = np.fromiter(weights.values(), dtype=np.float32)
-        scores = np.asarray(idx["weights"][:, ids] @ w).ravel()
-        boost = _law_boost(idx, query, prefer)
-        if boost is not None:
-            scores = scores * boost
-        k = min(len(scores), limit + len(hits) + 5)
-        if k:
-            top = np.argpartition(-scores, k - 1)[:k]
-            top = top[np.argsort(-scores[top], kind="stable")]
-            for d in top:
-                if scores[d] <= 0 or len(hits) >= limit:
-                    break
-                aid = int(idx["article_id"][d])
-                if aid in seen:
-                    continue
-                law = laws[idx["law_idx"][d]]
-                hits.append(Hit(aid, law["title"], law["short"], law["slug"], int(idx["number"][d]),
-                                int(idx["suffix"][d]), idx["label"][d], float(scores[d])))
-                seen.add(aid)
+    q = build_query(query, idx["vocab"], expand=expand, synonyms=synonyms, soft=soft)
+    prefer = q.prefer if prefer_laws else []
+    ranker = None
+    if rerank:
+        from .rank import load_model
+
+        ranker = model or load_model()
+    ev = None
+    extra: list[int] = []
+    if ranker is not None and ranker.memory is not None:
+        from .memory import evidence
+
+        ev = evidence(ranker.memory, idx, query)
+        extra = memory_candidates(ev)
+    cand = score_candidates(idx, query, q, prefer, max(candidates if ranker else 0, limit + len(hits) + 5), extra,
+                            reader=reader)
+    if cand is not None and len(cand.docs):
+        order = np.arange(len(cand.docs))
+        scores = cand.final
+        if ranker is not None:
+            from .rank import candidate_matrix
+
+            learned = ranker.score(candidate_matrix(idx, cand, ev))
+            order = np.argsort(-learned, kind="stable")
+            scores = learned - learned.min() + 1e-3
+        for i in order:
+            if len(hits) >= limit:
+                break
+            d = int(cand.docs[i])
+            aid = int(idx["article_id"][d])
+            if aid in seen:
+                continue
+            law = laws[idx["law_idx"][d]]
+            hits.append(Hit(aid, law["title"], law["short"], law["slug"], int(idx["number"][d]),
+                            int(idx["suffix"][d]), idx["label"][d], float(scores[i])))
+            seen.add(aid)
     ms = (time.perf_counter() - started) * 1000
-    return SearchResult(query=query, hits=hits[:limit], ms=ms, terms=_dedupe(terms),
-                        concepts=[c.name for c in concepts])
+    return SearchResult(query=query, hits=hits[:limit], ms=ms, terms=_dedupe(q.terms),
+                        concepts=[c.name for c in q.concepts])
 
 
-def _law_boost(idx: dict, query: str, prefer: list[str]) -> np.ndarray | None:
+@dataclass
+class Candidates:
+    """The lexical candidates of one question and what the ranker needs about them."""
+
+    query: str
+    q: Query
+    docs: np.ndarray           # index rows, best lexical score first, then the extra rows
+    n_lexical: int             # how many of ``docs`` are the lexical top k
+    final: np.ndarray          # lexical score with the law/chapter preference (the old order)
+    parts: dict[str, np.ndarray]  # unboosted BM25 per query component
+    boost: np.ndarray
+    covered: dict[str, np.ndarray]  # share of the component's bigrams the article contains
+    named: np.ndarray
+    preferred: np.ndarray
+    chapter: np.ndarray
+    outside: np.ndarray
+
+
+MEMORY_CANDIDATES = 10
+
+
+def memory_candidates(ev) -> list[int]:
+    """The articles that answered the nearest answered questions, best first."""
+    return [d for d, _ in sorted(ev.article.items(), key=lambda t: -t[1])[:MEMORY_CANDIDATES]]
+
+
+def score_candidates(idx: dict, query: str, q: Query, prefer: list[str], k: int,
+                     extra: list[int] | None = None, reader=None) -> Candidates | None:
+    """BM25 of every component over the whole index (one column slice), the lexical score
+    with the law preference, and the first ``k`` documents by that score, followed by
+    ``extra`` documents (articles that answered similar questions) not among them."""
+    weights = q.weights
+    if not weights or k <= 0:
+        return None
+    ids = np.fromiter(weights.keys(), dtype=np.int64)
+    col = {tid: j for j, tid in enumerate(ids.tolist())}
+    sub = idx["weights"][:, ids]
+    comp = np.zeros((len(ids), len(q.parts)), dtype=np.float32)
+    for j, part in enumerate(q.parts.values()):
+        for tid, w in part.items():
+            comp[col[tid], j] = w
+    per_part = np.asarray(sub @ comp)  # documents × components
+    total = per_part.sum(axis=1)
+    info = _law_boost(idx, query, prefer, reader)
+    boost = info["factor"]
+    final = total * boost
+    k = min(len(final), k)
+    top = np.argpartition(-final, k - 1)[:k]
+    top = top[np.argsort(-final[top], kind="stable")]
+    top = top[final[top] > 0]
+    n_lexical = len(top)
+    if extra:
+        have = set(top.tolist())
+        more = [d for d in extra if d not in have and boost[d] > 0]
+        if more:
+            top = np.concatenate([top, np.asarray(more, dtype=top.dtype)])
+    rows = sub[top].toarray() > 0 if len(top) else np.zeros((0, len(ids)), dtype=bool)
+    covered = {}
+    for name, part in q.parts.items():
+        bigram_cols = [col[t] for t in part if t in q.bigrams]
+        covered[name] = rows[:, bigram_cols].mean(axis=1) if bigram_cols and len(top) else np.zeros(len(top))
+    group = idx["group"][top]
+    law_idx = idx["law_idx"][top]
+    return Candidates(
+        query=query, q=q, docs=top, n_lexical=n_lexical, final=final[top],
+        parts={name: per_part[top, j] for j, name in enumerate(q.parts)},
+        boost=boost[top], covered=covered,
+        named=info["named"][law_idx], preferred=info["preferred"][law_idx],
+        chapter=info["chapter"][group], outside=info["outside"][law_idx],
+    )
+
+
+def _law_boost(idx: dict, query: str, prefer: list[str], reader=None) -> dict[str, np.ndarray]:
     """Multiplier per document: laws named in the question or preferred by the matched
     concepts (an entry ``民法典:租赁合同`` prefers that law and, more, the 编/章/节 titled
     租赁合同 — not 融资租赁合同), and a mild prior by document type and category."""
@@ -196,28 +321,43 @@ def _law_boost(idx: dict, query: str, prefer: list[str]) -> np.ndarray | None:
         if chapter:
             chapter_prefs.setdefault(name, []).append(chapter)
     chapter_laws: dict[int, list[str]] = {}
+    named = np.zeros(len(laws), dtype=np.float32)
+    preferred = np.zeros(len(laws), dtype=np.float32)
+    outside = np.zeros(len(laws), dtype=np.float32)
     known = table_laws() if OUTSIDE_TABLE_FACTOR != 1.0 else frozenset()
     for i, law in enumerate(laws):
         f = DOC_TYPE_PRIOR.get(law["doc_type"], 1.0) * CATEGORY_PRIOR.get(law["category"], 1.0)
         names = [law["short"], *law["aliases"]]
         if known and not any(n in known for n in names):
             f *= OUTSIDE_TABLE_FACTOR
+            outside[i] = 1.0
         if any(len(n) >= 2 and n in query for n in names):
             f *= 1 + NAMED_LAW_PREFERENCE
+            named[i] = 1.0
         elif prefer_laws and any(n in prefer_laws for n in names):
             f *= 1 + LAW_PREFERENCE
+            preferred[i] = 1.0
         for n in names:
             if n in chapter_prefs:
                 chapter_laws[i] = chapter_prefs[n]
+        if law.get("region"):
+            if can_read_regional(reader, law["region"]):
+                f *= 1 + REGIONAL_PREFERENCE
+                preferred[i] = 1.0
+            else:
+                f = 0.0
         law_factor[i] = f
     group_factor = law_factor[np.fromiter((g["law_idx"] for g in idx["groups"]), dtype=np.int32,
                                           count=len(idx["groups"]))]
+    chapter = np.zeros(len(idx["groups"]), dtype=np.float32)
     if chapter_laws:
         for gi, g in enumerate(idx["groups"]):
             frags = chapter_laws.get(g["law_idx"])
             if frags and any(fr in g["names"] for fr in frags):
                 group_factor[gi] *= 1 + CHAPTER_PREFERENCE
-    return group_factor[idx["group"]]
+                chapter[gi] = 1.0
+    return {"factor": group_factor[idx["group"]], "named": named, "preferred": preferred,
+            "outside": outside, "chapter": chapter}
 
 
 def _dedupe(items: list[str]) -> list[str]:

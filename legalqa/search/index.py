@@ -19,9 +19,10 @@ from django.conf import settings
 from django.utils import timezone
 from scipy import sparse
 
+from .rank import ARTICLE_FEATURES, article_features
 from .tokens import doc_tokens
 
-INDEX_FORMAT = 4
+INDEX_FORMAT = 6
 K1 = 1.2
 B = 0.75
 SKIP_DOC_TYPES = {"修正案", "修改决定"}
@@ -83,7 +84,7 @@ def build_index(path: Path | None = None) -> Path:
     cols: list[int] = []
     vals: list[int] = []
     doc_len: list[int] = []
-    meta = {"article_id": [], "law_idx": [], "number": [], "suffix": [], "label": [], "group": []}
+    meta = {"article_id": [], "law_idx": [], "number": [], "suffix": [], "label": [], "group": [], "feats": []}
     groups: dict[tuple[int, str], int] = {}
     law_list = sorted(laws.values(), key=lambda law: law.pk)
     law_pos = {law.pk: i for i, law in enumerate(law_list)}
@@ -110,8 +111,17 @@ def build_index(path: Path | None = None) -> Path:
         meta["suffix"].append(suffix)
         meta["label"].append(label)
         gkey = (law_pos[law_id], f"{part} {chapter} {section}".strip())
+        meta["feats"].append(article_features(text, gkey[1], number, 1))
         meta["group"].append(groups.setdefault(gkey, len(groups)))
     n_docs = len(doc_len)
+    art_feats = np.asarray(meta["feats"], dtype=np.float32).reshape(n_docs, len(ARTICLE_FEATURES))
+    # the article's place in its law: number over the law's largest number
+    law_idx_arr = np.asarray(meta["law_idx"], dtype=np.int32)
+    numbers = np.asarray(meta["number"], dtype=np.float32)
+    if n_docs:
+        max_num = np.zeros(len(law_list), dtype=np.float32)
+        np.maximum.at(max_num, law_idx_arr, numbers)
+        art_feats[:, ARTICLE_FEATURES.index("rel_position")] = numbers / np.maximum(max_num[law_idx_arr], 1)
     tf = sparse.csr_matrix(
         (np.asarray(vals, dtype=np.float32), (np.asarray(rows), np.asarray(cols))),
         shape=(n_docs, len(vocab)),
@@ -138,11 +148,13 @@ def build_index(path: Path | None = None) -> Path:
         "suffix": np.asarray(meta["suffix"], dtype=np.int16),
         "label": meta["label"],
         "group": np.asarray(meta["group"], dtype=np.int32),
+        "art_feats": art_feats,
         "groups": [{"law_idx": li, "path": path, "names": _heading_names(path)}
                    for (li, path), _ in sorted(groups.items(), key=lambda x: x[1])],
         "laws": [
             {"id": law.pk, "title": law.title, "short": law.short_title, "slug": law.slug,
-             "aliases": list(law.aliases or []), "category": law.category, "doc_type": law.doc_type}
+             "aliases": list(law.aliases or []), "category": law.category, "doc_type": law.doc_type,
+             "region": law.region_code or ""}
             for law in law_list
         ],
         "seconds": time.monotonic() - started,

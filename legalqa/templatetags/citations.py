@@ -4,7 +4,9 @@ article; bad ones are marked with their reason so no bad reference is shown unma
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -28,7 +30,10 @@ def link_citations(value, autoescape=True):
         if c.verdict == Verdict.VALID:
             out.append(format_html('<a class="law-cite" href="{}">{}</a>', c.url, quote))
         elif c.verdict == Verdict.NOT_COVERED:
-            out.append(format_html('<span class="law-cite law-cite-unverified" title="{}">{}</span>', c.message, quote))
+            out.append(format_html(
+                '<span class="law-cite law-cite-unverified" title="{}">{}</span>'
+                '<a class="law-cite-request small text-muted" href="{}?{}">（{}）</a>',
+                c.message, quote, reverse("legalqa:request_law"), urlencode({"name": c.law}), _("本库未收录 · 申请收录")))
         elif c.acknowledged:
             out.append(format_html('<span class="law-cite law-cite-old" title="{}">{}</span>', c.message, quote))
         else:

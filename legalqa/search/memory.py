@@ -1,0 +1,145 @@
+"""Answered questions as evidence: a new question that shares words with questions whose
+answering articles are known points to those articles, their chapter and their law.
+
+The memory is the question sets the learned ranker was trained on (stored in its model file,
+legalqa/search/ranker_model.json). Each question is a set of character bigrams of its
+meaningful words (question words cut, regional words read in their canonical form) weighted
+by IDF over the memory; similarity is the cosine of those vectors. The ranker reads three
+features from the nearest questions — the article itself answered one of them, its chapter
+did, its law did — and the articles they point to join the candidates, so a phrasing the
+concept table does not list can still reach an article that answered a similar question.
+
+Cross-validation (benchmarks/lawsearch/train_ranker.py) builds the memory without the
+held-out set, so the figures say what it does for questions nobody has answered yet."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .concepts import canonical
+from .tokens import normalize, query_runs
+
+# nearest questions that vote, and the least similarity that counts
+NEIGHBOURS = 8
+MIN_SIMILARITY = 0.12
+
+
+def _grams(text: str) -> set[str]:
+    out: set[str] = set()
+    base = normalize(text)
+    for t in {base, canonical(base)}:
+        for run in query_runs(t):
+            out.update(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+@dataclass
+class Memory:
+    questions: list[str]
+    answers: list[list[tuple[str, int, int]]]
+    grams: list[set[str]] = field(default_factory=list)
+    idf: dict[str, float] = field(default_factory=dict)
+    norms: list[float] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.grams = [_grams(q) for q in self.questions]
+        df: dict[str, int] = {}
+        for g in self.grams:
+            for b in g:
+                df[b] = df.get(b, 0) + 1
+        n = max(len(self.grams), 1)
+        self.idf = {b: math.log(1 + n / d) for b, d in df.items()}
+        self.norms = [math.sqrt(sum(self.idf[b] ** 2 for b in g)) or 1.0 for g in self.grams]
+        for i, g in enumerate(self.grams):
+            for b in g:
+                self.postings.setdefault(b, []).append(i)
+
+    @classmethod
+    def from_rows(cls, rows: list[dict]) -> Memory:
+        """``rows``: [{"q": question, "a": ["民法典:716", "刑法:133-1"]}]."""
+        answers = []
+        for r in rows:
+            keys = []
+            for a in r["a"]:
+                law, _, num = a.partition(":")
+                n, _, s = num.partition("-")
+                keys.append((law, int(n), int(s or 0)))
+            answers.append(keys)
+        return cls([r["q"] for r in rows], answers)
+
+    def neighbours(self, query: str, exclude: set[int] | None = None) -> list[tuple[int, float]]:
+        grams = _grams(query)
+        if not grams:
+            return []
+        dots: dict[int, float] = {}
+        qnorm = 0.0
+        unseen = math.log(1 + max(len(self.grams), 1))  # a bigram no answered question has
+        for b in grams:
+            w = self.idf.get(b)
+            if w is None:
+                qnorm += unseen * unseen
+                continue
+            qnorm += w * w
+            for i in self.postings[b]:
+                dots[i] = dots.get(i, 0.0) + w * w
+        if not dots:
+            return []
+        qnorm = math.sqrt(qnorm)
+        sims = [(i, d / (qnorm * self.norms[i])) for i, d in dots.items() if not exclude or i not in exclude]
+        sims = [s for s in sims if s[1] >= MIN_SIMILARITY]
+        sims.sort(key=lambda s: -s[1])
+        return sims[:NEIGHBOURS]
+
+
+@dataclass
+class Evidence:
+    article: dict[int, float]   # index row → best similarity of a question it answered
+    votes: dict[int, float]     # index row → summed similarity of the questions it answered
+    group: dict[int, float]     # chapter group → summed similarity
+    law: dict[int, float]       # law position → summed similarity
+
+
+def evidence(memory: Memory | None, idx: dict, query: str, exclude: set[int] | None = None) -> Evidence:
+    ev = Evidence({}, {}, {}, {})
+    if memory is None:
+        return ev
+    rows = _key_rows(idx)
+    for i, sim in memory.neighbours(query, exclude):
+        groups_seen: set[int] = set()
+        laws_seen: set[int] = set()
+        for key in memory.answers[i]:
+            d = rows.get(key)
+            if d is None:
+                continue
+            ev.article[d] = max(ev.article.get(d, 0.0), sim)
+            ev.votes[d] = ev.votes.get(d, 0.0) + sim
+            g = int(idx["group"][d])
+            li = int(idx["law_idx"][d])
+            if g not in groups_seen:
+                ev.group[g] = ev.group.get(g, 0.0) + sim
+                groups_seen.add(g)
+            if li not in laws_seen:
+                ev.law[li] = ev.law.get(li, 0.0) + sim
+                laws_seen.add(li)
+    return ev
+
+
+def _key_rows(idx: dict) -> dict[tuple[str, int, int], int]:
+    """(short title, number, suffix) → index row, cached on the loaded index."""
+    rows = idx.get("_key_rows")
+    if rows is None:
+        rows = {}
+        laws = idx["laws"]
+        for d in range(len(idx["article_id"])):
+            law = laws[idx["law_idx"][d]]
+            key = (int(idx["number"][d]), int(idx["suffix"][d]))
+            for name in {_short(law["title"]), law["short"]}:
+                rows.setdefault((name, *key), d)
+        idx["_key_rows"] = rows
+    return rows
+
+
+def _short(title: str) -> str:
+    return title[7:] if title.startswith("中华人民共和国") and len(title) >= 9 else title
