@@ -224,22 +224,18 @@ def role_has_module_perms(user, app_label: str) -> bool:
 # applies there and below: a reader sees it when the reader's place lies in that region,
 # and staff also see the rules of places inside their own region.
 
-def reader_region(user) -> tuple[str, str | None] | None:
+def reader_region(user, place: str | None = None) -> tuple[str, str | None] | None:
     """(code of the reader's place, prefix of the region the reader oversees or None):
     admins ("", ""), which reads everything; staff their unit's region; citizens and grid
-    workers the place of their latest appeal (overseeing nothing); anyone else None."""
+    workers ``place`` (the caller knows it, e.g. the place of their latest appeal),
+    overseeing nothing; anyone else None."""
     if is_admin(user):
         return "", ""
     if _active(user) and user.role in UNIT_ROLES and user.unit_id:
         unit = user.unit
         return unit.region_code, unit.region_code[: PREFIX_LENGTH[RegionLevel(unit.level)]]
-    if _active(user) and user.role in (Role.CITIZEN, Role.GRID_WORKER):
-        from grievances.models import Grievance
-
-        code = (Grievance.objects.filter(reporter_id=user.pk).order_by("-id")
-                .values_list("region_code", flat=True).first())
-        if code:
-            return code, None
+    if _active(user) and user.role in (Role.CITIZEN, Role.GRID_WORKER) and place:
+        return place, None
     return None
 
 

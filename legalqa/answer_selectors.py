@@ -11,11 +11,11 @@ legal video)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -234,36 +234,29 @@ def _field_for(fired, items) -> str:
     return "other"
 
 
-def _steps(code: str, query: str, fired) -> tuple[str, list[Step]]:
-    from .lawyers.models import DocumentTemplate, Field
+# Next-step providers: apps that offer a service for a field of law (the lawyer Q&A, legal
+# videos) register a function in their AppConfig.ready(); legalqa never imports them, so
+# the dependency points from them to the library.
+StepProvider = Callable[[str, str, str], list[Step]]
+_STEP_PROVIDERS: list[StepProvider] = []
 
-    qa_field = Field.objects.filter(code=code, active=True).first() or Field.objects.filter(code="other").first()
+
+def register_step_provider(provider: StepProvider) -> StepProvider:
+    """``provider(field_code, field_label, question) -> [Step]``; idempotent."""
+    if provider not in _STEP_PROVIDERS:
+        _STEP_PROVIDERS.append(provider)
+    return provider
+
+
+def _steps(code: str, query: str, fired) -> tuple[str, list[Step]]:
+    label = next((c.field for c in fired if CONCEPT_FIELD_TO_QA.get(c.field) == code), "")
     steps: list[Step] = []
-    name = ""
-    if qa_field is not None:
-        concept_field = next((c.field for c in fired if CONCEPT_FIELD_TO_QA.get(c.field) == qa_field.code), "")
-        name = concept_field or qa_field.name
-        steps.append(Step("lawyer", _("问%(field)s律师") % {"field": name},
-                          reverse("lawyers:ask") + "?" + urlencode({"field": qa_field.code, "title": query[:100]}),
-                          primary=True))
+    for provider in _STEP_PROVIDERS:
+        steps.extend(provider(code, label, query))
     if code in MEDIATION_FIELDS:
         steps.append(Step("mediation", _("申请调解"), reverse("grievances:submit") + "?kind=dispute"))
     if code in APPEAL_FIELDS:
         steps.append(Step("appeal", _("向综治中心反映"), reverse("grievances:submit") + "?kind=complaint"))
-    if qa_field is not None:
-        tpl = (DocumentTemplate.objects.filter(field=qa_field, published=True)
-               .order_by("-downloads", "title").first())
-        if tpl is not None:
-            steps.append(Step("template", _("文书模板：%(title)s") % {"title": tpl.title},
-                              reverse("lawyers:template", args=[tpl.pk])))
-        video = _video_for(qa_field.code)
-        if video is not None:
-            steps.append(Step("video", _("普法视频：%(title)s") % {"title": video.title},
-                              reverse("pufa_media:video", args=[video.pk])))
-    return name, steps
-
-
-def _video_for(code: str):
-    from pufa_media.selectors import public_videos
-
-    return public_videos(field=code).order_by("-published_at").first()
+    order = {"lawyer": 0, "mediation": 1, "appeal": 2, "template": 3, "video": 4}
+    steps.sort(key=lambda s: order.get(s.kind, 9))
+    return label, steps

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.http import Http404
 
+from grid import permissions
 from grid.permissions import can_read_regional
 
 from .models import Article, CitationLink, Law, LawCategory, LawStatus
@@ -28,6 +29,18 @@ def categories() -> list[dict]:
 def popular_laws() -> list[Law]:
     laws = {law.short_title: law for law in Law.objects.filter(short_title__in=POPULAR, is_current_text=True)}
     return [laws[name] for name in POPULAR if name in laws]
+
+
+def reader_region(user):
+    """What region-bound content (local regulations) this reader sees: grid.permissions
+    decides; a citizen's place is that of their latest appeal."""
+    place = None
+    if permissions.is_citizen(user) or permissions.is_grid_worker(user):
+        from grievances.models import Grievance
+
+        place = (Grievance.objects.filter(reporter_id=user.pk).order_by("-id")
+                 .values_list("region_code", flat=True).first())
+    return permissions.reader_region(user, place)
 
 
 def laws_in_category(category: str, reader=None) -> list[Law]:

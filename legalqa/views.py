@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from grid.permissions import reader_region
-
 from . import law_selectors as sel
 from .citations import find_citations
 from .models import LawCategory
@@ -29,14 +27,14 @@ def library_home(request):
 
 
 def category_detail(request, category):
-    laws = sel.laws_in_category(category, reader_region(request.user))
+    laws = sel.laws_in_category(category, sel.reader_region(request.user))
     return render(request, "legalqa/category.html", {
         "category": LawCategory(category), "laws": laws,
     })
 
 
 def law_detail(request, law):
-    law_obj = sel.law_by_slug(law, reader_region(request.user))
+    law_obj = sel.law_by_slug(law, sel.reader_region(request.user))
     articles, toc = sel.law_toc(law_obj)
     return render(request, "legalqa/law_detail.html", {
         "law": law_obj, "articles": articles, "toc": toc, "versions": sel.other_versions(law_obj),
@@ -44,7 +42,7 @@ def law_detail(request, law):
 
 
 def article_detail(request, law, article):
-    law_obj = sel.law_by_slug(law, reader_region(request.user))
+    law_obj = sel.law_by_slug(law, sel.reader_region(request.user))
     art = sel.article_by_key(law_obj, article)
     prev, nxt = sel.neighbours(art)
     return render(request, "legalqa/article_detail.html", {
@@ -68,7 +66,7 @@ def search_page(request):
     q = (request.GET.get("q") or "").strip()[:MAX_QUERY]
     result = answer = None
     if q:
-        result = search(q, limit=20, reader=reader_region(request.user))
+        result = search(q, limit=20, reader=sel.reader_region(request.user))
         answer = build_answer(result, sel.articles_for_hits(result.hits))
     return render(request, "legalqa/search.html", {"q": q, "answer": answer, "result": result})
 
@@ -79,7 +77,7 @@ def search_api(request):
     q = (request.GET.get("q") or "").strip()[:MAX_QUERY]
     if not q:
         return JsonResponse({"error": _("请输入要查询的问题或法条")}, status=400)
-    result = search(q, limit=_limit(request, 5), reader=reader_region(request.user))
+    result = search(q, limit=_limit(request, 5), reader=sel.reader_region(request.user))
     return JsonResponse(result.as_json(), json_dumps_params={"ensure_ascii": False})
 
 

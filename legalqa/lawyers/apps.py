@@ -9,3 +9,9 @@ class LawyersConfig(AppConfig):
     name = "legalqa.lawyers"
     label = "lawyers"
     verbose_name = _("律师问答与公共法律服务")
+
+    def ready(self):
+        from legalqa.answer_selectors import register_step_provider
+        from legalqa.lawyers.answer_steps import lawyer_steps
+
+        register_step_provider(lawyer_steps)

@@ -307,57 +307,85 @@ def score_candidates(idx: dict, query: str, q: Query, prefer: list[str], k: int,
     )
 
 
-def _law_boost(idx: dict, query: str, prefer: list[str], reader=None) -> dict[str, np.ndarray]:
-    """Multiplier per document: laws named in the question or preferred by the matched
-    concepts (an entry ``民法典:租赁合同`` prefers that law and, more, the 编/章/节 titled
-    租赁合同 — not 融资租赁合同), and a mild prior by document type and category."""
-    laws = idx["laws"]
-    law_factor = np.ones(len(laws), dtype=np.float32)
-    prefer_laws: set[str] = set()
-    chapter_prefs: dict[str, list[str]] = {}
-    for entry in prefer:
-        name, _, chapter = entry.partition(":")
-        prefer_laws.add(name)
-        if chapter:
-            chapter_prefs.setdefault(name, []).append(chapter)
-    chapter_laws: dict[int, list[str]] = {}
-    named = np.zeros(len(laws), dtype=np.float32)
-    preferred = np.zeros(len(laws), dtype=np.float32)
-    outside = np.zeros(len(laws), dtype=np.float32)
+def _static_priors(idx: dict) -> dict:
+    """Per-law factors that do not depend on the question (document type, category, laws no
+    concept prefers), the law of every chapter group, and name → law positions; cached on
+    the loaded index for the current concept table."""
     known = table_laws() if OUTSIDE_TABLE_FACTOR != 1.0 else frozenset()
+    cached = idx.get("_priors")
+    if cached is not None and cached["known"] is known:
+        return cached
+    laws = idx["laws"]
+    base = np.ones(len(laws), dtype=np.float32)
+    outside = np.zeros(len(laws), dtype=np.float32)
+    by_name: dict[str, list[int]] = {}
+    regional = []
     for i, law in enumerate(laws):
         f = DOC_TYPE_PRIOR.get(law["doc_type"], 1.0) * CATEGORY_PRIOR.get(law["category"], 1.0)
         names = [law["short"], *law["aliases"]]
         if known and not any(n in known for n in names):
             f *= OUTSIDE_TABLE_FACTOR
             outside[i] = 1.0
-        if any(len(n) >= 2 and n in query for n in names):
-            f *= 1 + NAMED_LAW_PREFERENCE
-            named[i] = 1.0
-        elif prefer_laws and any(n in prefer_laws for n in names):
-            f *= 1 + LAW_PREFERENCE
-            preferred[i] = 1.0
+        base[i] = f
         for n in names:
-            if n in chapter_prefs:
-                chapter_laws[i] = chapter_prefs[n]
+            by_name.setdefault(n, []).append(i)
         if law.get("region"):
-            if can_read_regional(reader, law["region"]):
-                f *= 1 + REGIONAL_PREFERENCE
+            regional.append(i)
+    group_law = np.fromiter((g["law_idx"] for g in idx["groups"]), dtype=np.int32, count=len(idx["groups"]))
+    named_re = None
+    long_names = sorted((n for n in by_name if len(n) >= 2), key=len, reverse=True)
+    if long_names:
+        import re
+
+        named_re = re.compile("|".join(re.escape(n) for n in long_names))
+    cached = {"known": known, "base": base, "outside": outside, "by_name": by_name, "regional": regional,
+              "group_law": group_law, "named_re": named_re}
+    idx["_priors"] = cached
+    return cached
+
+
+def _law_boost(idx: dict, query: str, prefer: list[str], reader=None) -> dict[str, np.ndarray]:
+    """Multiplier per document: laws named in the question or preferred by the matched
+    concepts (an entry ``民法典:租赁合同`` prefers that law and, more, the 编/章/节 titled
+    租赁合同 — not 融资租赁合同), a mild prior by document type and category, and for local
+    regulations the reader's region (preferred there, left out elsewhere)."""
+    laws = idx["laws"]
+    pri = _static_priors(idx)
+    law_factor = pri["base"].copy()
+    named = np.zeros(len(laws), dtype=np.float32)
+    preferred = np.zeros(len(laws), dtype=np.float32)
+    by_name = pri["by_name"]
+    if pri["named_re"] is not None:
+        # every law whose name occurs in the question (overlapping matches: 劳动法 in 劳动合同法 …)
+        for n in {m for m in by_name if len(m) >= 2 and m in query} if pri["named_re"].search(query) else ():
+            for i in by_name[n]:
+                named[i] = 1.0
+    chapter_laws: dict[int, list[str]] = {}
+    for entry in prefer:
+        name, _, chapter = entry.partition(":")
+        for i in by_name.get(name, ()):
+            if not named[i]:
                 preferred[i] = 1.0
-            else:
-                f = 0.0
-        law_factor[i] = f
-    group_factor = law_factor[np.fromiter((g["law_idx"] for g in idx["groups"]), dtype=np.int32,
-                                          count=len(idx["groups"]))]
+            if chapter:
+                chapter_laws.setdefault(i, []).append(chapter)
+    law_factor *= np.where(named > 0, 1 + NAMED_LAW_PREFERENCE, np.where(preferred > 0, 1 + LAW_PREFERENCE, 1.0))
+    for i in pri["regional"]:
+        if can_read_regional(reader, laws[i]["region"]):
+            law_factor[i] *= 1 + REGIONAL_PREFERENCE
+            preferred[i] = 1.0
+        else:
+            law_factor[i] = 0.0
+    group_factor = law_factor[pri["group_law"]]
     chapter = np.zeros(len(idx["groups"]), dtype=np.float32)
     if chapter_laws:
-        for gi, g in enumerate(idx["groups"]):
-            frags = chapter_laws.get(g["law_idx"])
-            if frags and any(fr in g["names"] for fr in frags):
+        groups = idx["groups"]
+        for gi in np.flatnonzero(np.isin(pri["group_law"], list(chapter_laws))):
+            frags = chapter_laws[int(pri["group_law"][gi])]
+            if any(fr in groups[gi]["names"] for fr in frags):
                 group_factor[gi] *= 1 + CHAPTER_PREFERENCE
                 chapter[gi] = 1.0
     return {"factor": group_factor[idx["group"]], "named": named, "preferred": preferred,
-            "outside": outside, "chapter": chapter}
+            "outside": pri["outside"], "chapter": chapter}
 
 
 def _dedupe(items: list[str]) -> list[str]:
