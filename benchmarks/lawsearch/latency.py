@@ -54,8 +54,8 @@ def main():
     from django.test import Client
     from django.test.utils import override_settings
     from django.urls import include, path
-
     from evaluate import load_questions
+
     from legalqa.search.engine import search
     from legalqa.search.index import load_index
     from legalqa.search.rank import load_model
