@@ -250,7 +250,9 @@ def import_corpus(*, path: Path | None = None, force: bool = False, expected_has
         )
     report = ImportReport(source_hash=digest)
     _ensure_concepts()
-    last = ImportRun.objects.order_by("-started_at", "-id").first()
+    # the last run of the package import (regulation imports record their runs too)
+    last = (ImportRun.objects.exclude(source_hash__startswith="regulations-")
+            .order_by("-started_at", "-id").first())
     package_laws = Law.objects.filter(source=LawSource.PACKAGE)
     if not force and last and last.source_hash == digest and package_laws.count() == last.laws_total and (
         Article.objects.filter(law__source=LawSource.PACKAGE).count() == last.articles_total
