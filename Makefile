@@ -20,7 +20,11 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# The demo behaves like production: the minute scans (reminders, overdue supervision,
+# auto-close, message delivery) run beside the web server in their own process.
 run: seed
+	$(BIN)/python manage.py run_scheduler & SCHEDULER=$$!; \
+	trap 'kill $$SCHEDULER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: install
