@@ -31,6 +31,7 @@ Chinese and names the file, so a form shows it on the field and keeps what was t
 Public API:
     ``check(file, policy=...) -> CleanFile``            one file
     ``check_all(files, policy=...) -> list[CleanFile]``  a multi-file field (count limit)
+    ``ensure(f, policy=...)`` / ``ensure_all(...)``    for services: check unless already a CleanFile
     ``UploadField`` / ``MultiUploadField``              form fields that call the gate
     ``display_name(raw) -> str``                        safe display text for a name
     ``CONTENT_TYPES``                                   stored extension -> MIME type
@@ -224,6 +225,21 @@ def check_all(files, *, policy: str | Policy) -> list[CleanFile]:
     if len(files) > pol.max_files:
         raise ValidationError(_("一次最多上传%(n)d个文件。") % {"n": pol.max_files}, code="count")
     return [check(f, policy=pol) for f in files]
+
+
+def ensure(f, *, policy: str | Policy) -> CleanFile:
+    """``f`` as a CleanFile: passed through when a form already checked it, checked here when
+    a service receives a raw file from another caller (a task, the admin, a test)."""
+    return f if isinstance(f, CleanFile) else check(f, policy=policy)
+
+
+def ensure_all(files, *, policy: str | Policy) -> list[CleanFile]:
+    """``check_all`` for a service: the count limit, then ``ensure`` each file."""
+    pol = policy_for(policy)
+    files = [f for f in files or () if f]
+    if len(files) > pol.max_files:
+        raise ValidationError(_("一次最多上传%(n)d个文件。") % {"n": pol.max_files}, code="count")
+    return [ensure(f, policy=pol) for f in files]
 
 
 def _head(f, n: int) -> bytes:
@@ -515,19 +531,28 @@ def accept_attr(policy: str | Policy) -> str:
 
 
 class UploadField(forms.FileField):
-    """One file, checked by the gate; ``cleaned_data`` holds a :class:`CleanFile` (or None)."""
+    """One file, checked by the gate; ``cleaned_data`` holds a :class:`CleanFile` (or None).
 
-    def __init__(self, *args, policy: str, **kwargs):
+    In a ModelForm that saves the file field itself, pass ``model_file=True``: the cleaned
+    value is then the checked content as a File named with the random storage name.
+    """
+
+    def __init__(self, *args, policy: str, model_file: bool = False, **kwargs):
         self.policy = policy
+        self.model_file = model_file
         kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": accept_attr(policy)}))
         kwargs.setdefault("allow_empty_file", True)  # the gate refuses it with a message naming the file
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
         value = super().clean(data, initial)
-        if not value or value is initial or not hasattr(value, "size"):
-            return value or None
-        return check(value, policy=self.policy)
+        if value is False or not value or value is initial or not hasattr(value, "size"):
+            return value if value is False or value is initial else None
+        clean = check(value, policy=self.policy)
+        if self.model_file:
+            clean.content.name = clean.storage_name
+            return clean.content
+        return clean
 
 
 class MultiUploadField(forms.FileField):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from grid import permissions
+from grid.uploads import UploadField
 from pufa_media import citations, conf, processing, selectors, services
 from pufa_media.models import (
     ArticleImage,
@@ -119,6 +120,10 @@ class QuestionInline(admin.TabularInline):
 
 
 class VideoForm(forms.ModelForm):
+    source = UploadField(policy="video_source", model_file=True, required=False, label=_l("原始视频"),
+                         help_text=_l("MP4、MOV 或 WEBM；大文件请用下方的分片上传。"))
+    poster = UploadField(policy="article_image", model_file=True, required=False, label=_l("封面"))
+
     class Meta:
         model = Video
         fields = ["title", "summary", "field", "topic", "audiences", "series", "lawyer", "source", "poster",
@@ -405,8 +410,17 @@ class VideoQuestionAdmin(admin.ModelAdmin):
         return f"{obj.n_correct * 100 / obj.n_answers:.0f}%" if obj.n_answers else "—"
 
 
+class ArticleImageForm(forms.ModelForm):
+    image = UploadField(policy="article_image", model_file=True, label=_l("图片"))
+
+    class Meta:
+        model = ArticleImage
+        fields = ["image", "caption"]
+
+
 class ArticleImageInline(admin.TabularInline):
     model = ArticleImage
+    form = ArticleImageForm
     extra = 1
     readonly_fields = ["markdown_snippet"]
 
@@ -418,6 +432,8 @@ class ArticleImageInline(admin.TabularInline):
 
 
 class ArticleForm(forms.ModelForm):
+    cover = UploadField(policy="article_image", model_file=True, required=False, label=_l("配图"))
+
     class Meta:
         model = CaseExplanation
         fields = ["kind", "title", "field", "topic", "audiences", "series", "summary", "body_format", "body",

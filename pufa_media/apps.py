@@ -8,7 +8,18 @@ class PufaMediaConfig(AppConfig):
     verbose_name = _("普法宣传")
 
     def ready(self):
+        from grid import files
         from legalqa.answer_selectors import register_step_provider
+        from pufa_media import selectors, services
         from pufa_media.answer_steps import video_steps
+        from pufa_media.models import Video
 
         register_step_provider(video_steps)
+
+        def sources(request):
+            """Raw uploads are not published media: only the editors who manage the video."""
+            if not services.can_edit(request.user):
+                return Video.objects.none()
+            return selectors.staff_videos(request.user)
+
+        files.register(Video, "source", visible=sources, filename=lambda v, f: f"video-{v.pk}-source")

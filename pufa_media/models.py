@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from grid.files import PrivateFileField, RandomName
+
 
 class LegalField(models.Model):
     """A field of law (婚姻家庭, 合同, 劳动 …), shared with the legal Q&A."""
@@ -131,7 +133,7 @@ class Video(FSMModelMixin, models.Model):
     is_published = models.BooleanField(_("已发布"), default=False)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
-    source = models.FileField(_("原始视频"), upload_to=source_path, blank=True, max_length=255)
+    source = PrivateFileField(_("原始视频"), upload_to=RandomName("pufa/source"), blank=True, max_length=255)
     status = FSMField(
         _("处理状态"), default=ProcessingStatus.PENDING, choices=ProcessingStatus.choices, protected=True
     )

@@ -22,7 +22,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grid import permissions
+from grid import permissions, uploads
+from grid.files import private_storage
 from pufa_media import citations, conf, processing
 from pufa_media.models import (
     Answer,
@@ -68,21 +69,23 @@ def default_region_code(user) -> str:
 # ------------------------------------------------------------------ upload and processing
 
 def attach_source(*, video: Video, user, file) -> Video:
-    """A new source file for the video: back to pending, unpublished, processing queued."""
+    """A new source file for the video: back to pending, unpublished, processing queued.
+    The file passes the upload gate (policy "video_source": FFmpeg must find a video stream)."""
     _require_editor(user)
+    clean = uploads.ensure(file, policy="video_source")
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video.pk)
         if video.status == ProcessingStatus.PROCESSING:
             raise ValidationError(_("视频正在处理中，请等处理结束后再上传新文件。"))
         old = video.source.name if video.source else None
-        video.source.save(os.path.basename(getattr(file, "name", "video.mp4")), file, save=False)
+        video.source.save(clean.storage_name, clean.content, save=False)
         if video.status != ProcessingStatus.PENDING:
             video.reset()
         video.attempts = 0
         video.save()
         _enqueue(video.pk)
     if old and old != video.source.name:
-        transaction.on_commit(lambda: default_storage.delete(old))
+        transaction.on_commit(lambda: video.source.storage.delete(old))
     return video
 
 
@@ -123,7 +126,7 @@ def process_video(video_id: int) -> str:
 
     workdir = Path(tempfile.mkdtemp(prefix="pufa-"))
     try:
-        with default_storage.open(source_name, "rb") as src_file:
+        with private_storage().open(source_name, "rb") as src_file:
             src_path = _local_path(src_file, workdir)
             result = processing.process_file(
                 src_path, workdir / "out",

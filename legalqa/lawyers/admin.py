@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from grid import permissions
+from grid.uploads import UploadField
 from legalqa.lawyers import services
 from legalqa.lawyers.models import (
     AwardEntry,
@@ -138,7 +139,7 @@ class CallLogAdmin(admin.ModelAdmin):
 
 
 class TemplateAdminForm(forms.ModelForm):
-    upload = forms.FileField(label=_("上传 DOCX 模板"), required=False,
+    upload = UploadField(policy="template", label=_("上传 DOCX 模板"), required=False,
                              help_text=_("需要群众填写的地方用 {{ 字段名 }} 标出，例如 {{ 原告姓名 }}。"))
 
     class Meta:
@@ -156,7 +157,7 @@ class TemplateAdminForm(forms.ModelForm):
             raise forms.ValidationError(_("请上传 DOCX 模板文件。"))
         if upload:
             try:
-                docs.validate_template_file(upload)
+                docs.validate_template_file(upload.content)
             except ValidationError as exc:
                 self.add_error("upload", exc)
         try:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grid.models import Region, RegionLevel
+from grid.uploads import MultiUploadField, UploadField
 from legalqa.lawyers.models import (
     Commission,
     DocType,
@@ -14,21 +15,11 @@ from legalqa.lawyers.models import (
 )
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
+class MultipleFileField(MultiUploadField):
+    """Photos and voice of a question or a reply, checked by the upload gate (policy "qa")."""
 
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,audio/*"}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
+    def __init__(self, **kwargs):
+        super().__init__(policy="qa", **kwargs)
 
 
 def region_choices():
@@ -89,11 +80,8 @@ class LawyerProfileForm(forms.ModelForm):
         widgets = {"fields": forms.CheckboxSelectMultiple, "duty_start": forms.TimeInput(attrs={"type": "time"}),
                    "duty_end": forms.TimeInput(attrs={"type": "time"})}
 
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo and hasattr(photo, "size") and photo.size > 2 * 1024 * 1024:
-            raise forms.ValidationError(_("照片不能超过2MB。"))
-        return photo
+    photo = UploadField(policy="lawyer_photo", model_file=True, required=False, label=_("照片"),
+                        help_text=_("JPG 或 PNG，不超过2MB。"))
 
 
 class CommissionForm(forms.ModelForm):
@@ -137,7 +125,7 @@ class ServiceForm(forms.ModelForm):
     class Meta:
         model = ServiceApplication
         fields = ["contact_name", "contact_phone", "region", "office", "matter", "preferred_slot", "other_party",
-                  "respondent_agency", "contested_decision", "request", "documents"]
+                  "respondent_agency", "contested_decision", "request"]  # documents: the gate's field below
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in ("matter", "contested_decision", "request")}
 
     def __init__(self, *args, kind: str, **kwargs):
@@ -150,11 +138,8 @@ class ServiceForm(forms.ModelForm):
             elif name in self.FIELDS_BY_KIND[kind]:
                 self.fields[name].required = True
 
-    def clean_documents(self):
-        f = self.cleaned_data.get("documents")
-        if f and hasattr(f, "size") and f.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("材料不能超过10MB。"))
-        return f
+    documents = UploadField(policy="application", required=False, label=_("材料"),
+                            help_text=_("照片、PDF 或 Word 文档，不超过10MB。"))
 
 
 class ApproveForm(forms.Form):
@@ -172,7 +157,8 @@ class RefuseForm(forms.Form):
 
 
 class ResubmitForm(forms.Form):
-    documents = forms.FileField(label=_("补充材料"), required=False)
+    documents = UploadField(policy="application", label=_("补充材料"), required=False,
+                            help_text=_("照片、PDF 或 Word 文档，不超过10MB。"))
     note = forms.CharField(label=_("补充说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

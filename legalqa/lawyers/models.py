@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from grid.files import PrivateFileField, RandomName
+
 licence_validator = RegexValidator(r"^\d{17}$", _("律师执业证号应为17位数字。"))
 mobile_or_landline = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", _("请输入有效的手机号或固定电话。"))
 
@@ -116,7 +118,7 @@ class LawyerProfile(models.Model):
     fields = models.ManyToManyField(Field, verbose_name=_("擅长领域"), related_name="lawyers")
     years = models.PositiveSmallIntegerField(_("执业年限"), default=0, validators=[MaxValueValidator(70)])
     languages = models.CharField(_("服务语言"), max_length=100, default="普通话", blank=True)
-    photo = models.ImageField(_("照片"), upload_to="lawyers/photos/%Y/", blank=True)
+    photo = PrivateFileField(_("照片"), upload_to=RandomName("lawyers/photos"), blank=True)
     phone = models.CharField(_("联系电话"), max_length=16, validators=[mobile_or_landline])
     bio = models.TextField(_("简介"), blank=True)
     region = models.ForeignKey("grid.Region", verbose_name=_("执业地区"), on_delete=models.PROTECT,
@@ -314,7 +316,7 @@ class Attachment(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="attachments")
     reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("类型"), max_length=8, choices=AttachmentKind.choices)
-    file = models.FileField(_("文件"), upload_to="qa/%Y/%m/")
+    file = PrivateFileField(_("文件"), upload_to=RandomName("qa/attachments"))
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField(default=0)
 
@@ -552,7 +554,7 @@ class DocumentTemplate(models.Model):
     field = models.ForeignKey(Field, verbose_name=_("领域"), on_delete=models.PROTECT, related_name="templates")
     doc_type = models.CharField(_("文书类型"), max_length=12, choices=DocType.choices)
     description = models.TextField(_("说明"), blank=True)
-    file = models.FileField(_("DOCX 模板文件"), upload_to="qa/templates/")
+    file = PrivateFileField(_("DOCX 模板文件"), upload_to=RandomName("qa/templates"))
     placeholders = models.JSONField(_("待填写项"), default=list, blank=True, editable=False)
     published = models.BooleanField(_("已发布"), default=True)
     downloads = models.PositiveIntegerField(_("下载次数"), default=0, editable=False)
@@ -632,7 +634,7 @@ class ServiceApplication(FSMModelMixin, models.Model):
     respondent_agency = models.CharField(_("被申请人（行政机关）"), max_length=100, blank=True)
     contested_decision = models.TextField(_("不服的行政行为"), blank=True)
     request = models.TextField(_("复议请求"), blank=True)
-    documents = models.FileField(_("材料"), upload_to="qa/services/%Y/", blank=True)
+    documents = PrivateFileField(_("材料"), upload_to=RandomName("qa/services"), blank=True)
     state = FSMField(_("状态"), default=ServiceState.SUBMITTED, choices=ServiceState.choices, protected=True)
     appointment_at = models.DateTimeField(_("预约办理时间"), null=True, blank=True)
     missing_documents = models.TextField(_("需补齐的材料"), blank=True)

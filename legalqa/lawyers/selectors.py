@@ -16,6 +16,7 @@ from django.utils import timezone
 from grid import permissions
 from legalqa.lawyers.models import (
     Answer,
+    Attachment,
     AwardEntry,
     CallbackRequest,
     CallLog,
@@ -268,3 +269,46 @@ def figures(user, *, since: datetime.datetime | None = None) -> dict:
         "callbacks": cb_total, "callbacks_quick": pct(cb_quick, cb_total), "calls": calls.count(),
         "since": since or timezone.now() - datetime.timedelta(days=3650),
     }
+
+
+# ----------------------------------------------------------------------------- files (grid.files asks these)
+
+
+def _is_staff(user) -> bool:
+    return permissions.is_admin(user) or permissions.is_centre(user)
+
+
+def qa_attachments_visible_to(user):
+    """Photos and voice of the questions this person may read (questions_visible_to); a
+    lawyer, like on the thread page (thread_for), not those of replies under another
+    lawyer's answer."""
+    qs = Attachment.objects.filter(question__in=questions_visible_to(user).values("pk"))
+    if permissions.is_lawyer(user):
+        qs = qs.filter(Q(reply__isnull=True) | Q(reply__answer__lawyer=user))
+    return qs
+
+
+def applications_visible_to(user):
+    """Service applications as on service_detail: staff their region, everyone else their own."""
+    if _is_staff(user):
+        return applications_for_staff(user)
+    if user is not None and user.is_authenticated:
+        return ServiceApplication.objects.filter(applicant=user)
+    return ServiceApplication.objects.none()
+
+
+def template_files_visible_to(user):
+    """Published templates for everyone (as on the template pages); drafts for staff."""
+    if _is_staff(user):
+        return DocumentTemplate.objects.all()
+    return DocumentTemplate.objects.filter(published=True)
+
+
+def lawyer_photos_visible_to(user):
+    """Photos of the lawyers in the public directory (public_lawyers), the lawyer's own, and
+    every profile for staff who verify them."""
+    if _is_staff(user):
+        return LawyerProfile.objects.all()
+    own = Q(user=user) if user is not None and user.is_authenticated else Q(pk__in=[])
+    return LawyerProfile.objects.filter(Q(pk__in=LawyerProfile.objects.verified().values("pk")) | own)
+

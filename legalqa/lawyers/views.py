@@ -66,8 +66,7 @@ def ask(request):
         else:
             try:
                 q = services.ask_question(asker=request.user, field=data["field"], title=data["title"],
-                                          body=data["body"], region=data["region"],
-                                          files=request.FILES.getlist("files"))
+                                          body=data["body"], region=data["region"], files=data["files"])
             except QAError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -88,7 +87,9 @@ def my_questions(request):
 
 
 @login_required
-def question(request, pk: int):
+def question(request, pk: int, *, reply_error: dict | None = None, status: int = 200):
+    """The question page; after a refused reply it is shown again (status 400) with the
+    refusal under that thread's reply box and what was typed still in it."""
     user = request.user
     try:
         q = selectors.question_detail(user, pk)
@@ -108,8 +109,9 @@ def question(request, pk: int):
         "can_decide": is_staff and q.answer_count and not any(a.is_best for a in answers) and (
             timezone.now() - q.created_at).days >= QAConfig.get().decide_after_days,
         "open": q.state != QuestionState.CLOSED,
+        "reply_error": reply_error,
     }
-    return render(request, "lawyers/question.html", ctx)
+    return render(request, "lawyers/question.html", ctx, status=status)
 
 
 def _visible_question(user, pk):
@@ -148,14 +150,18 @@ def _visible_answer(user, answer_pk):
 def reply(request, answer_pk: int):
     a = _visible_answer(request.user, answer_pk)
     form = forms.ReplyForm(request.POST, request.FILES)
+    errors = [str(e) for errs in form.errors.values() for e in errs]
     if form.is_valid():
         try:
             services.add_reply(author=request.user, answer=a, body=form.cleaned_data["body"],
-                               files=request.FILES.getlist("files"))
-            messages.success(request, _("已发送，对方会收到通知。"))
+                               files=form.cleaned_data["files"])
         except QAError as exc:
-            messages.error(request, exc.message)
-    return _back(request, a.question_id)
+            errors = [exc.message]
+        else:
+            messages.success(request, _("已发送，对方会收到通知。"))
+            return _back(request, a.question_id)
+    return question(request, a.question_id, status=400,
+                    reply_error={"answer": a.pk, "body": request.POST.get("body", ""), "errors": errors})
 
 
 @login_required
@@ -471,7 +477,8 @@ def service_detail(request, pk: int):
                 services.refuse_application(actor=user, application=app, reason=f.cleaned_data["reason"])
             elif action == "resubmit":
                 f = forms.ResubmitForm(request.POST, request.FILES)
-                f.is_valid()
+                if not f.is_valid():
+                    raise QAError(" ".join(str(e) for errs in f.errors.values() for e in errs))
                 services.resubmit_application(applicant=user, application=app,
                                               documents=f.cleaned_data.get("documents"),
                                               note=f.cleaned_data.get("note", ""))

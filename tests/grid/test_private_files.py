@@ -126,3 +126,31 @@ def test_data_migration_moves_old_public_files_and_keeps_links(client, citizen, 
     assert b"".join(response.streaming_content) == b"old-bytes"
     with django_capture_on_commit_callbacks(execute=True):
         assert files.move_to_private(Attachment, ["file", "thumbnail"], "grievances") == 0  # idempotent
+
+
+# Published media: public and cacheable by design (issue 12). Everything else is private.
+PUBLIC_FILE_FIELDS = {
+    "pufa_media.video.poster", "pufa_media.rendition.file", "pufa_media.subtitle.srt", "pufa_media.subtitle.vtt",
+    "pufa_media.caseexplanation.cover", "pufa_media.articleimage.image",
+}
+
+
+def test_every_file_field_is_private_and_has_a_rule_or_is_published_media():
+    from django.apps import apps
+    from django.db import models
+
+    project = {"grid", "notifications", "grievances", "deadlines", "mediation", "legalqa", "lawyers", "pufa_media"}
+    rules = {(r.model._meta.label_lower, r.field) for r in files.registered()}
+    wrong = []
+    for model in apps.get_models():
+        if model._meta.app_label not in project:
+            continue
+        for f in model._meta.get_fields():
+            if not isinstance(f, models.FileField):
+                continue
+            key = f"{model._meta.label_lower}.{f.name}"
+            if key in PUBLIC_FILE_FIELDS:
+                continue
+            if not isinstance(f, files.PrivateFileField) or (model._meta.label_lower, f.name) not in rules:
+                wrong.append(key)
+    assert wrong == []

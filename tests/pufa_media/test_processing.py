@@ -100,24 +100,30 @@ def _process(video, user, path, captured, name="clip.mp4"):
     return video
 
 
-def test_text_file_named_mp4_is_refused(tiny_renditions, tmp_path, east_centre_staff,
-                                        django_capture_on_commit_callbacks):
+def test_text_file_named_mp4_is_refused_at_upload(tmp_path, east_centre_staff):
+    """The upload gate refuses it before it is stored or queued."""
+    from django.core.exceptions import ValidationError
+
     fake = tmp_path / "fake.mp4"
     fake.write_text("这不是视频，只是一个改了扩展名的文本文件。\n" * 50, encoding="utf-8")
-    video = _process(VideoFactory(), east_centre_staff, fake, django_capture_on_commit_callbacks, "fake.mp4")
-    assert video.status == ProcessingStatus.FAILED
-    assert video.error == "无法识别该文件：它不是可播放的视频文件（请上传 MP4、MOV 等视频）。"
-    assert not video.renditions.exists()
+    video = VideoFactory()
+    with pytest.raises(ValidationError, match="类型不支持"):
+        _upload(video, east_centre_staff, fake, name="fake.mp4")
+    video.refresh_from_db()
+    assert not video.source and video.status == ProcessingStatus.PENDING
 
 
-def test_truncated_mp4_is_refused(tiny_renditions, clip, tmp_path, east_centre_staff,
-                                  django_capture_on_commit_callbacks):
+def test_truncated_mp4_is_refused_at_upload(clip, tmp_path, east_centre_staff):
+    from django.core.exceptions import ValidationError
+
     data = clip.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) // 2])
-    video = _process(VideoFactory(), east_centre_staff, cut, django_capture_on_commit_callbacks)
-    assert video.status == ProcessingStatus.FAILED
-    assert video.error == "视频文件不完整（可能上传中断或文件已损坏），请重新上传完整的文件。"
+    video = VideoFactory()
+    with pytest.raises(ValidationError, match="无法识别或已损坏"):
+        _upload(video, east_centre_staff, cut)
+    video.refresh_from_db()
+    assert not video.source
 
 
 def test_truncated_faststart_mp4_is_refused(tmp_path):

@@ -16,7 +16,7 @@ from legalqa.lawyers.models import (
     ServiceKind,
     ServiceState,
 )
-from legalqa.lawyers.services.common import QAError, _check_text, _notify, supervising_staff
+from legalqa.lawyers.services.common import QAError, _check_text, _checked, _notify, supervising_staff
 
 SERVICE_REQUIRED = {
     ServiceKind.NOTARISATION: ("office", "matter", "preferred_slot"),
@@ -48,7 +48,8 @@ def submit_application(*, applicant, kind: str, region: Region, contact_name: st
             "request"}},
     )
     if documents:
-        app.documents = documents
+        documents = _checked(documents, "application")
+        app.documents.save(documents.storage_name, documents.content, save=False)
     app.save()
     if kind == ServiceKind.MEDIATION:
         from grievances import services as grievance_services
@@ -155,7 +156,8 @@ def resubmit_application(*, applicant, application: ServiceApplication, document
     if app.state != ServiceState.MISSING:
         raise QAError(_("该申请不需要补齐材料。"))
     if documents:
-        app.documents = documents
+        documents = _checked(documents, "application")
+        app.documents.save(documents.storage_name, documents.content, save=False)
     if note:
         app.matter = f"{app.matter}\n{_('补充说明')}：{note.strip()}".strip()
     app.resubmit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from grid import uploads
 from grid.models import Role, UnitKind
 from legalqa.lawyers import citing
 
@@ -78,3 +79,12 @@ def supervising_staff(region_code: str) -> list:
         return []
     level = max(u.unit.region.level for u in staff)
     return [u for u in staff if u.unit.region.level == level]
+
+
+def _checked(f, policy: str):
+    """A file through the upload gate (forms pass it through already; raw files from other
+    callers are checked here), a refusal becoming the service's error."""
+    try:
+        return uploads.ensure(f, policy=policy)
+    except ValidationError as exc:
+        raise QAError(" ".join(exc.messages)) from exc

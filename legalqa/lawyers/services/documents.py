@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import nh3
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from legalqa.lawyers.models import (
     DocumentTemplate,
     LitigationGuide,
 )
-from legalqa.lawyers.services.common import QAError, _citations_ok
+from legalqa.lawyers.services.common import QAError, _checked, _citations_ok
 
 
 @transaction.atomic
@@ -26,12 +25,13 @@ def save_template(*, actor, template: DocumentTemplate, upload=None) -> Document
         raise QAError(_("只有工作人员可以维护文书模板。"))
     _citations_ok(template.description)
     if upload is not None:
+        upload = _checked(upload, "template")
         try:
-            names = docs.validate_template_file(upload)
+            names = docs.validate_template_file(upload.content)
         except ValidationError as exc:
             raise QAError(exc.messages[0]) from exc
-        upload.seek(0)
-        template.file.save(upload.name.rsplit("/", 1)[-1], ContentFile(upload.read()), save=False)
+        upload.content.seek(0)
+        template.file.save(upload.storage_name, upload.content, save=False)
         template.placeholders = names
     elif template.file:
         with template.file.open("rb") as fh:
