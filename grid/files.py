@@ -97,8 +97,12 @@ class RandomName:
         return isinstance(other, RandomName) and other.prefix == self.prefix
 
 
+_EXT_ALIASES = {"jpeg": "jpg", "jpe": "jpg"}  # older uploads kept the device's spelling
+
+
 def random_name(prefix: str, filename: str) -> str:
     ext = posixpath.splitext(filename or "")[1].lower().lstrip(".")
+    ext = _EXT_ALIASES.get(ext, ext)
     ext = ext if ext in CONTENT_TYPES else "bin"
     return f"{prefix}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
 

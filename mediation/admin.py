@@ -1,9 +1,12 @@
 """Admin: a thin, scoped face over mediation data. Centre staff see their region subtree;
 state changes happen on the mediation pages through services, so states are read-only here."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from grid import permissions
+from grid.uploads import UploadField
 from mediation.models import (
     Agreement,
     JudicialConfirmation,
@@ -78,8 +81,13 @@ class AgreementAdmin(ScopedAdmin):
         return False
 
 
+class JudicialConfirmationAdminForm(forms.ModelForm):
+    document_file = UploadField(policy="mediation_material", model_file=True, required=False, label=_("材料附件"))
+
+
 @admin.register(JudicialConfirmation)
 class JudicialConfirmationAdmin(ScopedAdmin):
+    form = JudicialConfirmationAdminForm
     region_field = "case__region_code"
     list_display = ("case", "court", "applied_on", "status", "decided_on")
     list_filter = ("status",)

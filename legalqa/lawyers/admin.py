@@ -50,8 +50,13 @@ class QAConfigAdmin(admin.ModelAdmin):
         return super().has_add_permission(request) and not QAConfig.objects.exists()
 
 
+class LawyerProfileAdminForm(forms.ModelForm):
+    photo = UploadField(policy="lawyer_photo", model_file=True, required=False, label=_("照片"))
+
+
 @admin.register(LawyerProfile)
 class LawyerProfileAdmin(RegionScopedAdmin):
+    form = LawyerProfileAdminForm
     list_display = ["name", "licence_no", "firm", "region", "years", "rating_avg", "rating_count", "verified"]
     list_filter = ["fields", ("verified_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "licence_no", "firm"]

@@ -192,3 +192,18 @@ def test_published_templates_and_verified_lawyer_photos_are_open_to_all(client, 
     lawyers.a.photo.save("p.jpg", SimpleUploadedFile("p.jpg", jpeg()))
     assert client.get(tpl.file.url)["Content-Disposition"].startswith("attachment")
     assert client.get(lawyers.a.photo.url).status_code == 200
+
+
+
+def test_the_admin_door_of_lawyer_photos_uses_the_gate(hostile_corpus):
+    from django.contrib.admin.sites import site
+    from django.core.exceptions import ValidationError
+
+    from legalqa.lawyers.models import LawyerProfile
+
+    field = site._registry[LawyerProfile].form.base_fields["photo"]
+    bomb = next(s for s in hostile_corpus if s.key == "bomb_png")
+    with pytest.raises(ValidationError, match="像素尺寸过大"):
+        field.clean(bomb.upload())
+    good = next(s for s in hostile_corpus if s.key == "gps_jpeg")
+    assert not has_exif(field.clean(good.upload()).read())

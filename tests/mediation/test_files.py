@@ -128,3 +128,19 @@ def test_the_people_of_the_case_get_the_paper_as_a_download(client, papers, citi
         assert resp.status_code == 200, insider
         assert resp["X-Content-Type-Options"] == "nosniff" and "sandbox" in resp["Content-Security-Policy"]
 
+
+
+def test_the_admin_door_of_confirmation_material_uses_the_gate(client, papers, east_centre_staff, hostile_corpus):
+    jc = papers["confirmation"]
+    client.force_login(east_centre_staff)
+    url = reverse("admin:mediation_judicialconfirmation_change", args=[jc.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "document_file"}
+    data["applied_on"] = jc.applied_on.isoformat()
+    html = next(s for s in hostile_corpus if s.key == "html_as_jpg")
+    resp = client.post(url, {**data, "document_file": html.upload()})
+    assert resp.status_code == 200 and "类型不支持" in resp.content.decode()
+    ok = client.post(url, {**data, "document_file": pdf_upload()})
+    assert ok.status_code == 302
+    jc.refresh_from_db()
+    assert jc.document_file.name.endswith(".pdf") and storages["private"].exists(jc.document_file.name)
