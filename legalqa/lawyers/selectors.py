@@ -274,10 +274,6 @@ def figures(user, *, since: datetime.datetime | None = None) -> dict:
 # ----------------------------------------------------------------------------- files (grid.files asks these)
 
 
-def _is_staff(user) -> bool:
-    return permissions.is_admin(user) or permissions.is_centre(user)
-
-
 def qa_attachments_visible_to(user):
     """Photos and voice of the questions this person may read (questions_visible_to); a
     lawyer, like on the thread page (thread_for), not those of replies under another
@@ -290,7 +286,7 @@ def qa_attachments_visible_to(user):
 
 def applications_visible_to(user):
     """Service applications as on service_detail: staff their region, everyone else their own."""
-    if _is_staff(user):
+    if permissions.is_centre_or_admin(user):
         return applications_for_staff(user)
     if user is not None and user.is_authenticated:
         return ServiceApplication.objects.filter(applicant=user)
@@ -299,7 +295,7 @@ def applications_visible_to(user):
 
 def template_files_visible_to(user):
     """Published templates for everyone (as on the template pages); drafts for staff."""
-    if _is_staff(user):
+    if permissions.is_centre_or_admin(user):
         return DocumentTemplate.objects.all()
     return DocumentTemplate.objects.filter(published=True)
 
@@ -307,7 +303,7 @@ def template_files_visible_to(user):
 def lawyer_photos_visible_to(user):
     """Photos of the lawyers in the public directory (public_lawyers), the lawyer's own, and
     every profile for staff who verify them."""
-    if _is_staff(user):
+    if permissions.is_centre_or_admin(user):
         return LawyerProfile.objects.all()
     own = Q(user=user) if user is not None and user.is_authenticated else Q(pk__in=[])
     return LawyerProfile.objects.filter(Q(pk__in=LawyerProfile.objects.verified().values("pk")) | own)
