@@ -117,11 +117,18 @@ def work_calendar() -> policy.WorkCalendar:
         return policy.WorkCalendar(holidays=frozenset(d for d, work in rows if not work),
                                    workdays=frozenset(d for d, work in rows if work))
 
-    return cache.get_or_set(CALENDAR_CACHE_KEY, load, CALENDAR_CACHE_SECONDS)
+    try:
+        return cache.get_or_set(CALENDAR_CACHE_KEY, load, CALENDAR_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 — the cache (Redis) is down: the clocks must still run
+        logger.warning("work calendar read without the cache", exc_info=True)
+        return load()
 
 
 def forget_work_calendar() -> None:
-    cache.delete(CALENDAR_CACHE_KEY)
+    try:
+        cache.delete(CALENDAR_CACHE_KEY)
+    except Exception:  # noqa: BLE001 — a cache that is down holds nothing stale
+        logger.warning("could not drop the cached work calendar", exc_info=True)
 
 
 @transaction.atomic
