@@ -184,14 +184,28 @@ def confirm_second_factor(*, user: User, token: str):
 
 
 def verify_second_factor(*, user: User, token: str):
-    """The device that accepts this authenticator or recovery code (each device throttles
-    wrong codes with a growing delay); AccountError otherwise."""
-    from django_otp import match_token
+    """The device that accepts this code: six digits go to the authenticator, anything else
+    to the recovery codes. Each device slows down wrong codes with a growing delay; while it
+    waits the answer is RateLimited, otherwise a wrong code is an AccountError."""
+    import math
 
-    device = match_token(user, (token or "").strip().lower().replace(" ", ""))
-    if device is None:
-        raise AccountError(_("动态验证码或恢复码不正确。"))
-    return device
+    from django_otp import devices_for_user
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    token = (token or "").strip().lower().replace(" ", "")
+    kind = TOTPDevice if token.isdigit() else StaticDevice
+    with transaction.atomic():
+        for device in devices_for_user(user, for_verify=True):
+            if not isinstance(device, kind):
+                continue
+            allowed, info = device.verify_is_allowed()
+            if not allowed and (info or {}).get("locked_until"):
+                wait = math.ceil((info["locked_until"] - timezone.now()).total_seconds())
+                raise RateLimited(_("动态验证码错误次数较多，请%(s)d秒后再试。") % {"s": max(1, wait)})
+            if device.verify_token(token):
+                return device
+    raise AccountError(_("动态验证码或恢复码不正确。"))
 
 
 @transaction.atomic

@@ -175,6 +175,8 @@ def otp_verify(request):
         else:
             try:
                 device = accounts.verify_second_factor(user=user, token=form.cleaned_data["token"])
+            except accounts.RateLimited as exc:  # the device's own growing delay: not another failure
+                form.add_error("token", exc.message)
             except accounts.AccountError as exc:
                 lockout.record_failure(request, user.get_username(), sender=__name__)
                 locked = getattr(request, "axes_locked_out", False)

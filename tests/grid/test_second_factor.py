@@ -119,3 +119,12 @@ def test_wrong_codes_count_towards_the_account_lock(client, east_centre_staff, s
     for _ in range(settings.AXES_FAILURE_LIMIT):
         response = client.post("/accounts/2fa/", {"token": "000001"})
     assert response.status_code == 429 and "该账号已被锁定" in response.content.decode()
+
+
+def test_after_a_wrong_code_the_device_asks_to_wait(client, east_centre_staff):
+    device, _ = _enrolled(east_centre_staff)
+    client.force_login(east_centre_staff)
+    client.post("/accounts/2fa/", {"token": "000001"})
+    response = client.post("/accounts/2fa/", {"token": _code(device, ahead=1)})
+    assert "秒后再试" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
