@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from grid import files, permissions
 from mediation import forms, selectors, services
-from mediation.models import CaseState, PartySide, SessionMode
+from mediation.models import PartySide, SessionMode
 
 PAGE_SIZE = 20
 
@@ -206,20 +206,17 @@ def take(request, grievance_pk):
 def _case_context(request, case, **extra):
     user = request.user
     parts = selectors.case_parts(case)
-    can_work = services.can_work_case(user, case)
-    can_oversee = services.can_oversee_case(user, case)
-    is_open = case.is_open
+    actions = services.case_allowed_actions(user, case)
     pending_confirmation = next((c for c in parts["confirmations"] if c.status == "applied"), None)
     ctx = {
-        "case": case, **parts, "clock_template": selectors.clock_template(),
-        "can_work": can_work and is_open,
-        "can_assign": is_open and services.can_assign_mediators(user, case),
-        "can_conclude": can_work and is_open,
-        "can_reopen": can_work and services.needs_reopening(case),
-        "can_apply_confirmation": can_oversee and case.state == CaseState.SUCCEEDED and parts["agreement"]
-        and pending_confirmation is None,
-        "pending_confirmation": pending_confirmation if can_oversee else None,
-        "can_visit": can_oversee,
+        "case": case, **parts, "clock_template": selectors.clock_template(), "actions": actions,
+        "can_work": "work" in actions,
+        "can_assign": "assign_mediators" in actions,
+        "can_conclude": any(a in actions for a in ("conclude_success", "conclude_failed", "terminate")),
+        "can_reopen": "reopen" in actions,
+        "can_apply_confirmation": "apply_confirmation" in actions,
+        "pending_confirmation": pending_confirmation if "decide_confirmation" in actions else None,
+        "can_visit": "record_visit" in actions,
         "party_form": forms.PartyForm(initial={"side": PartySide.RESPONDENT}),
         "session_form": forms.SessionForm(),
         "failure_form": forms.FailureForm(),

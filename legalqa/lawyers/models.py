@@ -86,6 +86,11 @@ class QAConfig(models.Model):
         obj = cls.objects.order_by("pk").first()
         return obj or cls.objects.create()
 
+    def staff_decision_cutoff(self, now: datetime.datetime | None = None) -> datetime.datetime:
+        """Staff may pick the best answer of a question the citizen left undecided for
+        ``decide_after_days`` days: questions asked at or before this moment (DOMAIN.md §7)."""
+        return (now or timezone.now()) - datetime.timedelta(days=self.decide_after_days)
+
 
 class LawyerProfileQuerySet(models.QuerySet):
     def verified(self):
@@ -402,6 +407,10 @@ class CommissionState(models.TextChoices):
     CANCELLED = "cancelled", _("已撤销")
 
 
+# A commission waiting for a lawyer: offered lawyers may accept or decline it.
+COMMISSION_OPEN_TO_LAWYERS = (CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL, CommissionState.DIRECT)
+
+
 class Commission(FSMModelMixin, models.Model):
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("委托人"), on_delete=models.PROTECT,
                                 related_name="qa_commissions")
@@ -447,8 +456,7 @@ class Commission(FSMModelMixin, models.Model):
     def widen(self):
         pass
 
-    @transition(field=state, source=[CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL,
-                                     CommissionState.DIRECT], target=CommissionState.ACCEPTED)
+    @transition(field=state, source=list(COMMISSION_OPEN_TO_LAWYERS), target=CommissionState.ACCEPTED)
     def accept(self, lawyer):
         self.lawyer = lawyer
         self.accepted_at = timezone.now()
@@ -461,8 +469,7 @@ class Commission(FSMModelMixin, models.Model):
     def complete(self):
         self.completed_at = timezone.now()
 
-    @transition(field=state, source=[CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL,
-                                     CommissionState.DIRECT, CommissionState.DECLINED],
+    @transition(field=state, source=[*COMMISSION_OPEN_TO_LAWYERS, CommissionState.DECLINED],
                 target=CommissionState.CANCELLED)
     def cancel(self):
         pass

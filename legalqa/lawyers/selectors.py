@@ -194,8 +194,7 @@ def guides(case_type: str = ""):
 
 def undecided_questions(user, limit: int = 50):
     """Answered questions whose citizen chose no best answer within N days: staff decide."""
-    days = QAConfig.get().decide_after_days
-    cutoff = timezone.now() - datetime.timedelta(days=days)
+    cutoff = QAConfig.get().staff_decision_cutoff()
     return (questions_visible_to(user).filter(answer_count__gt=0, created_at__lte=cutoff, award__isnull=True)
             .select_related("field", "region").order_by("created_at")[:limit])
 

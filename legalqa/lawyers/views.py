@@ -21,12 +21,10 @@ from legalqa.lawyers import citing, forms, selectors, services
 from legalqa.lawyers.models import (
     Answer,
     CallbackRequest,
-    CommissionState,
     DocumentTemplate,
     Field,
     LawyerProfile,
     LitigationGuide,
-    QAConfig,
     Question,
     QuestionState,
     ServiceKind,
@@ -106,8 +104,7 @@ def question(request, pk: int, *, reply_error: dict | None = None, status: int =
         "is_lawyer": permissions.is_lawyer(user),
         "cannot_answer": services.can_answer(user, q) if permissions.is_lawyer(user) else None,
         "has_best": any(a.is_best for a in answers),
-        "can_decide": is_staff and q.answer_count and not any(a.is_best for a in answers) and (
-            timezone.now() - q.created_at).days >= QAConfig.get().decide_after_days,
+        "actions": services.question_allowed_actions(user, q),
         "open": q.state != QuestionState.CLOSED,
         "reply_error": reply_error,
     }
@@ -362,8 +359,7 @@ def commission(request, pk: int):
     offer = c.offers.filter(lawyer=user).first()
     return render(request, "lawyers/commission.html", {
         "c": c, "is_citizen": user.pk == c.citizen_id, "offer": offer, "rate_form": forms.RateForm(),
-        "can_respond": offer is not None and offer.declined_at is None and c.state in (
-            CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL, CommissionState.DIRECT),
+        "actions": services.commission_allowed_actions(user, c),
         "lawyer_profile": LawyerProfile.objects.filter(user_id=c.lawyer_id).first() if c.lawyer_id else None,
     })
 
@@ -487,7 +483,8 @@ def service_detail(request, pk: int):
             messages.error(request, exc.message)
         return redirect("lawyers:service", pk)
     return render(request, "lawyers/service_detail.html", {
-        "app": app, "is_staff": is_staff, "approve_form": forms.ApproveForm(), "missing_form": forms.MissingForm(),
+        "app": app, "is_staff": is_staff, "actions": services.application_allowed_actions(user, app),
+        "approve_form": forms.ApproveForm(), "missing_form": forms.MissingForm(),
         "refuse_form": forms.RefuseForm(), "resubmit_form": forms.ResubmitForm()})
 
 

@@ -7,7 +7,7 @@ severity set at acceptance drives the deadline through the grievance's clock (13
 DOMAIN.md §5). Refusals raise ``MediationError`` whose ``message`` is shown as is.
 
 The use-cases live in topic modules, one per family of actions (as Zulip's
-``zerver/actions/``): ``errors``, ``access``, ``mediators``, ``cases``, ``sessions``,
+``zerver/actions/``): ``errors``, ``access``, ``actions``, ``mediators``, ``cases``, ``sessions``,
 ``outcomes``, ``aftercare``, ``risks``, ``legal_aid``.
 Every public name is re-exported here, so callers write ``services.x`` or
 ``from mediation.services import x`` whichever module holds it; new code may import
@@ -20,6 +20,10 @@ from mediation.services.access import (
     can_work_case,
     is_case_mediator,
     is_org_head,
+)
+from mediation.services.actions import (
+    CASE_ACTIONS,
+    case_allowed_actions,
 )
 from mediation.services.aftercare import (
     CONFIRMATION_WINDOW_DAYS,
@@ -81,6 +85,7 @@ from mediation.services.sessions import (
 )
 
 __all__ = [
+    "CASE_ACTIONS",
     "CONFIRMATION_WINDOW_DAYS",
     "LEGAL_AID_LAWYER_TEMPLATE",
     "LEGAL_AID_LAWYER_TEXT",
@@ -99,6 +104,7 @@ __all__ = [
     "assign_mediators",
     "build_agreement_pdf",
     "can_assign_mediators",
+    "case_allowed_actions",
     "can_manage_risk",
     "can_oversee_case",
     "can_review_legal_aid",

@@ -15,7 +15,9 @@ import from the topic module itself.
 """
 
 from legalqa.lawyers.services.applications import (
+    APPLICATION_ACTIONS,
     SERVICE_REQUIRED,
+    application_allowed_actions,
     approve_application,
     ask_missing_documents,
     refuse_application,
@@ -24,14 +26,18 @@ from legalqa.lawyers.services.applications import (
     submit_application,
 )
 from legalqa.lawyers.services.awards import (
+    QUESTION_ACTIONS,
     award_amount,
     close_question,
     decide_best_answer,
     mark_best_answer,
+    question_allowed_actions,
 )
 from legalqa.lawyers.services.commissions import (
+    COMMISSION_ACTIONS,
     accept_commission,
     cancel_commission,
+    commission_allowed_actions,
     complete_commission,
     create_commission,
     decline_commission,
@@ -75,17 +81,21 @@ from legalqa.lawyers.services.urgent import (
 )
 
 __all__ = [
-    "PROFILE_FIELDS",
-    "VERIFIED_FACTS",
+    "APPLICATION_ACTIONS",
+    "COMMISSION_ACTIONS",
     "GUIDE_TAGS",
     "MESSAGES",
+    "PROFILE_FIELDS",
     "QAError",
+    "QUESTION_ACTIONS",
     "SERVICE_REQUIRED",
+    "VERIFIED_FACTS",
     "_notify",
     "accept_commission",
     "acknowledge_callback",
     "add_reply",
     "answer_question",
+    "application_allowed_actions",
     "approve_application",
     "ask_missing_documents",
     "ask_question",
@@ -93,6 +103,7 @@ __all__ = [
     "can_answer",
     "cancel_commission",
     "close_question",
+    "commission_allowed_actions",
     "complete_commission",
     "create_commission",
     "decide_best_answer",
@@ -102,6 +113,7 @@ __all__ = [
     "fill_template",
     "log_call",
     "mark_best_answer",
+    "question_allowed_actions",
     "rate_commission",
     "refresh_rating",
     "refuse_application",
@@ -110,9 +122,9 @@ __all__ = [
     "request_callback",
     "resubmit_application",
     "revoke_lawyer",
-    "save_lawyer_profile",
     "sanitise",
     "save_guide",
+    "save_lawyer_profile",
     "save_template",
     "submit_application",
     "supervising_staff",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from grid import permissions
 from grid.models import Region
@@ -93,9 +94,52 @@ def remind_overdue_applications(now: datetime.datetime | None = None) -> int:
     return done
 
 
-def _review_check(actor, app: ServiceApplication) -> None:
+def _reviewer(actor, app: ServiceApplication) -> str | None:
     if not (permissions.is_centre_or_admin(actor) and permissions.can_see_region_code(actor, app.region_code)):
-        raise QAError(_("只有辖区综治中心工作人员可以审核该申请。"))
+        return _("只有辖区综治中心工作人员可以审核该申请。")
+    return None
+
+
+def _approve_check(actor, app: ServiceApplication) -> str | None:
+    return _reviewer(actor, app) or (None if can_proceed(app.approve) else _("该申请当前不能受理。"))
+
+
+def _missing_check(actor, app: ServiceApplication) -> str | None:
+    return _reviewer(actor, app) or (None if can_proceed(app.ask_missing) else _("该申请当前不能要求补齐材料。"))
+
+
+def _refuse_check(actor, app: ServiceApplication) -> str | None:
+    return _reviewer(actor, app) or (None if can_proceed(app.refuse) else _("该申请当前不能作出不予受理决定。"))
+
+
+def _resubmit_check(actor, app: ServiceApplication) -> str | None:
+    if actor.pk != app.applicant_id:
+        return _("只能补充自己的申请。")
+    if not can_proceed(app.resubmit):
+        return _("该申请不需要补齐材料。")
+    return None
+
+
+# The same checks drive the buttons of the application page and the services' refusals.
+APPLICATION_ACTIONS = {
+    "approve": _approve_check,
+    "missing": _missing_check,
+    "refuse": _refuse_check,
+    "resubmit": _resubmit_check,
+}
+
+
+def application_allowed_actions(user, application: ServiceApplication) -> list[str]:
+    """What this user may do with this application now (its page shows exactly these)."""
+    if not (user and user.is_authenticated):
+        return []
+    return [name for name, check in APPLICATION_ACTIONS.items() if check(user, application) is None]
+
+
+def _require(check, actor, app: ServiceApplication) -> None:
+    message = check(actor, app)
+    if message:
+        raise QAError(message)
 
 
 def _tell_applicant(app: ServiceApplication, step: str, result: str) -> None:
@@ -107,11 +151,9 @@ def _tell_applicant(app: ServiceApplication, step: str, result: str) -> None:
 @transaction.atomic
 def approve_application(*, actor, application: ServiceApplication, appointment_at, note: str = ""):
     app = ServiceApplication.objects.select_for_update().get(pk=application.pk)
-    _review_check(actor, app)
+    _require(_approve_check, actor, app)
     if appointment_at is None:
         raise QAError(_("请约定办理时间。"))
-    if app.state not in (ServiceState.SUBMITTED, ServiceState.MISSING):
-        raise QAError(_("该申请当前不能受理。"))
     app.approve()
     app.appointment_at, app.staff_note, app.reviewed_by, app.reviewed_at = appointment_at, note, actor, timezone.now()
     app.save()
@@ -123,10 +165,8 @@ def approve_application(*, actor, application: ServiceApplication, appointment_a
 @transaction.atomic
 def ask_missing_documents(*, actor, application: ServiceApplication, missing: str):
     app = ServiceApplication.objects.select_for_update().get(pk=application.pk)
-    _review_check(actor, app)
+    _require(_missing_check, actor, app)
     missing = _check_text(missing, _("请列出需要补齐的材料。"))
-    if app.state != ServiceState.SUBMITTED:
-        raise QAError(_("该申请当前不能要求补齐材料。"))
     app.ask_missing()
     app.missing_documents, app.reviewed_by, app.reviewed_at = missing, actor, timezone.now()
     app.save()
@@ -137,10 +177,8 @@ def ask_missing_documents(*, actor, application: ServiceApplication, missing: st
 @transaction.atomic
 def refuse_application(*, actor, application: ServiceApplication, reason: str):
     app = ServiceApplication.objects.select_for_update().get(pk=application.pk)
-    _review_check(actor, app)
+    _require(_refuse_check, actor, app)
     reason = _check_text(reason, _("请填写不予受理的理由。"))
-    if app.state not in (ServiceState.SUBMITTED, ServiceState.MISSING):
-        raise QAError(_("该申请当前不能作出不予受理决定。"))
     app.refuse()
     app.refuse_reason, app.reviewed_by, app.reviewed_at = reason, actor, timezone.now()
     app.save()
@@ -151,10 +189,7 @@ def refuse_application(*, actor, application: ServiceApplication, reason: str):
 @transaction.atomic
 def resubmit_application(*, applicant, application: ServiceApplication, documents=None, note: str = ""):
     app = ServiceApplication.objects.select_for_update().get(pk=application.pk)
-    if applicant.pk != app.applicant_id:
-        raise QAError(_("只能补充自己的申请。"))
-    if app.state != ServiceState.MISSING:
-        raise QAError(_("该申请不需要补齐材料。"))
+    _require(_resubmit_check, applicant, app)
     if documents:
         documents = _checked(documents, "application")
         app.documents.save(documents.storage_name, documents.content, save=False)

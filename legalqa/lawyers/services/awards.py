@@ -21,7 +21,7 @@ from legalqa.lawyers.models import (
 )
 from legalqa.lawyers.services.common import QAError, _notify
 from legalqa.lawyers.services.profiles import refresh_rating
-from legalqa.lawyers.services.questions import _lock_question
+from legalqa.lawyers.services.questions import _lock_question, can_answer
 
 
 def award_amount(day: datetime.date) -> Decimal:
@@ -58,15 +58,28 @@ def mark_best_answer(*, citizen, answer: Answer) -> AwardEntry:
     return _award(answer, by_staff=False)
 
 
+def _decide_best_check(user, question: Question) -> str | None:
+    """The one statement of "staff may pick the best answer after N days": staff of the
+    question's region, on an answered question without a best answer, asked at least
+    ``QAConfig.decide_after_days`` days ago."""
+    if not (permissions.is_centre_or_admin(user) and permissions.can_see_region_code(user, question.region_code)):
+        return _("只有辖区综治中心工作人员可以评定最佳答案。")
+    config = QAConfig.get()
+    if question.created_at > config.staff_decision_cutoff():
+        return _("提问%(days)d天后群众仍未选择最佳答案，工作人员方可评定。") % {"days": config.decide_after_days}
+    if not question.answer_count:
+        return _("该咨询还没有律师解答。")
+    if question.answers.filter(is_best=True).exists():
+        return _("该咨询已选出最佳答案，不能重复选择。")
+    return None
+
+
 @transaction.atomic
 def decide_best_answer(*, actor, answer: Answer) -> AwardEntry:
     """Staff decide the best answer of a question the citizen left undecided for N days."""
-    question = answer.question
-    if not (permissions.is_centre_or_admin(actor) and permissions.can_see_region_code(actor, question.region_code)):
-        raise QAError(_("只有辖区综治中心工作人员可以评定最佳答案。"))
-    days = QAConfig.get().decide_after_days
-    if timezone.now() - question.created_at < datetime.timedelta(days=days):
-        raise QAError(_("提问%(days)d天后群众仍未选择最佳答案，工作人员方可评定。") % {"days": days})
+    message = _decide_best_check(actor, answer.question)
+    if message:
+        raise QAError(message)
     return _award(answer, by_staff=True, actor=actor)
 
 
@@ -96,3 +109,59 @@ def close_question(*, citizen, question: Question, professional: int, speed: int
         Rating.objects.get_or_create(lawyer_id=a.lawyer_id, question=question, defaults={"score": score})
         refresh_rating(a.lawyer_id)
     return question
+
+
+# ------------------------------------------------------------------ who may do what on a question
+
+
+def _answer_check(user, q: Question) -> str | None:
+    return can_answer(user, q) if permissions.is_lawyer(user) else _("只有律师可以解答咨询。")
+
+
+def _follow_up_check(user, q: Question) -> str | None:
+    if user.pk != q.asker_id:
+        return _("只有提问人可以追问。")
+    return _("该咨询已结束，不能再追问。") if q.state == QuestionState.CLOSED else None
+
+
+def _ask_back_check(user, q: Question) -> str | None:
+    if not q.answers.filter(lawyer=user).exists():
+        return _("只有解答了该咨询的律师可以补充说明。")
+    return _("该咨询已结束，不能再追问。") if q.state == QuestionState.CLOSED else None
+
+
+def _mark_best_check(user, q: Question) -> str | None:
+    if user.pk != q.asker_id:
+        return _("只有提问人可以选择最佳答案。")
+    if q.answers.filter(is_best=True).exists():
+        return _("该咨询已选出最佳答案，不能重复选择。")
+    return None
+
+
+def _close_check(user, q: Question) -> str | None:
+    if user.pk != q.asker_id:
+        return _("只有提问人可以结束咨询并评价。")
+    return _("该咨询已结束。") if q.state == QuestionState.CLOSED else None
+
+
+def _commission_check(user, q: Question) -> str | None:
+    return None if user.pk == q.asker_id else _("只能就自己的咨询发起委托。")
+
+
+# The same checks drive the question page and the services' refusals.
+QUESTION_ACTIONS = {
+    "answer": _answer_check,
+    "follow_up": _follow_up_check,
+    "ask_back": _ask_back_check,
+    "mark_best": _mark_best_check,
+    "decide_best": _decide_best_check,
+    "close": _close_check,
+    "commission": _commission_check,
+}
+
+
+def question_allowed_actions(user, question: Question) -> list[str]:
+    """What this user may do on this question now (the question page shows exactly these)."""
+    if not (user and user.is_authenticated):
+        return []
+    return [name for name, check in QUESTION_ACTIONS.items() if check(user, question) is None]

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from grid.models import Region
 from legalqa.lawyers.models import (
+    COMMISSION_OPEN_TO_LAWYERS,
     Commission,
     CommissionOffer,
     CommissionState,
@@ -91,17 +93,90 @@ def _lock_commission(c: Commission) -> Commission:
     return Commission.objects.select_for_update().get(pk=c.pk)
 
 
+# ------------------------------------------------------------------ who may do what, now
+# Each check returns None when the user may act, else the reason shown to them. The same
+# functions drive the buttons (``commission_allowed_actions``) and the services' refusals.
+
+
+def _accept_check(user, c: Commission) -> str | None:
+    profile = _lawyer_profile(user)
+    if profile is None or not profile.is_verified:
+        return _("只有已审核的律师可以接受委托。")
+    if not c.offers.filter(lawyer=user, declined_at__isnull=True).exists():
+        return _("该委托未推送给您。")
+    if not can_proceed(c.accept):
+        return _("该委托已由其他律师接受或已结束。")
+    return None
+
+
+def _decline_check(user, c: Commission) -> str | None:
+    if not c.offers.filter(lawyer=user, declined_at__isnull=True).exists():
+        return _("该委托未推送给您或您已谢绝。")
+    if c.state not in COMMISSION_OPEN_TO_LAWYERS:
+        return _("该委托已由其他律师接受或已结束。")
+    return None
+
+
+def _complete_check(user, c: Commission) -> str | None:
+    if user.pk not in (c.lawyer_id, c.citizen_id):
+        return _("只有委托双方可以办结委托。")
+    if not can_proceed(c.complete):
+        return _("只有已接受的委托可以办结。")
+    return None
+
+
+def _cancel_check(user, c: Commission) -> str | None:
+    if user.pk != c.citizen_id:
+        return _("只有委托人可以撤销委托。")
+    if not can_proceed(c.cancel):
+        return _("律师已接受的委托不能撤销。")
+    return None
+
+
+def _rate_check(user, c: Commission) -> str | None:
+    if user.pk != c.citizen_id:
+        return _("只有委托人可以评价。")
+    if c.state != CommissionState.COMPLETED:
+        return _("委托办结后才能评价。")
+    if c.rating:
+        return _("您已评价过该委托。")
+    return None
+
+
+def _choose_another_check(user, c: Commission) -> str | None:
+    if user.pk != c.citizen_id or c.state != CommissionState.DECLINED:
+        return _("只有被谢绝的委托可以另选律师。")
+    return None
+
+
+COMMISSION_ACTIONS = {
+    "accept": _accept_check,
+    "decline": _decline_check,
+    "complete": _complete_check,
+    "cancel": _cancel_check,
+    "rate": _rate_check,
+    "choose_another": _choose_another_check,
+}
+
+
+def commission_allowed_actions(user, commission: Commission) -> list[str]:
+    """What this user may do with this commission now (its page shows exactly these)."""
+    if not (user and user.is_authenticated):
+        return []
+    return [name for name, check in COMMISSION_ACTIONS.items() if check(user, commission) is None]
+
+
+def _require(check, user, c: Commission) -> None:
+    message = check(user, c)
+    if message:
+        raise QAError(message)
+
+
 @transaction.atomic
 def accept_commission(*, lawyer, commission: Commission) -> Commission:
     c = _lock_commission(commission)
+    _require(_accept_check, lawyer, c)
     profile = _lawyer_profile(lawyer)
-    if profile is None or not profile.is_verified:
-        raise QAError(_("只有已审核的律师可以接受委托。"))
-    offer = c.offers.filter(lawyer=lawyer, declined_at__isnull=True).first()
-    if offer is None:
-        raise QAError(_("该委托未推送给您。"))
-    if c.state not in (CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL, CommissionState.DIRECT):
-        raise QAError(_("该委托已由其他律师接受或已结束。"))
     c.accept(lawyer)
     c.save()
     _notify(key=f"qa-c{c.pk}-accepted", template="qa_commission_accepted",
@@ -113,9 +188,8 @@ def accept_commission(*, lawyer, commission: Commission) -> Commission:
 @transaction.atomic
 def decline_commission(*, lawyer, commission: Commission) -> Commission:
     c = _lock_commission(commission)
-    updated = c.offers.filter(lawyer=lawyer, declined_at__isnull=True).update(declined_at=timezone.now())
-    if not updated:
-        raise QAError(_("该委托未推送给您或您已谢绝。"))
+    _require(_decline_check, lawyer, c)
+    c.offers.filter(lawyer=lawyer, declined_at__isnull=True).update(declined_at=timezone.now())
     if c.state == CommissionState.DIRECT:
         c.decline()
         c.save()
@@ -128,10 +202,7 @@ def decline_commission(*, lawyer, commission: Commission) -> Commission:
 @transaction.atomic
 def complete_commission(*, actor, commission: Commission) -> Commission:
     c = _lock_commission(commission)
-    if actor.pk not in (c.lawyer_id, c.citizen_id):
-        raise QAError(_("只有委托双方可以办结委托。"))
-    if c.state != CommissionState.ACCEPTED:
-        raise QAError(_("只有已接受的委托可以办结。"))
+    _require(_complete_check, actor, c)
     c.complete()
     c.save()
     return c
@@ -140,11 +211,7 @@ def complete_commission(*, actor, commission: Commission) -> Commission:
 @transaction.atomic
 def cancel_commission(*, citizen, commission: Commission) -> Commission:
     c = _lock_commission(commission)
-    if citizen.pk != c.citizen_id:
-        raise QAError(_("只有委托人可以撤销委托。"))
-    if c.state not in (CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL, CommissionState.DIRECT,
-                       CommissionState.DECLINED):
-        raise QAError(_("律师已接受的委托不能撤销。"))
+    _require(_cancel_check, citizen, c)
     c.cancel()
     c.save()
     return c
@@ -153,12 +220,7 @@ def cancel_commission(*, citizen, commission: Commission) -> Commission:
 @transaction.atomic
 def rate_commission(*, citizen, commission: Commission, rating: int, comment: str = "") -> Commission:
     c = _lock_commission(commission)
-    if citizen.pk != c.citizen_id:
-        raise QAError(_("只有委托人可以评价。"))
-    if c.state != CommissionState.COMPLETED:
-        raise QAError(_("委托办结后才能评价。"))
-    if c.rating:
-        raise QAError(_("您已评价过该委托。"))
+    _require(_rate_check, citizen, c)
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise QAError(_("请打1到5星。"))
     c.rating, c.comment = rating, (comment or "").strip()
