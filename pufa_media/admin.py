@@ -223,31 +223,21 @@ class VideoAdmin(ScopedAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        new_source = form.cleaned_data.get("source") if "source" in form.changed_data else None
-        if "poster" in form.changed_data and form.cleaned_data.get("poster"):
-            obj.poster_uploaded = True
-        if not change:
-            obj.created_by = request.user
-            obj.region_code = services.default_region_code(request.user)
-        if new_source:
-            obj.source = form.initial.get("source") or ""
-        super().save_model(request, obj, form, change)
-        if new_source:
-            try:
-                services.attach_source(video=obj, user=request.user, file=new_source)
-            except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, "；".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
-            else:
+        new_source = (form.cleaned_data.get("source") or None) if "source" in form.changed_data else None
+        poster_chosen = "poster" in form.changed_data and bool(form.cleaned_data.get("poster"))
+        try:
+            services.save_video(video=obj, user=request.user, new_source=new_source, poster_chosen=poster_chosen)
+        except (ValidationError, PermissionDenied) as exc:
+            self.message_user(request, "；".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
+        else:
+            if new_source is not None:
                 self.message_user(request, _("视频文件已上传，正在排队处理。"), messages.INFO)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Subtitle:
             instances = formset.save(commit=False)
-            for deleted in formset.deleted_objects:
-                deleted.delete()
-            for subtitle in instances:
-                subtitle.video = form.instance
-                services.save_subtitle(subtitle=subtitle, user=request.user)
+            services.save_subtitles(video=form.instance, user=request.user, subtitles=instances,
+                                    deleted=formset.deleted_objects)
             return
         super().save_formset(request, form, formset, change)
 

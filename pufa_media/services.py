@@ -89,6 +89,26 @@ def attach_source(*, video: Video, user, file) -> Video:
     return video
 
 
+def save_video(*, video: Video, user, new_source=None, poster_chosen: bool = False) -> Video:
+    """The editor's save of a video (the admin's add and change forms): a new video records
+    its author and belongs to the editor's region; a poster the editor chose is kept (the
+    pipeline will not replace it with a frame); a new source file goes through
+    ``attach_source`` (back to pending, processing queued). The row is saved first, so a
+    refused file (raised as ``ValidationError``/``PermissionDenied``) loses nothing else typed."""
+    if poster_chosen:
+        video.poster_uploaded = True
+    if video.pk is None:
+        video.created_by = user
+        video.region_code = default_region_code(user)
+    if new_source is not None:
+        # The row keeps its current file until attach_source has checked and stored the new one.
+        video.source = Video.objects.filter(pk=video.pk).values_list("source", flat=True).first() or ""
+    video.save()
+    if new_source is not None:
+        attach_source(video=video, user=user, file=new_source)
+    return video
+
+
 def queue_processing(*, video: Video, user) -> Video:
     """Staff retry (重新处理): a failed or finished video goes back to the queue."""
     _require_editor(user)
@@ -231,6 +251,18 @@ def _convert_subtitle(subtitle: Subtitle) -> None:
         subtitle.vtt.delete(save=False)
     subtitle.vtt.save(f"v{subtitle.video_id}-{subtitle.language}.vtt", ContentFile(vtt.encode("utf-8")), save=False)
     subtitle.save()
+
+
+def save_subtitles(*, video: Video, user, subtitles, deleted=()) -> None:
+    """The subtitle rows of a video's form: removed ones deleted, each new or changed SRT
+    stored and converted (``save_subtitle``)."""
+    _require_editor(user)
+    with transaction.atomic():
+        for subtitle in deleted:
+            subtitle.delete()
+        for subtitle in subtitles:
+            subtitle.video = video
+            save_subtitle(subtitle=subtitle, user=user)
 
 
 def save_subtitle(*, subtitle: Subtitle, user) -> Subtitle:

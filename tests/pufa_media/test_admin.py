@@ -176,3 +176,15 @@ def test_a_small_file_uploaded_with_the_plain_form_is_processed(client, east_cen
     video = Video.objects.get(title="表单上传")
     assert video.status == ProcessingStatus.READY, video.error
     assert video.renditions.count() == 2
+
+
+def test_saving_a_video_goes_through_the_service_author_region_and_chosen_poster(east_centre_staff):
+    from pufa_media import services
+    from pufa_media.models import LegalField
+
+    video = Video(title="服务保存", field=LegalField.objects.get(code="labour"))
+    services.save_video(video=video, user=east_centre_staff, poster_chosen=True)
+    video.refresh_from_db()
+    assert video.created_by == east_centre_staff
+    assert video.region_code == east_centre_staff.unit.region_code
+    assert video.poster_uploaded and video.status == ProcessingStatus.PENDING
