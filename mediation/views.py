@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from grid import files, permissions
 from mediation import forms, selectors, services
-from mediation.models import PartySide, SessionMode
+from mediation.models import RISK_OPEN_STATUSES, ConfirmationStatus, PartySide, SessionMode
 
 PAGE_SIZE = 20
 
@@ -207,7 +207,7 @@ def _case_context(request, case, **extra):
     user = request.user
     parts = selectors.case_parts(case)
     actions = services.case_allowed_actions(user, case)
-    pending_confirmation = next((c for c in parts["confirmations"] if c.status == "applied"), None)
+    pending_confirmation = next((c for c in parts["confirmations"] if c.status == ConfirmationStatus.APPLIED), None)
     ctx = {
         "case": case, **parts, "clock_template": selectors.clock_template(), "actions": actions,
         "can_work": "work" in actions,
@@ -438,7 +438,7 @@ def risk_detail(request, pk):
     plan = getattr(risk, "plan", None)
     plan_initial = {"measures": plan.measures, "responsible_person": plan.responsible_person,
                     "target_date": plan.target_date} if plan else {}
-    can_manage = services.can_manage_risk(request.user, risk) and risk.status in ("identified", "controlling")
+    can_manage = services.can_manage_risk(request.user, risk) and risk.status in RISK_OPEN_STATUSES
     can_convert = can_manage and (permissions.is_centre_or_admin(request.user))
     return render(request, "mediation/risk.html", {
         "risk": risk, "plan": plan, "events": list(risk.events.select_related("actor")),

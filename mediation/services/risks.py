@@ -14,6 +14,7 @@ from grid.models import Unit
 from grievances import services as grievance_services
 from grievances.models import Channel, GrievanceKind
 from mediation.models import (
+    RISK_OPEN_STATUSES,
     MediationCase,
     Risk,
     RiskEvent,
@@ -76,7 +77,7 @@ def register_risk(*, actor, title: str, description: str, region, category, leve
 def set_risk_plan(*, actor, risk: Risk, measures: str, responsible_person: str, target_date: date) -> RiskPlan:
     """一案一策: one plan per risk; writing it puts the risk under control (快速介入)."""
     _require_risk(actor, risk)
-    if risk.status not in (RiskStatus.IDENTIFIED, RiskStatus.CONTROLLING):
+    if risk.status not in RISK_OPEN_STATUSES:
         raise MediationError(_("该风险已%(s)s，不能再修改方案。") % {"s": risk.get_status_display()})
     measures = _text(measures, _("请填写化解措施。"))
     person = _text(responsible_person, _("请填写责任人。"))
