@@ -13,8 +13,11 @@ Deterministic (fixed random seed) and idempotent (skipped when the history exist
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from unittest import mock
 
+from django.apps import apps
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -26,9 +29,8 @@ from grid.models import Grid, Region, RegionLevel, Role, Unit, User
 from grid.notifications.models import Message
 from grievances import services
 from grievances.deadlines import services as clocks
-from grievances.deadlines.models import Clock
 from grievances.deadlines.policy import SHANGHAI
-from grievances.models import Category, CategoryGroup, Grievance, GrievanceEvent, Rating, SupervisionOrder
+from grievances.models import Category, CategoryGroup, Grievance
 
 CITY_CODE = "439000000000"
 BOX = (112.60, 27.50, 113.50, 28.30)  # lng0, lat0, lng1, lat1 of the made-up city rectangle
@@ -151,8 +153,33 @@ def _moment(day: date, rng: random.Random) -> datetime:
     return datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)), tzinfo=SHANGHAI)
 
 
+@contextmanager
+def _at(moment: datetime):
+    """Run the loop's real services as if it were ``moment``: ``timezone.now`` and every
+    model field defaulting to it return that moment (events are immutable, so history is
+    written at its time instead of being moved there afterwards)."""
+    real = timezone.now
+    fields = [f for model in apps.get_models() for f in model._meta.concrete_fields
+              if getattr(f, "default", None) is real]
+
+    def fake():
+        return moment
+
+    for f in fields:
+        f.default = fake
+        f.__dict__.pop("_get_default", None)
+    try:
+        with mock.patch("django.utils.timezone.now", fake):
+            yield
+    finally:
+        for f in fields:
+            f.default = real
+            f.__dict__.pop("_get_default", None)
+
+
 def _one(rng, n, when: datetime, village: Region, boxes, handlers, units_by_county, city_staff, categories,
-         recent: bool):
+         now: datetime):
+    """One appeal's life through the services, each step at its own moment (never later than now)."""
     units = units_by_county.get(village.code[:6], [])
     kind = rng.choices(["dispute", "livelihood", "complaint", "inquiry", "legal_aid"], [40, 25, 20, 10, 5])[0]
     category = rng.choice(categories)
@@ -163,91 +190,71 @@ def _one(rng, n, when: datetime, village: Region, boxes, handlers, units_by_coun
     resident = _resident(n % 160)
     channel = rng.choices(["web", "hotline", "walk_in", "screening"], [50, 30, 10, 10])[0]
     actor = resident if channel == "web" else city_staff
-    g = services.submit_grievance(
-        actor=actor, kind=kind, region=village, title=f"{HISTORY_TITLE}{category.name}问题反映",
-        description=f"{village.name}群众反映{category.name}方面的问题，请求协调处理。", category=category,
-        channel=channel, contact_name=resident.display_name, contact_phone=resident.phone, **coords)
-    offsets = {"submitted": timedelta(0)}
-    at = timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 30]))
+    t = when
+
+    def step(hours: float) -> bool:
+        nonlocal t
+        t = t + timedelta(hours=hours)
+        return t < now
+
+    def fresh():
+        return Grievance.objects.get(pk=g.pk)
+
+    with _at(t):
+        g = services.submit_grievance(
+            actor=actor, kind=kind, region=village, title=f"{HISTORY_TITLE}{category.name}问题反映",
+            description=f"{village.name}群众反映{category.name}方面的问题，请求协调处理。", category=category,
+            channel=channel, contact_name=resident.display_name, contact_phone=resident.phone, **coords)
+    if not step(rng.choice([1, 2, 3, 5, 8, 20, 30])):
+        return g
     if rng.random() < 0.04:
-        services.reject_grievance(actor=city_staff, grievance=g, reason="属于诉讼程序，不予受理",
-                                  guidance="请向人民法院起诉，可到公共法律服务中心咨询。")
-        offsets["rejected"] = at
-        return g, offsets
+        with _at(t):
+            services.reject_grievance(actor=city_staff, grievance=fresh(), reason="属于诉讼程序，不予受理",
+                                      guidance="请向人民法院起诉，可到公共法律服务中心咨询。")
+        return g
     severity = rng.choices(["simple", "ordinary", "major", "grave"], [45, 40, 12, 3])[0] if kind == "dispute" else ""
-    services.accept_grievance(actor=city_staff, grievance=g, kind=kind, severity=severity, category=category)
-    offsets["accepted"] = at
-    if recent and rng.random() < 0.2 or not units:
-        return g, offsets
+    with _at(t):
+        services.accept_grievance(actor=city_staff, grievance=fresh(), kind=kind, severity=severity, category=category)
+    if not units or not step(1):
+        return g
     unit = rng.choice(units)
     handler = handlers[unit.pk]
-    services.dispatch_grievance(actor=city_staff, grievance=Grievance.objects.get(pk=g.pk), unit=unit)
-    at += timedelta(hours=1)
-    offsets["dispatched"] = at
+    with _at(t):
+        services.dispatch_grievance(actor=city_staff, grievance=fresh(), unit=unit)
     late = rng.random() < 0.1
     if late:
-        clocks.process_clock(g.pk, now=when + timedelta(days=12))
-        offsets["supervised"] = at + timedelta(days=8)
-    if recent and rng.random() < 0.3:
-        return g, offsets
-    services.sign_grievance(actor=handler, grievance=Grievance.objects.get(pk=g.pk))
-    at += timedelta(hours=rng.choice([1, 2, 4, 10]) + (24 * 2 if late else 0))
-    offsets["signed"] = at
+        # Nobody signs for ten days: the deadline scan supervises it as overdue.
+        if not step(24 * 10):
+            return g
+        with _at(t):
+            clocks.process_clock(g.pk, now=t)
+    if not step(rng.choice([1, 2, 4, 10])):
+        return g
+    with _at(t):
+        services.sign_grievance(actor=handler, grievance=fresh())
     if rng.random() < 0.4:
-        services.interim_reply(actor=handler, grievance=Grievance.objects.get(pk=g.pk), note="已联系当事人，正在调查核实。")
-        at += timedelta(hours=rng.choice([6, 20, 40]))
-        offsets["interim_reply"] = at
-    if recent and rng.random() < 0.4:
-        return g, offsets
-    services.complete_grievance(actor=handler, grievance=Grievance.objects.get(pk=g.pk),
-                                result="经协调，问题已解决，已向群众反馈。")
-    at += timedelta(hours=rng.choice([4, 10, 20, 40, 70, 110, 160]) + (24 * 6 if late else 0))
-    offsets["completed"] = at
-    services.verify_grievance(actor=city_staff, grievance=Grievance.objects.get(pk=g.pk))
-    at += timedelta(hours=rng.choice([2, 8, 20]))
-    offsets["verified"] = at
-    at += timedelta(hours=rng.choice([5, 20, 40]))
-    if channel != "web":
-        services.close_grievance(actor=city_staff, grievance=Grievance.objects.get(pk=g.pk), note="电话回访，群众表示满意。")
-        offsets["closed"] = at
-        return g, offsets
-    sat = rng.choices(["satisfied", "basic", "unsatisfied"], [78, 16, 6])[0]
-    services.rate_grievance(actor=resident, grievance=Grievance.objects.get(pk=g.pk), satisfaction=sat,
-                            comment="问题还没有彻底解决。" if sat == "unsatisfied" else "")
-    offsets["rated_satisfied" if sat != "unsatisfied" else "rated_unsatisfied"] = at
-    return g, offsets
-
-
-def _backdate(g: Grievance, t0: datetime, offsets: dict[str, timedelta]) -> None:
-    """Move the appeal, its events, ratings, orders and clock to the history timeline."""
-    last = timedelta(0)
-    for ev in GrievanceEvent.objects.filter(grievance=g).order_by("id"):
-        off = offsets.get(ev.action, last)
-        off = max(off, last)
-        GrievanceEvent.objects.filter(pk=ev.pk).update(created_at=t0 + off)
-        last = off
-    fields = {"created_at": t0}
-    for field, action in (("accepted_at", "accepted"), ("dispatched_at", "dispatched"), ("signed_at", "signed"),
-                          ("completed_at", "completed"), ("verified_at", "verified")):
-        if getattr(g, field) is not None and action in offsets:
-            fields[field] = t0 + offsets[action]
-    if g.closed_at is not None:
-        closing = offsets.get("rated_satisfied") or offsets.get("closed") or offsets.get("rejected") or last
-        fields["closed_at"] = t0 + closing
-    Grievance.objects.filter(pk=g.pk).update(**fields)
-    Rating.objects.filter(grievance=g).update(created_at=t0 + last)
-    SupervisionOrder.objects.filter(grievance=g).update(created_at=t0 + offsets.get("supervised", last))
-    clock = Clock.objects.filter(pk=g.pk).first()
-    if clock is not None:
-        clock.submitted_at = clock.centre_started_at = t0
-        for field, action in (("accepted_at", "accepted"), ("dispatched_at", "dispatched"), ("signed_at", "signed"),
-                              ("interim_at", "interim_reply"), ("completed_at", "completed"),
-                              ("verified_at", "verified")):
-            if getattr(clock, field) is not None and action in offsets:
-                setattr(clock, field, t0 + offsets[action])
-        if clock.centre_done_at is not None:
-            clock.centre_done_at = t0 + offsets.get("dispatched", offsets.get("rejected", last))
-        clocks.recompute(clock)
+        if not step(rng.choice([6, 20, 40])):
+            return g
+        with _at(t):
+            services.interim_reply(actor=handler, grievance=fresh(), note="已联系当事人，正在调查核实。")
+    if not step(rng.choice([4, 10, 20, 40, 70, 110, 160])):
+        return g
+    with _at(t):
+        services.complete_grievance(actor=handler, grievance=fresh(), result="经协调，问题已解决，已向群众反馈。")
+    if not step(rng.choice([2, 8, 20])):
+        return g
+    with _at(t):
+        services.verify_grievance(actor=city_staff, grievance=fresh())
+    if not step(rng.choice([5, 20, 40])):
+        return g
+    with _at(t):
+        if channel != "web":
+            services.close_grievance(actor=city_staff, grievance=fresh(), note="电话回访，群众表示满意。")
+        else:
+            sat = rng.choices(["satisfied", "basic", "unsatisfied"], [78, 16, 6])[0]
+            services.rate_grievance(actor=resident, grievance=fresh(), satisfaction=sat,
+                                    comment="问题还没有彻底解决。" if sat == "unsatisfied" else "")
+    return g
 
 
 def seed_history(rng: random.Random, boxes, stdout) -> int:
@@ -265,6 +272,7 @@ def seed_history(rng: random.Random, boxes, stdout) -> int:
     weights = [3 if v.code.startswith("439001") else 1 for v in villages]
 
     today = timezone.localdate()
+    now = timezone.now()
     made = 0
     last_message = Message.objects.aggregate(m=Max("id"))["m"] or 0
     for month in _months(today):
@@ -275,9 +283,7 @@ def seed_history(rng: random.Random, boxes, stdout) -> int:
             day = month + timedelta(days=rng.randint(0, (last_day - month).days))
             t0 = _moment(day, rng)
             village = rng.choices(villages, weights)[0]
-            g, offsets = _one(rng, made, t0, village, boxes, handlers, units_by_county, city_staff, categories,
-                              recent=(today - day).days < 8)
-            _backdate(Grievance.objects.get(pk=g.pk), t0, offsets)
+            _one(rng, made, t0, village, boxes, handlers, units_by_county, city_staff, categories, now)
             made += 1
     User.objects.filter(role=Role.CITIZEN, phone__startswith="1370000").update(is_active=False)
     # The history happened "months ago": its SMS and bell messages are not sent today.

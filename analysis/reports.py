@@ -79,20 +79,6 @@ def _rows(values: dict[str, dict[str, int]], names: dict[str, str], total: int, 
     return rows[:limit] if limit else rows
 
 
-def _mediation(region: Region, start: date, end: date) -> dict:
-    from mediation.models import CaseState, JudicialConfirmation, MediationCase
-
-    prefix = region.prefix
-    ended = MediationCase.objects.filter(region_code__startswith=prefix, ended_at__date__gte=start,
-                                         ended_at__date__lte=end)
-    succeeded = ended.filter(state=CaseState.SUCCEEDED).count()
-    n_ended = ended.filter(state__in=[CaseState.SUCCEEDED, CaseState.FAILED, CaseState.TERMINATED]).count()
-    confirmed = JudicialConfirmation.objects.filter(
-        case__region_code__startswith=prefix, status="confirmed", decided_on__gte=start, decided_on__lte=end).count()
-    return {"success_rate": kpis.mediation_success_rate(succeeded, n_ended).as_dict(),
-            "confirmations": kpis.judicial_confirmation_count(confirmed).as_dict()}
-
-
 def compute_figures(kind: str, region: Region, start: date, end: date) -> dict:
     """Everything the report states, as plain data (frozen into the Report row)."""
     scope = selectors.Scope(label=region.name, region=region)
@@ -136,7 +122,7 @@ def compute_figures(kind: str, region: Region, start: date, end: date) -> dict:
                    for r in logins],
         "login_rate": overall_login.as_dict(),
         "working_days": len(selectors.working_days(start, end)),
-        "mediation": _mediation(region, start, end),
+        "mediation": {k: f.as_dict() for k, f in selectors.mediation_figures(scope, period).items()},
         "commentary": commentary(figs, prev_figs, parts["category"], prev_parts["category"], names["category"],
                                  kids, prev_kids),
     }

@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,41 +130,77 @@ def period_for(code: str | None, start: str | None = None, end: str | None = Non
 
 # --------------------------------------------------------------------------- rollup reads
 
-SUMS = {m: Sum(m) for m in METRICS}
+_SUM_COLUMNS = ", ".join(f"SUM({m})" for m in METRICS)
+_TABLE = Rollup._meta.db_table
+UNIT_DIM = {"kind": "ukind", "category": "ucategory", "severity": "useverity", "channel": "uchannel"}
 
 
-def _rows(scope: Scope, period: Period, dim: str):
-    qs = Rollup.objects.filter(day__gte=period.start, day__lte=period.end)
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(METRICS, 0)
+
+
+def _sum_rows(where: str, params: list, group: str) -> list[tuple]:
+    """SUM of every counter grouped by ``group`` (raw SQL: the dashboard's hot path, so the
+    37 aggregates are not rebuilt by the ORM on every request)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {group}, {_SUM_COLUMNS} FROM {_TABLE} WHERE {where} GROUP BY {group}", params)
+        return cursor.fetchall()
+
+
+def _counts(values) -> dict[str, int]:
+    return {m: int(v or 0) for m, v in zip(METRICS, values, strict=True)}
+
+
+def sums(scope: Scope, period: Period, dims) -> dict[str, dict[str, dict[str, int]]]:
+    """Counters per dimension value, for several dimensions, in one indexed query:
+    {dim: {value: counts}}; the dimension "total" has the one value ""."""
+    dims = list(dims)
+    out: dict[str, dict[str, dict[str, int]]] = {d: {} for d in dims}
+    params: list = [period.start, period.end]
     if scope.is_unit:
-        if dim == "total":
-            return qs.filter(scope="", dim="unit", value=str(scope.unit.pk))
-        return qs.filter(scope="", dim=f"u{dim}", value__startswith=f"{scope.unit.pk}:")
-    return qs.filter(scope=scope.code, dim=dim)
-
-
-def _clean(row: dict) -> dict[str, int]:
-    return {m: int(row.get(m) or 0) for m in METRICS}
+        unit = str(scope.unit.pk)
+        parts = []
+        if "total" in dims:
+            parts.append("(dim = 'unit' AND value = %s)")
+            params.append(unit)
+        inner = [UNIT_DIM[d] for d in dims if d in UNIT_DIM]
+        if inner:
+            parts.append(f"(dim IN ({', '.join(['%s'] * len(inner))}) AND value LIKE %s)")
+            params += [*inner, f"{unit}:%"]
+        if not parts:
+            return out
+        where = f"scope = '' AND day BETWEEN %s AND %s AND ({' OR '.join(parts)})"
+        for dim, value, *values in _sum_rows(where, params, "dim, value"):
+            if dim == "unit":
+                out["total"][""] = _counts(values)
+            else:
+                out[dim[1:]][value.split(":", 1)[1]] = _counts(values)
+        return out
+    where = f"scope = %s AND dim IN ({', '.join(['%s'] * len(dims))}) AND day BETWEEN %s AND %s"
+    for dim, value, *values in _sum_rows(where, [scope.code, *dims, period.start, period.end], "dim, value"):
+        out[dim][value] = _counts(values)
+    return out
 
 
 def totals(scope: Scope, period: Period) -> dict[str, int]:
     """The counters summed over the scope and period (one query)."""
-    return _clean(_rows(scope, period, "total").aggregate(**SUMS))
+    return sums(scope, period, ["total"])["total"].get("", _zero())
 
 
 def breakdown(scope: Scope, period: Period, dim: str) -> dict[str, dict[str, int]]:
     """Counters per value of one dimension (kind, category, severity, channel, unit, cell)."""
-    rows = _rows(scope, period, dim).values("value").annotate(**SUMS).order_by()
-    out = {}
-    for row in rows:
-        value = row["value"].split(":", 1)[1] if scope.is_unit and dim != "total" else row["value"]
-        out[value] = _clean(row)
-    return out
+    return sums(scope, period, [dim])[dim]
 
 
 def trend(scope: Scope, period: Period) -> list[dict]:
     """Per day (or per week / month for long periods): submitted, completed, overdue."""
-    rows = _rows(scope, period, "total").values("day").annotate(**SUMS).order_by("day")
-    by_day = {r["day"]: _clean(r) for r in rows}
+    if scope.is_unit:
+        where, params = "scope = '' AND dim = 'unit' AND value = %s", [str(scope.unit.pk)]
+    else:
+        where, params = "scope = %s AND dim = 'total'", [scope.code]
+    rows = _sum_rows(f"{where} AND day BETWEEN %s AND %s", [*params, period.start, period.end], "day")
+    by_day = {(day if isinstance(day, date) else date.fromisoformat(str(day)[:10])): _counts(values)
+              for day, *values in rows}
     grain = "day" if period.days <= 62 else ("week" if period.days <= 200 else "month")
     buckets: dict[str, dict[str, int]] = {}
     day = period.start
@@ -188,18 +225,21 @@ def children(scope: Scope, period: Period) -> list[dict]:
     if scope.is_unit or (scope.region is not None and scope.region.level >= RegionLevel.VILLAGE):
         return []
     regions = list(Region.objects.filter(parent=scope.region).order_by("code"))
-    rows = (Rollup.objects.filter(day__gte=period.start, day__lte=period.end, dim="total",
-                                  scope__in=[r.code for r in regions])
-            .values("scope").annotate(**SUMS).order_by())
-    by_code = {r["scope"]: _clean(r) for r in rows}
-    return [{"code": r.code, "name": r.name, "level": r.level, "counts": by_code.get(r.code, _clean({}))}
+    if not regions:
+        return []
+    codes = [r.code for r in regions]
+    rows = _sum_rows(f"scope IN ({', '.join(['%s'] * len(codes))}) AND dim = 'total' AND day BETWEEN %s AND %s",
+                     [*codes, period.start, period.end], "scope")
+    by_code = {code: _counts(values) for code, *values in rows}
+    return [{"code": r.code, "name": r.name, "level": r.level, "counts": by_code.get(r.code, _zero())}
             for r in regions]
 
 
-def unit_league(scope: Scope, period: Period, limit: int = 15) -> list[dict]:
+def unit_league(scope: Scope, period: Period, limit: int = 15, per_unit=None) -> list[dict]:
     """Units ranked by overdue items (then by volume), with their KPIs."""
-    per_unit = breakdown(scope, period, "unit") if not scope.is_unit else {}
-    per_unit.pop("", None)
+    if per_unit is None:
+        per_unit = breakdown(scope, period, "unit") if not scope.is_unit else {}
+    per_unit = {k: v for k, v in per_unit.items() if k}
     ranked = sorted(per_unit.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["n"], kv[0]))[:limit]
     names = dict(Unit.objects.filter(pk__in=[int(k) for k, _v in ranked]).values_list("pk", "name"))
     return [{"unit_id": int(k), "name": names.get(int(k), k),
@@ -211,13 +251,48 @@ def boundaries(codes: list[str]) -> dict[str, Boundary]:
     return {b.code: b for b in Boundary.objects.filter(code__in=codes)}
 
 
-def points(scope: Scope, period: Period) -> list[dict]:
+def points(scope: Scope, period: Period, cells=None) -> list[dict]:
     """Appeals with coordinates, clustered by 0.01° cell: [{lng, lat, n, overdue}]."""
     out = []
-    for cell, c in breakdown(scope, period, "cell").items():
+    if cells is None:
+        cells = breakdown(scope, period, "cell")
+    for cell, c in cells.items():
+        if not c["n"]:
+            continue
         lat, lng = (float(x) for x in cell.split(","))
         out.append({"lat": lat, "lng": lng, "n": c["n"], "overdue": c["overdue_open"]})
     return out
+
+
+# --------------------------------------------------------------------------- mediation
+
+
+def mediation_figures(scope: Scope, period: Period) -> dict[str, kpis.Figure]:
+    """Mediation cases ended and judicial confirmations granted in the period (two indexed
+    queries on the mediation tables: cases are a small fraction of appeals)."""
+    from datetime import datetime, time
+
+    from grievances.deadlines.policy import SHANGHAI
+    from mediation.models import CaseState, ConfirmationStatus, JudicialConfirmation, MediationCase
+
+    lo = datetime.combine(period.start, time.min, tzinfo=SHANGHAI)
+    hi = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+    cases = MediationCase.objects.filter(ended_at__gte=lo, ended_at__lt=hi)
+    confirmations = JudicialConfirmation.objects.filter(
+        status=ConfirmationStatus.CONFIRMED, decided_on__gte=period.start, decided_on__lte=period.end)
+    if scope.is_unit:
+        cases = cases.filter(organisation_id=scope.unit.pk)
+        confirmations = confirmations.filter(case__organisation_id=scope.unit.pk)
+    elif scope.region is not None:
+        cases = cases.filter(region_code__startswith=scope.region.prefix)
+        confirmations = confirmations.filter(case__region_code__startswith=scope.region.prefix)
+    ended = cases.aggregate(
+        ended=Count("pk", filter=Q(state__in=[CaseState.SUCCEEDED, CaseState.FAILED, CaseState.TERMINATED])),
+        succeeded=Count("pk", filter=Q(state=CaseState.SUCCEEDED)))
+    return {
+        "success_rate": kpis.mediation_success_rate(ended["succeeded"], ended["ended"]),
+        "confirmations": kpis.judicial_confirmation_count(confirmations.count()),
+    }
 
 
 # --------------------------------------------------------------------------- logins
@@ -270,18 +345,7 @@ PANEL_DIMS = ("kind", "category", "severity", "channel")
 
 def breakdowns(scope: Scope, period: Period, dims=PANEL_DIMS) -> dict[str, dict[str, dict[str, int]]]:
     """Counters per value for several dimensions in one query: {dim: {value: counts}}."""
-    qs = Rollup.objects.filter(day__gte=period.start, day__lte=period.end)
-    if scope.is_unit:
-        qs = qs.filter(scope="", dim__in=[f"u{d}" for d in dims], value__startswith=f"{scope.unit.pk}:")
-    else:
-        qs = qs.filter(scope=scope.code, dim__in=list(dims))
-    out: dict[str, dict[str, dict[str, int]]] = {d: {} for d in dims}
-    for row in qs.values("dim", "value").annotate(**SUMS).order_by():
-        dim, value = row["dim"], row["value"]
-        if scope.is_unit:
-            dim, value = dim[1:], value.split(":", 1)[1]
-        out[dim][value] = _clean(row)
-    return out
+    return sums(scope, period, dims)
 
 
 def labels() -> dict[str, dict[str, str]]:
@@ -306,10 +370,11 @@ def _series(values: dict[str, dict[str, int]], names: dict[str, str]) -> list[di
 
 def dashboard(scope: Scope, period: Period) -> dict:
     """Everything the dashboard shows, as plain data (also served as JSON)."""
-    c = totals(scope, period)
+    dims = ["total", *PANEL_DIMS] + ([] if scope.is_unit else ["unit", "cell"])
+    parts = sums(scope, period, dims)
+    c = parts["total"].get("", _zero())
     figs = kpis.grievance_figures(c)
     names = labels()
-    parts = breakdowns(scope, period)
     kids = children(scope, period)
     bounds = boundaries([k["code"] for k in kids] + ([scope.code] if scope.code else []))
     for kid in kids:
@@ -328,12 +393,13 @@ def dashboard(scope: Scope, period: Period) -> dict:
                   "level": scope.region.level if scope.region is not None else 0},
         "period": {"code": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(),
                    "label": str(period.label)},
-        "kpis": [f.as_dict() for f in figs.values()],
+        "kpis": [f.as_dict() for f in figs.values()]
+        + [f.as_dict() for f in mediation_figures(scope, period).values()],
         "trend": trend(scope, period),
         "breakdowns": {dim: _series(parts[dim], names[dim]) for dim in PANEL_DIMS},
         "children": kids,
-        "league": unit_league(scope, period),
-        "points": points(scope, period) if not scope.is_unit else [],
+        "league": unit_league(scope, period, per_unit=parts.get("unit", {})),
+        "points": points(scope, period, cells=parts.get("cell", {})) if not scope.is_unit else [],
         "has_map": any(k["has_boundary"] for k in kids),
         "text": {"submitted": _("诉求"), "completed": _("办结"), "overdue": _("超期"), "pieces": _("件"),
                  "per10k": _("每万人"), "overdue_open": _("超期未结"), "drill": _("点击下钻")},

@@ -13,6 +13,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Pr
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from analysis import kpis
 from grid import permissions
 from legalqa.lawyers.models import (
     Answer,
@@ -257,15 +258,14 @@ def figures(user, *, since: datetime.datetime | None = None) -> dict:
         wait=ExpressionWrapper(F("acknowledged_at") - F("created_at"), output_field=DurationField())
     ).filter(acknowledged_at__isnull=False, wait__lte=datetime.timedelta(minutes=minutes)).count()
 
-    def pct(a, b):
-        return round(100.0 * a / b, 1) if b else None
-
+    # The rates are defined once, with the platform's other KPIs (analysis/kpis.py).
     return {
         "total": total, "answered": answered.count(), "quick": quick, "minutes": minutes,
-        "response_rate": pct(quick, total), "closed": n_closed, "first_resolution": pct(resolved, n_closed),
-        "satisfaction": pct(satisfied, n_rated), "avg": sat, "hot": hot, "by_month": by_month,
+        "response_rate": kpis.qa_response_rate(quick, total), "closed": n_closed,
+        "first_resolution": kpis.qa_first_resolution_rate(resolved, n_closed),
+        "satisfaction": kpis.qa_satisfaction_rate(satisfied, n_rated), "avg": sat, "hot": hot, "by_month": by_month,
         "by_region": by_region, "per_lawyer": per_lawyer, "awards": award_sum,
-        "callbacks": cb_total, "callbacks_quick": pct(cb_quick, cb_total), "calls": calls.count(),
+        "callbacks": cb_total, "callbacks_quick": kpis.percent(cb_quick, cb_total), "calls": calls.count(),
         "since": since or timezone.now() - datetime.timedelta(days=3650),
     }
 

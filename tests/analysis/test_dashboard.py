@@ -105,11 +105,11 @@ def test_dashboard_query_count_does_not_grow_with_appeals(
     client.force_login(east_centre_leader)
     url = reverse("analysis:dashboard")
     client.get(url)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         assert client.get(url).status_code == 200
     for _ in range(3):
         dispatched(citizen, world.east_village, east_centre_staff, world.east_dept2)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         page = client.get(url)
     payload = json.loads(page.content.decode().split('id="analysis-data" type="application/json">')[1]
                          .split("</script>")[0])
