@@ -12,6 +12,7 @@ Deterministic (fixed random seed) and idempotent (skipped when the history exist
 
 from __future__ import annotations
 
+import math
 import random
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -51,17 +52,19 @@ def _rect(lng0, lat0, lng1, lat1) -> dict:
 
 
 def _split(box, n):
-    """Cut a box into n strips across its longer side, so the pieces stay roughly square."""
+    """Cut a box into n cells of a near-square grid (columns across the longer side), so the
+    areas look like places rather than strips; the last row may be shorter."""
     lng0, lat0, lng1, lat1 = box
-    vertical = (lng1 - lng0) >= (lat1 - lat0)
+    width, height = lng1 - lng0, lat1 - lat0
+    cols = max(1, round(math.sqrt(n * width / height))) if height else n
+    cols = min(cols, n)
+    rows = math.ceil(n / cols)
     out = []
     for i in range(n):
-        if vertical:
-            w = (lng1 - lng0) / n
-            out.append((lng0 + i * w, lat0, lng0 + (i + 1) * w, lat1))
-        else:
-            h = (lat1 - lat0) / n
-            out.append((lng0, lat1 - (i + 1) * h, lng1, lat1 - i * h))
+        r, c = divmod(i, cols)
+        in_row = cols if r < rows - 1 else n - cols * (rows - 1)
+        w, h = width / in_row, height / rows
+        out.append((lng0 + c * w, lat1 - (r + 1) * h, lng0 + (c + 1) * w, lat1 - r * h))
     return out
 
 

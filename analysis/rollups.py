@@ -45,7 +45,7 @@ def _overdue_codes(grievance_ids: Iterable[int]) -> dict[int, set[str]]:
 
     out: dict[int, set[str]] = defaultdict(set)
     rows = (ClockAction.objects.filter(clock_id__in=list(grievance_ids), action="overdue")
-            .values_list("clock_id", "deadline").distinct())
+            .values_list("clock_id", "deadline").order_by().distinct())
     for gid, code in rows:
         out[gid].add(code)
     return out
@@ -84,13 +84,40 @@ def is_repeat(fact: facts.Fact, grievance_id: int) -> bool:
     return q is not None and GrievanceFact.objects.filter(q).exists()
 
 
-def fact_for(g) -> facts.Fact:
-    """The appeal's fact from the database as it stands (inside the event's transaction)."""
-    fact = facts.compute(
-        g, _clock(g), overdue_codes=_overdue_codes([g.pk])[g.pk], history=_history([g.pk])[g.pk],
-        repeat=False, grid_code=_grid_code(g),
-    )
-    if is_repeat(fact, g.pk):
+def _event_counts_and_overdue(gid: int) -> tuple[dict[str, int], set[str]]:
+    """The two inputs of a fact read from other tables, in one query: the counts of the
+    history actions among the appeal's events, and the deadlines recorded overdue."""
+    from grievances.deadlines.models import ClockAction
+    from grievances.models import GrievanceEvent
+
+    events = connection.ops.quote_name(GrievanceEvent._meta.db_table)
+    actions = connection.ops.quote_name(ClockAction._meta.db_table)
+    marks = ", ".join(["%s"] * len(facts.HISTORY_ACTIONS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 'e', action, COUNT(*) FROM {events} WHERE grievance_id = %s AND action IN ({marks}) "
+            f"GROUP BY action UNION ALL "
+            f"SELECT DISTINCT 'o', deadline, 1 FROM {actions} WHERE clock_id = %s AND action = 'overdue'",
+            [gid, *facts.HISTORY_ACTIONS, gid],
+        )
+        rows = cursor.fetchall()
+    return ({a: int(c) for kind, a, c in rows if kind == "e"}, {a for kind, a, _c in rows if kind == "o"})
+
+
+def fact_for(g, old: facts.Fact | None = None) -> facts.Fact:
+    """The appeal's fact from the database as it stands (inside the event's transaction).
+    What cannot have changed since ``old`` (the grid code; the repeat flag while the
+    person, place, category and day are the same) is taken from it."""
+    history, overdue = _event_counts_and_overdue(g.pk)
+    grid_code = old.grid_code if old is not None else _grid_code(g)
+    fact = facts.compute(g, _clock(g), overdue_codes=overdue, history=history, repeat=False, grid_code=grid_code)
+    same_repeat_inputs = old is not None and (old.person, old.region_code, old.category_id, old.day) == (
+        fact.person, fact.region_code, fact.category_id, fact.day)
+    if same_repeat_inputs:
+        repeat = bool(old.counts.get("repeat"))
+    else:
+        repeat = is_repeat(fact, g.pk)
+    if repeat:
         fact.counts["repeat"] = 1
     return fact
 
@@ -162,7 +189,7 @@ def refresh(g) -> None:
     """Bring the appeal's fact and its rollup rows up to date (inside the caller's transaction)."""
     existing = GrievanceFact.objects.select_for_update().filter(pk=g.pk).first()
     old = _stored(existing) if existing is not None else None
-    new = fact_for(g)
+    new = fact_for(g, old)
     if old is not None and old.dims() == new.dims() and old.counts == new.counts and old.person == new.person:
         return
     add_to_rollups(delta(old, new))
@@ -281,7 +308,7 @@ def rollups_from_facts(start: date, end: date) -> None:
             cursor.execute(
                 f"INSERT INTO {table} (day, scope, dim, value, {', '.join(METRICS)}) "
                 f"SELECT day, {scope}, '{dim}', {value}, {sums} FROM {facts_table} "
-                f"WHERE day >= %s AND day <= %s AND {cond} GROUP BY day, {scope}, {value} "
+                f"WHERE day >= %s AND day <= %s AND {cond} GROUP BY 1, 2, 4 "
                 f"ON CONFLICT (scope, dim, day, value) DO UPDATE SET {updates}",
                 [start, end],
             )
