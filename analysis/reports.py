@@ -286,7 +286,7 @@ def _notify(report: Report) -> None:
 
 
 def due_kinds(today: date) -> list[tuple[str, date]]:
-    """What the nightly run makes on ``today``: yesterday's daily statistics; on Mondays last
+    """What the hourly run makes (once) on ``today``: yesterday's daily statistics; on Mondays last
     week's summary; on the 1st last month's report; on 1 January last year's analysis."""
     yesterday = today - timedelta(days=1)
     out = [(ReportKind.DAILY, yesterday)]

@@ -7,9 +7,9 @@ from celery import shared_task
 
 @shared_task(name="analysis.tasks.generate_due_reports")
 def generate_due_reports() -> int:
-    """The nightly run (beat): yesterday's daily statistics, Monday's weekly summary, the
+    """The hourly run (beat): yesterday's daily statistics, Monday's weekly summary, the
     monthly report on the 1st (well before the 10th), the yearly analysis on 1 January.
-    Running it twice the same day makes nothing new."""
+    Each report is made once: every later run the same day makes nothing new."""
     from analysis import reports
 
     return len(reports.generate_due())

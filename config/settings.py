@@ -238,10 +238,11 @@ CELERY_BEAT_SCHEDULE["lawyers-overdue-applications"] = {
 CELERY_BEAT_SCHEDULE["audit-daily-head"] = {
     "task": "audit.tasks.write_daily_head", "schedule": crontab(hour=0, minute=5), "options": {"expires": 3600},
 }
-# analysis: reports of the previous day/week/month/year, every night at 01:10
+# analysis: the reports due today (yesterday's daily statistics, Monday's weekly summary, the
+# monthly report on the 1st, the yearly analysis on 1 January). Hourly and idempotent: each
+# report is made once, by the first run after midnight, or by the next run after an outage.
 CELERY_BEAT_SCHEDULE["analysis-due-reports"] = {
-    "task": "analysis.tasks.generate_due_reports", "schedule": crontab(hour=1, minute=10),
-    "options": {"expires": 6 * 3600},
+    "task": "analysis.tasks.generate_due_reports", "schedule": 3600.0, "options": {"expires": 3000},
 }
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)

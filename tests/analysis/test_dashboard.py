@@ -114,3 +114,33 @@ def test_dashboard_query_count_does_not_grow_with_appeals(
     payload = json.loads(page.content.decode().split('id="analysis-data" type="application/json">')[1]
                          .split("</script>")[0])
     assert kpi(payload, "submitted") == 5
+
+
+EXPORTS_PAGE_QUERIES = 8
+
+
+def test_reports_and_exports_pages_have_a_fixed_query_count(client, world, east_centre_leader,
+                                                            django_assert_num_queries):
+    from datetime import date
+
+    from analysis import reports
+    from analysis.models import Export, ReportKind
+
+    client.force_login(east_centre_leader)
+    reports.generate(kind=ReportKind.MONTHLY, region=world.east, start=date(2026, 9, 1), notify_leaders=False)
+    Export.objects.create(user=east_centre_leader, format="csv", filters={"start": "2026-10-01", "end": "2026-10-31"})
+    client.get(reverse("analysis:reports"))
+    client.get(reverse("analysis:exports"))
+    with django_assert_num_queries(7):
+        client.get(reverse("analysis:reports"))
+    with django_assert_num_queries(EXPORTS_PAGE_QUERIES):
+        client.get(reverse("analysis:exports"))
+    for month in (10, 11):
+        reports.generate(kind=ReportKind.MONTHLY, region=world.east, start=date(2026, month, 1),
+                         notify_leaders=False)
+        Export.objects.create(user=east_centre_leader, format="xlsx", filters={"start": "2026-10-01", "end": "2026-10-31"})
+    with django_assert_num_queries(7):
+        page = client.get(reverse("analysis:reports"))
+    assert page.content.decode().count("Word</a>") == 3
+    with django_assert_num_queries(EXPORTS_PAGE_QUERIES):
+        client.get(reverse("analysis:exports"))
