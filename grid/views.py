@@ -111,6 +111,8 @@ def sms_login(request):
                 return HttpResponseRedirect(_safe_next(request))
     return render(request, "grid/sms_login.html", {
         "phone_form": phone_form, "login_form": login_form, "sent_to": sent_to, "next": _safe_next(request, ""),
+        # the 获取验证码 button counts down from this (grid/static/grid/sms_login.js)
+        "resend_wait": int(accounts.LOGIN_CODE_INTERVAL.total_seconds()) if sent_to else 0,
     })
 
 

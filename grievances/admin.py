@@ -132,7 +132,7 @@ CENTRE_ACTIONS = {
     "joint_session": (forms.JointSessionForm, _("记录联席会商")),
     "verify": (forms.CentreOptionalNoteForm, _("核查通过，反馈群众")),
     "send_back": (forms.CentreNoteForm, _("退回重办")),
-    "close": (forms.CentreNoteForm, _("回访后办结归档")),
+    "close": (forms.ReturnVisitForm, _("记录回访（满意度）")),
     "supervise": (forms.CentreNoteForm, _("督办")),
     "reopen": (forms.CentreNoteForm, _("重新启动办理（督办）")),
     "instruct": (forms.CentreNoteForm, _("领导批办")),
@@ -171,7 +171,8 @@ def run_centre_action(*, actor, grievance: Grievance, action: str, data: dict):
     if action == "send_back":
         return services.send_back_grievance(actor=actor, grievance=g, reason=data["note"])
     if action == "close":
-        return services.close_grievance(actor=actor, grievance=g, note=data["note"])
+        return services.record_return_visit(actor=actor, grievance=g, satisfaction=data["satisfaction"],
+                                            note=data["note"])
     if action == "supervise":
         return services.supervise_grievance(actor=actor, grievance=g, note=data["note"])
     if action == "reopen":

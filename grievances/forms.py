@@ -276,6 +276,17 @@ class CentreNoteForm(VersionForm):
         super().__init__(*args, **kwargs)
 
 
+class ReturnVisitForm(VersionForm):
+    """回访: what the citizen said on the phone or at the door, recorded as their rating."""
+
+    satisfaction = forms.ChoiceField(label=_("回访满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("回访情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("写明回访方式、对象和群众的意见；选择“不满意”将启动二次督办。"))
+
+    def __init__(self, *args, actor=None, grievance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
 class CentreOptionalNoteForm(VersionForm):
     note = forms.CharField(label=_("意见"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

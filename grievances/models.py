@@ -147,14 +147,35 @@ class GrievanceQuerySet(models.QuerySet):
             from grid.models import Grid
 
             return self.filter(
-                Q(reporter_id=user.pk) | Q(grid_id__in=Grid.objects.filter(workers=user).values("id"))
+                reporter_q(user) | Q(grid_id__in=Grid.objects.filter(workers=user).values("id"))
             )
         if permissions.is_citizen(user):
-            return self.filter(reporter_id=user.pk)
+            return self.filter(reporter_q(user))
         return self.none()
+
+    def registered_for_phone(self, phone: str) -> GrievanceQuerySet:
+        """Items staff registered for this phone number (hotline, walk-in, screening) or a
+        grid worker reported on a citizen's behalf (patrol): the citizen who logs in with
+        that number by SMS owns them (index grv_phone_idx)."""
+        if not phone:
+            return self.none()
+        return self.filter(contact_phone=phone).exclude(channel=Channel.WEB)
 
     def open(self) -> GrievanceQuerySet:
         return self.filter(state__in=OPEN_STATES)
+
+
+def reporter_q(user) -> Q:
+    """The items a citizen reported: those filed from their account, and those registered
+    for their phone number by staff or a grid worker. A citizen's phone is proven: accounts
+    are made by SMS login or by staff, and the number is unique among accounts. Items filed
+    online by another account are never included, whatever contact number was typed."""
+    q = Q(reporter_id=user.pk)
+    if getattr(user, "phone", None):
+        q |= Q(contact_phone=user.phone) & ~Q(channel=Channel.WEB)
+    return q
+
+
 
 
 def _custom(label, roles, event, public=True):
@@ -169,6 +190,7 @@ CITIZEN = _("反映人（群众/网格员）")
 SYSTEM = _("系统（超时自动）")
 ANYONE_STAFF = _("综治中心工作人员/领导（督办）")
 CENTRE_OR_SYSTEM = _("综治中心工作人员/领导，或系统（调解回访）")
+CITIZEN_OR_VISIT = _("反映人（网上评价），或综治中心工作人员（回访记录）")
 
 
 class Grievance(ConcurrentTransitionMixin, models.Model):
@@ -382,13 +404,13 @@ class Grievance(ConcurrentTransitionMixin, models.Model):
         self.closed_at = timezone.now()
 
     @transition(field=state, source=State.VERIFIED, target=State.HANDLING,
-                custom=_custom(_("评价不满意（二次督办，重新办理）"), CITIZEN, "rated_unsatisfied"))
+                custom=_custom(_("评价不满意（二次督办，重新办理）"), CITIZEN_OR_VISIT, "rated_unsatisfied"))
     def rate_unsatisfied(self):
         self.completed_at = None
         self.verified_at = None
 
     @transition(field=state, source=State.VERIFIED, target=State.CLOSED,
-                custom=_custom(_("回访后办结归档"), CENTRE, "closed"))
+                custom=_custom(_("回访满意/基本满意，办结归档"), CENTRE, "closed"))
     def close(self):
         self.closed_at = timezone.now()
 
@@ -708,10 +730,19 @@ class SupervisionOrder(models.Model):
         return f"{self.get_kind_display()} {self.grievance.tracking_no}"
 
 
+class RatingMethod(models.TextChoices):
+    ONLINE = "online", _("网上评价")
+    RETURN_VISIT = "return_visit", _("回访")
+
+
 class Rating(models.Model):
-    """The citizen's rating of one round of handling (a second round follows 不满意)."""
+    """The citizen's rating of one round of handling (a second round follows 不满意): given
+    online by the citizen, or told to centre staff on a return visit (回访), which is how
+    elderly and hotline citizens rate; then ``rated_by`` is the staff member who recorded it."""
 
     grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="ratings")
+    method = models.CharField(_("评价方式"), max_length=16, choices=RatingMethod.choices,
+                              default=RatingMethod.ONLINE)
     satisfaction = models.CharField(_("满意度"), max_length=16, choices=Satisfaction.choices)
     professionalism = models.PositiveSmallIntegerField(
         _("专业度"), null=True, blank=True, choices=[(i, str(i)) for i in range(1, 6)]

@@ -250,6 +250,17 @@ def get_return_request(user, pk) -> ReturnRequest:
 
 
 @dataclass
+class SecondRound:
+    """What the citizen sees after rating 不满意: the second supervision (二次督办) started,
+    who handles it now, and the result they were not satisfied with."""
+
+    started_at: object
+    unit_name: str
+    comment: str
+    previous_result: str
+
+
+@dataclass
 class GrievanceDetail:
     grievance: Grievance
     events: list
@@ -259,6 +270,25 @@ class GrievanceDetail:
     pending_return: ReturnRequest | None
     joint: object | None
     show_identity: bool
+    second_round: SecondRound | None = None
+
+
+def second_round(grievance: Grievance, events: list) -> SecondRound | None:
+    """The round opened by the latest 不满意 rating, while it is being handled again."""
+    if grievance.state not in OPEN_STATES or grievance.state == State.VERIFIED:
+        return None
+    unsatisfied = [e for e in events if e.action == "rated_unsatisfied"]
+    if not unsatisfied:
+        return None
+    rated = unsatisfied[-1]
+    if any(e.action == "verified" and e.pk > rated.pk for e in events):
+        return None
+    fed_back = [e for e in events if e.action == "verified" and e.pk < rated.pk]
+    rating = grievance.ratings.order_by("-id").first()
+    return SecondRound(
+        started_at=rated.created_at, unit_name=grievance.handling_unit.name if grievance.handling_unit_id else "",
+        comment=rating.comment if rating else "", previous_result=fed_back[-1].note if fed_back else "",
+    )
 
 
 # What a citizen's page of an item shows: public material; material of an internal step (a
@@ -306,6 +336,7 @@ def detail(user, grievance: Grievance, *, public_only: bool = False) -> Grievanc
     return GrievanceDetail(
         grievance=grievance, events=events, attachments=list(attachments), supervisions=supervisions,
         co_units=list(grievance.co_units.all()), pending_return=pending, joint=joint, show_identity=show_identity,
+        second_round=second_round(grievance, events) if public_only else None,
     )
 
 
@@ -313,13 +344,27 @@ def detail(user, grievance: Grievance, *, public_only: bool = False) -> Grievanc
 
 
 def my_grievances(user, *, before: int | None = None, size: int = PAGE_SIZE) -> KeysetPage:
-    """A citizen's own items; a grid worker also follows the items of their grids."""
+    """A citizen's own items (filed from the account, or registered for the account's phone
+    number by the hotline, a walk-in desk or a grid worker); a grid worker also follows the
+    items of their grids.
+
+    For citizens the page is a union of two index-bound keyset reads (reporter, id) and
+    (contact_phone): an OR across them would let PostgreSQL walk the whole id index."""
     if permissions.is_grid_worker(user):
-        qs = Grievance.objects.visible_to(user)
-    else:
-        qs = Grievance.objects.filter(reporter_id=user.pk)
-    qs = qs.select_related("category", "region")
-    return keyset(qs, before=before, size=size)
+        qs = Grievance.objects.visible_to(user).select_related("category", "region")
+        return keyset(qs, before=before, size=size)
+    sources = [Grievance.objects.filter(reporter_id=user.pk),
+               Grievance.objects.registered_for_phone(getattr(user, "phone", "") or "")]
+    ids: set[int] = set()
+    for qs in sources:
+        if before:
+            qs = qs.filter(pk__lt=before)
+        ids.update(qs.order_by("-pk").values_list("pk", flat=True)[: size + 1])
+    top = sorted(ids, reverse=True)[: size + 1]
+    has_next = len(top) > size
+    top = top[:size]
+    items = list(Grievance.objects.filter(pk__in=top).select_related("category", "region").order_by("-pk"))
+    return KeysetPage(items=items, next_before=top[-1] if has_next and top else None, has_next=has_next)
 
 
 def lookup(tracking_no: str, phone: str) -> Grievance | None:

@@ -38,6 +38,7 @@ from grievances.models import (
     JointHandling,
     JointSession,
     Rating,
+    RatingMethod,
     ReturnRequest,
     ReturnStatus,
     Satisfaction,
@@ -121,7 +122,15 @@ def _unit_member_check(actor, g: Grievance) -> str | None:
 
 
 def _reporter_check(actor, g: Grievance) -> str | None:
-    if actor is not None and actor.is_authenticated and g.reporter_id == actor.pk:
+    """The reporter: the account that filed it, or the citizen whose phone number staff or a
+    grid worker registered it for (hotline, walk-in, patrol; see models.reporter_q)."""
+    if actor is None or not actor.is_authenticated:
+        return _("只有反映人本人可以办理此操作。")
+    if g.reporter_id == actor.pk:
+        return None
+    if (permissions.is_citizen(actor) or permissions.is_grid_worker(actor)) and actor.phone and (
+        g.channel != Channel.WEB and g.contact_phone == actor.phone
+    ):
         return None
     return _("只有反映人本人可以办理此操作。")
 
@@ -656,13 +665,11 @@ def send_back_grievance(*, actor, grievance: Grievance, reason: str) -> Grievanc
     return _transition(grievance, "send_back", actor=actor, note=reason, unit=grievance.handling_unit)
 
 
-@transaction.atomic
-def rate_grievance(
-    *, actor, grievance: Grievance, satisfaction: str, comment: str = "", professionalism: int | None = None
-) -> Rating:
-    """评价: 满意/基本满意 closes the item; 不满意 starts the second supervision (二次督办)
-    and sends it back to the handling unit (Siping: 未达标事项启动"二次督办")."""
-    _require(_reporter_check, actor, grievance)
+def _record_rating(grievance: Grievance, *, actor, satisfaction: str, comment: str, method: str,
+                   professionalism: int | None = None) -> Rating:
+    """One rating of the round just fed back: 满意/基本满意 closes the item; 不满意 sends it
+    back to the handling unit under a second supervision order (二次督办, Siping: 未达标事项
+    启动"二次督办"), whoever brought the rating in."""
     if satisfaction not in Satisfaction.values:
         raise TransitionRefused(_("请选择满意度。"))
     comment = (comment or "").strip()
@@ -673,23 +680,41 @@ def rate_grievance(
         g.satisfaction = satisfaction
 
     label = Satisfaction(satisfaction).label
-    note = f"{label}" + (f"：{comment}" if comment else "")
+    if method == RatingMethod.RETURN_VISIT:
+        note = _("回访：%(label)s") % {"label": label} + (f"：{comment}" if comment else "")
+    else:
+        note = f"{label}" + (f"：{comment}" if comment else "")
     if satisfaction == Satisfaction.UNSATISFIED:
         _transition(grievance, "rate_unsatisfied", actor=actor, note=note, update=update)
         _supervise(grievance, actor=None, kind=SupervisionKind.SECOND,
                    note=_("群众评价不满意，二次督办：%(c)s") % {"c": comment})
+    elif method == RatingMethod.RETURN_VISIT:
+        _transition(grievance, "close", actor=actor, note=note, update=update)
     else:
         _transition(grievance, "rate_satisfied", actor=actor, note=note, update=update)
-    return Rating.objects.create(grievance=grievance, satisfaction=satisfaction, comment=comment,
+    return Rating.objects.create(grievance=grievance, satisfaction=satisfaction, comment=comment, method=method,
                                  professionalism=professionalism, rated_by=actor)
 
 
 @transaction.atomic
-def close_grievance(*, actor, grievance: Grievance, note: str) -> GrievanceEvent:
-    """回访后办结归档: staff close a fed-back item after a return visit (e.g. no online rating)."""
+def rate_grievance(
+    *, actor, grievance: Grievance, satisfaction: str, comment: str = "", professionalism: int | None = None
+) -> Rating:
+    """评价: the reporter rates the result fed back to them (DOMAIN.md §4 反馈)."""
+    _require(_reporter_check, actor, grievance)
+    return _record_rating(grievance, actor=actor, satisfaction=satisfaction, comment=comment,
+                          professionalism=professionalism, method=RatingMethod.ONLINE)
+
+
+@transaction.atomic
+def record_return_visit(*, actor, grievance: Grievance, satisfaction: str, note: str) -> Rating:
+    """回访: centre staff call or visit the citizen and record what they say as the rating,
+    exactly as if the citizen had rated online (elderly and hotline citizens rate this way):
+    满意/基本满意 closes the item, 不满意 starts the second supervision (二次督办)."""
     _require(_centre_check, actor, grievance)
     note = _require_text(note, _("请填写回访情况。"))
-    return _transition(grievance, "close", actor=actor, note=note)
+    return _record_rating(grievance, actor=actor, satisfaction=satisfaction, comment=note,
+                          method=RatingMethod.RETURN_VISIT)
 
 
 @transaction.atomic

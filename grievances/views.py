@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,7 +24,7 @@ from grid import files, permissions, throttle
 from grid.client_address import client_ip
 from grid.models import Grid
 from grievances import forms, selectors, services
-from grievances.models import Channel, Grievance, GrievanceKind, State
+from grievances.models import Channel, Grievance, GrievanceKind, Satisfaction, State
 
 LOOKUP_SESSION_KEY = "grievances_lookup"
 LOOKUP_FAILS_KEY = "grievances_lookup_fails"
@@ -126,8 +126,13 @@ def _citizen_grievance(request, pk) -> Grievance:
 
 
 def detail(request, pk):
-    g = _citizen_grievance(request, pk)
     user = request.user
+    if not user.is_authenticated and pk not in _lookup_ids(request):
+        # The link in our SMS, opened on a phone that is not logged in: ask for the code
+        # sent to the number the item was registered for, then come back here.
+        messages.info(request, _("为保护您的信息，请用登记诉求时留下的手机号码获取验证码，登录后即可查看办理进度和评价。"))
+        return redirect(f"{reverse('grid:sms_login')}?{urlencode({'next': request.get_full_path()})}")
+    g = _citizen_grievance(request, pk)
     if permissions.is_department(user) or permissions.is_mediator(user):
         return redirect("grievances:work_item", pk=pk)
     if (permissions.is_centre_or_admin(user)) and user.is_staff:
@@ -185,7 +190,10 @@ def rate(request, pk):
         except services.GrievanceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("感谢您的评价。"))
+            if d["satisfaction"] == Satisfaction.UNSATISFIED:
+                messages.warning(request, _("已收到您的评价。综治中心已启动二次督办，办理进展会短信告知您。"))
+            else:
+                messages.success(request, _("感谢您的评价。"))
             return redirect("grievances:detail", pk=pk)
     return _rerender_detail(request, g, rating_form=form)
 

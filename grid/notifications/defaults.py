@@ -6,6 +6,11 @@ template code not listed here; the row is then created from that text on first u
 
 TEMPLATES: dict[str, dict[str, str]] = {
     # to citizens
+    "grievance_submitted_citizen": {
+        "name": "登记通知（群众，含受理编号）",
+        "title": "诉求已登记",
+        "text": "【综治中心】您的诉求已登记，受理编号{{ tracking_no }}，请妥善保存。凭编号和手机号码可查询进度：{{ link }}",
+    },
     "grievance_accepted": {
         "name": "受理通知（群众）",
         "title": "诉求已受理",
@@ -20,6 +25,16 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "name": "分流通知（群众）",
         "title": "诉求已转交办理",
         "text": "【综治中心】您的诉求（编号{{ tracking_no }}）已交{{ unit }}办理，预计{{ due }}前办结。查看进度：{{ link }}",
+    },
+    "grievance_interim_reply_citizen": {
+        "name": "阶段性回复通知（群众）",
+        "title": "诉求有新的办理进展",
+        "text": "【综治中心】您的诉求（编号{{ tracking_no }}）有新的办理进展：{{ note }}。查看详情：{{ link }}",
+    },
+    "grievance_second_supervision_citizen": {
+        "name": "二次督办通知（群众）",
+        "title": "已启动二次督办",
+        "text": "【综治中心】您对诉求（编号{{ tracking_no }}）的办理结果评价不满意，综治中心已启动二次督办，由{{ unit }}重新办理，预计{{ due }}前办结。查看进度：{{ link }}",
     },
     "grievance_completed_citizen": {
         "name": "办结通知（群众，含评价链接）",

@@ -11,6 +11,7 @@ after a worker died between sending and recording.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -53,6 +54,30 @@ def backoff_seconds(attempts: int) -> int:
 
 def render_text(source: str, context: dict) -> str:
     return _engine.from_string(source).render(Context(context, autoescape=False)).strip()
+
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# After these a link stands apart already; after anything else it would run into the word.
+_LINK_SEPARATORS = set(" \t：:，,。；;（(【「“")
+
+
+def one_line(value):
+    """A value placed into a one-line text message: line breaks typed into a form (a list of
+    missing documents, a reason with guidance) become "；", and a closing full stop is dropped
+    because the message template supplies its own punctuation."""
+    if not isinstance(value, str):
+        return value
+    return _LINE_BREAKS.sub("；", value.strip()).rstrip("。；;.")
+
+
+def separate_link(body: str, link: str) -> str:
+    """Keep the link readable and tappable: never glued to the word before it."""
+    if not link or link not in body:
+        return body
+    at = body.index(link)
+    if at > 0 and body[at - 1] not in _LINK_SEPARATORS:
+        body = f"{body[:at]} {body[at:]}"
+    return body
 
 
 def validate_template_text(source: str) -> None:
@@ -128,8 +153,8 @@ def notify(*, key: str, template: str, context: dict, users: Iterable = (), phon
     Returns the ids of the rows that will be delivered.
     """
     tpl = get_template(template, text=text)
-    ctx = {"link": link, **context}
-    body = render_text(tpl.text, ctx)
+    ctx = {"link": link, **{k: one_line(v) for k, v in context.items()}}
+    body = separate_link(_LINE_BREAKS.sub(" ", render_text(tpl.text, ctx)), link)
     title = render_text(tpl.title, ctx) if tpl.title else ""
     now = timezone.now()
     rows = []

@@ -107,6 +107,10 @@ def clock_view(grievance, user, now: datetime | None = None) -> ClockView:
         view.citizen_status, view.citizen_tone = _("专家咨询或鉴定中，期间不计入办理时限"), "info"
     elif any_overdue:
         view.citizen_status, view.citizen_tone = _("办理时间较长，综治中心已督促加快办理"), "warning"
+    elif clock.completion_due and clock.reopened_at:
+        # A new round (二次督办 after 不满意, or reopened): its own, later deadline.
+        view.citizen_status = _("重新办理中，预计%(due)s前办结") % {"due": services._fmt(clock.completion_due)[:10]}
+        view.citizen_tone = "warning"
     elif clock.completion_due:
         view.citizen_status = _("正在办理，预计%(due)s前办结") % {"due": services._fmt(clock.completion_due)[:10]}
         view.citizen_tone = "primary"

@@ -339,11 +339,19 @@ def handle_grievance_event(event) -> None:
     _messages_for_event(event, g, key, deadlines)
 
 
+def _short(text: str, limit: int = 60) -> str:
+    """A note short enough for one SMS; the link leads to the whole text."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _messages_for_event(event, g, key: str, deadlines: dict[str, policy.Deadline]) -> None:
     action = event.action
     completion = deadlines.get(policy.COMPLETION)
     due_text = _fmt(completion.due) if completion else ""
-    if action == "accepted":
+    if action == "submitted":
+        _tell_citizen(g, key, "grievance_submitted_citizen")
+    elif action == "accepted":
         _tell_citizen(g, key, "grievance_accepted")
         _major_alert(g, key, _("已受理"), centre_leaders(g))
     elif action == "rejected":
@@ -353,6 +361,11 @@ def _messages_for_event(event, g, key: str, deadlines: dict[str, policy.Deadline
         sign = deadlines.get(policy.SIGN)
         _tell_staff(unit_handlers(g), key, "grievance_dispatched_handler", g,
                     deadline=DeadlineCode.SIGN.label, due=_fmt(sign.due) if sign else due_text)
+    elif action == "interim_reply":
+        _tell_citizen(g, key, "grievance_interim_reply_citizen", note=_short(event.note))
+    elif action == "rated_unsatisfied":
+        # 二次督办: the citizen learns the new round, its unit and its deadline at once.
+        _tell_citizen(g, key, "grievance_second_supervision_citizen", due=due_text)
     elif action == "verified":
         # The result is fed back now, and the rating link works from now on.
         _tell_citizen(g, key, "grievance_completed_citizen")

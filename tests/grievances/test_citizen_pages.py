@@ -135,7 +135,7 @@ def test_lookup_needs_the_right_phone(client, loop):
     response = client.post(url, {"tracking_no": g.tracking_display, "phone": "13700000000"})
     assert response.status_code == 200
     assert "没有找到" in response.content.decode()
-    assert client.get(reverse("grievances:detail", args=[g.pk])).status_code == 404
+    assert reverse("grid:sms_login") in client.get(reverse("grievances:detail", args=[g.pk]))["Location"]
     response = client.post(url, {"tracking_no": g.tracking_no, "phone": g.contact_phone})
     assert response["Location"] == reverse("grievances:detail", args=[g.pk])
     assert "已受理" in client.get(response["Location"]).content.decode()
