@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from grid.directory_terms import search_terms
 from grid.models import Region, RegionLevel, Unit, UnitKind
 
 
 def directory_units(*, kind: str, region: Region | None = None, keyword: str = ""):
     """Public directory (部门职能查询 / 调解组织查询): active units of a kind, narrowed by
-    region subtree and by keyword over name, duties, address and languages."""
+    region subtree and by keyword over name, duties, address and languages, the keyword
+    widened to the words departments use for it (grid/directory_terms.py)."""
     qs = Unit.objects.filter(kind=kind, is_active=True).select_related("region")
     if region is not None:
         qs = qs.in_region(region)
-    keyword = keyword.strip()
-    if keyword:
-        qs = qs.filter(
-            Q(name__icontains=keyword) | Q(duties__icontains=keyword)
-            | Q(address__icontains=keyword) | Q(languages__icontains=keyword)
-        )
+    terms = search_terms(keyword)
+    if terms:
+        # By meaning: 住建 finds 住房和城乡建设局, 欠薪 the unit whose duties say 拖欠…工资
+        # (grid/directory_terms.py). A directory holds hundreds of units, so an OR of
+        # substring tests over the short columns stays cheap.
+        match = Q()
+        for term in terms:
+            match |= (Q(name__icontains=term) | Q(duties__icontains=term)
+                      | Q(address__icontains=term) | Q(languages__icontains=term))
+        qs = qs.filter(match)
     if kind == UnitKind.MEDIATION:
         qs = qs.prefetch_related("members")
     return qs.order_by("region_code", "name")

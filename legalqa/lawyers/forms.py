@@ -53,10 +53,13 @@ STARS = [(i, "★" * i) for i in range(5, 0, -1)]
 
 
 class CloseForm(forms.Form):
-    professional = forms.TypedChoiceField(label=_("专业度"), choices=STARS, coerce=int)
-    speed = forms.TypedChoiceField(label=_("响应速度"), choices=STARS, coerce=int)
-    useful = forms.TypedChoiceField(label=_("解决方案实用性"), choices=STARS, coerce=int)
-    resolved = forms.TypedChoiceField(label=_("问题是否已解决"), coerce=lambda v: v == "1",
+    """Starts empty: a citizen who just taps submit must not give a perfect score, which
+    decides the lawyer's pay and the first-resolution figure."""
+
+    professional = forms.TypedChoiceField(label=_("专业度"), choices=STARS, coerce=int, widget=forms.RadioSelect)
+    speed = forms.TypedChoiceField(label=_("响应速度"), choices=STARS, coerce=int, widget=forms.RadioSelect)
+    useful = forms.TypedChoiceField(label=_("解决方案实用性"), choices=STARS, coerce=int, widget=forms.RadioSelect)
+    resolved = forms.TypedChoiceField(label=_("问题是否已解决"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
                                       choices=[("1", _("已解决")), ("0", _("未解决"))])
     suggestion = forms.CharField(label=_("改进建议"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -133,6 +133,9 @@ class LawyerProfile(models.Model):
                                  validators=[RegexValidator(r"^[1-7]{0,7}$", _("只能填写1到7的数字。"))])
     duty_start = models.TimeField(_("值班开始"), default=datetime.time(8, 30))
     duty_end = models.TimeField(_("值班结束"), default=datetime.time(17, 30))
+    takes_unmatched = models.BooleanField(
+        _("兜底律师"), default=False,
+        help_text=_("接收没有对口领域律师的咨询（兜底池），由综治中心指定。"))
     verified_at = models.DateTimeField(_("审核通过时间"), null=True, blank=True, editable=False)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+", editable=False)
@@ -181,6 +184,13 @@ class QuestionState(models.TextChoices):
     CLOSED = "closed", _("已结束")
 
 
+class QuestionRoute(models.TextChoices):
+    FIELD = "field", _("本领域律师")
+    FALLBACK = "fallback", _("兜底律师")
+    STAFF = "staff", _("待工作人员分派")
+    MANUAL = "manual", _("工作人员已分派")
+
+
 class Question(FSMModelMixin, models.Model):
     asker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提问人"), on_delete=models.PROTECT,
                               related_name="legal_questions")
@@ -196,6 +206,9 @@ class Question(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("提问时间"), default=timezone.now, db_index=True)
     first_answer_at = models.DateTimeField(_("首次回答时间"), null=True, blank=True)
     respond_due_at = models.DateTimeField(_("应答时限"), null=True, blank=True)
+    route = models.CharField(
+        _("分派方式"), max_length=16, choices=QuestionRoute.choices, default=QuestionRoute.FIELD,
+        help_text=_("该领域没有已审核律师时转兜底律师；兜底律师也没有时等待工作人员分派。"))
     escalation_level = models.PositiveSmallIntegerField(
         _("催办级别"), default=0, help_text=_("0 未催办，1 已提醒值班律师，2 已提醒监管工作人员"))
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

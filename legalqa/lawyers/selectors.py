@@ -29,6 +29,7 @@ from legalqa.lawyers.models import (
     LitigationGuide,
     QAConfig,
     Question,
+    QuestionRoute,
     QuestionState,
     Reply,
     ServiceApplication,
@@ -46,6 +47,21 @@ def questions_visible_to(user):
     if user is not None and user.is_authenticated:
         return qs.filter(asker=user)
     return qs.none()
+
+
+def questions_waiting_for_routing(user):
+    """The staff's re-routing page: unanswered open questions that no lawyer of their field
+    could take (fallback pool or nobody) or that waited past both reminders, oldest first."""
+    return (questions_visible_to(user)
+            .filter(state=QuestionState.OPEN, first_answer_at__isnull=True)
+            .filter(Q(route__in=[QuestionRoute.FALLBACK, QuestionRoute.STAFF]) | Q(escalation_level__gte=2))
+            .select_related("field", "region").order_by("created_at"))
+
+
+def routable_lawyers():
+    """Every verified, active lawyer with their fields, for the staff's choice."""
+    return (LawyerProfile.objects.verified().select_related("user").prefetch_related("fields")
+            .order_by("name", "pk"))
 
 
 def question_list(user, *, state: str = "", field: str = ""):
@@ -69,8 +85,11 @@ def question_detail(user, pk: int) -> Question:
     replies = Reply.objects.select_related("author").prefetch_related("attachments")
     answers = Answer.objects.select_related("lawyer", "lawyer__lawyer_profile").prefetch_related(
         Prefetch("replies", queryset=replies))
+    # The question's own material only: a follow-up's photos show under that follow-up.
+    own = Attachment.objects.filter(reply__isnull=True)
     return (questions_visible_to(user).select_related("field", "region", "asker")
-            .prefetch_related(Prefetch("answers", queryset=answers), "attachments").get(pk=pk))
+            .prefetch_related(Prefetch("answers", queryset=answers), Prefetch("attachments", queryset=own))
+            .get(pk=pk))
 
 
 def thread_for(user, question: Question) -> list:

@@ -32,6 +32,7 @@ urlpatterns = [
     path("services/<int:pk>/", views.service_detail, name="service"),
     path("services/review/", views.service_queue, name="service_queue"),
     path("figures/", views.figures, name="figures"),
+    path("routing/", views.routing, name="routing"),
     path("awards/statement/", views.statement, name="statement"),
     path("fields.json", views.fields_json, name="fields_json"),
 ]

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from grid import permissions
@@ -170,7 +171,7 @@ def best(request, answer_pk: int):
             services.mark_best_answer(citizen=request.user, answer=a)
         else:
             services.decide_best_answer(actor=request.user, answer=a)
-        messages.success(request, _("已选定最佳答案（中标）。"))
+        messages.success(request, _("已选定最佳答案。"))
     except QAError as exc:
         messages.error(request, exc.message)
     return _back(request, a.question_id)
@@ -331,6 +332,22 @@ def commission_new(request):
                   {"form": form, "lawyer_profile": lawyer_profile, "question": question})
 
 
+# What each action on a commission or an application tells the person who did it.
+COMMISSION_DONE = {
+    "accept": _lazy("已接受委托，委托人会收到您的联系电话。"),
+    "decline": _lazy("已谢绝委托，委托将推送给其他律师。"),
+    "complete": _lazy("委托已办结。"),
+    "cancel": _lazy("委托已撤销。"),
+    "rate": _lazy("感谢您的评价。"),
+}
+SERVICE_DONE = {
+    "approve": _lazy("已受理，申请人会收到办理时间。"),
+    "missing": _lazy("已通知申请人补齐材料。"),
+    "refuse": _lazy("已不予受理，申请人会收到理由。"),
+    "resubmit": _lazy("材料已补交，请等待工作人员审核。"),
+}
+
+
 @login_required
 def commission(request, pk: int):
     c = get_object_or_404(selectors.commissions_visible_to(request.user), pk=pk)
@@ -352,7 +369,9 @@ def commission(request, pk: int):
                     raise QAError(_("请打1到5星。"))
                 services.rate_commission(citizen=user, commission=c, rating=form.cleaned_data["rating"],
                                          comment=form.cleaned_data["comment"])
-            messages.success(request, _("已完成。"))
+            else:
+                raise QAError(_("无法识别的操作，请刷新页面后重试。"))
+            messages.success(request, COMMISSION_DONE[action])
         except QAError as exc:
             messages.error(request, exc.message)
         return redirect("lawyers:commission", pk)
@@ -478,7 +497,9 @@ def service_detail(request, pk: int):
                 services.resubmit_application(applicant=user, application=app,
                                               documents=f.cleaned_data.get("documents"),
                                               note=f.cleaned_data.get("note", ""))
-            messages.success(request, _("已完成。"))
+            else:
+                raise QAError(_("无法识别的操作，请刷新页面后重试。"))
+            messages.success(request, SERVICE_DONE[action])
         except QAError as exc:
             messages.error(request, exc.message)
         return redirect("lawyers:service", pk)
@@ -493,6 +514,28 @@ def service_queue(request):
     _staff_required(request.user)
     qs = selectors.applications_for_staff(request.user).order_by("state", "created_at")
     return render(request, "lawyers/service_queue.html", {"page": _page(request, qs), "query": ""})
+
+
+@login_required
+def routing(request):
+    """待分派咨询: questions no lawyer of their field could take, or unanswered past both
+    reminders; staff send each to a verified lawyer of their choice."""
+    _staff_required(request.user)
+    if request.method == "POST":
+        q = get_object_or_404(selectors.questions_visible_to(request.user), pk=request.POST.get("question"))
+        lawyer = selectors.routable_lawyers().filter(user_id=request.POST.get("lawyer")).first()
+        try:
+            if lawyer is None:
+                raise QAError(_("请选择一位已审核的律师。"))
+            services.route_question(actor=request.user, question=q, lawyer=lawyer.user)
+        except QAError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已分派给%(name)s，律师会收到通知。") % {"name": lawyer.name})
+        return redirect("lawyers:routing")
+    waiting = list(selectors.questions_waiting_for_routing(request.user)[:100])
+    return render(request, "lawyers/routing.html", {"waiting": waiting,
+                                                    "lawyers": list(selectors.routable_lawyers())})
 
 
 # ------------------------------------------------------------------ figures and ledger

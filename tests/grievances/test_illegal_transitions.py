@@ -21,7 +21,7 @@ def _actions(w, staff, handler, leader, citizen):
         "request_return": lambda g: services.request_return(actor=handler, grievance=g, reason="r"),
         "verify": lambda g: services.verify_grievance(actor=staff, grievance=g),
         "send_back": lambda g: services.send_back_grievance(actor=staff, grievance=g, reason="r"),
-        "close": lambda g: services.close_grievance(actor=staff, grievance=g, note="n"),
+        "close": lambda g: services.record_return_visit(actor=staff, grievance=g, satisfaction="satisfied", note="n"),
         "rate": lambda g: services.rate_grievance(actor=citizen, grievance=g, satisfaction="satisfied"),
     }
 

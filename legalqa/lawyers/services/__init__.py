@@ -72,6 +72,8 @@ from legalqa.lawyers.services.questions import (
     can_answer,
     escalate_unanswered,
     expected_response,
+    route_question,
+    waiting_for_routing,
 )
 from legalqa.lawyers.services.urgent import (
     acknowledge_callback,
@@ -122,6 +124,7 @@ __all__ = [
     "request_callback",
     "resubmit_application",
     "revoke_lawyer",
+    "route_question",
     "sanitise",
     "save_guide",
     "save_lawyer_profile",
@@ -129,5 +132,6 @@ __all__ = [
     "submit_application",
     "supervising_staff",
     "verify_lawyer",
+    "waiting_for_routing",
     "widen_commissions",
 ]

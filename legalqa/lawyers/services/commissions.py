@@ -24,7 +24,7 @@ from legalqa.lawyers.models import (
     Question,
     Rating,
 )
-from legalqa.lawyers.services.common import QAError, _check_text, _notify
+from legalqa.lawyers.services.common import QAError, _check_text, _notify, lawyer_name
 from legalqa.lawyers.services.profiles import _lawyer_profile, refresh_rating
 
 
@@ -180,7 +180,7 @@ def accept_commission(*, lawyer, commission: Commission) -> Commission:
     c.accept(lawyer)
     c.save()
     _notify(key=f"qa-c{c.pk}-accepted", template="qa_commission_accepted",
-            context={"lawyer": lawyer.display_name, "phone": profile.phone}, users=[c.citizen],
+            context={"lawyer": lawyer_name(lawyer), "phone": profile.phone}, users=[c.citizen],
             link=reverse("lawyers:commission", args=[c.pk]))
     return c
 
@@ -194,7 +194,7 @@ def decline_commission(*, lawyer, commission: Commission) -> Commission:
         c.decline()
         c.save()
         _notify(key=f"qa-c{c.pk}-declined", template="qa_commission_declined",
-                context={"lawyer": lawyer.display_name}, users=[c.citizen],
+                context={"lawyer": lawyer_name(lawyer)}, users=[c.citizen],
                 link=reverse("lawyers:commission", args=[c.pk]))
     return c
 

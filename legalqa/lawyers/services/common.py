@@ -24,6 +24,7 @@ MESSAGES = {
     "qa_follow_up": "【在线问法】咨询人对“{{ title }}”提出了追问，请查看。{{ link }}",
     "qa_ask_back": "【在线问法】{{ lawyer }}律师就“{{ title }}”向您追问或补充说明，请查看。{{ link }}",
     "qa_escalate_lawyers": "【在线问法】咨询“{{ title }}”已{{ minutes }}分钟无人解答，请值班律师尽快解答。{{ link }}",
+    "qa_unrouted_staff": "【在线问法】{{ region }}的咨询“{{ title }}”（{{ field }}）暂无可分派的律师，请指定律师解答。{{ link }}",
     "qa_escalate_staff": "【在线问法督办】{{ region }}的咨询“{{ title }}”已{{ minutes }}分钟无人解答，请协调律师解答。{{ link }}",
     "qa_best_answer": "【在线问法】您对“{{ title }}”的解答被评为最佳答案（中标），报酬{{ amount }}元已记入台账。",
     "qa_commission_offer": "【律师委托】{{ field }}领域有新的委托：{{ matter }}，请查看并决定是否接受。{{ link }}",
@@ -88,3 +89,10 @@ def _checked(f, policy: str):
         return uploads.ensure(f, policy=policy)
     except ValidationError as exc:
         raise QAError(" ".join(exc.messages)) from exc
+
+
+def lawyer_name(user) -> str:
+    """The lawyer's name as the message texts use it, before their own "律师" (卫律师 →
+    卫, so "{{ lawyer }}律师" reads 卫律师, never 卫律师律师)."""
+    name = (getattr(user, "display_name", "") or "").strip()
+    return name[:-2].strip() if name.endswith("律师") and len(name) > 2 else name

@@ -21,12 +21,20 @@ from legalqa.lawyers.models import (
     LawyerProfile,
     QAConfig,
     Question,
+    QuestionRoute,
     QuestionRouting,
     QuestionState,
     Reply,
     ReplyKind,
 )
-from legalqa.lawyers.services.common import QAError, _check_text, _citations_ok, _notify, supervising_staff
+from legalqa.lawyers.services.common import (
+    QAError,
+    _check_text,
+    _citations_ok,
+    _notify,
+    lawyer_name,
+    supervising_staff,
+)
 from legalqa.lawyers.services.profiles import _lawyer_profile
 
 
@@ -79,17 +87,55 @@ def ask_question(*, asker, field: Field, title: str, body: str, region: Region, 
     now = timezone.now()
     q = Question(asker=asker, field=field, title=title, body=body, region=region, region_code=region.code,
                  created_at=now, respond_due_at=now + datetime.timedelta(minutes=cfg.escalation_minutes))
+    lawyers = list(LawyerProfile.objects.verified().in_field(field).select_related("user").order_by("pk"))
+    if not lawyers:
+        # No verified lawyer in the field: the fallback pool (兜底律师), else the centre's
+        # staff route it by hand (route_question); the page tells the citizen which.
+        lawyers = list(LawyerProfile.objects.verified().filter(takes_unmatched=True).select_related("user")
+                       .order_by("pk"))
+        q.route = QuestionRoute.FALLBACK if lawyers else QuestionRoute.STAFF
     q.save()
     _attach(q, files)
-    lawyers = list(
-        LawyerProfile.objects.verified().in_field(field).select_related("user").order_by("pk")
-    )
     QuestionRouting.objects.bulk_create(
         [QuestionRouting(question=q, lawyer=p.user, routed_at=now) for p in lawyers], ignore_conflicts=True)
     _notify(key=f"qa-q{q.pk}-routed", template="qa_question_routed",
             context={"field": field.name, "title": title}, users=[p.user for p in lawyers],
             link=reverse("lawyers:question", args=[q.pk]))
+    if q.route == QuestionRoute.STAFF:
+        _notify(key=f"qa-q{q.pk}-unrouted", template="qa_unrouted_staff",
+                context={"field": field.name, "title": title, "region": region.name},
+                users=supervising_staff(region.code), link=reverse("lawyers:routing"))
     return q
+
+
+def waiting_for_routing(question: Question) -> bool:
+    return question.route in (QuestionRoute.FALLBACK, QuestionRoute.STAFF)
+
+
+@transaction.atomic
+def route_question(*, actor, question: Question, lawyer) -> QuestionRouting:
+    """Staff send a waiting question (no lawyer of its field, or unanswered for long) to a
+    verified lawyer of their choice; the lawyer is told at once."""
+    from grid import permissions
+
+    question = _lock_question(question)
+    if not (permissions.is_admin(actor) or (permissions.is_centre(actor)
+                                             and permissions.can_see_region_code(actor, question.region_code))):
+        raise QAError(_("只有辖区综治中心工作人员可以分派咨询。"))
+    if question.state == QuestionState.CLOSED or question.answers_closed:
+        raise QAError(_("该咨询已结束或已收到足够解答，无需再分派。"))
+    profile = _lawyer_profile(lawyer)
+    if profile is None or not profile.is_verified or not lawyer.is_active:
+        raise QAError(_("只能分派给已通过审核的律师。"))
+    routing, created = QuestionRouting.objects.get_or_create(question=question, lawyer=lawyer)
+    if not created:
+        raise QAError(_("该咨询已分派给这位律师。"))
+    question.route = QuestionRoute.MANUAL
+    question.save(update_fields=["route"])
+    _notify(key=f"qa-q{question.pk}-routed-{lawyer.pk}", template="qa_question_routed",
+            context={"field": question.field.name, "title": question.title}, users=[lawyer],
+            link=reverse("lawyers:question", args=[question.pk]))
+    return routing
 
 
 def _lock_question(question: Question) -> Question:
@@ -136,7 +182,7 @@ def answer_question(*, lawyer, question: Question, body: str) -> Answer:
     question.save(update_fields=["answer_count", "first_answer_at", "answers_closed", "state"])
     citing.record(answer, body)
     _notify(key=f"qa-a{answer.pk}", template="qa_answered",
-            context={"lawyer": lawyer.display_name, "title": question.title}, users=[question.asker],
+            context={"lawyer": lawyer_name(lawyer), "title": question.title}, users=[question.asker],
             link=reverse("lawyers:question", args=[question.pk]))
     return answer
 
@@ -163,7 +209,7 @@ def add_reply(*, author, answer: Answer, body: str, files: Sequence = ()) -> Rep
     if kind == ReplyKind.ASK_BACK:
         citing.record(reply, reply.body)
     _notify(key=f"qa-r{reply.pk}", template=template,
-            context={"title": question.title, "lawyer": answer.lawyer.display_name}, users=[to], link=link)
+            context={"title": question.title, "lawyer": lawyer_name(answer.lawyer)}, users=[to], link=link)
     return reply
 
 

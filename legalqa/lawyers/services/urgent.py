@@ -16,7 +16,7 @@ from legalqa.lawyers.models import (
     LawyerProfile,
     QAConfig,
 )
-from legalqa.lawyers.services.common import QAError, _notify, supervising_staff
+from legalqa.lawyers.services.common import QAError, _notify, lawyer_name, supervising_staff
 
 
 @transaction.atomic
@@ -48,7 +48,7 @@ def acknowledge_callback(*, lawyer, callback: CallbackRequest, called: bool = Fa
     callback.refresh_from_db()
     if first:
         _notify(key=f"qa-cb{callback.pk}-ack", template="qa_callback_ack",
-                context={"lawyer": lawyer.display_name}, users=[callback.citizen])
+                context={"lawyer": lawyer_name(lawyer)}, users=[callback.citizen])
     return callback
 
 
@@ -68,7 +68,7 @@ def remind_unacknowledged_callbacks(now: datetime.datetime | None = None) -> int
                 continue
             cb = CallbackRequest.objects.select_related("lawyer", "field").get(pk=pk)
             _notify(key=f"qa-cb{pk}-overdue", template="qa_callback_overdue",
-                    context={"lawyer": cb.lawyer.display_name, "minutes": minutes, "phone": cb.phone,
+                    context={"lawyer": lawyer_name(cb.lawyer), "minutes": minutes, "phone": cb.phone,
                              "field": cb.field.name},
                     users=supervising_staff(cb.region_code) if cb.region_code else [],
                     link=reverse("admin:lawyers_callbackrequest_change", args=[pk]))
