@@ -34,9 +34,12 @@ CASE_ACTIONS = {
     "conclude_failed": lambda user, case: _open_and_worker(user, case) and can_proceed(case.fail),
     "terminate": lambda user, case: _open_and_worker(user, case) and can_proceed(case.terminate),
     "reopen": lambda user, case: can_work_case(user, case) and can_proceed(case.reopen) and needs_reopening(case),
+    # Not while the court is deciding, and never again after a 已确认 ruling (the agreement
+    # is enforceable; apply_judicial_confirmation refuses it with the ruling's number).
     "apply_confirmation": lambda user, case: (
         can_oversee_case(user, case) and case.state == CaseState.SUCCEEDED and _has_agreement(case)
-        and not _pending_confirmation(case)),
+        and not case.confirmations.filter(
+            status__in=[ConfirmationStatus.APPLIED, ConfirmationStatus.CONFIRMED]).exists()),
     "decide_confirmation": lambda user, case: can_oversee_case(user, case) and _pending_confirmation(case),
     "record_visit": can_oversee_case,
 }

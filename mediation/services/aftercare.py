@@ -44,6 +44,11 @@ def apply_judicial_confirmation(*, actor, case: MediationCase, court: str, appli
         raise MediationError(_("只有达成调解协议的案件可以申请司法确认。"))
     if case.confirmations.filter(status=ConfirmationStatus.APPLIED).exists():
         raise MediationError(_("已有一份司法确认申请在等待法院裁定。"))
+    confirmed = case.confirmations.filter(status=ConfirmationStatus.CONFIRMED).first()
+    if confirmed is not None:
+        # A confirmed agreement is enforceable; the court does not rule on it twice.
+        raise MediationError(_("法院已裁定确认该调解协议（%(no)s），不能再次申请司法确认。")
+                             % {"no": confirmed.ruling_no or confirmed.court})
     applied_on = applied_on or timezone.localdate()
     signed_on = case.agreement.signed_on
     if applied_on < signed_on or applied_on > signed_on + timedelta(days=CONFIRMATION_WINDOW_DAYS):

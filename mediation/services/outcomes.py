@@ -82,12 +82,22 @@ def conclude_with_agreement(*, actor, case: MediationCase, terms: str, performan
     terms = _text(terms, _("请填写协议内容。"))
     if performance_deadline is None:
         raise MediationError(_("请填写履行期限。"))
+    signed_on = signed_on or timezone.localdate()
+    if signed_on > timezone.localdate():
+        raise MediationError(_("协议签订日期不能晚于今天。"))
+    last_session = case.sessions.filter(held=True).order_by("-scheduled_at").first()
+    if last_session is not None and signed_on < timezone.localdate(last_session.scheduled_at):
+        # The agreement is reached at (or after) the mediation that produced it.
+        raise MediationError(_("协议签订日期（%(s)s）早于最近一次调解（%(d)s），请核对日期。") % {
+            "s": signed_on.isoformat(), "d": timezone.localdate(last_session.scheduled_at).isoformat()})
+    if performance_deadline < signed_on:
+        raise MediationError(_("履行期限不能早于协议签订日期。"))
     # A case reopened after the centre sent it back keeps one agreement, rewritten.
     agreement = Agreement.objects.filter(case=case).first() or Agreement(case=case, number=agreement_number(case))
     agreement.facts, agreement.terms = (facts or "").strip() or case.facts, terms
     agreement.performance_deadline = performance_deadline
     agreement.performance_method = (performance_method or "").strip()
-    agreement.signed_on, agreement.created_by = signed_on or timezone.localdate(), actor
+    agreement.signed_on, agreement.created_by = signed_on, actor
     agreement.save()
     _store_pdf(agreement)
     case.succeed()

@@ -90,6 +90,9 @@ def record_session(*, actor, session: Session, participants: str, minutes: str, 
     a short public progress note (an interim reply) without the minutes themselves."""
     case = session.case
     _require_work(actor, case)
+    if session.scheduled_at > timezone.now():
+        raise MediationError(_("这次调解计划于%(when)s进行，尚未到时间，不能登记为已进行。")
+                             % {"when": timezone.localtime(session.scheduled_at).strftime("%Y-%m-%d %H:%M")})
     session.participants = _text(participants, _("请填写参加人员。"))
     session.minutes = _text(minutes, _("请填写调解记录。"))
     session.next_steps = (next_steps or "").strip()
