@@ -28,7 +28,6 @@ urlpatterns = [
     path("work/sessions/<int:pk>/", views.record_session, name="record_session"),
     path("work/sessions/<int:pk>/invite/", views.invite, name="invite"),
     path("work/confirmations/<int:pk>/", views.decide_confirmation, name="decide_confirmation"),
-    path("work/confirmations/<int:pk>/document/", views.confirmation_document, name="confirmation_document"),
     path("work/visits/<int:pk>/", views.return_visit, name="return_visit"),
     # risk register (一案一策)
     path("risks/", views.risks, name="risks"),

@@ -376,17 +376,6 @@ def apply_confirmation(request, pk):
 
 
 @case_staff_required
-def confirmation_document(request, pk):
-    """The material filed with a judicial confirmation, for the case's mediators and the
-    centre staff who see the case (not only in the admin)."""
-    jc = selectors.confirmation_for_staff(request.user, pk)
-    if not jc.document_file:
-        raise Http404
-    return FileResponse(jc.document_file.open("rb"), as_attachment=True,
-                        filename=jc.document_file.name.rsplit("/", 1)[-1])
-
-
-@case_staff_required
 @require_POST
 def decide_confirmation(request, pk):
     jc = selectors.confirmation_for_staff(request.user, pk)

@@ -11,6 +11,7 @@ from mediation import services
 from mediation.models import CaseState
 from tests.factories import PASSWORD
 from tests.mediation.factories import taken_case
+from tests.uploads_corpus import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -70,12 +71,12 @@ def test_no_second_application_after_a_confirmed_ruling(client, world, citizen, 
 
 def test_confirmation_material_is_open_to_the_cases_mediator_outside_the_admin(
         client, world, citizen, east_centre_staff, mediator, other_citizen):
-    material = SimpleUploadedFile("申请书.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
+    material = SimpleUploadedFile("申请书.pdf", pdf(), content_type="application/pdf")
     case, jc = _confirmed(world, citizen, east_centre_staff, mediator, document_file=material)
     client.login(username=mediator.username, password=PASSWORD)
     page = client.get(reverse("mediation:case", args=[case.pk])).content.decode()
-    link = reverse("mediation:confirmation_document", args=[jc.pk])
-    assert link in page
+    link = jc.document_file.url
+    assert link in page and "下载申请材料" in page
     response = client.get(link)
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
     client.logout()

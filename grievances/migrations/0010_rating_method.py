@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grievances', '0007_login_codes_in_grid'),
+        ('grievances', '0009_event_immutable'),
     ]
 
     operations = [
