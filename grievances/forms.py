@@ -15,6 +15,7 @@ from grievances.models import (
     RiskLevel,
     Satisfaction,
     Severity,
+    StagedRef,
 )
 
 
@@ -23,6 +24,25 @@ class MultipleFileField(uploads.MultiUploadField):
 
     def __init__(self, **kwargs):
         super().__init__(policy="appeal", **kwargs)
+
+
+class StagedFilesMixin:
+    """Files uploaded ahead of the form (``staged`` ids posted by grievances/forms.js) join
+    the files chosen in the form itself, within the same count limit; the service checks
+    each id belongs to the person submitting."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or "files" not in getattr(self, "cleaned_data", {}):
+            return
+        getlist = getattr(self.data, "getlist", None)
+        raw = getlist("staged") if getlist else self.data.get("staged", [])
+        ids = list(dict.fromkeys(int(x) for x in ([raw] if isinstance(raw, str) else raw) if str(x).isdigit()))
+        limit = uploads.POLICIES["appeal"].max_files
+        if len(self.cleaned_data["files"]) + len(ids) > limit:
+            self.add_error("files", _("一次最多上传%(n)d个文件。") % {"n": limit})
+            return
+        self.cleaned_data["files"] = list(self.cleaned_data["files"]) + [StagedRef(i) for i in ids]
 
 
 FILES_HELP = _("可上传多张照片、视频或文档：图片每张不超过10MB，视频不超过50MB，文档不超过10MB，最多9个。")
@@ -43,7 +63,7 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(StagedFilesMixin, forms.Form):
     kind = forms.ChoiceField(label=_("诉求类型"), choices=GrievanceKind.choices,
                              help_text=_("选择“法律援助申请”时，提交后将转到法律援助申请表继续填写。"))
     category = forms.ModelChoiceField(label=_("问题类别"), queryset=Category.objects.none(), required=False,
@@ -90,7 +110,7 @@ class SubmitForm(forms.Form):
         return phone
 
 
-class PatrolForm(forms.Form):
+class PatrolForm(StagedFilesMixin, forms.Form):
     grid = forms.ModelChoiceField(label=_("网格"), queryset=Grid.objects.none(), empty_label=None)
     kind = forms.ChoiceField(label=_("事项类型"), choices=GrievanceKind.choices, initial=GrievanceKind.DISPUTE)
     category = forms.ModelChoiceField(label=_("问题类别"), queryset=Category.objects.none(), required=False,
@@ -114,7 +134,7 @@ class PatrolForm(forms.Form):
         return phone
 
 
-class SupplementForm(VersionForm):
+class SupplementForm(StagedFilesMixin, VersionForm):
     note = forms.CharField(label=_("补充说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleFileField(label=_("补充材料"), help_text=FILES_HELP)
 
@@ -159,12 +179,12 @@ class OptionalNoteForm(VersionForm):
     note = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReplyForm(VersionForm):
+class ReplyForm(StagedFilesMixin, VersionForm):
     note = forms.CharField(label=_("阶段性回复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleFileField(label=_("附件"), help_text=FILES_HELP)
 
 
-class CompleteForm(VersionForm):
+class CompleteForm(StagedFilesMixin, VersionForm):
     result = forms.CharField(label=_("办理结果"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     files = MultipleFileField(label=_("办结材料"), help_text=FILES_HELP)
 

@@ -13,6 +13,8 @@ Transitions carry ``custom`` metadata (Chinese label, who may do it, event code)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -584,6 +586,38 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class StagedUpload(models.Model):
+    """A file uploaded ahead of its form (upload first, then reference): already through
+    the upload gate and stored privately, owned by the person who uploaded it, until the
+    form that names it is submitted (the file becomes an Attachment and this row goes) or
+    it expires. A form refused for a typo therefore keeps its photos."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.CASCADE,
+                              related_name="+")
+    kind = models.CharField(_("类型"), max_length=16, choices=AttachmentKind.choices)
+    file = PrivateFileField(_("文件"), upload_to=RandomName("grievances/staged"))
+    thumbnail = PrivateFileField(_("缩略图"), upload_to=RandomName("grievances/staged"), blank=True)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("内容类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("待提交附件")
+        verbose_name_plural = _("待提交附件")
+        indexes = [models.Index(fields=["owner", "created_at"], name="staged_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+@dataclass(frozen=True)
+class StagedRef:
+    """A form's reference to a StagedUpload by id; the service checks it is the actor's."""
+
+    pk: int
 
 
 class RoutingRule(models.Model):

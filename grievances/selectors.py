@@ -465,3 +465,33 @@ def routing_suggestion(grievance: Grievance):
         if c in rules:
             return rules[c]
     return None
+
+
+# ---- files uploaded ahead of their form ----
+
+
+def staged_uploads(user, ids) -> list:
+    """The person's own staged files among ``ids`` (a re-shown form lists them again)."""
+    ids = [i for i in ids if str(i).isdigit()]
+    if not ids or not getattr(user, "is_authenticated", False):
+        return []
+    from grievances.models import StagedUpload
+
+    return list(StagedUpload.objects.filter(owner=user, pk__in=ids).order_by("pk"))
+
+
+def staged_uploads_visible_to(user):
+    """Whose staged files grid.files may hand out: their owner's only."""
+    from grievances.models import StagedUpload
+
+    if not getattr(user, "is_authenticated", False):
+        return StagedUpload.objects.none()
+    return StagedUpload.objects.filter(owner=user)
+
+
+def staged_item(st) -> dict:
+    from django.urls import reverse
+
+    return {"id": st.pk, "name": st.original_name, "kind": st.kind,
+            "thumb": st.thumbnail.url if st.thumbnail else "",
+            "discard": reverse("grievances:discard_upload", args=[st.pk])}

@@ -15,7 +15,9 @@ same transaction, emits it on the hook points of ``grievances.hooks``
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -43,6 +45,8 @@ from grievances.models import (
     ReturnStatus,
     Satisfaction,
     Severity,
+    StagedRef,
+    StagedUpload,
     State,
     SupervisionKind,
     SupervisionOrder,
@@ -230,14 +234,91 @@ def _require_text(value: str, message) -> str:
     return value
 
 
+STAGED_TTL = timedelta(hours=24)
+STAGED_PER_PERSON = 30
+
+
+def _delete_files_on_commit(*fields):
+    names = [(f.storage, f.name) for f in fields if f]
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+
+
+def _expire_staged(owner) -> None:
+    for st in StagedUpload.objects.filter(owner=owner, created_at__lt=timezone.now() - STAGED_TTL):
+        _delete_files_on_commit(st.file, st.thumbnail)
+        st.delete()
+
+
+@transaction.atomic
+def stage_upload(*, actor, file) -> StagedUpload:
+    """Upload first, then reference: one file through the upload gate (policy "appeal"),
+    kept privately for its owner for a day, so a form refused for a typo keeps it and a
+    slow line sends each (already shrunk) photo once."""
+    from django.core.exceptions import ValidationError
+
+    from grid.uploads import check
+
+    if actor is None or not actor.is_authenticated:
+        raise GrievancePermissionError(_("请先登录后再上传。"))
+    _expire_staged(actor)
+    if StagedUpload.objects.filter(owner=actor).count() >= STAGED_PER_PERSON:
+        raise TransitionRefused(_("待提交的附件过多，请先提交或移除已上传的附件。"))
+    try:
+        clean = check(file, policy="appeal")
+    except ValidationError as exc:
+        raise TransitionRefused(" ".join(exc.messages)) from exc
+    st = StagedUpload(owner=actor, kind=clean.family, original_name=clean.name[:200],
+                      content_type=clean.content_type, size=clean.size)
+    st.file.save(clean.storage_name, clean.content, save=False)
+    if clean.thumbnail is not None:
+        st.thumbnail.save(clean.thumbnail_name, clean.thumbnail, save=False)
+    st.save()
+    return st
+
+
+@transaction.atomic
+def discard_staged(*, actor, pk: int) -> bool:
+    """The remove button under a thumbnail: the person's own staged file is deleted."""
+    st = StagedUpload.objects.filter(owner_id=getattr(actor, "pk", None), pk=pk).first()
+    if st is None:
+        return False
+    _delete_files_on_commit(st.file, st.thumbnail)
+    st.delete()
+    return True
+
+
+def _staged_to_attachment(ref: StagedRef, *, actor) -> Attachment:
+    st = (StagedUpload.objects.select_for_update()
+          .filter(pk=ref.pk, owner_id=getattr(actor, "pk", None), created_at__gte=timezone.now() - STAGED_TTL)
+          .first())
+    if st is None:
+        raise TransitionRefused(_("有附件已过期或已被移除，请重新上传。"))
+    att = Attachment(kind=st.kind, original_name=st.original_name, content_type=st.content_type, size=st.size)
+    with st.file.open("rb") as fh:
+        att.file.save(st.file.name.rsplit("/", 1)[-1], File(fh), save=False)
+    if st.thumbnail:
+        with st.thumbnail.open("rb") as fh:
+            att.thumbnail.save(st.thumbnail.name.rsplit("/", 1)[-1], File(fh), save=False)
+    _delete_files_on_commit(st.file, st.thumbnail)
+    st.delete()
+    return att
+
+
 def _attach(grievance: Grievance, files: Iterable, *, actor, event: GrievanceEvent | None, public: bool = True):
     """Store files already checked by the upload gate (forms do that, so a refusal keeps
-    what was typed); raw uploaded files from other callers are checked here."""
+    what was typed), and files staged earlier by the actor (``StagedRef``: uploaded ahead
+    of the form); raw uploaded files from other callers are checked here."""
     from django.core.exceptions import ValidationError
 
     from grid.uploads import CleanFile, check
 
     for clean in files or ():
+        if isinstance(clean, StagedRef):
+            att = _staged_to_attachment(clean, actor=actor)
+            att.grievance, att.event, att.public = grievance, event, public
+            att.uploaded_by = actor if getattr(actor, "pk", None) else None
+            att.save()
+            continue
         if not isinstance(clean, CleanFile):
             try:
                 clean = check(clean, policy="appeal")

@@ -10,6 +10,8 @@ urlpatterns = [
     path("patrol/", views.patrol, name="patrol"),
     path("mine/", views.mine, name="mine"),
     path("lookup/", views.lookup, name="lookup"),
+    path("uploads/", views.stage_upload, name="stage_upload"),
+    path("uploads/<int:pk>/discard/", views.discard_upload, name="discard_upload"),
     path("cases/", views.cases, name="cases"),
     # the SMS login moved to grid (accounts); old links keep working
     path("login/sms/", RedirectView.as_view(pattern_name="grid:sms_login", query_string=True, permanent=True)),

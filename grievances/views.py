@@ -13,7 +13,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -69,12 +69,34 @@ def submit(request):
         else:
             return redirect("grievances:confirmation", pk=g.pk)
     if request.method == "POST" and form.errors:
-        messages.error(request, _("提交未成功，请根据提示修改。已填写的内容已保留，附件需要重新选择。"))
+        messages.error(request, _("提交未成功，请根据提示修改。已填写的内容和已上传的附件（显示缩略图的）都已保留。"))
     return render(request, "grievances/submit.html", {
         "form": form, "selected_region": json.dumps(_selected_region(form), ensure_ascii=False),
         "picker_labels": json.dumps([_("请选择市"), _("请选择县/区"), _("请选择乡镇/街道"), _("请选择村/社区")],
                                     ensure_ascii=False),
     })
+
+
+@login_required
+@require_POST
+def stage_upload(request):
+    """Upload first, then reference (grievances/forms.js): one file, already shrunk in the
+    browser when it is a photo, answered with what the thumbnail list needs."""
+    f = request.FILES.get("file")
+    if f is None:
+        return JsonResponse({"error": _("请选择文件。")}, status=400)
+    try:
+        st = services.stage_upload(actor=request.user, file=f)
+    except services.GrievanceError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse(selectors.staged_item(st))
+
+
+@login_required
+@require_POST
+def discard_upload(request, pk):
+    services.discard_staged(actor=request.user, pk=pk)
+    return JsonResponse({"ok": True})
 
 
 def _to_legal_aid_application(request):

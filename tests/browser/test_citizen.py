@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from grievances import services
-from grievances.models import Channel, Grievance, GrievanceKind, State
+from grievances.models import Channel, Grievance, GrievanceKind, StagedUpload, State
 from tests.browser.conftest import PHONE, box, shoot
 from tests.grievances.factories import category
 
@@ -25,9 +25,14 @@ def fixed_code(monkeypatch):
     return "246810"
 
 
-def _photo(tmp_path):
-    path = tmp_path / "road.jpg"
-    Image.new("RGB", (2400, 1800), (120, 90, 60)).save(path, "JPEG", quality=90)
+def _photo(tmp_path, name="road.jpg"):
+    """A phone-camera-sized photo with real detail (noise), so it is megabytes, not kilobytes."""
+    import os
+
+    path = tmp_path / name
+    if not path.exists():
+        noise = Image.frombytes("RGB", (2400, 1800), os.urandom(2400 * 1800 * 3))
+        noise.save(path, "JPEG", quality=95)
     return path
 
 
@@ -71,9 +76,26 @@ def test_citizen_signs_in_by_sms_files_with_a_photo_looks_up_and_rates(
     _pick(page, 1, "东湖区")
     _pick(page, 2, "湖滨街道")
     _pick(page, 3, "柳岸社区")
-    page.get_by_label("标题").fill("路灯不亮")
     page.get_by_label("诉求内容").fill("小区门口路灯坏了一个月，晚上很黑。")
+    # The photo goes up as soon as it is chosen, shrunk in the browser, and shows as a thumbnail.
     page.locator("input[type=file]").first.set_input_files(str(_photo(tmp_path)))
+    page.locator("[data-staged-item] img").first.wait_for()
+    staged = StagedUpload.objects.get()
+    with staged.file.open("rb") as fh:
+        assert max(Image.open(fh).size) <= 1600  # 2400×1800 on the phone, shrunk before upload
+    assert staged.size < _photo(tmp_path).stat().st_size
+    # A second photo, removed again with its button.
+    page.locator("input[type=file]").first.set_input_files(str(_photo(tmp_path, "second.jpg")))
+    page.locator("[data-staged-item]").nth(1).wait_for()
+    page.locator("[data-staged-item]").nth(1).get_by_role("button", name="移除").click()
+    assert page.locator("[data-staged-item]").count() == 1
+    # Forgot the title: the form comes back with what was typed and the photo still there.
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator("[data-staged-item] img").count() == 1
+    assert page.get_by_label("诉求内容").input_value() == "小区门口路灯坏了一个月，晚上很黑。"
+    page.get_by_label("标题").fill("路灯不亮")
+    page.locator("[data-staged]").scroll_into_view_if_needed()
     shoot(page, "citizen-submit")
     page.get_by_role("button", name="提交", exact=True).click()
     page.wait_for_url(re.compile(r"/appeals/\d+/done/"))

@@ -163,7 +163,7 @@ def test_return_visit_needs_a_satisfaction_and_the_centre(world, east_centre_sta
     g = _to_verified(_hotline(east_centre_staff, world), east_centre_staff, east_handler, world)
     with pytest.raises(services.TransitionRefused, match="请选择满意度"):
         services.record_return_visit(actor=east_centre_staff, grievance=g, satisfaction="", note="回访")
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.GrievancePermissionError):
         services.record_return_visit(actor=west_centre_staff, grievance=g, satisfaction="satisfied", note="回访")
     assert not Rating.objects.exists()
 
