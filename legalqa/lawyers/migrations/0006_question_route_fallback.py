@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lawyers', '0004_callback_reminder'),
+        ('lawyers', '0005_files_private'),
     ]
 
     operations = [
