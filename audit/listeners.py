@@ -6,6 +6,13 @@
   logins are recorded for every attempt, with the account only when one was named.
 - Grievance events: every event the loop records (``grievances`` hook point), with a
   witness hash of the event row (audit.witnesses), in the event's own transaction.
+- Mediation decisions (``mediation.hooks.mediation_decision_recorded``) and Q&A decisions
+  (``legalqa.lawyers.hooks.qa_decision_recorded``): outcomes, reopenings, judicial
+  confirmations, return visits, legal-aid reviews, best answers, closing reviews, lawyer
+  verification, commission steps, application reviews, in the deciding transaction.
+- Views of another person's personal data: ``grid.privacy.personal_data_accessed`` (item
+  pages that show a full phone number, an ID number …), and downloads of private files
+  through ``grid.files`` (``on_file_served``) by anyone but the person who uploaded them.
 - Admin actions: every ``django.contrib.admin`` ``LogEntry`` the admin writes (add, change,
   delete, with its change message), in the admin's own transaction.
 """
@@ -15,15 +22,20 @@ from __future__ import annotations
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.db.models.signals import post_save
 from django.utils import translation
 
 from audit import services, witnesses
 from audit.models import AuditKind
+from grid import files
 from grid.client_address import client_ip
 from grid.models import Role
-from grid.privacy import mask_phone
+from grid.privacy import PersonalDataAccess, mask_phone, personal_data_accessed
+from grievances.hooks import grievance_event_recorded
+from legalqa.lawyers.hooks import QADecision, qa_decision_recorded
+from mediation.hooks import MediationDecision, mediation_decision_recorded
 
 ADMIN_FLAGS = {ADDITION: "addition", CHANGE: "change", DELETION: "deletion"}
 
@@ -112,8 +124,70 @@ def on_grievance_event(event) -> None:
     )
 
 
+def _decision(kind: str, d) -> None:
+    services.append(
+        kind=kind, actor=d.actor, object_type=d.subject._meta.label_lower, object_id=d.subject.pk,
+        summary=f"{d.reference} {d.decision}"[:300],
+        data={"decision": d.decision, "reference": d.reference, **d.details},
+    )
+
+
+def on_mediation_decision(d: MediationDecision) -> None:
+    _decision(AuditKind.MEDIATION_DECISION, d)
+
+
+def on_qa_decision(d: QADecision) -> None:
+    _decision(AuditKind.QA_DECISION, d)
+
+
+def on_personal_data_accessed(access: PersonalDataAccess) -> None:
+    subject = access.subject
+    verb = "下载" if access.download else "查看"
+    services.append(
+        kind=AuditKind.PERSONAL_DATA_DOWNLOAD if access.download else AuditKind.PERSONAL_DATA_VIEW,
+        actor=access.viewer, at=access.at, ip=access.ip, object_type=subject.object_type,
+        object_id=subject.object_id, summary=f"{verb} {subject.label} {'、'.join(access.fields)}"[:300],
+        data={"owner_id": subject.owner_id, "fields": list(access.fields), "label": subject.label},
+    )
+
+
+# Who a private file belongs to: the first of these foreign keys the model has.
+FILE_OWNER_FIELDS = ("uploaded_by", "applicant", "citizen", "asker", "author", "user")
+
+
+def _file_owner_id(obj) -> int | None:
+    for name in FILE_OWNER_FIELDS:
+        try:
+            field = obj._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.many_to_one:
+            return field.value_from_object(obj)
+    return None
+
+
+def on_file_served(request, obj, field: str) -> None:
+    """A private file handed out: recorded unless the downloader uploaded it themselves."""
+    owner_id = _file_owner_id(obj)
+    user = request.user
+    if user.is_authenticated and owner_id is not None and owner_id == user.pk:
+        return
+    with translation.override("zh-hans"):
+        label = f"{obj._meta.verbose_name} {obj.pk}"
+    services.append(
+        kind=AuditKind.PERSONAL_DATA_DOWNLOAD, actor=user if user.is_authenticated else None,
+        ip=request_ip(request), object_type=obj._meta.label_lower, object_id=obj.pk,
+        summary=f"下载 {label} {field}"[:300], data={"owner_id": owner_id, "fields": [field], "label": label},
+    )
+
+
 def connect() -> None:
     user_logged_in.connect(on_logged_in, dispatch_uid="audit-logged-in")
     user_logged_out.connect(on_logged_out, dispatch_uid="audit-logged-out")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit-login-failed")
     post_save.connect(on_admin_log_entry, sender=LogEntry, dispatch_uid="audit-admin-log")
+    grievance_event_recorded.register(on_grievance_event)
+    mediation_decision_recorded.register(on_mediation_decision)
+    qa_decision_recorded.register(on_qa_decision)
+    personal_data_accessed.register(on_personal_data_accessed)
+    files.on_file_served(on_file_served)

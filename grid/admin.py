@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from grid import accounts, permissions
+from grid import accounts, permissions, privacy
 from grid.importers import COLUMNS, KINDS, ImportFailed, import_csv
 from grid.models import (
     Department,
@@ -194,7 +194,10 @@ class GridTaskItemAdmin(ScopedAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "display_name", "role", "unit", "phone", "is_active")
+    # A citizen's user name is their phone number: both are masked in the list.
+    list_display = (privacy.masked_column("username", _("用户名")), "display_name", "role", "unit",
+                    privacy.masked_column("phone", _("手机号码")), "is_active")
+    list_display_links = ("display_name",)
     list_filter = ("role", "is_active", "is_staff")
     search_fields = ("username", "display_name", "phone")
     list_select_related = ("unit",)

@@ -1,26 +1,38 @@
-"""Personal data shown only where needed (PIPL): the one masking rule.
+"""Personal data shown only where needed (PIPL): the one masking rule and the one seam that
+records who saw another person's data.
 
-Lists (admin change lists, inboxes, case lists) show phone numbers masked as ``138****0001``;
-the full number appears only on the item page, to the people who handle the item, and only
-when the citizen did not ask to hide their identity from them. Pages and admin columns call
-these functions and display what they return; no template decides.
+Lists (admin change lists, inboxes, case lists) show phone numbers masked as ``138****0001``
+(``mask_phone``). The full number appears only on the item page, to the people who handle
+the item, and only when the citizen did not ask to hide their identity from them
+(``contact_for``). Item pages call ``reveal_contact`` / ``reveal_phone`` with the request:
+it decides what to show and, when a full number of someone else is shown, announces a
+``PersonalDataAccess`` (who, whose, what, when, from where) to the ``personal_data_accessed``
+hook point, which the audit trail listens to. Downloads of another person's files announce
+the same through ``record_access``. Templates display what they are given; none decides.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from grid.client_address import client_ip
+from grid.hooks import HookPoint, Phase
+from grid.masking import mask_phone
+from grid.models import User
 
 
-def mask_phone(phone: str | None) -> str:
-    """``13800000001`` → ``138****0001``; shorter numbers keep at most their last 4 digits."""
-    phone = (phone or "").strip()
-    if not phone:
-        return ""
-    if len(phone) >= 11:
-        return f"{phone[:3]}****{phone[-4:]}"
-    if len(phone) > 4:
-        return "*" * (len(phone) - 4) + phone[-4:]
-    return "****"
+def masked_column(field_name: str, description):
+    """An admin change-list column (or read-only field) showing ``field_name`` masked."""
+
+    def column(obj):
+        return mask_phone(getattr(obj, field_name))
+
+    column.short_description = description
+    column.admin_order_field = field_name
+    column.__name__ = f"{field_name}_masked"
+    return column
 
 
 @dataclass(frozen=True)
@@ -43,3 +55,106 @@ def phone_for(viewer, phone: str | None, *, owner_id: int | None, handles: bool,
     if own or (handles and not hidden):
         return ShownPhone(phone, True)
     return ShownPhone(mask_phone(phone), False)
+
+
+@dataclass(frozen=True)
+class ShownContact:
+    """A contact as one viewer may see it: ``name`` is "" when the citizen hid their identity
+    from this viewer (``hidden``); ``phone`` is the full number only when ``full``."""
+
+    name: str
+    phone: str
+    full: bool
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The record whose personal data is shown: ``app_label.model``, its id, a readable label
+    (a tracking number, a case number) and the person the data belongs to, when known."""
+
+    object_type: str
+    object_id: int | str
+    label: str
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PersonalDataAccess:
+    """One view or download of another person's personal data (PIPL practice: who, whose,
+    what, when, from where)."""
+
+    viewer: User
+    subject: Subject
+    fields: tuple[str, ...]
+    ip: str
+    download: bool = False
+    at: object = field(default_factory=timezone.now)
+
+
+personal_data_accessed: HookPoint[PersonalDataAccess] = HookPoint(
+    name="grid.personal_data_accessed",
+    payload=PersonalDataAccess,
+    phase=Phase.AFTER_COMMIT,
+    required=True,
+    doc="Someone saw or downloaded another person's personal data (the audit trail records it).",
+)
+"""Announced by ``record_access`` (item pages through ``reveal_*``; private-file downloads).
+After commit: outside a transaction (a GET page) the listener runs at once; inside one, only
+if it commits. Required: an access nobody records must not pass silently."""
+
+
+def contact_for(viewer, *, name: str, phone: str | None, owner_id: int | None, handles: bool,
+                hidden: bool = False) -> ShownContact:
+    """Name and phone for an item page (see ``phone_for``); a hidden identity also hides the name."""
+    shown = phone_for(viewer, phone, owner_id=owner_id, handles=handles, hidden=hidden)
+    own = owner_id is not None and viewer is not None and viewer.pk == owner_id
+    hide = hidden and not own
+    return ShownContact(name="" if hide else (name or ""), phone=shown.text, full=shown.full, hidden=hide)
+
+
+def _is_other_person(viewer, owner_id) -> bool:
+    return bool(viewer is not None and viewer.pk and viewer.pk != owner_id)
+
+
+def record_access(request, *, subject: Subject, fields: tuple[str, ...], download: bool = False) -> None:
+    """Announce that ``request.user`` saw (or downloaded) personal data of ``subject`` that is
+    not their own. A person's own data is not recorded."""
+    viewer = request.user
+    if not _is_other_person(viewer, subject.owner_id):
+        return
+    personal_data_accessed.emit(PersonalDataAccess(
+        viewer=viewer, subject=subject, fields=tuple(fields), ip=client_ip(request) or "", download=download,
+    ))
+
+
+def reveal_contact(request, *, name: str, phone: str | None, subject: Subject, handles: bool,
+                   hidden: bool = False, also: tuple[str, ...] = ()) -> ShownContact:
+    """``contact_for`` for the requesting user, recording the view when a full number of
+    someone else is shown (``also`` names other personal fields the page shows with it,
+    such as an ID number)."""
+    shown = contact_for(request.user, name=name, phone=phone, owner_id=subject.owner_id, handles=handles,
+                        hidden=hidden)
+    if shown.full or also:
+        record_access(request, subject=subject, fields=(("phone",) if shown.full else ()) + tuple(also))
+    return shown
+
+
+def reveal_phone(request, phone: str | None, *, subject: Subject, handles: bool) -> ShownPhone:
+    """``phone_for`` for the requesting user, recording the view of someone else's full number."""
+    shown = phone_for(request.user, phone, owner_id=subject.owner_id, handles=handles)
+    if shown.full:
+        record_access(request, subject=subject, fields=("phone",))
+    return shown
+
+
+def reveal_phones(request, phones: list[tuple[str, str | None]], *, subject: Subject, handles: bool,
+                  field_name: str = "phone") -> list[ShownPhone]:
+    """Several people's numbers on one item page (the parties of a case): each shown in full
+    to those who handle it, one access record for the page."""
+    viewer = request.user
+    shown = [phone_for(viewer, phone, owner_id=None, handles=handles) for _label, phone in phones]
+    if any(s.full for s in shown):
+        record_access(request, subject=subject, fields=tuple(
+            f"{field_name}:{label}" for (label, _phone), s in zip(phones, shown, strict=True) if s.full))
+    return shown

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
-from grid import accounts, lockout, permissions, selectors, workbench
+from grid import accounts, lockout, permissions, privacy, selectors, workbench
 from grid.client_address import client_ip
 from grid.forms import DirectorySearchForm, SecondFactorForm, SmsLoginForm, SmsRequestForm
 from grid.models import UnitKind
@@ -93,7 +93,7 @@ def sms_login(request):
             phone_form.add_error("phone", exc.message)
         else:
             sent_to = phone
-            messages.success(request, _("验证码已发送到%(p)s，5分钟内有效。") % {"p": phone[:3] + "****" + phone[-4:]})
+            messages.success(request, _("验证码已发送到%(p)s，5分钟内有效。") % {"p": privacy.mask_phone(phone)})
         login_form = SmsLoginForm(initial={"phone": phone})
     elif step == "login" and login_form.is_valid():
         phone = login_form.cleaned_data["phone"]

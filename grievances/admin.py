@@ -227,7 +227,7 @@ class GrievanceAdmin(admin.ModelAdmin):
     date_hierarchy = None
     ordering = ("-id",)
     readonly_fields = ("tracking_no", "kind", "category", "severity", "risk_level", "channel", "state", "region",
-                       "grid", "address", "title", "description", "contact_name", "contact_phone", "hide_identity",
+                       "grid", "address", "title", "description", "hide_identity",
                        "centre", "first_unit", "handling_unit", "handler", "return_count", "supervision_count",
                        "is_joint", "is_mass", "is_difficult", "satisfaction", "reject_reason", "guidance",
                        "result", "created_at", "accepted_at", "dispatched_at", "signed_at", "completed_at",
@@ -235,8 +235,9 @@ class GrievanceAdmin(admin.ModelAdmin):
     fieldsets = (
         (_("诉求"), {"fields": ("tracking_no", "state", "kind", "category", "severity", "risk_level", "channel",
                                "title", "description")}),
-        (_("地点和反映人"), {"fields": ("region", "grid", "address", "contact_name", "contact_phone",
-                                    "hide_identity")}),
+        # The reporter's name and phone are shown above the form through
+        # selectors.staff_contact, which records each view of the full number.
+        (_("地点和反映人"), {"fields": ("region", "grid", "address", "hide_identity")}),
         (_("办理"), {"fields": ("centre", "first_unit", "handling_unit", "handler", "return_count",
                               "supervision_count", "is_joint", "is_mass", "is_difficult", "result",
                               "reject_reason", "guidance", "satisfaction")}),
@@ -378,7 +379,7 @@ class GrievanceAdmin(admin.ModelAdmin):
         info = selectors.detail(request.user, g)
         allowed = services.allowed_actions(request.user, g, pending_return=info.pending_return)
         ctx = {
-            "grievance": g, "info": info, "allowed": allowed,
+            "grievance": g, "info": info, "allowed": allowed, "contact": selectors.staff_contact(request, g, info),
             "action_forms": self._action_forms(request, g, allowed, bound=bound),
             "needs_joint": g.needs_joint_handling and g.state == "accepted",
         }

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from grid import permissions
+from grid import permissions, privacy
 from grid.models import Region
 from grievances.models import (
     OPEN_STATES,
@@ -337,6 +337,20 @@ def detail(user, grievance: Grievance, *, public_only: bool = False) -> Grievanc
         grievance=grievance, events=events, attachments=list(attachments), supervisions=supervisions,
         co_units=list(grievance.co_units.all()), pending_return=pending, joint=joint, show_identity=show_identity,
         second_round=second_round(grievance, events) if public_only else None,
+    )
+
+
+def privacy_subject(grievance: Grievance) -> privacy.Subject:
+    return privacy.Subject("grievances.grievance", grievance.pk, grievance.tracking_no, grievance.reporter_id)
+
+
+def staff_contact(request, grievance: Grievance, info: GrievanceDetail) -> privacy.ShownContact:
+    """The reporter's name and phone on the item page of someone who handles the item (the
+    centre's admin page, the department's work page): in full unless the citizen hid their
+    identity from departments (then no name and a masked number), each full view recorded."""
+    return privacy.reveal_contact(
+        request, name=grievance.contact_name, phone=grievance.contact_phone, subject=privacy_subject(grievance),
+        handles=True, hidden=not info.show_identity,
     )
 
 

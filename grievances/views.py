@@ -352,7 +352,7 @@ def _work_context(request, g, bound=None):
                 initial={"version": g.version})
             action_forms[name].action = name
     return {"g": g, "info": info, "allowed": allowed, "action_forms": action_forms,
-            "decision_form": forms.DecisionForm()}
+            "decision_form": forms.DecisionForm(), "contact": selectors.staff_contact(request, g, info)}
 
 
 @login_required

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from grid import permissions
+from grid import permissions, privacy
 from grid.uploads import UploadField
 from mediation.models import (
     Agreement,
@@ -33,7 +33,8 @@ class ScopedAdmin(admin.ModelAdmin):
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
-    fields = ("side", "name", "phone", "address", "user")
+    # The full number is on the case page (mediation:case), where each view is recorded.
+    fields = ("side", "name", privacy.masked_column("phone", _("联系电话")), "address", "user")
     readonly_fields = fields
     can_delete = False
 

@@ -9,7 +9,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
 
-from grid import permissions
+from grid import permissions, privacy
 from grid.models import PREFIX_LENGTH, Region, RegionLevel, Role, User
 from mediation.models import (
     CASE_OPEN_STATES,
@@ -137,6 +137,15 @@ def case_for_party(user, pk: int) -> MediationCase:
 
 def party_cases(user):
     return _case_qs(MediationCase.objects.for_party(user)).order_by("-id")
+
+
+def privacy_subject(case: MediationCase) -> privacy.Subject:
+    return privacy.Subject("mediation.mediationcase", case.pk, case.grievance.tracking_no)
+
+
+def legal_aid_privacy_subject(app) -> privacy.Subject:
+    return privacy.Subject("mediation.legalaidapplication", app.pk, app.grievance.tracking_no,
+                           app.grievance.reporter_id)
 
 
 def case_parts(case: MediationCase) -> dict:

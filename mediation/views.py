@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grid import files, permissions
+from grid import files, permissions, privacy
 from mediation import forms, selectors, services
 from mediation.models import RISK_OPEN_STATUSES, ConfirmationStatus, PartySide, SessionMode
 
@@ -208,6 +208,11 @@ def _case_context(request, case, **extra):
     parts = selectors.case_parts(case)
     actions = services.case_allowed_actions(user, case)
     pending_confirmation = next((c for c in parts["confirmations"] if c.status == ConfirmationStatus.APPLIED), None)
+    shown = privacy.reveal_phones(
+        request, [(p.get_side_display(), p.phone) for p in parts["parties"]],
+        subject=selectors.privacy_subject(case), handles=services.can_oversee_case(user, case))
+    for party, phone in zip(parts["parties"], shown, strict=True):
+        party.shown_phone = phone
     ctx = {
         "case": case, **parts, "clock_template": selectors.clock_template(), "actions": actions,
         "can_work": "work" in actions,
@@ -511,8 +516,12 @@ def legal_aid_detail(request, pk):
         if ok:
             return redirect("mediation:legal_aid_detail", pk=pk)
     can_review = services.can_review_legal_aid(request.user, app)
+    contact = privacy.reveal_contact(
+        request, name=app.applicant_name, phone=app.grievance.contact_phone, handles=True,
+        subject=selectors.legal_aid_privacy_subject(app), also=("id_number", "address", "hardship"))
     return render(request, "mediation/legal_aid_detail.html", {
         "app": app, "form": form, "can_review": can_review, "clock_template": selectors.clock_template(),
+        "contact": contact,
     })
 
 

@@ -11,6 +11,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
+from grid.masking import mask_phone
 from ops import context
 
 # Mainland mobile numbers (11 digits starting 1[3-9]) that are not part of a longer digit run
@@ -20,7 +21,7 @@ PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 
 def mask_phones(text: str) -> str:
     """138****0001: the operator can still tell numbers apart without reading them."""
-    return PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 class ContextFilter(logging.Filter):

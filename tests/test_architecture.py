@@ -25,8 +25,12 @@ ARCHITECTURE = BASE / "docs" / "architecture.md"
 
 # Listeners the project relies on: without them the clocks stop or disputes lose their case.
 REQUIRED_LISTENERS = {
-    "grievances.event_recorded": ["grievances.deadlines.services.handle_grievance_event"],
+    "grievances.event_recorded": ["grievances.deadlines.services.handle_grievance_event",
+                                  "audit.listeners.on_grievance_event"],
     "grievances.dispatched_to_mediation": ["mediation.services.cases.on_dispatched_to_mediation"],
+    "mediation.decision_recorded": ["audit.listeners.on_mediation_decision"],
+    "lawyers.decision_recorded": ["audit.listeners.on_qa_decision"],
+    "grid.personal_data_accessed": ["audit.listeners.on_personal_data_accessed"],
 }
 
 

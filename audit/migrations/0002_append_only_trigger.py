@@ -14,6 +14,7 @@ BEGIN
         USING ERRCODE = 'restrict_violation';
 END
 $$;
+DROP TRIGGER IF EXISTS audit_auditentry_append_only ON audit_auditentry;
 CREATE TRIGGER audit_auditentry_append_only BEFORE UPDATE OR DELETE ON audit_auditentry
     FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
 """

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from grid import permissions
+from grid import permissions, privacy
 from grid.notifications import services
 from grid.notifications.models import Message, MessageTemplate, Status
 
@@ -43,7 +43,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     """The outbox, for administrators: what was sent, what failed and why."""
 
-    list_display = ["created_at", "channel", "phone", "user", "template_code", "status", "attempts", "sent_at"]
+    list_display = ["created_at", "channel", privacy.masked_column("phone", _("手机号码")), "user", "template_code",
+                    "status", "attempts", "sent_at"]
     list_filter = ["channel", "status", "template_code"]
     search_fields = ["=phone", "idempotency_key"]
     list_select_related = ["user"]

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from grid.privacy import mask_phone
+
 
 class Channel(models.TextChoices):
     SMS = "sms", _("短信")
@@ -106,4 +108,4 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.phone or self.user}: {self.text[:30]}"
+        return f"{self.get_channel_display()} → {mask_phone(self.phone) or self.user}: {self.text[:30]}"

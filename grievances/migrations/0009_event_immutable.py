@@ -17,6 +17,7 @@ BEGIN
         USING ERRCODE = 'restrict_violation';
 END
 $$;
+DROP TRIGGER IF EXISTS grievances_grievanceevent_immutable ON grievances_grievanceevent;
 CREATE TRIGGER grievances_grievanceevent_immutable BEFORE UPDATE OR DELETE ON grievances_grievanceevent
     FOR EACH ROW EXECUTE FUNCTION grievances_event_refuse_change();
 """

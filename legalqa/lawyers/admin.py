@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from grid import permissions
+from grid import permissions, privacy
 from grid.uploads import UploadField
 from legalqa.lawyers import services
 from legalqa.lawyers.models import (
@@ -132,7 +132,8 @@ class CommissionAdmin(RegionScopedAdmin):
 
 @admin.register(CallbackRequest)
 class CallbackRequestAdmin(RegionScopedAdmin):
-    list_display = ["field", "lawyer", "phone", "created_at", "acknowledged_at", "called_at"]
+    list_display = ["field", "lawyer", privacy.masked_column("phone", _("回拨电话")), "created_at", "acknowledged_at",
+                    "called_at"]
     list_filter = ["field"]
     list_select_related = ["field", "lawyer"]
 
@@ -220,7 +221,9 @@ class ServiceApplicationAdmin(RegionScopedAdmin):
     list_display = ["kind", "contact_name", "state", "created_at", "due_at", "review"]
     list_filter = ["kind", "state"]
     search_fields = ["contact_name", "contact_phone"]
-    readonly_fields = [f.name for f in ServiceApplication._meta.fields]
+    # The full number is on the review page (lawyers:service), where each view is recorded.
+    readonly_fields = [f.name if f.name != "contact_phone" else privacy.masked_column("contact_phone", _("联系电话"))
+                       for f in ServiceApplication._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from analysis import kpis
-from grid import permissions
+from grid import permissions, privacy
 from legalqa.lawyers.models import (
     Answer,
     Attachment,
@@ -186,6 +186,18 @@ def lawyer_offers(user):
 def lawyer_callbacks(user):
     return CallbackRequest.objects.filter(lawyer=user).select_related("field", "citizen").order_by(
         F("acknowledged_at").asc(nulls_first=True), "-created_at")[:50]
+
+
+def callback_privacy_subject(cb: CallbackRequest) -> privacy.Subject:
+    return privacy.Subject("lawyers.callbackrequest", cb.pk, f"回拨请求 {cb.pk}", cb.citizen_id)
+
+
+def commission_privacy_subject(c) -> privacy.Subject:
+    return privacy.Subject("lawyers.commission", c.pk, f"委托 {c.pk}", c.citizen_id)
+
+
+def application_privacy_subject(app: ServiceApplication) -> privacy.Subject:
+    return privacy.Subject("lawyers.serviceapplication", app.pk, f"服务申请 {app.pk}", app.applicant_id)
 
 
 def my_services(user):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from grid import permissions
+from grid import permissions, privacy
 from legalqa.lawyers import citing, forms, selectors, services
 from legalqa.lawyers.models import (
     Answer,
@@ -240,9 +240,14 @@ def lawyer_desk(request):
             else:
                 messages.success(request, _("资料已保存。"))
             return redirect("lawyers:lawyer_desk")
+    callbacks = list(selectors.lawyer_callbacks(user))
+    for cb in callbacks:
+        # The number is the lawyer's to call until the call is made; masked afterwards.
+        cb.shown_phone = privacy.reveal_phone(request, cb.phone, subject=selectors.callback_privacy_subject(cb),
+                                              handles=cb.called_at is None)
     return render(request, "lawyers/desk.html", {
         "profile": profile, "form": form, "inbox": selectors.lawyer_inbox(user)[:30],
-        "offers": selectors.lawyer_offers(user), "callbacks": selectors.lawyer_callbacks(user),
+        "offers": selectors.lawyer_offers(user), "callbacks": callbacks,
         "awards": selectors.awards_visible_to(user).select_related("question")[:20],
     })
 
@@ -376,9 +381,11 @@ def commission(request, pk: int):
             messages.error(request, exc.message)
         return redirect("lawyers:commission", pk)
     offer = c.offers.filter(lawyer=user).first()
+    client_phone = privacy.reveal_phone(request, c.phone, subject=selectors.commission_privacy_subject(c),
+                                        handles=c.lawyer_id == user.pk)
     return render(request, "lawyers/commission.html", {
         "c": c, "is_citizen": user.pk == c.citizen_id, "offer": offer, "rate_form": forms.RateForm(),
-        "actions": services.commission_allowed_actions(user, c),
+        "actions": services.commission_allowed_actions(user, c), "client_phone": client_phone,
         "lawyer_profile": LawyerProfile.objects.filter(user_id=c.lawyer_id).first() if c.lawyer_id else None,
     })
 
@@ -503,9 +510,11 @@ def service_detail(request, pk: int):
         except QAError as exc:
             messages.error(request, exc.message)
         return redirect("lawyers:service", pk)
+    contact = privacy.reveal_contact(request, name=app.contact_name, phone=app.contact_phone, handles=is_staff,
+                                     subject=selectors.application_privacy_subject(app))
     return render(request, "lawyers/service_detail.html", {
         "app": app, "is_staff": is_staff, "actions": services.application_allowed_actions(user, app),
-        "approve_form": forms.ApproveForm(), "missing_form": forms.MissingForm(),
+        "contact": contact, "approve_form": forms.ApproveForm(), "missing_form": forms.MissingForm(),
         "refuse_form": forms.RefuseForm(), "resubmit_form": forms.ResubmitForm()})
 
 

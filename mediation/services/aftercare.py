@@ -13,6 +13,7 @@ from grid import permissions
 from grid.notifications.services import notify
 from grievances import services as grievance_services
 from grievances.models import State
+from mediation.hooks import decided
 from mediation.models import (
     Agreement,
     CaseState,
@@ -81,6 +82,8 @@ def decide_judicial_confirmation(*, actor, confirmation: JudicialConfirmation, c
     jc.decided_on, jc.ruling_no, jc.note = decided_on or timezone.localdate(), ruling_no.strip(), note.strip()
     jc.save()
     _tell_parties_of_ruling(jc)
+    decided(f"confirmation_{jc.status}", actor=actor, subject=jc, reference=jc.case.grievance.tracking_no,
+            court=jc.court, ruling_no=jc.ruling_no, decided_on=jc.decided_on.isoformat(), note=jc.note)
     return jc
 
 
@@ -110,6 +113,8 @@ def record_return_visit(*, actor, visit: ReturnVisit, performed: bool, satisfied
     v.performed, v.satisfied, v.note = bool(performed), satisfied, (note or "").strip()
     v.visited_at, v.visited_by = timezone.now(), actor
     v.save()
+    decided("return_visit", actor=actor, subject=v, reference=case.grievance.tracking_no,
+            performed=v.performed, satisfied=v.satisfied, note=v.note)
     if performed:
         return v
     text = _("回访发现调解协议未履行：%(n)s") % {"n": v.note or _("（未说明）")}

@@ -13,6 +13,7 @@ from grid.models import Role, User
 from grid.notifications.services import notify
 from grievances import services as grievance_services
 from grievances.models import GrievanceKind
+from mediation.hooks import decided
 from mediation.models import (
     LegalAidApplication,
     LegalAidCaseType,
@@ -102,6 +103,8 @@ def approve_legal_aid(*, actor, application: LegalAidApplication, lawyer: User, 
            users=[lawyer], channels=("sms", "site"),
            context={"centre": app.grievance.handling_unit.name, "tracking_no": app.grievance.tracking_no,
                     "applicant": app.applicant_name, "case_type": app.get_case_type_display()})
+    decided("legal_aid_approved", actor=actor, subject=app, reference=app.grievance.tracking_no,
+            lawyer_id=lawyer.pk, lawyer=lawyer.display_name, note=(note or "").strip())
     return app
 
 
@@ -122,4 +125,5 @@ def refuse_legal_aid(*, actor, application: LegalAidApplication, reason: str) ->
                                    result=_("经审查，不予法律援助。理由：%(r)s") % {"r": reason})
     except grievance_services.GrievanceError as exc:
         raise _refuse_from(exc) from exc
+    decided("legal_aid_refused", actor=actor, subject=app, reference=app.grievance.tracking_no, reason=reason)
     return app

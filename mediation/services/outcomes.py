@@ -12,6 +12,7 @@ from django_fsm import can_proceed
 
 from grievances import services as grievance_services
 from grievances.models import AT_UNIT_STATES
+from mediation.hooks import decided
 from mediation.models import (
     Agreement,
     MediationCase,
@@ -109,6 +110,8 @@ def conclude_with_agreement(*, actor, case: MediationCase, terms: str, performan
     )
     _complete_grievance(actor, case, _("调解成功，双方达成调解协议（%(no)s）：%(terms)s；履行期限：%(d)s。") % {
         "no": agreement.number, "terms": terms, "d": performance_deadline.isoformat()})
+    decided("agreement", actor=actor, subject=case, reference=case.grievance.tracking_no,
+            agreement_no=agreement.number, terms=terms, performance_deadline=performance_deadline.isoformat())
     return agreement
 
 
@@ -134,6 +137,8 @@ def conclude_failed(*, actor, case: MediationCase, reason: str, guidance: str) -
     case.outcome_note, case.guidance = reason, guidance
     _save_case(case)
     _complete_grievance(actor, case, _("调解不成：%(r)s。后续途径：%(g)s") % {"r": reason, "g": guidance})
+    decided("failed", actor=actor, subject=case, reference=case.grievance.tracking_no, reason=reason,
+            guidance=guidance)
     return case
 
 
@@ -148,6 +153,7 @@ def terminate_case(*, actor, case: MediationCase, reason: str) -> MediationCase:
     case.termination_reason = reason
     _save_case(case)
     _complete_grievance(actor, case, _("终止调解：%(r)s") % {"r": reason})
+    decided("terminated", actor=actor, subject=case, reference=case.grievance.tracking_no, reason=reason)
     return case
 
 
@@ -166,4 +172,5 @@ def reopen_case(*, actor, case: MediationCase) -> MediationCase:
         raise MediationError(_("只有诉求件被退回重办的已结案件可以重新调解。"))
     case.reopen()
     _save_case(case)
+    decided("reopened", actor=actor, subject=case, reference=case.grievance.tracking_no)
     return case

@@ -6,18 +6,18 @@ from tests.grievances.factories import loop  # noqa: F401
 
 @pytest.fixture
 def tamper():
-    """Run raw SQL the way someone with direct database access would: on PostgreSQL the
-    append-only triggers are switched off first (ALTER TABLE is transactional, so the test's
-    rollback switches them on again)."""
+    """Run raw SQL the way someone with direct database access would: on PostgreSQL with
+    triggers off for the session (``session_replication_role = replica``, a superuser's
+    switch), set back right after; SQLite has no triggers to switch."""
 
     def run(sql, params=()):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
-                cursor.execute("ALTER TABLE grievances_grievanceevent DISABLE TRIGGER USER")
-            cursor.execute(sql, params)
-            if connection.vendor == "postgresql":
-                cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
-                cursor.execute("ALTER TABLE grievances_grievanceevent ENABLE TRIGGER USER")
+                cursor.execute("SET session_replication_role = replica")
+            try:
+                cursor.execute(sql, params)
+            finally:
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET session_replication_role = origin")
 
     return run

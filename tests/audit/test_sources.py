@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from audit.models import AuditEntry, AuditKind
@@ -90,6 +91,47 @@ def test_admin_bulk_deletion_records_every_object(client, admin_user):
 
 
 @pytest.mark.django_db
+def test_every_grievance_event_is_recorded_with_a_witness_hash(loop):
+    g = loop.handling()
+    events = list(GrievanceEvent.objects.filter(grievance=g).order_by("id"))
+    rows = _kinds(AuditKind.GRIEVANCE_EVENT)
+    assert [r.object_id for r in rows] == [str(e.pk) for e in events]
+    assert rows[0].data["tracking_no"] == g.tracking_no
+    assert all(len(r.object_hash) == 64 for r in rows)
+    call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_verify_audit_catches_an_edited_grievance_event(loop, tamper):
+    g = loop.handling()
+    event = GrievanceEvent.objects.filter(grievance=g, action="dispatched").get()
+    tamper("UPDATE grievances_grievanceevent SET note = %s WHERE id = %s", ["改写的交办意见", event.pk])
+    row = AuditEntry.objects.get(object_type="grievances.grievanceevent", object_id=str(event.pk))
+    with pytest.raises(CommandError, match=f"row {row.seq}: grievance event {event.pk} it records was edited"):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_verify_audit_catches_a_deleted_grievance_event(loop, tamper):
+    g = loop.dispatched()
+    event = GrievanceEvent.objects.filter(grievance=g, action="accepted").get()
+    tamper("DELETE FROM grievances_grievanceevent WHERE id = %s", [event.pk])
+    with pytest.raises(CommandError, match=f"grievance event {event.pk} it records was deleted"):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_verify_audit_catches_an_event_inserted_around_the_services(loop, tamper):
+    g = loop.accepted()
+    first = GrievanceEvent.objects.filter(grievance=g).order_by("id").first()
+    tamper("INSERT INTO grievances_grievanceevent (grievance_id, action, from_state, to_state, note, public, "
+           "created_at) VALUES (%s, 'closed', 'accepted', 'closed', '伪造', %s, %s)",
+           [g.pk, True, first.created_at])
+    with pytest.raises(CommandError, match="has no audit row"):
+        call_command("verify_audit")
+
+
+@pytest.mark.django_db
 def test_grievance_events_refuse_bulk_update_and_delete(loop):
     g = loop.accepted()
     with pytest.raises(ValueError):
@@ -107,3 +149,34 @@ def test_postgresql_trigger_refuses_raw_update_and_delete_of_grievance_events(lo
         with pytest.raises(IntegrityError, match="immutable"), transaction.atomic(), connection.cursor() as c:
             c.execute(sql)
     assert GrievanceEvent.objects.filter(grievance=g).count() == 2
+
+
+@pytest.mark.django_db
+def test_mediation_outcome_is_recorded(world, citizen, east_centre_staff, mediator):
+    from mediation import services as msvc
+    from tests.mediation.factories import taken_case
+
+    case = taken_case(world, citizen, east_centre_staff, mediator)
+    msvc.terminate_case(actor=mediator, case=case, reason="申请人撤回调解申请")
+    (row,) = _kinds(AuditKind.MEDIATION_DECISION)
+    assert row.actor_id == mediator.pk and row.object_type == "mediation.mediationcase"
+    assert row.data["decision"] == "terminated" and row.data["reason"] == "申请人撤回调解申请"
+    assert row.data["reference"] == case.grievance.tracking_no
+    call_command("verify_audit")
+
+
+@pytest.mark.django_db
+def test_best_answer_and_closing_review_are_recorded(world, citizen):
+    from legalqa.lawyers import services as qsvc
+    from tests.lawyers.factories import field, make_lawyer
+
+    lawyer = make_lawyer(world, ("labour",), name="劳动甲")
+    q = qsvc.ask_question(asker=citizen, field=field("labour"), title="欠薪怎么办", body="欠薪三个月",
+                          region=world.east_village)
+    a = qsvc.answer_question(lawyer=lawyer.user, question=q, body="申请劳动仲裁。")
+    qsvc.mark_best_answer(citizen=citizen, answer=a)
+    qsvc.close_question(citizen=citizen, question=q, professional=5, speed=4, useful=5, suggestion="很好")
+    rows = _kinds(AuditKind.QA_DECISION)
+    assert [r.data["decision"] for r in rows] == ["best_answer", "question_closed"]
+    assert rows[0].actor_id == citizen.pk and rows[0].data["lawyer_id"] == lawyer.user_id
+    assert rows[1].data["speed"] == 4

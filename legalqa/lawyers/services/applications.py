@@ -12,6 +12,7 @@ from django_fsm import can_proceed
 
 from grid import permissions
 from grid.models import Region
+from legalqa.lawyers.hooks import decided
 from legalqa.lawyers.models import (
     ServiceApplication,
     ServiceKind,
@@ -159,6 +160,8 @@ def approve_application(*, actor, application: ServiceApplication, appointment_a
     app.save()
     when = timezone.localtime(appointment_at).strftime("%Y-%m-%d %H:%M")
     _tell_applicant(app, "approved", _("已受理，请于%(when)s前来办理。") % {"when": when})
+    decided("application_approved", actor=actor, subject=app, reference=f"服务申请 {app.pk}",
+            appointment_at=when, note=note or "")
     return app
 
 
@@ -171,6 +174,7 @@ def ask_missing_documents(*, actor, application: ServiceApplication, missing: st
     app.missing_documents, app.reviewed_by, app.reviewed_at = missing, actor, timezone.now()
     app.save()
     _tell_applicant(app, "missing", _("请补齐材料：%(list)s") % {"list": missing})
+    decided("application_missing", actor=actor, subject=app, reference=f"服务申请 {app.pk}", missing=missing)
     return app
 
 
@@ -183,6 +187,7 @@ def refuse_application(*, actor, application: ServiceApplication, reason: str):
     app.refuse_reason, app.reviewed_by, app.reviewed_at = reason, actor, timezone.now()
     app.save()
     _tell_applicant(app, "refused", _("不予受理，理由：%(reason)s") % {"reason": reason})
+    decided("application_refused", actor=actor, subject=app, reference=f"服务申请 {app.pk}", reason=reason)
     return app
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grid import permissions
+from legalqa.lawyers.hooks import decided
 from legalqa.lawyers.models import (
     Answer,
     AwardEntry,
@@ -47,6 +48,9 @@ def _award(answer: Answer, *, by_staff: bool, actor=None) -> AwardEntry:
         raise QAError(_("该咨询已选出最佳答案，不能重复选择。")) from exc
     _notify(key=f"qa-award{entry.pk}", template="qa_best_answer",
             context={"title": question.title, "amount": entry.amount}, users=[answer.lawyer])
+    decided("best_answer_by_staff" if by_staff else "best_answer", actor=actor if by_staff else question.asker,
+            subject=answer, reference=question.title, question_id=question.pk, lawyer_id=answer.lawyer_id,
+            amount=str(entry.amount), period=entry.period)
     return entry
 
 
@@ -108,6 +112,9 @@ def close_question(*, citizen, question: Question, professional: int, speed: int
     for a in rated:
         Rating.objects.get_or_create(lawyer_id=a.lawyer_id, question=question, defaults={"score": score})
         refresh_rating(a.lawyer_id)
+    decided("question_closed", actor=citizen, subject=question, reference=question.title,
+            professional=professional, speed=speed, useful=useful, resolved=question.resolved,
+            suggestion=question.suggestion)
     return question
 
 

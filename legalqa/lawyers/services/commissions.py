@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from grid.models import Region
+from legalqa.lawyers.hooks import decided
 from legalqa.lawyers.models import (
     COMMISSION_OPEN_TO_LAWYERS,
     Commission,
@@ -182,6 +183,7 @@ def accept_commission(*, lawyer, commission: Commission) -> Commission:
     _notify(key=f"qa-c{c.pk}-accepted", template="qa_commission_accepted",
             context={"lawyer": lawyer_name(lawyer), "phone": profile.phone}, users=[c.citizen],
             link=reverse("lawyers:commission", args=[c.pk]))
+    decided("commission_accepted", actor=lawyer, subject=c, reference=f"委托 {c.pk}")
     return c
 
 
@@ -196,6 +198,7 @@ def decline_commission(*, lawyer, commission: Commission) -> Commission:
         _notify(key=f"qa-c{c.pk}-declined", template="qa_commission_declined",
                 context={"lawyer": lawyer_name(lawyer)}, users=[c.citizen],
                 link=reverse("lawyers:commission", args=[c.pk]))
+    decided("commission_declined", actor=lawyer, subject=c, reference=f"委托 {c.pk}")
     return c
 
 
@@ -205,6 +208,7 @@ def complete_commission(*, actor, commission: Commission) -> Commission:
     _require(_complete_check, actor, c)
     c.complete()
     c.save()
+    decided("commission_completed", actor=actor, subject=c, reference=f"委托 {c.pk}")
     return c
 
 
@@ -214,6 +218,7 @@ def cancel_commission(*, citizen, commission: Commission) -> Commission:
     _require(_cancel_check, citizen, c)
     c.cancel()
     c.save()
+    decided("commission_cancelled", actor=citizen, subject=c, reference=f"委托 {c.pk}")
     return c
 
 
@@ -227,4 +232,6 @@ def rate_commission(*, citizen, commission: Commission, rating: int, comment: st
     c.save(update_fields=["rating", "comment"])
     Rating.objects.create(lawyer_id=c.lawyer_id, commission=c, score=Decimal(rating))
     refresh_rating(c.lawyer_id)
+    decided("commission_rated", actor=citizen, subject=c, reference=f"委托 {c.pk}", rating=rating,
+            comment=c.comment)
     return c

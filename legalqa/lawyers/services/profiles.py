@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from grid import permissions
 from grid.models import Role
+from legalqa.lawyers.hooks import decided
 from legalqa.lawyers.models import (
     LawyerProfile,
     Rating,
@@ -88,6 +89,7 @@ def verify_lawyer(*, actor, profile: LawyerProfile) -> LawyerProfile:
     LawyerProfile.objects.filter(pk=profile.pk, verified_at__isnull=True).update(
         verified_at=timezone.now(), verified_by=actor)
     profile.refresh_from_db()
+    decided("lawyer_verified", actor=actor, subject=profile, reference=profile.name, licence_no=profile.licence_no)
     return profile
 
 
@@ -96,6 +98,7 @@ def revoke_lawyer(*, actor, profile: LawyerProfile) -> None:
     if not permissions.is_centre_or_admin(actor):
         raise QAError(_("只有综治中心工作人员可以撤销律师审核。"))
     LawyerProfile.objects.filter(pk=profile.pk).update(verified_at=None, verified_by=None)
+    decided("lawyer_revoked", actor=actor, subject=profile, reference=profile.name, licence_no=profile.licence_no)
 
 
 def refresh_rating(lawyer_id: int) -> None:
