@@ -252,7 +252,8 @@ def _one(rng, n, when: datetime, village: Region, boxes, handlers, units_by_coun
         return g
     with _at(t):
         if channel != "web":
-            services.close_grievance(actor=city_staff, grievance=fresh(), note="电话回访，群众表示满意。")
+            services.record_return_visit(actor=city_staff, grievance=fresh(), satisfaction="satisfied",
+                                             note="电话回访，群众表示满意。")
         else:
             sat = rng.choices(["satisfied", "basic", "unsatisfied"], [78, 16, 6])[0]
             services.rate_grievance(actor=resident, grievance=fresh(), satisfaction=sat,

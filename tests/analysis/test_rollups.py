@@ -112,9 +112,11 @@ def step(rng: random.Random, a: Actors, items: list, now):
     elif s == State.VERIFIED:
         r = rng.random()
         if r < 0.15:
-            services.close_grievance(actor=a.staff, grievance=g, note="回访满意")
+            services.record_return_visit(actor=a.staff, grievance=g, satisfaction=Satisfaction.SATISFIED,
+                                         note="回访满意")
         elif g.reporter_id is None:
-            services.close_grievance(actor=a.staff, grievance=g, note="回访满意")
+            services.record_return_visit(actor=a.staff, grievance=g, satisfaction=Satisfaction.SATISFIED,
+                                         note="回访满意")
         else:
             sat = rng.choice([Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED])
             services.rate_grievance(actor=g.reporter, grievance=g, satisfaction=sat, comment="还是没解决")

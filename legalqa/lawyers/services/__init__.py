@@ -48,6 +48,7 @@ from legalqa.lawyers.services.common import (
     MESSAGES,
     QAError,
     _notify,
+    lawyer_name,
     supervising_staff,
 )
 from legalqa.lawyers.services.documents import (
@@ -130,6 +131,7 @@ __all__ = [
     "save_lawyer_profile",
     "save_template",
     "submit_application",
+    "lawyer_name",
     "supervising_staff",
     "verify_lawyer",
     "waiting_for_routing",
