@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def interval_seconds(schedule) -> float:
     """Seconds between runs of a beat entry's ``schedule`` (a number, a timedelta or a
-    celery ``schedule`` with ``run_every``)."""
+    celery ``schedule`` with ``run_every``); ValueError for a calendar schedule (crontab)."""
     if isinstance(schedule, int | float):
         return float(schedule)
     if isinstance(schedule, timedelta):
@@ -29,24 +29,59 @@ def interval_seconds(schedule) -> float:
     run_every = getattr(schedule, "run_every", None)
     if isinstance(run_every, timedelta):
         return run_every.total_seconds()
-    raise ValueError(f"the embedded scheduler supports intervals only, not {schedule!r}")
+    raise ValueError(f"not an interval schedule: {schedule!r}")
+
+
+def _interval(schedule) -> float | None:
+    try:
+        return interval_seconds(schedule)
+    except ValueError:
+        return None
+
+
+def _wall_clock():
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 @dataclass
 class Scheduler:
-    """Which beat entries are due: each entry runs at start and then every interval."""
+    """Which beat entries are due. An interval entry runs at start and then every interval;
+    a calendar entry (celery ``crontab``, e.g. the audit trail's daily signed head at 00:05)
+    runs when its schedule says so, counted from the scheduler's start, as celery beat does."""
 
     entries: Mapping[str, dict]
     last_run: dict[str, float] = field(default_factory=dict)
+    wall_clock: Callable = _wall_clock
+    started_at: object = None
+    last_run_at: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.started_at is None:
+            self.started_at = self.wall_clock()
+
+    def _calendar_due(self, name: str, schedule) -> tuple[bool, float]:
+        last = self.last_run_at.get(name, self.started_at)
+        is_due, next_seconds = schedule.is_due(last)
+        return bool(is_due), float(next_seconds)
 
     def due(self, now: float) -> list[str]:
-        return [name for name, entry in self.entries.items()
-                if name not in self.last_run or now - self.last_run[name] >= interval_seconds(entry["schedule"])]
+        names = []
+        for name, entry in self.entries.items():
+            seconds = _interval(entry["schedule"])
+            if seconds is None:
+                if self._calendar_due(name, entry["schedule"])[0]:
+                    names.append(name)
+            elif name not in self.last_run or now - self.last_run[name] >= seconds:
+                names.append(name)
+        return names
 
     def run_due(self, now: float, run: Callable[[str, dict], None]) -> list[str]:
         ran = []
         for name in self.due(now):
             self.last_run[name] = now
+            self.last_run_at[name] = self.wall_clock()
             try:
                 run(name, self.entries[name])
             except Exception:  # noqa: BLE001 — one failing scan must not stop the others
@@ -55,8 +90,13 @@ class Scheduler:
         return ran
 
     def seconds_to_next(self, now: float) -> float:
-        waits = [interval_seconds(e["schedule"]) - (now - self.last_run.get(n, now - 1e9))
-                 for n, e in self.entries.items()]
+        waits = []
+        for name, entry in self.entries.items():
+            seconds = _interval(entry["schedule"])
+            if seconds is None:
+                waits.append(self._calendar_due(name, entry["schedule"])[1])
+            else:
+                waits.append(seconds - (now - self.last_run.get(name, now - 1e9)))
         return max(min(waits, default=60.0), 1.0)
 
 

@@ -29,11 +29,21 @@ def test_a_failing_task_does_not_stop_the_others():
     assert Scheduler(ENTRIES).run_due(0, run) == ["scan", "slow"]
 
 
-def test_only_intervals_are_supported():
+def test_a_calendar_entry_waits_for_its_time_and_does_not_stop_the_intervals():
+    """The audit trail's daily head is a crontab (00:05): it must not run at start, and it
+    must not break the minute scans (it used to raise and stop the whole scheduler)."""
     from celery.schedules import crontab
 
     with pytest.raises(ValueError):
         interval_seconds(crontab(minute=0))
+    clock = {"now": timezone.now().replace(minute=30, second=0, microsecond=0)}
+    entries = {**ENTRIES, "head": {"task": "t.head", "schedule": crontab(minute=0, nowfun=lambda: clock["now"])}}
+    s = Scheduler(entries, wall_clock=lambda: clock["now"])
+    assert s.run_due(0, lambda *a: None) == ["scan", "slow"]
+    assert 1 <= s.seconds_to_next(0) <= 60
+    clock["now"] += timedelta(minutes=31)  # past the next full hour
+    assert s.run_due(60, lambda *a: None) == ["scan", "head"]
+    assert s.run_due(120, lambda *a: None) == ["scan"]
 
 
 @pytest.mark.django_db
