@@ -39,7 +39,9 @@ REQUIRED_LISTENERS = {
 
 def local_apps() -> list[str]:
     """The project's own Django apps (nested ones such as grievances.deadlines included)."""
-    return sorted(c.name for c in apps.get_app_configs() if Path(c.path).resolve().is_relative_to(BASE.resolve()))
+    return sorted(c.name for c in apps.get_app_configs()
+                  if Path(c.path).resolve().is_relative_to(BASE.resolve())
+                  and "site-packages" not in Path(c.path).parts)  # CI's .venv lives inside the checkout
 
 
 def app_of(module: str, names: list[str]) -> str | None:

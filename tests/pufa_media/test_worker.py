@@ -22,7 +22,8 @@ def media_worker(worker_env, tmp_path, settings):  # noqa: F811
 
     from config.celery import app
 
-    env = {**worker_env, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    env = {**worker_env, "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+           "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT)}
     redis.Redis.from_url(worker_env["REDIS_URL"]).delete("media", "unacked", "unacked_index")
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
