@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from analysis import kpis, selectors
 from analysis.models import Report, ReportKind, ReportTemplate
 from grid.models import Region, Role, Unit, UnitKind, User
+from grid.replica import heavy_reads
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "report_templates" / "report.docx"
 KIND_LABEL = {k: v for k, v in ReportKind.choices}
@@ -79,6 +80,7 @@ def _rows(values: dict[str, dict[str, int]], names: dict[str, str], total: int, 
     return rows[:limit] if limit else rows
 
 
+@heavy_reads()
 def compute_figures(kind: str, region: Region, start: date, end: date) -> dict:
     """Everything the report states, as plain data (frozen into the Report row)."""
     scope = selectors.Scope(label=region.name, region=region)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from analysis import kpis
 from analysis.models import METRICS, Boundary, Rollup, StaffLogin
 from grid import permissions
 from grid.models import PREFIX_LENGTH, Region, RegionLevel, Unit, User
+from grid.replica import heavy_reads, read_alias
 
 
 class NotAllowed(Exception):
@@ -141,8 +142,9 @@ def _zero() -> dict[str, int]:
 
 def _sum_rows(where: str, params: list, group: str) -> list[tuple]:
     """SUM of every counter grouped by ``group`` (raw SQL: the dashboard's hot path, so the
-    37 aggregates are not rebuilt by the ORM on every request)."""
-    with connection.cursor() as cursor:
+    37 aggregates are not rebuilt by the ORM on every request). A heavy read: on the replica
+    when one is configured and fresh (grid/replica.py)."""
+    with heavy_reads(), connections[read_alias()].cursor() as cursor:
         cursor.execute(f"SELECT {group}, {_SUM_COLUMNS} FROM {_TABLE} WHERE {where} GROUP BY {group}", params)
         return cursor.fetchall()
 
@@ -368,6 +370,7 @@ def _series(values: dict[str, dict[str, int]], names: dict[str, str]) -> list[di
     return sorted(rows, key=lambda r: -r["n"])
 
 
+@heavy_reads()
 def dashboard(scope: Scope, period: Period) -> dict:
     """Everything the dashboard shows, as plain data (also served as JSON)."""
     dims = ["total", *PANEL_DIMS] + ([] if scope.is_unit else ["unit", "cell"])
@@ -406,6 +409,7 @@ def dashboard(scope: Scope, period: Period) -> dict:
     }
 
 
+@heavy_reads()
 def map_features(scope: Scope) -> dict:
     """The GeoJSON the map draws: the next level's areas (a village's grids at the bottom)."""
     if scope.is_unit:

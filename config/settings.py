@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "grid.replica.ReplicaPinMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "grid.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -118,6 +119,25 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Heavy reads (dashboard, reports, exports, similar cases) on a streaming replica when one is
+# configured (grid/replica.py): own writes, a lagging or an unreachable replica read the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["grid.replica.ReplicaRouter"]
+# Behind PgBouncer in transaction mode (docs/deployment.md) a session lasts one transaction:
+# no server-side cursors (iterator() would lose its cursor) and no prepared statements.
+if env.bool("DATABASE_POOLER_TRANSACTION_MODE", default=False):
+    for _alias in DATABASES.values():
+        if _alias["ENGINE"] == "django.db.backends.postgresql":
+            _alias["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _alias.setdefault("OPTIONS", {})["prepare_threshold"] = None
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=2.0)
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=30.0)
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "grid.User"

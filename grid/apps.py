@@ -13,3 +13,11 @@ class GridConfig(AppConfig):
 
         # A required hook point with no listener is a start-up error (grid/hooks.py).
         checks.register(check_required_listeners)
+
+        # Each task starts with fresh replica routing state (grid/replica.py): a write made by
+        # an earlier task in the same worker process must not pin this one to the primary.
+        from celery.signals import task_prerun
+
+        from grid.replica import start_unit_of_work
+
+        task_prerun.connect(lambda **_: start_unit_of_work(), weak=False, dispatch_uid="grid.replica.prerun")

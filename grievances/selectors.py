@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from grid import permissions, privacy
 from grid.models import Region
+from grid.replica import heavy_reads
 from grievances.models import (
     OPEN_STATES,
     Attachment,
@@ -425,6 +426,7 @@ class PublicCase:
     satisfaction: str
 
 
+@heavy_reads()
 def similar_cases(*, category=None, region: Region | None = None, q: str = "", before: int | None = None,
                   size: int = PAGE_SIZE):
     qs = Grievance.objects.filter(state=State.CLOSED).exclude(result="")
