@@ -193,7 +193,7 @@ class GridTaskItemAdmin(ScopedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(privacy.PersonalDataAdminMixin, BaseUserAdmin):
     # A citizen's user name is their phone number: both are masked in the list.
     list_display = (privacy.masked_column("username", _("用户名")), "display_name", "role", "unit",
                     privacy.masked_column("phone", _("手机号码")), "is_active")
@@ -215,6 +215,21 @@ class UserAdmin(BaseUserAdmin):
     )
 
     actions = ["unlock_login", "reset_second_factor"]
+    # The number (and a citizen's user name, which is their number) in full only to those who
+    # manage the account (and to the person themself); each such view is recorded.
+    personal_fields = {"phone": "phone", "username": "phone"}
+
+    def personal_fields_for(self, obj):
+        fields = {"phone": "phone"}
+        if obj.username and obj.username == obj.phone:
+            fields["username"] = "phone"
+        return fields
+
+    def handles_personal_data(self, request, obj):
+        return self.has_change_permission(request, obj)
+
+    def personal_data_subject(self, obj):
+        return privacy.Subject("grid.user", obj.pk, obj.display_name or privacy.mask_phone(obj.username), obj.pk)
 
     def get_queryset(self, request):
         return permissions.visible_users(request.user).select_related("unit")

@@ -15,3 +15,13 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) > 4:
         return "*" * (len(phone) - 4) + phone[-4:]
     return "****"
+
+
+def mask_id_number(value: str | None) -> str:
+    """``110101199001011234`` → ``110***********1234``: the region prefix and the last 4 kept."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) > 7:
+        return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+    return "*" * max(len(value) - 2, 2) + value[-2:]

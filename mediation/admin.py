@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grid import permissions, privacy
 from grid.uploads import UploadField
+from mediation import selectors, services
 from mediation.models import (
     Agreement,
     JudicialConfirmation,
@@ -30,12 +31,17 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().get_queryset(request).filter(permissions.region_q(request.user, self.region_field))
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(privacy.PersonalDataAdminMixin, admin.TabularInline):
     model = Party
     extra = 0
-    # The full number is on the case page (mediation:case), where each view is recorded.
-    fields = ("side", "name", privacy.masked_column("phone", _("联系电话")), "address", "user")
+    fields = ("side", "name", "phone", "address", "user")
     readonly_fields = fields
+    # Parties' numbers in full only to those who oversee the case (as on the case page,
+    # mediation:case); the case's admin page records each such view.
+    personal_fields = {"phone": "phone"}
+
+    def handles_personal_data(self, request, obj):
+        return services.can_oversee_case(request.user, obj)
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -54,7 +60,12 @@ class SessionInline(admin.StackedInline):
 
 
 @admin.register(MediationCase)
-class MediationCaseAdmin(ScopedAdmin):
+class MediationCaseAdmin(privacy.PersonalDataAdminMixin, ScopedAdmin):
+    # No personal field of its own; records the parties' numbers its inline shows in full.
+
+    def personal_data_subject(self, obj):
+        return selectors.privacy_subject(obj)
+
     list_display = ("grievance", "organisation", "state", "opened_at", "ended_at")
     list_filter = ("state", "organisation__org_type")
     list_select_related = ("grievance", "organisation")
@@ -165,13 +176,21 @@ class LegalAidDocumentInline(admin.TabularInline):
 
 
 @admin.register(LegalAidApplication)
-class LegalAidApplicationAdmin(ScopedAdmin):
+class LegalAidApplicationAdmin(privacy.PersonalDataAdminMixin, ScopedAdmin):
     list_display = ("grievance", "applicant_name", "case_type", "status", "lawyer", "decided_at")
     list_filter = ("status", "case_type")
     list_select_related = ("grievance", "lawyer")
     search_fields = ("grievance__tracking_no", "applicant_name")
     readonly_fields = ("grievance", "status", "lawyer", "refusal_reason", "decided_by", "decided_at", "created_at")
     inlines = [LegalAidDocumentInline]
+    # The ID number in full only to the legal aid centre that handles the application.
+    personal_fields = {"id_number": "id_number"}
+
+    def handles_personal_data(self, request, obj):
+        return services.handles_legal_aid(request.user, obj)
+
+    def personal_data_subject(self, obj):
+        return selectors.legal_aid_privacy_subject(obj)
 
     def has_add_permission(self, request):
         return False

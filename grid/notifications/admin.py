@@ -40,7 +40,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(privacy.PersonalDataAdminMixin, admin.ModelAdmin):
     """The outbox, for administrators: what was sent, what failed and why."""
 
     list_display = ["created_at", "channel", privacy.masked_column("phone", _("手机号码")), "user", "template_code",
@@ -51,6 +51,8 @@ class MessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["retry_now"]
     show_full_result_count = False
+    # The outbox page is for delivery problems: the number stays masked on it too.
+    personal_fields = {"phone": "phone"}
 
     def has_module_permission(self, request):
         return permissions.is_admin(request.user)

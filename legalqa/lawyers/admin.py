@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grid import permissions, privacy
 from grid.uploads import UploadField
-from legalqa.lawyers import services
+from legalqa.lawyers import selectors, services
 from legalqa.lawyers.models import (
     AwardEntry,
     AwardRate,
@@ -123,19 +123,35 @@ class AwardEntryAdmin(RegionScopedAdmin):
 
 
 @admin.register(Commission)
-class CommissionAdmin(RegionScopedAdmin):
+class CommissionAdmin(privacy.PersonalDataAdminMixin, RegionScopedAdmin):
     list_display = ["field", "citizen", "lawyer", "state", "created_at", "rating"]
     list_filter = ["state", "field"]
     list_select_related = ["field", "citizen", "lawyer"]
     readonly_fields = ["state", "lawyer", "accepted_at", "completed_at", "rating", "comment", "widen_at"]
+    # The client's number in full only to the lawyer who took the commission (as on its page).
+    personal_fields = {"phone": "phone"}
+
+    def handles_personal_data(self, request, obj):
+        return obj.lawyer_id is not None and obj.lawyer_id == request.user.pk
+
+    def personal_data_subject(self, obj):
+        return selectors.commission_privacy_subject(obj)
 
 
 @admin.register(CallbackRequest)
-class CallbackRequestAdmin(RegionScopedAdmin):
+class CallbackRequestAdmin(privacy.PersonalDataAdminMixin, RegionScopedAdmin):
     list_display = ["field", "lawyer", privacy.masked_column("phone", _("回拨电话")), "created_at", "acknowledged_at",
                     "called_at"]
     list_filter = ["field"]
     list_select_related = ["field", "lawyer"]
+    # The number is the lawyer's to call until the call is made (as on the lawyer's desk).
+    personal_fields = {"phone": "phone"}
+
+    def handles_personal_data(self, request, obj):
+        return obj.lawyer_id is not None and obj.lawyer_id == request.user.pk and obj.called_at is None
+
+    def personal_data_subject(self, obj):
+        return selectors.callback_privacy_subject(obj)
 
 
 @admin.register(CallLog)

@@ -51,6 +51,7 @@ from mediation.services.legal_aid import (
     apply_for_legal_aid,
     approve_legal_aid,
     can_review_legal_aid,
+    handles_legal_aid,
     refuse_legal_aid,
 )
 from mediation.services.mediators import (
@@ -108,6 +109,7 @@ __all__ = [
     "can_manage_risk",
     "can_oversee_case",
     "can_review_legal_aid",
+    "handles_legal_aid",
     "can_work_case",
     "conclude_failed",
     "conclude_with_agreement",

@@ -65,10 +65,15 @@ def apply_for_legal_aid(*, actor, region, applicant_name: str, id_number: str, a
 
 
 
-def can_review_legal_aid(user, app: LegalAidApplication) -> bool:
+def handles_legal_aid(user, app: LegalAidApplication) -> bool:
+    """The staff of the legal aid centre the application was routed to (whatever its status)."""
     unit = app.grievance.handling_unit
-    return bool(app.status == LegalAidStatus.PENDING and unit is not None and unit.is_legal_aid and (
+    return bool(unit is not None and unit.is_legal_aid and (
         permissions.is_department(user) or permissions.is_mediator(user)) and user.unit_id == unit.pk)
+
+
+def can_review_legal_aid(user, app: LegalAidApplication) -> bool:
+    return bool(app.status == LegalAidStatus.PENDING and handles_legal_aid(user, app))
 
 
 def _require_legal_aid_reviewer(actor, app: LegalAidApplication):
