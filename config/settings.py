@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE["pufa-media-requeue-stuck"] = {
 CELERY_BEAT_SCHEDULE["deadlines-scan"] = {
     "task": "grievances.deadlines.tasks.scan_deadlines", "schedule": 60.0, "options": {"expires": 120},
 }
+# grievances: staged uploads (upload first, then reference) nobody submitted expire after a day
+CELERY_BEAT_SCHEDULE["grievances-sweep-staged-uploads"] = {
+    "task": "grievances.tasks.sweep_staged_uploads", "schedule": 3600.0, "options": {"expires": 3000},
+}
 # notifications
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "grid.notifications.tasks.dispatch_due_messages", "schedule": 60.0, "options": {"expires": 120},

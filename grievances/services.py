@@ -249,6 +249,25 @@ def _expire_staged(owner) -> None:
         st.delete()
 
 
+def sweep_expired_staged(*, now=None, batch: int = 500) -> int:
+    """The periodic sweep (grievances.tasks.sweep_staged_uploads, hourly): delete every staged
+    upload older than STAGED_TTL that no form referenced, and its files once the deletion
+    commits. People who never come back would otherwise leave their files on disk for ever
+    (the per-owner expiry in stage_upload runs only when that person uploads again)."""
+    cutoff = (now or timezone.now()) - STAGED_TTL
+    removed = 0
+    while True:
+        with transaction.atomic():
+            rows = list(StagedUpload.objects.select_for_update(skip_locked=True)
+                        .filter(created_at__lt=cutoff).order_by("pk")[:batch])
+            if not rows:
+                return removed
+            for st in rows:
+                _delete_files_on_commit(st.file, st.thumbnail)
+            StagedUpload.objects.filter(pk__in=[st.pk for st in rows]).delete()
+            removed += len(rows)
+
+
 @transaction.atomic
 def stage_upload(*, actor, file) -> StagedUpload:
     """Upload first, then reference: one file through the upload gate (policy "appeal"),

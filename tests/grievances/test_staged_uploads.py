@@ -2,6 +2,8 @@
 survive a refused submit, belong to their uploader only, and become the item's
 attachments when the form goes through."""
 
+import os
+
 import pytest
 from django.urls import reverse
 
@@ -96,3 +98,43 @@ def test_staged_files_expire(citizen, world):
     StagedUpload.objects.filter(pk=st.pk).update(created_at=timezone.now() - timedelta(days=2))
     services.stage_upload(actor=citizen, file=media.png("b.png"))
     assert list(StagedUpload.objects.values_list("original_name", flat=True)) == ["b.png"]
+
+
+def _age(st, **delta):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    StagedUpload.objects.filter(pk=st.pk).update(created_at=timezone.now() - timedelta(**delta))
+
+
+def test_the_periodic_sweep_deletes_expired_staged_uploads_and_their_files(
+        citizen, other_citizen, world, django_capture_on_commit_callbacks):
+    """People who never come back: the hourly sweep removes their expired files (the per-owner
+    expiry only runs when the same person uploads again); fresh ones stay."""
+    from grievances.tasks import sweep_staged_uploads
+
+    old = services.stage_upload(actor=citizen, file=media.png("old.png"))
+    old2 = services.stage_upload(actor=other_citizen, file=media.png("old2.png"))
+    fresh = services.stage_upload(actor=other_citizen, file=media.png("fresh.png"))
+    _age(old, hours=25)
+    _age(old2, days=3)
+    paths = [old.file.path, old2.file.path] + ([old.thumbnail.path] if old.thumbnail else [])
+    assert all(os.path.exists(p) for p in paths)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_staged_uploads.delay().get() == 2
+    assert list(StagedUpload.objects.values_list("original_name", flat=True)) == ["fresh.png"]
+    assert not any(os.path.exists(p) for p in paths)
+    assert os.path.exists(fresh.file.path)
+
+
+def test_the_sweep_is_in_the_beat_schedule_and_the_embedded_scheduler_runs_it(citizen, world, settings):
+    from django.core.management import call_command
+
+    entry = settings.CELERY_BEAT_SCHEDULE["grievances-sweep-staged-uploads"]
+    assert entry["task"] == "grievances.tasks.sweep_staged_uploads"
+    old = services.stage_upload(actor=citizen, file=media.png("old.png"))
+    _age(old, days=2)
+    settings.REDIS_URL = ""
+    call_command("run_scheduler", "--once")
+    assert not StagedUpload.objects.exists()
