@@ -40,6 +40,9 @@ DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The urgent legal line shown in the "需要帮助？" panel of every citizen page (12348: the public
+# legal services hotline); a city may put its own duty-lawyer number here.
+URGENT_LEGAL_LINE = env.str("URGENT_LEGAL_LINE", default="12348")
 # How many reverse proxies in front of the application each append the address they saw to
 # X-Forwarded-For (grid/client_address.py). The production profile assumes one (nginx).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from grid import files
 from grid import views as grid_views
 from grid.forms import AdminLoginForm
+from grievances import views as grievance_views
 
 admin.site.site_header = "综治中心一站式服务平台 · 管理后台"
 admin.site.site_title = "综治中心管理后台"
@@ -19,6 +20,7 @@ urlpatterns = [
     path("favicon.ico", grid_views.favicon),
     path("", include("ops.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("help/", grievance_views.help_contacts, name="help"),
     path("admin/", admin.site.urls),
     path("", include("grid.urls")),
     path("notifications/", include("grid.notifications.urls")),

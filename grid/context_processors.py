@@ -11,6 +11,7 @@ def site(request):
         "SITE_NAME": "综治中心一站式服务平台",
         "LARGE_TEXT": request.COOKIES.get("large_text") == "1",
         "DEBUG": settings.DEBUG,
+        "URGENT_LEGAL_LINE": settings.URGENT_LEGAL_LINE,
         "work_links": work_links,
         "public_links": public_links,
         # Staff keep one line of work links; the public services fold into a menu.

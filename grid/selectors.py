@@ -38,3 +38,17 @@ def region_children(parent_code: str | None):
 
 def counties():
     return Region.objects.filter(level=RegionLevel.COUNTY)
+
+
+def help_centre(region_code: str | None) -> Unit | None:
+    """The centre a citizen of ``region_code`` calls for help: the nearest active centre with a
+    phone number at that region or above it (village → township → county → city); without a
+    region, the highest-level centre that has one."""
+    centres = Unit.objects.filter(kind=UnitKind.CENTRE, is_active=True).exclude(phone="")
+    if region_code:
+        prefixes = [region_code[:n].ljust(12, "0") for n in (12, 9, 6, 4, 2)]
+        found = {u.region_code: u for u in centres.filter(region_code__in=prefixes)}
+        for code in prefixes:
+            if code in found:
+                return found[code]
+    return centres.order_by("level", "region_code").first()

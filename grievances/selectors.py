@@ -511,3 +511,23 @@ def staged_item(st) -> dict:
     return {"id": st.pk, "name": st.original_name, "kind": st.kind,
             "thumb": st.thumbnail.url if st.thumbnail else "",
             "discard": reverse("grievances:discard_upload", args=[st.pk])}
+
+
+def help_contacts(user) -> dict:
+    """What the "需要帮助？" panel shows: the centre to call for the reader's place (a citizen's
+    place is that of their latest appeal; staff that of their unit) and the urgent legal line."""
+    from django.conf import settings
+
+    from grid.selectors import help_centre
+
+    region_code = None
+    if user is not None and user.is_authenticated:
+        region_code = (Grievance.objects.filter(reporter_id=user.pk).order_by("-id")
+                       .values_list("region_code", flat=True).first())
+        if region_code is None and getattr(user, "unit_id", None):
+            region_code = user.unit.region_code
+    centre = help_centre(region_code)
+    return {
+        "centre": {"name": centre.name, "phone": centre.phone} if centre else None,
+        "urgent_line": settings.URGENT_LEGAL_LINE,
+    }

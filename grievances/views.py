@@ -444,3 +444,15 @@ def decide_return(request, pk):
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return HttpResponseRedirect(nxt)
     return HttpResponseRedirect(reverse("grievances:returns"))
+
+
+@require_GET
+def help_contacts(request):
+    """The "需要帮助？" panel's numbers for this reader, fetched by the panel on each page (the
+    page itself stays free of the look-up); ``/help/`` is the same as a page without script."""
+    info = selectors.help_contacts(request.user)
+    if request.GET.get("format") == "json":
+        response = JsonResponse(info)
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+    return render(request, "grievances/help.html", info)
