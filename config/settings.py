@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "audit",
     "ops",
     "analysis",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("legalqa.urls")),
     path("pufa/", include("pufa_media.urls")),
     path("analysis/", include("analysis.urls")),
+    path("open311/v2/", include("api.urls")),
 ]
 
 if settings.DEBUG:

@@ -200,6 +200,7 @@ ROLE_ADMIN_PERMS: dict[str, dict[str, set[str]]] = {
     Role.CENTRE_LEADER: {
         "grid": {"*"}, "grievances": {"*"}, "deadlines": {"*"}, "notifications": {"*"},
         "mediation": {"*"}, "legalqa": {"*"}, "lawyers": {"*"}, "pufa_media": {"*"}, "analysis": {"*"},
+        "api": {"*"},
     },
 }
 

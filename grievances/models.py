@@ -55,6 +55,24 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("12345热线")
     WALK_IN = "walk_in", _("来访登记")
     SCREENING = "screening", _("排查录入")
+    # Channels outside the platform that file through the open API (api/, Open311).
+    APP = "app", _("小程序/移动应用")
+    PARTNER = "partner", _("合作系统")
+
+
+# Channels an API key may file under (the key's own channel; HOTLINE is the 12345 feed).
+API_CHANNELS = (Channel.HOTLINE, Channel.APP, Channel.PARTNER)
+
+
+@dataclass(frozen=True)
+class ExternalSource:
+    """A system outside the platform filing an appeal through the open API: its name (e.g.
+    "12345热线", shown in the item's timeline) and the region it may file into. The API
+    app resolves its key to this; grievances never sees keys."""
+
+    name: str
+    region_code: str
+    region_level: int
 
 
 class State(models.TextChoices):
@@ -291,6 +309,8 @@ class Grievance(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handling_unit", "id"], name="grv_unit_joint_idx", condition=Q(is_joint=True)),
             models.Index(fields=["category", "state", "id"], name="grv_category_state_idx"),
             models.Index(fields=["contact_phone"], name="grv_phone_idx"),
+            # Open311 requests.json: newest first within a date range (api.selectors).
+            models.Index(fields=["created_at", "id"], name="grv_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -536,7 +556,11 @@ class GrievanceEvent(models.Model):
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["grievance", "id"], name="grvevent_grievance_idx")]
+        indexes = [
+            models.Index(fields=["grievance", "id"], name="grvevent_grievance_idx"),
+            # Open311 servicerequestupdates: public events since a time (api.selectors).
+            models.Index(fields=["created_at", "id"], name="grvevent_public_at_idx", condition=Q(public=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"

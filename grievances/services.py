@@ -25,15 +25,17 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from grid import permissions
-from grid.models import Region, RegionLevel, Unit, UnitKind
+from grid.models import Region, RegionLevel, Unit, UnitKind, code_prefix
 from grievances import hooks
 from grievances.models import (
+    API_CHANNELS,
     Attachment,
     Category,
     CategoryGroup,
     Channel,
     CoHandling,
     EventAction,
+    ExternalSource,
     Grievance,
     GrievanceEvent,
     GrievanceKind,
@@ -380,16 +382,26 @@ def submit_grievance(
     *, actor, kind: str, region: Region, title: str, description: str, contact_name: str = "",
     contact_phone: str = "", category: Category | None = None, tags: Sequence[Category] = (),
     address: str = "", grid=None, channel: str = Channel.WEB, hide_identity: bool = False,
-    latitude=None, longitude=None, files: Sequence = (),
+    latitude=None, longitude=None, files: Sequence = (), source: ExternalSource | None = None,
 ) -> Grievance:
-    """发现: a citizen's submission, a grid worker's patrol report, or a hotline/walk-in entry
-    by centre staff. The item goes to the nearest centre above its place and gets a tracking
-    number that can be read aloud."""
+    """发现: a citizen's submission, a grid worker's patrol report, a hotline/walk-in entry
+    by centre staff, or an entry from another system through the open API (``source``: a
+    12345 hotline, a mini-program, a partner system, filing only into its own region). The
+    item goes to the nearest centre above its place and gets a tracking number that can be
+    read aloud."""
     if kind not in GrievanceKind.values:
         raise TransitionRefused(_("请选择诉求类型。"))
     title = _require_text(title, _("请填写标题。"))
     description = _require_text(description, _("请填写诉求内容。"))
-    if channel == Channel.PATROL:
+    if source is not None:
+        if channel not in API_CHANNELS:
+            raise GrievancePermissionError(_("开放接口不能以该渠道提交诉求。"))
+        if not region.code.startswith(code_prefix(source.region_code, source.region_level)):
+            raise GrievancePermissionError(_("该接口密钥只能提交本辖区（%(code)s）的诉求。")
+                                           % {"code": source.region_code})
+    elif channel in API_CHANNELS[1:]:
+        raise GrievancePermissionError(_("该渠道的诉求只能经开放接口提交。"))
+    elif channel == Channel.PATROL:
         if not permissions.is_grid_worker(actor):
             raise GrievancePermissionError(_("只有网格员可以提交网格巡查上报。"))
         if grid is None or not grid.workers.filter(pk=actor.pk).exists():
@@ -421,7 +433,8 @@ def submit_grievance(
     g.save()
     if tags:
         g.tags.set(tags)
-    event = _record(g, actor=actor, action=EventAction.SUBMITTED, from_state="", note="", public=True, unit=centre)
+    note = _("经开放接口提交（%(name)s）") % {"name": source.name} if source is not None else ""
+    event = _record(g, actor=actor, action=EventAction.SUBMITTED, from_state="", note=note, public=True, unit=centre)
     _attach(g, files, actor=actor, event=event)
     return g
 

@@ -82,7 +82,19 @@ class HttpBackend:
             return ""
 
 
+_REGISTERED: dict = {}
+
+
+def register_backend(channel: str, factory) -> None:
+    """A contribution point: an app that owns a delivery channel of its own (``webhook``,
+    registered by api/) supplies its sender in its ``AppConfig.ready()``; the outbox
+    delivers its rows like any other, with the same retries and exactly-once bookkeeping."""
+    _REGISTERED[channel] = factory
+
+
 def get_backend(channel: str = "sms"):
+    if channel in _REGISTERED:
+        return _REGISTERED[channel]()
     name = settings.SMS_BACKEND if channel == "sms" else settings.VOICE_BACKEND
     if name == "console":
         return ConsoleBackend(channel)

@@ -20,6 +20,9 @@ class Channel(models.TextChoices):
     SMS = "sms", _("短信")
     VOICE = "voice", _("语音电话")
     SITE = "site", _("站内消息")
+    # A signed HTTP POST to another system (Open311 webhooks, api/): ``link`` is the URL,
+    # ``text`` the JSON body; the sender is the backend registered for this channel.
+    WEBHOOK = "webhook", _("接口回调")
 
 
 class Status(models.TextChoices):
@@ -102,7 +105,8 @@ class Message(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(channel="site", user__isnull=False) | (~Q(channel="site") & ~Q(phone="")),
+                condition=Q(channel="site", user__isnull=False) | (Q(channel="webhook") & ~Q(link=""))
+                | (~Q(channel__in=["site", "webhook"]) & ~Q(phone="")),
                 name="msg_has_recipient",
             ),
         ]

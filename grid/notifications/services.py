@@ -180,6 +180,24 @@ def notify(*, key: str, template: str, context: dict, users: Iterable = (), phon
     return ids
 
 
+def post_webhook(*, key: str, url: str, body: str) -> int | None:
+    """Write one webhook delivery (a signed POST of ``body`` to ``url``) to the outbox in the
+    caller's transaction. ``key`` is the idempotency key: an event already queued for this
+    receiver is skipped, so each event is delivered once however often this is called.
+    The sender is the backend registered for the ``webhook`` channel."""
+    with transaction.atomic():
+        Message.objects.bulk_create(
+            [Message(idempotency_key=key[:200], channel=Channel.WEBHOOK, link=url[:300], text=body,
+                     status=Status.PENDING, next_attempt_at=timezone.now())],
+            ignore_conflicts=True,
+        )
+        message_id = (Message.objects.filter(idempotency_key=key[:200], status=Status.PENDING, attempts=0)
+                      .values_list("id", flat=True).first())
+    if message_id is not None:
+        transaction.on_commit(lambda: enqueue([message_id]))
+    return message_id
+
+
 def enqueue(ids: Iterable[int]) -> None:
     """Hand ids to the broker; if it is down the sweep picks the rows up later. Each failed
     publish costs about two seconds of retries, so the first failure ends the loop: the page

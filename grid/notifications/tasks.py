@@ -8,7 +8,7 @@ from celery import shared_task
 
 from grid.notifications import services
 from grid.notifications.backends import DeliveryError, get_backend
-from grid.notifications.models import Message
+from grid.notifications.models import Channel, Message
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,9 @@ def deliver_message(self, message_id: int) -> str:
         return "skipped"
     message = Message.objects.get(pk=message_id)
     try:
-        provider_id = get_backend(message.channel).send(message.phone, message.text, key=message.idempotency_key)
+        # A webhook row is addressed by its URL (``link``); SMS and voice by the phone number.
+        address = message.link if message.channel == Channel.WEBHOOK else message.phone
+        provider_id = get_backend(message.channel).send(address, message.text, key=message.idempotency_key)
     except Exception as exc:  # noqa: BLE001 — a gateway error or a misconfiguration: retry with backoff
         will_retry, delay = services.mark_failed(message_id, attempt, f"{type(exc).__name__}: {exc}")
         if isinstance(exc, DeliveryError):

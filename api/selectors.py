@@ -1,0 +1,357 @@
+"""Reads of the open API: the services (appeal kinds and dispute categories), jurisdictions,
+requests and their updates, each already in the shape of the GeoReport v2 response.
+
+What a GET shows is the public similar-cases page's view of an appeal (grievances.selectors
+``anonymise``, place at township level at most): never a name, a phone number or an exact
+address. Only a trusted government key reading a request it filed itself sees the full
+text, the exact place and the material (through the permission-checked file view).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from api.models import ApiKey, ApiRequest
+from api.services import ApiError
+from grid.models import Region, Unit, UnitKind
+from grievances.models import (
+    OPEN_STATES,
+    Category,
+    CategoryGroup,
+    EventAction,
+    Grievance,
+    GrievanceEvent,
+    GrievanceKind,
+    State,
+)
+from grievances.selectors import anonymise
+
+MAX_REQUESTS = 1000
+MAX_SPAN = timedelta(days=90)
+DISPUTE_PREFIX = "dispute-"
+# Legal aid is applied for with its own form (legalqa.lawyers), never through the API.
+API_KINDS = [k for k in GrievanceKind if k != GrievanceKind.LEGAL_AID]
+
+KIND_KEYWORDS = {
+    GrievanceKind.DISPUTE: "纠纷,调解,矛盾",
+    GrievanceKind.LIVELIHOOD: "民生,供水,供电,供暖,燃气,道路,路灯,垃圾",
+    GrievanceKind.COMPLAINT: "投诉,举报,反映",
+    GrievanceKind.INQUIRY: "咨询,政策,办事指南",
+    GrievanceKind.SUGGESTION: "意见,建议",
+    GrievanceKind.BUSINESS: "企业,营商环境,纾困",
+}
+
+# The seven-step loop: the step each state belongs to (DOMAIN.md §4), for status_notes.
+STEP = {
+    State.SUBMITTED: gettext_lazy("发现"), State.ACCEPTED: gettext_lazy("受理"), State.REJECTED: gettext_lazy("受理"),
+    State.DISPATCHED: gettext_lazy("分流"), State.HANDLING: gettext_lazy("处置"), State.COMPLETED: gettext_lazy("跟踪"),
+    State.VERIFIED: gettext_lazy("反馈"), State.CLOSED: gettext_lazy("反馈"),
+}
+CLOSED_STATES = (State.CLOSED, State.REJECTED)
+# The mySociety servicerequestupdates extension's statuses (as FixMyStreet reads them).
+UPDATE_STATUS = {
+    State.SUBMITTED: "open", State.ACCEPTED: "investigating", State.REJECTED: "no_further_action",
+    State.DISPATCHED: "action_scheduled", State.HANDLING: "in_progress", State.COMPLETED: "fixed",
+    State.VERIFIED: "fixed", State.CLOSED: "closed",
+}
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    kind: str
+    category: Category | None
+
+
+def _categories():
+    return list(Category.objects.filter(group=CategoryGroup.DISPUTE, is_active=True).order_by("sort_order", "code"))
+
+
+def service_list() -> list[dict]:
+    rows = []
+    for kind in API_KINDS:
+        label = str(kind.label)
+        if kind == GrievanceKind.DISPUTE:
+            for c in _categories():
+                rows.append({
+                    "service_code": DISPUTE_PREFIX + c.code, "service_name": c.name,
+                    "description": c.description or c.name, "metadata": True, "type": "realtime",
+                    "keywords": ",".join([c.name, KIND_KEYWORDS[kind]]), "group": label,
+                })
+        rows.append({
+            "service_code": kind.value, "service_name": label,
+            "description": _("%(kind)s（类别由工作人员确定）") % {"kind": label}
+            if kind == GrievanceKind.DISPUTE else label,
+            "metadata": True, "type": "realtime", "keywords": KIND_KEYWORDS[kind], "group": label,
+        })
+    return rows
+
+
+def service_for_code(code: str) -> Service:
+    code = (code or "").strip()
+    if not code:
+        raise ApiError(400, _("缺少service_code。"))
+    if code.startswith(DISPUTE_PREFIX):
+        category = Category.objects.filter(group=CategoryGroup.DISPUTE, is_active=True,
+                                           code=code[len(DISPUTE_PREFIX):]).first()
+        if category is not None:
+            return Service(code, GrievanceKind.DISPUTE, category)
+    elif code in [k.value for k in API_KINDS]:
+        return Service(code, code, None)
+    raise ApiError(404, _("service_code“%(code)s”不存在。") % {"code": code})
+
+
+def service_code_of(g: Grievance) -> str:
+    if g.kind == GrievanceKind.DISPUTE and g.category_id:
+        return DISPUTE_PREFIX + g.category.code
+    return g.kind
+
+
+def service_definition(code: str) -> dict:
+    from grievances.models import Severity
+
+    service = service_for_code(code)
+    attrs = [
+        ("title", "string", False, _("标题（一句话说明问题；不填则取诉求内容的开头）"), None),
+        ("ticket_no", "string", False,
+         _("渠道工单号（如12345热线工单号）：同一密钥重复提交同一工单号，返回首次受理的诉求，不会重复立案"), None),
+        ("severity", "singlevaluelist", False, _("渠道研判的纠纷等级（受理时由综治中心最终定级）"),
+         [(s.value, str(s.label)) for s in Severity]),
+        ("hide_identity", "singlevaluelist", False, _("对承办部门隐藏反映人姓名和电话（匿名）"),
+         [("true", _("是")), ("false", _("否"))]),
+        ("tags", "multivaluelist", False, _("重点领域标签"),
+         [(c.code, c.name) for c in Category.objects.filter(group=CategoryGroup.KEY_AREA, is_active=True)]),
+    ]
+    return {
+        "service_code": service.code,
+        "attributes": [
+            {"variable": True, "code": code_, "datatype": datatype, "required": required,
+             "datatype_description": None, "order": n, "description": str(description),
+             **({"values": [{"key": k, "name": str(v)} for k, v in values]} if values is not None else {})}
+            for n, (code_, datatype, required, description, values) in enumerate(attrs, start=1)
+        ],
+    }
+
+
+def key_area_tags(codes: list[str]) -> list[Category]:
+    if not codes:
+        return []
+    tags = list(Category.objects.filter(group=CategoryGroup.KEY_AREA, is_active=True, code__in=codes))
+    if len(tags) != len(set(codes)):
+        raise ApiError(400, _("attribute[tags]中有不存在的标签。"))
+    return tags
+
+
+# ----------------------------------------------------------------------------- jurisdictions
+
+
+def jurisdictions() -> list[Region]:
+    """One jurisdiction per region the deployment serves: the regions of the topmost
+    governance centres (no centre above them)."""
+    codes = set(Unit.objects.filter(kind=UnitKind.CENTRE, is_active=True).values_list("region_code", flat=True))
+    regions = list(Region.objects.filter(code__in=codes))
+    top = []
+    for r in regions:
+        if not any(o.code != r.code and o.level < r.level and r.code.startswith(o.prefix) for o in regions):
+            top.append(r)
+    return sorted(top, key=lambda r: r.code)
+
+
+def jurisdiction_prefix(jurisdiction_id: str | None) -> str:
+    """The region prefix a request is limited to; "" for absent or empty (spec: an empty
+    optional argument is an absent one)."""
+    jid = (jurisdiction_id or "").strip()
+    if not jid:
+        return ""
+    for r in jurisdictions():
+        if r.code == jid:
+            return r.prefix
+    raise ApiError(404, _("jurisdiction_id“%(id)s”不存在。") % {"id": jid})
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+_W3C = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$")
+
+
+def parse_w3c(value: str, name: str) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not _W3C.match(value):
+        raise ApiError(400, _("%(name)s格式错误，应为W3C格式，例如2026-01-01T00:00:00+08:00。") % {"name": name})
+    try:
+        if "T" not in value:
+            return timezone.make_aware(datetime.fromisoformat(value))
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, _("%(name)s不是有效的日期时间。") % {"name": name}) from None
+
+
+def w3c(dt: datetime | None) -> str | None:
+    return timezone.localtime(dt).isoformat(timespec="seconds") if dt else None
+
+
+def date_range(start_raw: str, end_raw: str) -> tuple[datetime, datetime]:
+    """Spec: the range defaults to the most recent 90 days and may not span more."""
+    start, end = parse_w3c(start_raw, "start_date"), parse_w3c(end_raw, "end_date")
+    if start and end:
+        if end < start:
+            raise ApiError(400, _("end_date不能早于start_date。"))
+        if end - start > MAX_SPAN:
+            raise ApiError(400, _("start_date与end_date之间不能超过90天。"))
+    elif start:
+        end = start + MAX_SPAN
+    elif end:
+        start = end - MAX_SPAN
+    else:
+        end = timezone.now()
+        start = end - MAX_SPAN
+    return start, end
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+def _place(g: Grievance) -> Region:
+    # Township level at most, as on the similar-cases page: never the village, never the address.
+    return g.region.parent if g.region.level >= 5 and g.region.parent_id else g.region
+
+
+def request_row(g: Grievance, *, full: bool, media_url: str | None = None) -> dict:
+    closed = g.state in CLOSED_STATES
+    names = [g.contact_name, g.address]
+    notes = f"{STEP[g.state]}：{g.get_state_display()}"
+    if full:
+        description = g.description
+        notes += f"。{g.result}" if g.result else ""
+    else:
+        description = anonymise(g.title, names=names) if g.state == State.CLOSED else None
+        if g.state == State.CLOSED and g.result:
+            notes += "。" + anonymise(g.result, names=names)
+    place = g.region if full else _place(g)
+    agency = g.handling_unit or g.centre
+    return {
+        "service_request_id": g.tracking_no,
+        "status": "closed" if closed else "open",
+        "status_notes": notes,
+        "service_name": g.category.name if g.kind == GrievanceKind.DISPUTE and g.category_id else g.get_kind_display(),
+        "service_code": service_code_of(g),
+        "description": description,
+        "agency_responsible": agency.name if agency else None,
+        "service_notice": None,
+        "requested_datetime": w3c(g.created_at),
+        "updated_datetime": w3c(g.closed_at if g.state == State.CLOSED and g.closed_at else g.updated_at),
+        "expected_datetime": None,
+        "address": (f"{place.name} {g.address}".strip() if full else place.name),
+        "address_id": place.code,
+        "zipcode": None,
+        "lat": float(g.latitude) if full and g.latitude is not None else None,
+        "long": float(g.longitude) if full and g.longitude is not None else None,
+        "media_url": media_url,
+    }
+
+
+def _visible() -> Q:
+    return ~Q(kind=GrievanceKind.LEGAL_AID)
+
+
+def _rows(items: list[Grievance], *, key: ApiKey | None, absolute) -> list[dict]:
+    own = set()
+    if key is not None and key.trusted and items:
+        own = set(ApiRequest.objects.filter(key=key, grievance_id__in=[g.pk for g in items])
+                  .values_list("grievance_id", flat=True))
+    media = {}
+    if own:
+        from grievances.models import Attachment
+
+        for a in Attachment.objects.filter(grievance_id__in=own, public=True).order_by("grievance_id", "pk"):
+            media.setdefault(a.grievance_id, absolute(a.file.url))
+    return [request_row(g, full=g.pk in own, media_url=media.get(g.pk)) for g in items]
+
+
+_RELATED = ("category", "region", "region__parent", "handling_unit", "centre")
+
+
+def requests(params, *, key: ApiKey | None, absolute) -> list[dict]:
+    """GET requests: service_request_id (comma list) overrides everything else; otherwise
+    service_code, status, start_date/end_date (90 days at most, the last 90 by default),
+    newest first, 1000 at most. Served by grv_created_idx (created_at, id)."""
+    qs = Grievance.objects.filter(_visible()).select_related(*_RELATED)
+    prefix = jurisdiction_prefix(params.get("jurisdiction_id"))
+    if prefix:
+        qs = qs.filter(region_code__startswith=prefix)
+    ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
+    if ids:
+        items = list(qs.filter(tracking_no__in=ids[:MAX_REQUESTS]).order_by("-created_at", "-id"))
+        return _rows(items, key=key, absolute=absolute)
+    codes = [c.strip() for c in (params.get("service_code") or "").split(",") if c.strip()]
+    if codes:
+        q = Q()
+        for code in codes:
+            s = service_for_code(code)
+            q |= Q(kind=s.kind, category=s.category) if s.category else Q(kind=s.kind)
+        qs = qs.filter(q)
+    statuses = {s.strip().lower() for s in (params.get("status") or "").split(",") if s.strip()}
+    if statuses - {"open", "closed"}:
+        raise ApiError(400, _("status只能是open或closed。"))
+    if statuses == {"open"}:
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif statuses == {"closed"}:
+        qs = qs.filter(state__in=CLOSED_STATES)
+    start, end = date_range(params.get("start_date"), params.get("end_date"))
+    qs = qs.filter(created_at__gte=start, created_at__lte=end).order_by("-created_at", "-id")
+    return _rows(list(qs[:MAX_REQUESTS]), key=key, absolute=absolute)
+
+
+def request_detail(service_request_id: str, *, key: ApiKey | None, absolute) -> list[dict]:
+    g = Grievance.objects.filter(_visible()).select_related(*_RELATED).filter(
+        tracking_no=service_request_id.strip()).first()
+    if g is None:
+        raise ApiError(404, _("service_request_id“%(id)s”不存在。") % {"id": service_request_id})
+    return _rows([g], key=key, absolute=absolute)
+
+
+def token_lookup(token: str) -> list[dict]:
+    req = ApiRequest.objects.select_related("grievance").filter(token=token.strip(), grievance__isnull=False).first()
+    if req is None:
+        raise ApiError(404, _("token“%(token)s”不存在。") % {"token": token})
+    return [{"service_request_id": req.grievance.tracking_no, "token": req.token}]
+
+
+# ----------------------------------------------------------------------------- updates
+
+
+def update_row(event: GrievanceEvent, *, grievance: Grievance, full: bool) -> dict:
+    label = EventAction(event.action).label if event.action in EventAction.values else event.action
+    description = str(label)
+    if full and event.note:
+        description += f"：{event.note}"
+    state = event.to_state or grievance.state
+    return {
+        "update_id": str(event.pk),
+        "service_request_id": grievance.tracking_no,
+        "status": UPDATE_STATUS.get(state, "open"),
+        "updated_datetime": w3c(event.created_at),
+        "description": description,
+        "media_url": None,
+    }
+
+
+def updates(params, *, key: ApiKey) -> list[dict]:
+    """mySociety's servicerequestupdates: the public timeline events, between start_date and
+    end_date (90 days at most), of the requests this key filed; oldest first, 1000 at most.
+    Served by grvevent_public_at_idx (created_at, id) WHERE public."""
+    start, end = date_range(params.get("start_date"), params.get("end_date"))
+    events = (GrievanceEvent.objects.filter(public=True, created_at__gte=start, created_at__lte=end,
+                                            grievance__api_request__key=key)
+              .select_related("grievance").order_by("created_at", "id")[:MAX_REQUESTS])
+    return [update_row(e, grievance=e.grievance, full=key.trusted) for e in events]
