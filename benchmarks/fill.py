@@ -1,0 +1,978 @@
+"""A realistic province of appeals for the benchmarks (issue 18, goal 1), written with COPY.
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench10m \
+        nice -n 10 .venv/bin/python benchmarks/fill.py --appeals 10000000 [--workers 2]
+
+What it builds, on top of the demo city (``seed_demo --only grid grievances``, whose users
+``zhongxin``, ``bumen``, ``shi_zhongxin``, 张三 … the page benchmarks log in as):
+
+- a province: the demo city 清源市 plus 11 generated cities of 9 counties each (102
+  counties), 11 townships a county (1,098 townships), 4 villages a township, one grid a
+  village; a county centre and a township centre per area, 12 departments and a people's
+  mediation committee per county, two handlers per department; citizens (one per five
+  appeals) living in a county;
+- N appeals over the three years before today, one day at a time: more on weekdays than
+  at weekends, more in working hours than at night (the 12345 line a little at night too),
+  a slow upward trend; counties of very different sizes; kinds, channels and 18 dispute
+  categories drawn with realistic weights; titles and descriptions from per-category
+  templates and vocabularies with estate, road and company names (benchmarks/vocab.py);
+- each appeal's life from its submission time: acceptance (a few rejected, a few after
+  more than 24 hours), dispatch to a department of its county (some returned and sent
+  to another), signing, interim reply, completion, verification, rating or auto-close;
+  its state is wherever that life stands now, so recent appeals are open and old ones
+  archived. Every step has its timestamp and its event; late steps get the deadline
+  scan's ``overdue`` record, a supervision order and a 督办 event, as the scan would;
+- deadline clocks with the 137+2030 due times (sign by the end of a working day or the
+  next working morning, interim reply in 3 days, completion in 7, rating in 7), open ones
+  with their next due time; co-handling units; ratings; mediation cases with parties;
+- the analysis facts (the same counters ``analysis.facts.compute`` gives, repeats
+  included) and the rollups grouped from them in SQL.
+
+Secondary indexes of the big tables are dropped during the COPY and built afterwards;
+foreign keys are not checked during the COPY (``session_replication_role = replica``)
+because the generator writes only ids it created. The fill runs once per database:
+``ensure(N)`` (used by the other benchmarks) does nothing when N appeals are already there.
+PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing as mp
+import os
+import random
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import vocab  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from grievances.tracking import damm_digit  # noqa: E402
+
+DAY = 86400
+CST = 8 * 3600  # Asia/Shanghai, no DST
+RULES = ('{"start_on": "dispatched", "sign_days": 0, "rating_days": 7, "second_days": 7, "centre_hours": 24, '
+         '"interim_days": 3, "reminder_hours": [24, 2], "completion_days": 7}')
+BIG_TABLES = ("grievances_grievance", "grievances_grievanceevent", "deadlines_clock", "deadlines_clockaction",
+              "grievances_cohandling", "grievances_rating", "grievances_supervisionorder", "analysis_grievancefact",
+              "mediation_mediationcase", "mediation_party", "grid_user")
+KINDS = (("dispute", 34), ("livelihood", 28), ("complaint", 16), ("inquiry", 10), ("suggestion", 5),
+         ("legal_aid", 3), ("business", 4))
+CHANNELS = (("hotline", 42), ("web", 26), ("patrol", 14), ("walk_in", 10), ("screening", 8))
+CATEGORY_WEIGHTS = {"neighbour": 16, "property_mgmt": 14, "labour": 10, "house_homestead": 8, "marriage_family": 7,
+                    "contract": 6, "consumer": 8, "environment": 8, "traffic": 5, "medical": 2, "land_acquisition": 3,
+                    "private_lending": 4, "village_affairs": 3, "education": 2, "forest_land": 2, "damages": 3,
+                    "business": 2, "other": 5}
+# Local hour of submission: working hours dominate; the hotline also rings at night.
+HOUR_W = [1, .5, .3, .3, .4, .8, 2, 5, 9, 12, 12, 10, 6, 7, 10, 11, 10, 8, 6, 5, 4, 3, 2, 1.5]
+WEEKDAY_W = [1.15, 1.05, 1.0, 1.0, 0.95, 0.55, 0.45]
+MEDIATED = {"neighbour", "marriage_family", "house_homestead", "contract", "damages", "private_lending", "traffic",
+            "medical", "labour"}
+DEPT_NAMES = ["住房和城乡建设局", "人力资源和社会保障局", "市场监督管理局", "生态环境局", "公安分局", "自然资源局", "民政局",
+              "卫生健康局", "司法局", "城市管理局", "交通运输局", "教育局"]
+# category -> index of the usual department (DEPT_NAMES order)
+CAT_DEPT = {"neighbour": 8, "property_mgmt": 0, "labour": 1, "house_homestead": 5, "marriage_family": 8,
+            "contract": 2, "consumer": 2, "environment": 3, "traffic": 10, "medical": 7, "land_acquisition": 5,
+            "private_lending": 8, "village_affairs": 6, "education": 11, "forest_land": 5, "damages": 8,
+            "business": 2, "other": 9}
+
+
+# --------------------------------------------------------------------------- time helpers
+
+_DAYSTR: dict[int, str] = {}
+
+
+def ts(e: int) -> str:
+    d, s = divmod(e, DAY)
+    ds = _DAYSTR.get(d)
+    if ds is None:
+        ds = _DAYSTR[d] = (date(1970, 1, 1) + timedelta(days=d)).isoformat()
+    return f"{ds} {s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}+00"
+
+
+def tsn(e) -> str:
+    return "\\N" if e is None else ts(e)
+
+
+def local_day(e: int) -> int:
+    return (e + CST) // DAY
+
+
+def end_of_local_day(e: int, plus: int = 0) -> int:
+    return (local_day(e) + 1 + plus) * DAY - CST
+
+
+def is_workday(ld: int) -> bool:
+    return (ld + 3) % 7 < 5
+
+
+def sign_due(e: int) -> int:
+    """Working hours 8:30–17:30 on a working day: by the end of that day; otherwise by 12:00
+    of the next working morning (of the same day when it came in before 8:30)."""
+    ld = local_day(e)
+    sod = (e + CST) % DAY
+    if is_workday(ld) and 8.5 * 3600 <= sod < 17.5 * 3600:
+        return (ld + 1) * DAY - CST
+    if not (is_workday(ld) and sod < 8.5 * 3600):
+        ld += 1
+    while not is_workday(ld):
+        ld += 1
+    return ld * DAY + 12 * 3600 - CST
+
+
+def next_working_moment(e: int, rng: random.Random) -> int:
+    ld = local_day(e)
+    sod = (e + CST) % DAY
+    if is_workday(ld) and 8.5 * 3600 <= sod < 17.5 * 3600:
+        return e
+    if not (is_workday(ld) and sod < 8.5 * 3600):
+        ld += 1
+    while not is_workday(ld):
+        ld += 1
+    return ld * DAY + int(8.5 * 3600) - CST + int(rng.expovariate(1 / 1800))
+
+
+def bucket(minutes: int) -> str:
+    hours = minutes / 60
+    for i, bound in enumerate((4, 8, 24, 48, 72, 120, 168, 240, 480, 720)):
+        if hours <= bound:
+            return f"h{i}"
+    return "h10"
+
+
+def damm(digits: str) -> str:
+    return damm_digit(digits)
+
+
+# --------------------------------------------------------------------------- base data
+
+
+def pg():
+    import psycopg
+
+    s = connection.settings_dict
+    return psycopg.connect(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"],
+                           password=s["PASSWORD"] or None, dbname=s["NAME"], autocommit=False)
+
+
+def copy_rows(conn, table: str, cols: tuple[str, ...], rows) -> None:
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+        buf = []
+        for r in rows:
+            buf.append("\t".join(r))
+            if len(buf) >= 5000:
+                cp.write("\n".join(buf) + "\n")
+                buf = []
+        if buf:
+            cp.write("\n".join(buf) + "\n")
+
+
+def place_name(rng: random.Random, used: set, suffix: str) -> str:
+    for attempt in range(200):
+        stem = "".join(rng.choice(vocab.PLACE_SYLLABLES) for _ in range(2 if attempt < 20 else 3))
+        if stem + suffix not in used:
+            break
+    used.add(stem + suffix)
+    return stem + suffix
+
+
+def ensure_demo():
+    import io
+
+    call_command("migrate", verbosity=0)
+    from grid.models import User
+
+    if not User.objects.filter(username="bumen").exists():
+        call_command("seed_demo", "--only", "grid", "grievances", stdout=io.StringIO())
+
+
+def build_province(n_appeals: int, seed: int) -> None:
+    """Regions, grids, units, staff and citizens (idempotent: skipped when present)."""
+    from grid.models import Region
+
+    if Region.objects.filter(code="430100000000").exists():
+        return
+    rng = random.Random(seed)
+    conn = pg()
+    cur = conn.cursor()
+    cur.execute("SELECT max(id) FROM grid_region")
+    rid = cur.fetchone()[0]
+    cur.execute("SELECT max(id) FROM grid_unit")
+    uid = cur.fetchone()[0]
+    cur.execute("SELECT max(id) FROM grid_grid")
+    gid = cur.fetchone()[0]
+    used: set = set()
+    regions, units, grids = [], [], []
+    for c in range(1, 12):
+        city_code = f"43{c:02d}00000000"
+        rid += 1
+        city_id = rid
+        city_name = vocab.CITY_STEMS[c] + "市"
+        regions.append((city_id, city_code, city_name, 2, None))
+        uid += 1
+        units.append((uid, "centre", f"C-{city_code}", city_name + "综治中心", city_code, 2, city_id))
+        for k in range(1, 10):
+            county_code = f"43{c:02d}{k:02d}000000"
+            rid += 1
+            county_id = rid
+            county_name = place_name(rng, used, "区" if k <= 3 else "县")
+            regions.append((county_id, county_code, county_name, 3, city_id))
+            uid += 1
+            units.append((uid, "centre", f"C-{county_code}", county_name + "综治中心", county_code, 3, county_id))
+            for d, dept in enumerate(DEPT_NAMES, start=1):
+                uid += 1
+                units.append((uid, "department", f"D-{county_code[:6]}-{d:02d}", county_name + dept, county_code, 3,
+                              county_id))
+            uid += 1
+            units.append((uid, "mediation", f"M-{county_code[:6]}", county_name + "人民调解委员会", county_code, 3,
+                          county_id))
+            for t in range(1, 12):
+                town_code = f"43{c:02d}{k:02d}{t:03d}000"
+                rid += 1
+                town_id = rid
+                town_name = place_name(rng, used, "街道" if k <= 3 and t <= 5 else ("镇" if t <= 8 else "乡"))
+                regions.append((town_id, town_code, town_name, 4, county_id))
+                uid += 1
+                units.append((uid, "centre", f"C-{town_code}", town_name + "综治中心", town_code, 4, town_id))
+                for v in range(1, 5):
+                    vcode = f"43{c:02d}{k:02d}{t:03d}{v:03d}"
+                    rid += 1
+                    vname = place_name(rng, used, "社区" if k <= 3 else "村")
+                    regions.append((rid, vcode, vname, 5, town_id))
+                    gid += 1
+                    grids.append((gid, vcode + "001", vname + "第1网格", vcode, rid))
+    copy_rows(conn, "grid_region", ("id", "code", "name", "level", "parent_id"),
+              ((str(a), b, n, str(lv), "\\N" if p is None else str(p)) for a, b, n, lv, p in regions))
+    copy_rows(conn, "grid_unit", ("id", "kind", "code", "name", "region_code", "level", "duties", "phone", "address",
+                                  "org_type", "languages", "is_legal_aid", "is_active", "region_id"),
+              ((str(a), k, code, n, rc, str(lv), "", "", "", "peoples" if k == "mediation" else "",
+                "普通话" if k == "mediation" else "", "f", "t", str(r)) for a, k, code, n, rc, lv, r in units))
+    copy_rows(conn, "grid_grid", ("id", "code", "name", "kind", "special_type", "region_code", "village_id"),
+              ((str(a), code, n, "comprehensive", "", rc, str(v)) for a, code, n, rc, v in grids))
+    # Staff: two handlers per department, two staff per county centre.
+    cur.execute("SELECT id, kind FROM grid_unit WHERE (kind = 'department' OR (kind = 'centre' AND level = 3))")
+    staff = []
+    for unit_id, kind in cur.fetchall():
+        role = "dept_handler" if kind == "department" else "centre_staff"
+        for j in (1, 2):
+            staff.append((f"bh{unit_id}_{j}", role, unit_id))
+    now = ts(int(time.time()))
+    copy_rows(conn, "grid_user", ("password", "is_superuser", "username", "display_name", "role", "is_staff",
+                                  "is_active", "date_joined", "unit_id"),
+              (("!", "f", u, rng.choice(vocab.SURNAMES) + rng.choice(vocab.GIVEN), role, "t", "t", now, str(unit))
+               for u, role, unit in staff))
+    # Citizens: one per five appeals, each living in one county (phones 15xxxxxxxxx).
+    cur.execute("SELECT code FROM grid_region WHERE level = 3 ORDER BY code")
+    counties = [r[0] for r in cur.fetchall()]
+    n_cit = max(2000, n_appeals // 5)
+    copy_rows(conn, "grid_user", ("password", "is_superuser", "username", "phone", "display_name", "role",
+                                  "is_staff", "is_active", "date_joined"),
+              (("!", "f", f"bc{i}", f"15{i:09d}", rng.choice(vocab.SURNAMES) + rng.choice(vocab.GIVEN), "citizen",
+                "f", "t", now) for i in range(n_cit)))
+    for table in ("grid_region", "grid_unit", "grid_grid", "grid_user"):
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    conn.commit()
+    conn.close()
+    print(f"province: {len(regions):,} regions, {len(units):,} units, {len(grids):,} grids, {len(staff):,} staff, "
+          f"{n_cit:,} citizens in {len(counties)} counties", flush=True)
+
+
+def load_world(seed: int) -> dict:
+    """Everything the workers need, as plain data (picklable)."""
+    rng = random.Random(seed + 1)
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, code, name FROM grid_region WHERE level = 5 ORDER BY code")
+        villages = cur.fetchall()
+        cur.execute("SELECT id, code, name FROM grid_region WHERE level = 3 ORDER BY code")
+        counties = cur.fetchall()
+        cur.execute("SELECT village_id, id FROM grid_grid WHERE kind = 'comprehensive' ORDER BY id")
+        grids: dict[int, list[int]] = {}
+        for v, g in cur.fetchall():
+            grids.setdefault(v, []).append(g)
+        cur.execute("SELECT id, code FROM grid_grid")
+        grid_code = dict(cur.fetchall())
+        cur.execute("SELECT id, kind, level, region_code, code FROM grid_unit WHERE is_active ORDER BY id")
+        units = cur.fetchall()
+        cur.execute("SELECT id, unit_id, role FROM grid_user WHERE role IN ('dept_handler', 'centre_staff') "
+                    "AND unit_id IS NOT NULL ORDER BY id")
+        staff: dict[int, list[int]] = {}
+        for u, unit, _role in cur.fetchall():
+            staff.setdefault(unit, []).append(u)
+        cur.execute("SELECT id, phone FROM grid_user WHERE username LIKE 'bc%%' ORDER BY id")
+        citizens = cur.fetchall()
+        cur.execute("SELECT id FROM grid_user WHERE username = '13800000001'")
+        zhang = cur.fetchone()
+        cur.execute("SELECT id, code FROM grievances_category WHERE \"group\" = 'dispute' ORDER BY sort_order")
+        cats = cur.fetchall()
+    county_of = {}
+    centres = {}
+    depts: dict[str, list[int]] = {}
+    mediators: dict[str, list[int]] = {}
+    for uid, kind, level, rcode, _code in units:
+        if kind == "centre" and level == 3:
+            centres[rcode[:6]] = uid
+        elif kind == "department":
+            depts.setdefault(rcode[:6], []).append(uid)
+        elif kind == "mediation":
+            mediators.setdefault(rcode[:6], []).append(uid)
+    city_mediators = [uid for uid, kind, level, rcode, _c in units if kind == "mediation" and rcode.startswith("4390")]
+    for c in ("439001", "439002", "439003"):
+        mediators.setdefault(c, city_mediators)
+    # County sizes differ a lot (urban districts busiest); the demo's 东湖区 is a busy one.
+    cweight = {}
+    for _id, code, _name in counties:
+        w = rng.lognormvariate(0, 0.6)
+        if code[:6] == "439001":
+            w = 2.0
+        cweight[code[:6]] = w
+    vweights = [cweight[code[:6]] * rng.uniform(0.4, 1.6) for _id, code, _n in villages]
+    for vid, code, _n in villages:
+        county_of[vid] = code[:6]
+    # citizens split among counties by weight
+    county_codes = [c[1][:6] for c in counties]
+    tot = sum(cweight[c] for c in county_codes)
+    pools: dict[str, list[tuple[int, str]]] = {}
+    i = 0
+    for c in county_codes:
+        k = max(1, int(len(citizens) * cweight[c] / tot))
+        pools[c] = citizens[i:i + k] or citizens[:1]
+        i += k
+    return {
+        "villages": villages, "vweights": vweights, "grids": grids, "grid_code": grid_code, "centres": centres,
+        "depts": depts, "mediators": mediators, "staff": staff, "pools": pools, "zhang": zhang[0] if zhang else None,
+        "cats": cats, "county_codes": county_codes,
+    }
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def plan(n: int, seed: int, end_day: date, years: int = 3) -> list[tuple[int, int]]:
+    """(local day number, appeals that day) over ``years`` years ending at ``end_day``."""
+    rng = random.Random(seed + 2)
+    days = [end_day - timedelta(days=i) for i in range(365 * years)][::-1]
+    w = []
+    for i, d in enumerate(days):
+        trend = 0.8 + 0.4 * i / len(days)
+        season = 1 + 0.12 * math.sin(2 * math.pi * (d.timetuple().tm_yday - 30) / 365)
+        w.append(trend * season * WEEKDAY_W[d.weekday()] * rng.uniform(0.9, 1.1))
+    total = sum(w)
+    raw = [n * x / total for x in w]
+    counts = [int(x) for x in raw]
+    rest = n - sum(counts)
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)[:rest]:
+        counts[i] += 1
+    epoch = date(1970, 1, 1)
+    return [((d - epoch).days, c) for d, c in zip(days, counts, strict=False)]
+
+
+# --------------------------------------------------------------------------- one worker
+
+G_COLS = ("id", "tracking_no", "kind", "category_id", "severity", "risk_level", "channel", "state", "version",
+          "region_id", "region_code", "grid_id", "address", "latitude", "longitude", "title", "description",
+          "reporter_id", "contact_name", "contact_phone", "hide_identity", "centre_id", "first_unit_id",
+          "handling_unit_id", "handler_id", "return_count", "supervision_count", "is_joint", "is_mass",
+          "is_difficult", "has_leader_instruction", "satisfaction", "reject_reason", "guidance", "result",
+          "created_at", "updated_at", "accepted_at", "dispatched_at", "signed_at", "completed_at", "verified_at",
+          "closed_at")
+E_COLS = ("grievance_id", "actor_id", "action", "from_state", "to_state", "unit_id", "note", "public", "created_at")
+C_COLS = ("grievance_id", "region_code", "kind", "severity", "rules", "submitted_at", "centre_started_at",
+          "centre_done_at", "accepted_at", "dispatched_at", "signed_at", "interim_at", "completed_at", "verified_at",
+          "is_open", "centre_due", "sign_due", "interim_due", "completion_due", "rating_due", "due_at", "due_code",
+          "next_due", "overdue_count", "updated_at", "centre_id", "unit_id")
+A_COLS = ("clock_id", "deadline", "action", "due", "created_at")
+F_COLS = ("grievance_id", "day", "region_code", "grid_code", "kind", "category_id", "severity", "channel", "unit_id",
+          "cell", "person", "counts")
+COH_COLS = ("grievance_id", "unit_id", "created_at")
+R_COLS = ("grievance_id", "satisfaction", "professionalism", "comment", "created_at", "rated_by_id", "method")
+S_COLS = ("grievance_id", "kind", "note", "created_at", "issued_by_id", "unit_id")
+M_COLS = ("id", "grievance_id", "organisation_id", "state", "region_code", "facts", "opened_at", "ended_at",
+          "outcome_note", "guidance", "termination_reason", "mediator_count", "performance_supervised", "opened_by_id")
+P_COLS = ("case_id", "side", "name", "phone", "address", "id_number", "user_id")
+
+
+class Sink:
+    """One COPY stream per table, each on its own connection, written as rows come."""
+
+    def __init__(self):
+        self.conns, self.copies, self.bufs, self.ctx = {}, {}, {}, []
+        specs = {"g": ("grievances_grievance", G_COLS), "e": ("grievances_grievanceevent", E_COLS),
+                 "c": ("deadlines_clock", C_COLS), "a": ("deadlines_clockaction", A_COLS),
+                 "f": ("analysis_grievancefact", F_COLS), "h": ("grievances_cohandling", COH_COLS),
+                 "r": ("grievances_rating", R_COLS), "s": ("grievances_supervisionorder", S_COLS),
+                 "m": ("mediation_mediationcase", M_COLS), "p": ("mediation_party", P_COLS)}
+        for key, (table, cols) in specs.items():
+            conn = pg()
+            conn.execute("SET session_replication_role = replica")
+            cur = conn.cursor()
+            ctx = cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN")
+            self.conns[key], self.copies[key], self.bufs[key] = conn, ctx.__enter__(), []
+            self.ctx.append((key, ctx))
+
+    def add(self, key: str, row) -> None:
+        buf = self.bufs[key]
+        buf.append("\t".join(row))
+        if len(buf) >= 4000:
+            self.copies[key].write("\n".join(buf) + "\n")
+            buf.clear()
+
+    def close(self) -> None:
+        for key, ctx in self.ctx:
+            if self.bufs[key]:
+                self.copies[key].write("\n".join(self.bufs[key]) + "\n")
+            ctx.__exit__(None, None, None)
+            self.conns[key].commit()
+            self.conns[key].close()
+
+
+def work(args) -> tuple[int, int]:
+    k, workers, world, day_plan, now_e, seed, case_base = args
+    django.db.connections.close_all()
+    rng = random.Random(seed * 1000 + k)
+    villages = [v for v in world["villages"] if world["county_codes"].index(v[1][:6]) % workers == k]
+    vweights = [w for v, w in zip(world["villages"], world["vweights"], strict=False)
+                if world["county_codes"].index(v[1][:6]) % workers == k]
+    cum = []
+    acc = 0.0
+    for w in vweights:
+        acc += w
+        cum.append(acc)
+    cats = world["cats"]
+    cat_ids = [c[0] for c in cats]
+    cat_codes = {c[0]: c[1] for c in cats}
+    cat_w = [CATEGORY_WEIGHTS.get(c[1], 2) for c in cats]
+    kinds, kind_w = zip(*KINDS, strict=False)
+    channels, chan_w = zip(*CHANNELS, strict=False)
+    grids, grid_code, centres, depts = world["grids"], world["grid_code"], world["centres"], world["depts"]
+    staff, pools, mediators, zhang = world["staff"], world["pools"], world["mediators"], world["zhang"]
+    sink = Sink()
+    last_person: dict[str, int] = {}
+    last_place: dict[tuple, int] = {}
+    n_events = 0
+    case_id = case_base + k
+    written = 0
+    texts = vocab.CATEGORY_TEXT
+    for ld, base_id, count in day_plan:
+        if not count:
+            continue
+        hours = rng.choices(range(24), weights=HOUR_W, k=count)
+        secs = sorted(ld * DAY - CST + h * 3600 + rng.randrange(3600) for h in hours)
+        vs = rng.choices(villages, cum_weights=cum, k=count)
+        ks = rng.choices(kinds, weights=kind_w, k=count)
+        chs = rng.choices(channels, weights=chan_w, k=count)
+        cs = rng.choices(cat_ids, weights=cat_w, k=count)
+        dstr = (date(1970, 1, 1) + timedelta(days=ld)).strftime("%Y%m%d")
+        for j in range(count):
+            gid = base_id + j
+            c = secs[j]
+            if c >= now_e:
+                c = now_e - rng.randrange(60, 3600)
+            vid, vcode, vname = vs[j]
+            county = vcode[:6]
+            kind, channel, cat = ks[j], chs[j], cs[j]
+            ccode = cat_codes[cat]
+            seq = gid - base_id + 1 + k * 20000 if workers > 1 else gid - base_id + 1
+            tracking = dstr + f"{seq:05d}"
+            tracking += damm(tracking)
+            pool = pools[county]
+            reporter = None
+            if channel == "web":
+                reporter, phone = pool[rng.randrange(len(pool))]
+                if zhang and county == "439001" and rng.random() < 0.002:
+                    reporter, phone = zhang, "13800000001"
+            elif rng.random() < 0.7:
+                phone = pool[rng.randrange(len(pool))][1]
+            else:
+                phone = f"13{rng.randrange(10**9):09d}"
+            person = f"u{reporter}" if reporter else f"p{phone}"
+            centre = centres[county]
+            county_depts = depts[county]
+            # text
+            t_titles, t_descs, t_words = texts.get(ccode, vocab.GENERIC_TEXT)
+            place = rng.choice(vocab.ESTATES) if rng.random() < 0.6 else vname
+            fill = {
+                "place": place, "road": rng.choice(vocab.ROAD_WORDS), "co": rng.choice(vocab.COMPANIES),
+                "name": rng.choice(vocab.SURNAMES) + rng.choice(vocab.GIVEN), "n": str(rng.randint(1, 30)),
+                "d": rng.choice(vocab.DURATIONS), "m": str(rng.randint(2, 300) * 100),
+                "w": rng.choice(t_words["w"]), "x": rng.choice(t_words["x"]),
+            }
+            title = rng.choice(t_titles).format(**fill)[:100]
+            desc = rng.choice(t_descs).format(**fill)
+            address = f"{vname}{fill['road']}{rng.randint(1, 300)}号"
+            lat = lng = None
+            cell = ""
+            if channel in ("patrol", "web") and rng.random() < 0.5:
+                lat = round(25.0 + int(vcode[2:4]) * 0.15 + int(vcode[6:9]) * 0.01 + rng.random() * 0.02, 6)
+                lng = round(112.0 + int(vcode[4:6]) * 0.1 + rng.random() * 0.02, 6)
+                cell = f"{lat:.2f},{lng:.2f}"
+            grid = rng.choice(grids[vid]) if vid in grids else None
+            # ---- the life of the appeal
+            events = [(c, reporter, "submitted", "", "submitted", centre, "", "t")]
+            actions = []  # (deadline, due, created)
+            orders = []
+            state = "submitted"
+            severity = ""
+            accepted = dispatched = signed = interim = completed = verified = closed = None
+            first_unit = unit = handler = None
+            return_count = supervision = 0
+            satisfaction = ""
+            unsatisfied = sent_back = 0
+            reject_reason = guidance = result = ""
+            rated_at = None
+            if rng.random() < 0.97:
+                resp = next_working_moment(c, rng) + int(rng.expovariate(1 / 5400))
+            else:
+                resp = c + rng.randrange(DAY + 600, 3 * DAY)
+            centre_due = c + DAY
+            if resp > centre_due and centre_due < now_e:
+                actions.append(("centre", centre_due, centre_due + 60))
+            rejected = resp <= now_e and rng.random() < 0.04
+            if rejected:
+                state, closed = "rejected", resp
+                reject_reason = "不属于受理范围，已告知当事人通过诉讼途径解决。"
+                events.append((resp, None, "rejected", "submitted", "rejected", centre, reject_reason, "t"))
+            elif resp <= now_e:
+                accepted, state = resp, "accepted"
+                severity = rng.choices(("simple", "ordinary", "major", "grave"), weights=(50, 40, 8, 2))[0]
+                events.append((resp, None, "accepted", "submitted", "accepted", centre, "", "t"))
+                d_at = resp + 300 + int(rng.expovariate(1 / 5400))
+                if d_at <= now_e:
+                    dept_i = CAT_DEPT.get(ccode, 9) if rng.random() < 0.8 else rng.randrange(len(county_depts))
+                    unit = first_unit = county_depts[dept_i % len(county_depts)]
+                    dispatched, state = d_at, "dispatched"
+                    events.append((d_at, None, "dispatched", "accepted", "dispatched", unit, "", "t"))
+                    if rng.random() < 0.02:  # the unit asks to return it; the centre sends it elsewhere
+                        r_at = d_at + rng.randrange(3600, 20 * 3600)
+                        if r_at + 7200 <= now_e:
+                            events.append((r_at, None, "return_requested", "dispatched", "dispatched", unit,
+                                           "不属于本单位职责。", "f"))
+                            events.append((r_at + 3600, None, "return_approved", "dispatched", "accepted", centre,
+                                           "", "f"))
+                            unit = county_depts[(county_depts.index(unit) + 1 + rng.randrange(len(county_depts) - 1))
+                                                % len(county_depts)]
+                            dispatched = r_at + 7200
+                            return_count = 1
+                            events.append((dispatched, None, "dispatched", "accepted", "dispatched", unit, "", "t"))
+            s_due = i_due = comp_due = r_due = None
+            if dispatched is not None:
+                s_due = sign_due(dispatched)
+                i_due = end_of_local_day(dispatched, 3)
+                comp_due = end_of_local_day(dispatched, 7)
+                if rng.random() < 0.95:
+                    s_at = dispatched + int(min(rng.expovariate(1 / 7200) + 300, (s_due - dispatched) * 0.95))
+                else:
+                    s_at = s_due + int(rng.expovariate(1 / 36000))
+                if s_due < min(s_at, now_e):
+                    actions.append(("sign", s_due, s_due + 120))
+                hs = staff.get(unit) or [None]
+                handler = hs[rng.randrange(len(hs))]
+                if s_at <= now_e:
+                    signed, state = s_at, "handling"
+                    events.append((s_at, handler, "signed", "dispatched", "handling", unit, "已签收", "t"))
+                    dur = int(rng.lognormvariate(math.log(2.2 * DAY), 0.8))
+                    comp_at = s_at + dur
+                    if comp_at > i_due - 1800 or rng.random() < 0.2:
+                        i_at = s_at + int(rng.uniform(0.2, 1.0) * max(i_due - s_at, 3600))
+                        if rng.random() < 0.06:
+                            i_at = i_due + rng.randrange(3600, DAY)
+                        if i_at < comp_at and i_at <= now_e:
+                            interim = i_at
+                            events.append((i_at, handler, "interim_reply", "handling", "handling", unit,
+                                           "正在协调处理中。", "t"))
+                    if i_due < min(interim or comp_at, comp_at, now_e):
+                        actions.append(("interim", i_due, i_due + 120))
+                    if comp_due < min(comp_at, now_e):
+                        actions.append(("completion", comp_due, comp_due + 120))
+                        supervision += 1
+                        orders.append((comp_due + 300, "overdue"))
+                        events.append((comp_due + 300, None, "supervised", "handling", "handling", centre,
+                                       "超时督办", "f"))
+                    if comp_at <= now_e:
+                        completed, state = comp_at, "completed"
+                        result = rng.choice(vocab.RESULTS)
+                        events.append((comp_at, handler, "completed", "handling", "completed", unit, result, "t"))
+                        v_at = comp_at + 1800 + int(rng.expovariate(1 / 43200))
+                        if rng.random() < 0.03 and v_at + DAY <= now_e:  # the centre sends it back once
+                            events.append((v_at, None, "sent_back", "completed", "handling", centre,
+                                           "办理结果不完整，退回重办。", "f"))
+                            sent_back = 1
+                            comp_at = v_at + rng.randrange(3600, DAY)
+                            completed = comp_at
+                            events.append((comp_at, handler, "completed", "handling", "completed", unit, result, "t"))
+                            v_at = comp_at + 1800 + int(rng.expovariate(1 / 43200))
+                        if v_at <= now_e:
+                            verified, state = v_at, "verified"
+                            events.append((v_at, None, "verified", "completed", "verified", centre, "", "t"))
+                            r_due = end_of_local_day(v_at, 7)
+                            if rng.random() < 0.8:
+                                rated_at = v_at + int(min(rng.expovariate(1 / 100000), r_due - v_at - 60))
+                                satisfaction = rng.choices(("satisfied", "basic", "unsatisfied"),
+                                                           weights=(75, 18, 7))[0]
+                            if rated_at is not None and rated_at <= now_e:
+                                act = "rated_unsatisfied" if satisfaction == "unsatisfied" else "rated_satisfied"
+                                events.append((rated_at, reporter, act, "verified", "verified", None, "", "t"))
+                                close_at = rated_at + 60
+                                if satisfaction == "unsatisfied":
+                                    unsatisfied = 1
+                                    supervision += 1
+                                    orders.append((rated_at + 600, "second"))
+                                    events.append((rated_at + 600, None, "supervised", "verified", "verified", centre,
+                                                   "二次督办", "f"))
+                                    close_at = rated_at + 2 * DAY
+                                if close_at <= now_e:
+                                    closed, state = close_at, "closed"
+                                    events.append((close_at, None, "closed", "verified", "closed", centre, "", "t"))
+                            elif rated_at is None and r_due <= now_e:
+                                closed, state = r_due + 120, "closed"
+                                events.append((closed, None, "auto_closed", "verified", "closed", centre, "", "t"))
+                            if rated_at is not None and rated_at > now_e:
+                                satisfaction = ""
+                                rated_at = None
+                            if state != "closed" and rated_at is not None:
+                                pass
+            if state in ("submitted", "accepted", "dispatched", "handling", "completed", "verified") and not rated_at:
+                satisfaction = satisfaction if rated_at else ""
+            is_joint = unit is not None and rng.random() < 0.01
+            # ---- rows
+            events.sort(key=lambda ev: ev[0])
+            updated = events[-1][0]
+            sev = severity
+            g_row = (
+                str(gid), tracking, kind, str(cat), sev, "", channel, state, "1", str(vid), vcode,
+                str(grid) if grid else "\\N", address, "\\N" if lat is None else f"{lat:.6f}",
+                "\\N" if lng is None else f"{lng:.6f}", title, desc, str(reporter) if reporter else "\\N",
+                fill["name"], phone, "f", str(centre), str(first_unit) if first_unit else "\\N",
+                str(unit) if unit and state not in ("submitted", "rejected") else "\\N",
+                str(handler) if handler and signed else "\\N", str(return_count), str(supervision),
+                "t" if is_joint else "f", "f", "f", "f", satisfaction, reject_reason, guidance, result,
+                ts(c), ts(updated), tsn(accepted), tsn(dispatched), tsn(signed), tsn(completed), tsn(verified),
+                tsn(closed),
+            )
+            sink.add("g", g_row)
+            for e_at, actor, action, fs, tst, eu, note, pub in events:
+                sink.add("e", (str(gid), str(actor) if actor else "\\N", action, fs, tst,
+                               str(eu) if eu else "\\N", note, pub, ts(e_at)))
+            n_events += len(events)
+            for dl, due, created in actions:
+                sink.add("a", (str(gid), dl, "overdue", ts(due), ts(created)))
+            for o_at, okind in orders:
+                sink.add("s", (str(gid), okind, "请加快办理。", ts(o_at), "\\N", str(unit) if unit else "\\N"))
+            if rated_at is not None:
+                sink.add("r", (str(gid), satisfaction, str(rng.randint(3, 5)), "", ts(rated_at),
+                               str(reporter) if reporter else "\\N", "online" if reporter else "phone"))
+            if unit is not None and rng.random() < 0.06 and len(county_depts) > 1:
+                other = county_depts[rng.randrange(len(county_depts))]
+                if other != unit:
+                    sink.add("h", (str(gid), str(other), ts(dispatched)))
+            # clock
+            is_open = state not in ("rejected", "closed")
+            overdue_codes = {a[0] for a in actions}
+            due_code, due_at, next_due = "", None, None
+            if is_open:
+                if state == "submitted":
+                    due_code, due_at = "centre", centre_due
+                elif state == "accepted":
+                    due_code, due_at = "centre", centre_due
+                elif state == "dispatched":
+                    due_code, due_at = "sign", s_due
+                elif state == "handling":
+                    if interim is None and i_due and i_due > now_e:
+                        due_code, due_at = "interim", i_due
+                    else:
+                        due_code, due_at = "completion", comp_due
+                elif state == "completed":
+                    due_code, due_at = "completion", comp_due
+                elif state == "verified":
+                    due_code, due_at = "rating", r_due
+                if due_at is not None:
+                    for point in (due_at - DAY, due_at - 7200, due_at):
+                        if point > now_e:
+                            next_due = point
+                            break
+            sink.add("c", (
+                str(gid), vcode, kind, sev, RULES, ts(c), ts(c), tsn(accepted or (closed if rejected else None)),
+                tsn(accepted), tsn(dispatched), tsn(signed), tsn(interim), tsn(completed), tsn(verified),
+                "t" if is_open else "f", ts(centre_due), tsn(s_due), tsn(i_due), tsn(comp_due), tsn(r_due),
+                tsn(due_at), due_code, tsn(next_due), str(len(actions)), ts(updated), str(centre),
+                str(unit) if unit else "\\N",
+            ))
+            # mediation case
+            if kind == "dispute" and ccode in MEDIATED and accepted and rng.random() < 0.15:
+                orgs = mediators.get(county) or [centre]
+                case_id += workers
+                age = now_e - accepted
+                mstate = ("mediating" if age < 10 * DAY else
+                          rng.choices(("succeeded", "failed", "terminated"), weights=(78, 15, 7))[0])
+                ended = None if mstate == "mediating" else accepted + rng.randrange(DAY, 10 * DAY)
+                sink.add("m", (str(case_id), str(gid), str(orgs[rng.randrange(len(orgs))]), mstate, vcode, desc,
+                               ts(accepted + 3600), tsn(ended), "达成调解协议。" if mstate == "succeeded" else "", "",
+                               "", "0", "f", "\\N"))
+                sink.add("p", (str(case_id), "applicant", fill["name"], phone, address, "",
+                               str(reporter) if reporter else "\\N"))
+                sink.add("p", (str(case_id), "respondent", rng.choice(vocab.SURNAMES) + rng.choice(vocab.GIVEN),
+                               f"13{rng.randrange(10**9):09d}", address, "", "\\N"))
+            # analysis fact (analysis.facts.compute, same counters)
+            done = state in ("completed", "verified", "closed")
+            responded_at = accepted or (closed if rejected else None)
+            ov = bool(overdue_codes & {"sign", "interim", "completion"})
+            cn = {"n": 1}
+            if rejected:
+                cn["rejected"] = 1
+            if accepted:
+                cn["accepted"] = 1
+            if first_unit:
+                cn["dispatched"] = 1
+            if is_open:
+                cn["open"] = 1
+            if done:
+                cn["completed"] = 1
+            if state == "closed":
+                cn["closed"] = 1
+            if responded_at is not None:
+                cn["responded"] = 1
+                if responded_at - c <= DAY:
+                    cn["responded_24h"] = 1
+            if signed is not None or "sign" in overdue_codes:
+                cn["sign_due"] = 1
+            if signed is not None and "sign" not in overdue_codes:
+                cn["sign_on_time"] = 1
+            if interim is not None or done or "interim" in overdue_codes:
+                cn["interim_due"] = 1
+            if (interim is not None or done) and "interim" not in overdue_codes:
+                cn["interim_on_time"] = 1
+            if done or "completion" in overdue_codes:
+                cn["completion_due"] = 1
+            if done and "completion" not in overdue_codes:
+                cn["completion_on_time"] = 1
+            if ov:
+                cn["overdue"] = 1
+                if is_open:
+                    cn["overdue_open"] = 1
+            if satisfaction:
+                cn["rated"] = 1
+                if satisfaction in ("satisfied", "basic"):
+                    cn["satisfied"] = 1
+            if unsatisfied:
+                cn["second_supervision"] = unsatisfied
+            if state == "closed" and not unsatisfied and not sent_back:
+                cn["first_resolved"] = 1
+            if return_count:
+                cn["returned"] = 1
+            if supervision:
+                cn["supervised"] = 1
+            if sev in ("major", "grave"):
+                cn["major"] = 1
+            lday = local_day(c)
+            pk = (vcode, cat)
+            lp, lq = last_person.get(person), last_place.get(pk)
+            if (lp is not None and lday - lp <= 30) or (lq is not None and lday - lq <= 30):
+                cn["repeat"] = 1
+            last_person[person] = lday
+            last_place[pk] = lday
+            if done and completed is not None:
+                minutes = max((completed - c) // 60, 0)
+                cn["dur_n"], cn["dur_minutes"], cn[bucket(minutes)] = 1, minutes, 1
+            counts = "{" + ", ".join(f'"{m}": {v}' for m, v in cn.items()) + "}"
+            sink.add("f", (str(gid), (date(1970, 1, 1) + timedelta(days=lday)).isoformat(), vcode,
+                           grid_code.get(grid, "") if grid else "", kind, str(cat), sev, channel,
+                           str(unit) if unit and state not in ("submitted", "rejected") else "\\N", cell, person,
+                           counts))
+            written += 1
+        if written and k == 0 and ld % 30 == 0:
+            print(f"  worker {k}: {written:,} appeals, {n_events:,} events", flush=True)
+    sink.close()
+    return written, n_events
+
+
+# --------------------------------------------------------------------------- indexes, rollups
+
+
+def secondary_indexes(cur) -> list[tuple[str, str]]:
+    cur.execute(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public' AND i.tablename = ANY(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+        [list(BIG_TABLES)],
+    )
+    return cur.fetchall()
+
+
+def build_rollups(cur) -> int:
+    """All rollup rows from the stored facts, grouped in SQL: the facts' counters are unpacked
+    once into a wide unlogged table, then one GROUPING SETS statement per scope level (the
+    same rows as ``analysis.facts.keys``; ``analysis.rollups.rebuild`` gives the same)."""
+    from analysis import facts as F
+    from analysis.models import METRICS
+
+    cur.execute("DROP TABLE IF EXISTS bench_fact_wide")
+    cols = ", ".join(f"COALESCE((counts->>'{m}')::bigint, 0) AS {m}" for m in METRICS)
+    cur.execute(f"CREATE UNLOGGED TABLE bench_fact_wide AS SELECT day, region_code, grid_code, kind, "
+                f"COALESCE(category_id::text, '') AS category, severity, channel, "
+                f"COALESCE(unit_id::text, '') AS unit, cell, {cols} FROM analysis_grievancefact")
+    cur.execute("TRUNCATE analysis_rollup")
+    sums = ", ".join(f"SUM({m})" for m in METRICS)
+    dims = ("kind", "category", "severity", "channel", "unit", "cell")
+    sets = ", ".join(["()"] + [f"({d})" for d in dims])
+    grouping = "GROUPING(" + ", ".join(dims) + ")"
+    # GROUPING bit order: kind is the highest bit.
+    dim_case = "CASE g " + " ".join(
+        f"WHEN {(1 << len(dims)) - 1 - (1 << (len(dims) - 1 - i))} THEN '{d}'" for i, d in enumerate(dims)
+    ) + " ELSE 'total' END"
+    val_case = "CASE g " + " ".join(
+        f"WHEN {(1 << len(dims)) - 1 - (1 << (len(dims) - 1 - i))} THEN {d}" for i, d in enumerate(dims)
+    ) + " ELSE '' END"
+    scopes = [("''", "true")]
+    previous = None
+    for n in F.REGION_PREFIXES:
+        scope = f"substr(region_code, 1, {n}) || '{'0' * (12 - n)}'" if n < 12 else "region_code"
+        level = "true" if previous is None else f"rtrim(substr(region_code, {previous + 1}), '0') <> ''"
+        scopes.append((scope, level))
+        previous = n
+    metric_cols = ", ".join(METRICS)
+    for scope, cond in scopes:
+        cur.execute(
+            f"INSERT INTO analysis_rollup (day, scope, dim, value, {metric_cols}) "
+            f"SELECT day, scope, {dim_case}, {val_case}, {metric_cols} FROM ("
+            f"  SELECT day, scope, kind, category, severity, channel, unit, cell, {grouping} AS g, "
+            f"  {', '.join(f'SUM({m}) AS {m}' for m in METRICS)} "
+            f"  FROM (SELECT *, {scope} AS scope FROM bench_fact_wide WHERE {cond}) w "
+            f"  GROUP BY day, scope, GROUPING SETS ({sets})) s "
+            f"WHERE NOT (g = {(1 << len(dims)) - 2} AND cell = '')"
+        )
+    cur.execute(
+        f"INSERT INTO analysis_rollup (day, scope, dim, value, {metric_cols}) "
+        f"SELECT day, grid_code, 'total', '', {sums} FROM bench_fact_wide WHERE grid_code <> '' GROUP BY 1, 2 "
+        f"UNION ALL SELECT day, grid_code, 'cell', cell, {sums} FROM bench_fact_wide "
+        f"WHERE grid_code <> '' AND cell <> '' GROUP BY 1, 2, 4")
+    for ud, d in F.UNIT_DIMS.items():
+        cur.execute(
+            f"INSERT INTO analysis_rollup (day, scope, dim, value, {metric_cols}) "
+            f"SELECT day, '', '{ud}', unit || ':' || {d}, {sums} FROM bench_fact_wide WHERE unit <> '' "
+            f"GROUP BY 1, 4")
+    cur.execute("DROP TABLE bench_fact_wide")
+    cur.execute("SELECT count(*) FROM analysis_rollup")
+    return cur.fetchone()[0]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def appeals_in_db() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM grievances_grievance")
+        return cur.fetchone()[0]
+
+
+def fill(n: int, workers: int = 1, seed: int = 18) -> dict:
+    if connection.vendor != "postgresql":
+        sys.exit("run this against PostgreSQL (DATABASE_URL=postgres://…)")
+    timings = {}
+    t0 = time.perf_counter()
+    ensure_demo()
+    build_province(n, seed)
+    timings["base"] = time.perf_counter() - t0
+    world = load_world(seed)
+    now_e = int(time.time())
+    end_day = (datetime.now(UTC) + timedelta(hours=8)).date() - timedelta(days=1)
+    days = plan(n, seed, end_day)
+    conn = pg()
+    cur = conn.cursor()
+    cur.execute("SELECT COALESCE(max(id), 0) FROM grievances_grievance")
+    next_id = cur.fetchone()[0] + 1
+    cur.execute("SELECT COALESCE(max(id), 0) FROM mediation_mediationcase")
+    case_base = cur.fetchone()[0] + 1
+    # per day and worker: counts in proportion to the worker's share of village weight
+    share = [0.0] * workers
+    for v, w in zip(world["villages"], world["vweights"], strict=False):
+        share[world["county_codes"].index(v[1][:6]) % workers] += w
+    tot = sum(share)
+    per_worker: list[list] = [[] for _ in range(workers)]
+    for ld, count in days:
+        parts = [int(count * s / tot) for s in share]
+        parts[0] += count - sum(parts)
+        for k in range(workers):
+            per_worker[k].append((ld, next_id, parts[k]))
+            next_id += parts[k]
+    t1 = time.perf_counter()
+    drops = secondary_indexes(cur)
+    for name, _def in drops:
+        cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+    conn.commit()
+    print(f"dropped {len(drops)} secondary indexes; generating {n:,} appeals with {workers} worker(s)", flush=True)
+    jobs = [(k, workers, world, per_worker[k], now_e, seed, case_base) for k in range(workers)]
+    if workers == 1:
+        results = [work(jobs[0])]
+    else:
+        with mp.get_context("fork").Pool(workers) as pool:
+            results = pool.map(work, jobs)
+    written = sum(r[0] for r in results)
+    events = sum(r[1] for r in results)
+    timings["copy"] = time.perf_counter() - t1
+    print(f"wrote {written:,} appeals and {events:,} events in {timings['copy']:.0f} s", flush=True)
+    t2 = time.perf_counter()
+    cur.execute("SET maintenance_work_mem = '1GB'")
+    for name, definition in drops:
+        t = time.perf_counter()
+        cur.execute(definition)
+        conn.commit()
+        print(f"  index {name}: {time.perf_counter() - t:.0f} s", flush=True)
+    for table in ("grievances_grievance", "mediation_mediationcase", "grievances_grievanceevent",
+                  "deadlines_clockaction", "grievances_cohandling", "grievances_rating",
+                  "grievances_supervisionorder", "mediation_party"):
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(max(id), 1) FROM {table}))")
+    conn.commit()
+    timings["indexes"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    cur.execute("SET work_mem = '256MB'")
+    rollup_rows = build_rollups(cur)
+    conn.commit()
+    timings["rollups"] = time.perf_counter() - t3
+    t4 = time.perf_counter()
+    conn.autocommit = True
+    cur.execute("VACUUM ANALYZE")
+    timings["analyze"] = time.perf_counter() - t4
+    conn.close()
+    timings["total"] = time.perf_counter() - t0
+    print(f"rollups: {rollup_rows:,} rows in {timings['rollups']:.0f} s; VACUUM ANALYZE {timings['analyze']:.0f} s")
+    print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()), flush=True)
+    return timings
+
+
+def ensure(n: int, workers: int = 1) -> None:
+    """Fill to N appeals unless the database already holds at least N (any benchmark)."""
+    ensure_demo()
+    have = appeals_in_db()
+    if have >= n:
+        print(f"already {have:,} appeals")
+        return
+    if have > 100:
+        sys.exit(f"this database holds {have:,} appeals, fewer than {n:,}: fill a fresh database")
+    fill(n, workers)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--appeals", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    ensure(args.appeals, args.workers)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        print(f"database size: {cur.fetchone()[0]}")
+
+
+if __name__ == "__main__":
+    main()
