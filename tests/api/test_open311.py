@@ -337,3 +337,24 @@ def test_the_openapi_description_lists_every_path(client, db):
     assert set(doc["paths"]) == {"/discovery.{format}", "/services.{format}", "/services/{service_code}.{format}",
                                  "/requests.{format}", "/requests/{service_request_id}.{format}",
                                  "/tokens/{token}.{format}", "/servicerequestupdates.{format}"}
+
+
+def test_the_per_key_rate_limit_holds_under_concurrency(hotline_key, monkeypatch):
+    """Many workers at once: exactly ``rate_limit`` calls pass in the window (one atomic
+    counter in the cache; Redis INCR in production and in CI)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    hotline_key.rate_limit = 30
+    monkeypatch.setattr("grid.throttle.time.time", lambda: 1_800_000_000.0)  # one window, whatever the clock
+
+    def call(_):
+        try:
+            services.check_rate(key=hotline_key, address=None, anonymous_limit=0)
+            return True
+        except services.ApiError as exc:
+            assert exc.status == 429
+            return False
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        passed = sum(pool.map(call, range(80)))
+    assert passed == 30
