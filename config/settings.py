@@ -272,6 +272,10 @@ CELERY_BEAT_SCHEDULE["audit-daily-head"] = {
 CELERY_BEAT_SCHEDULE["analysis-due-reports"] = {
     "task": "analysis.tasks.generate_due_reports", "schedule": 3600.0, "options": {"expires": 3000},
 }
+# mediation: drop old signalling messages of video rooms and abandoned recording uploads
+CELERY_BEAT_SCHEDULE["mediation-room-cleanup"] = {
+    "task": "mediation.tasks.clean_video_rooms", "schedule": 900.0, "options": {"expires": 1800},
+}
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=120)
@@ -293,8 +297,21 @@ VOICE_BACKEND = env.str("VOICE_BACKEND", default="console")
 VOICE_GATEWAY_URL = env.str("VOICE_GATEWAY_URL", default="")
 VOICE_GATEWAY_KEY = env.str("VOICE_GATEWAY_KEY", default="")
 
-# mediation: video-mediation rooms are <base>/<room token> on a (self-hosted) meeting server.
-MEDIATION_VIDEO_BASE_URL = env.str("MEDIATION_VIDEO_BASE_URL", default="https://meet.example.invalid/")
+# mediation: the video mediation room is served by the platform (<SITE_URL>/mediation/room/<token>/,
+# one token per person). A party's link works until MEDIATION_ROOM_HOURS after the scheduled time.
+MEDIATION_ROOM_HOURS = env.int("MEDIATION_ROOM_HOURS", default=6)
+MEDIATION_RECORDING_MAX_BYTES = env.int("MEDIATION_RECORDING_MAX_BYTES", default=2 * 1024**3)
+# Shown in the room when video does not work (the phone fallback), e.g. "拨打 0434-12348 转调解室".
+MEDIATION_PHONE_HELP = env.str("MEDIATION_PHONE_HELP", default="")
+# NAT traversal: STUN/TURN URLs given to the browsers; with TURN_SECRET each participant gets
+# time-limited TURN credentials (TURN REST API, coturn's use-auth-secret / static-auth-secret).
+# Unset (the embedded default on one machine): no STUN/TURN, host candidates only.
+STUN_URLS = env.list("STUN_URLS", default=[])
+TURN_URLS = env.list("TURN_URLS", default=[])
+TURN_SECRET = env.str("TURN_SECRET", default="")
+TURN_TTL_SECONDS = env.int("TURN_TTL_SECONDS", default=4 * 3600)
+# Send media only through TURN (hides the participants' addresses from each other).
+TURN_RELAY_ONLY = env.bool("TURN_RELAY_ONLY", default=False)
 
 # Logs: one JSON object per line in production (LOG_FORMAT=json), readable text in the
 # embedded profile; every line carries the request id, user id and role, phone numbers masked

@@ -11,7 +11,13 @@ class MediationConfig(AppConfig):
         from grid import files
         from grievances.hooks import grievance_dispatched_to_mediation
         from mediation import selectors
-        from mediation.models import Agreement, JudicialConfirmation, LegalAidDocument
+        from mediation.models import (
+            Agreement,
+            AgreementDraft,
+            JudicialConfirmation,
+            LegalAidDocument,
+            Recording,
+        )
         from mediation.services.cases import on_dispatched_to_mediation
 
         files.register(Agreement, "pdf", visible=lambda r: selectors.agreements_visible_to(r.user),
@@ -21,5 +27,9 @@ class MediationConfig(AppConfig):
                        filename=lambda jc, f: f"confirmation-{jc.pk}")
         files.register(LegalAidDocument, "file", visible=lambda r: selectors.legal_aid_documents_visible_to(r.user),
                        filename=lambda d, f: d.name)
+        files.register(Recording, "file", visible=lambda r: selectors.recordings_visible_to(r.user),
+                       filename=lambda rec, f: f"session-{rec.session_id}-recording-{rec.pk}.webm")
+        files.register(AgreementDraft, "pdf", visible=lambda r: selectors.drafts_visible_to(r.user),
+                       filename=lambda d, f: f"agreement-draft-{d.pk}.pdf")
         # A dispute dispatched to a mediation organisation opens its case, in the same transaction.
         grievance_dispatched_to_mediation.register(on_dispatched_to_mediation)

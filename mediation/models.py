@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from grid.chunked import ChunkedUpload
 from grid.files import PrivateFileField, RandomName
 from grid.models import mobile_validator
 from grievances.models import RiskLevel
@@ -245,11 +246,177 @@ class Session(models.Model):
         return secrets.token_urlsafe(12)
 
     @property
-    def video_url(self) -> str:
-        if self.mode != SessionMode.VIDEO or not self.room_token:
-            return ""
-        base = getattr(settings, "MEDIATION_VIDEO_BASE_URL", "https://meet.example.invalid/")
-        return f"{base.rstrip('/')}/{self.room_token}"
+    def is_video(self) -> bool:
+        return self.mode == SessionMode.VIDEO and bool(self.room_token)
+
+
+class RoomRole(models.TextChoices):
+    MEDIATOR = "mediator", _("调解员")
+    PARTY = "party", _("当事人")
+
+
+class RoomPass(models.Model):
+    """One person's way into a video session's room (视频调解室), and their attendance record.
+
+    Each party gets a pass with its own unguessable token (the SMS link carries it, no
+    account needed); a mediator's pass is bound to their account. ``first_joined_at``,
+    ``last_seen_at`` and ``seconds_present`` are the session record: who joined, when, for
+    how long. ``epoch`` is the current page load, so a reloaded page replaces its old
+    peer connections instead of doubling them."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="room_passes")
+    role = models.CharField(_("身份"), max_length=16, choices=RoomRole.choices)
+    party = models.ForeignKey(Party, verbose_name=_("当事人"), null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("调解员"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    display_name = models.CharField(_("显示名称"), max_length=64)
+    token = models.CharField(_("入室口令"), max_length=64, unique=True, editable=False)
+    epoch = models.CharField(max_length=32, blank=True, editable=False)
+    consented_at = models.DateTimeField(_("同意录像时间"), null=True, blank=True)
+    first_joined_at = models.DateTimeField(_("首次进入时间"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("最后在线时间"), null=True, blank=True)
+    left_at = models.DateTimeField(_("离开时间"), null=True, blank=True)
+    seconds_present = models.PositiveIntegerField(_("在线时长（秒）"), default=0)
+
+    class Meta:
+        verbose_name = _("视频调解室入室凭证")
+        verbose_name_plural = _("视频调解室入室凭证")
+        ordering = ["session", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "party"], condition=Q(party__isnull=False),
+                                    name="roompass_one_per_party"),
+            models.UniqueConstraint(fields=["session", "user"], condition=Q(user__isnull=False),
+                                    name="roompass_one_per_user"),
+            models.CheckConstraint(condition=Q(role="mediator", user__isnull=False) | Q(role="party",
+                                   party__isnull=False), name="roompass_has_holder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.display_name}"
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(24)
+
+    @property
+    def minutes_present(self) -> int:
+        return (self.seconds_present + 59) // 60
+
+
+class RoomSignal(models.Model):
+    """One signalling message (SDP offer/answer, ICE candidate, room event) waiting to be
+    polled. ``recipient`` empty means everybody in the room."""
+
+    id = models.BigAutoField(primary_key=True)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    sender = models.ForeignKey(RoomPass, on_delete=models.CASCADE, related_name="+")
+    sender_epoch = models.CharField(max_length=32, blank=True)
+    recipient = models.ForeignKey(RoomPass, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    payload = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["session", "id"], name="roomsignal_session_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sender_id}->{self.recipient_id}"
+
+
+class VideoRoomState(models.Model):
+    """What the room shows everybody: whether the mediator records, whether it is closed,
+    and which draft agreement is on screen."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="room")
+    record_requested = models.BooleanField(_("申请录像"), default=False)
+    recording_since = models.DateTimeField(_("录像开始时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("调解室关闭时间"), null=True, blank=True)
+    shared_draft = models.ForeignKey("AgreementDraft", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        verbose_name = _("视频调解室")
+        verbose_name_plural = _("视频调解室")
+
+    def __str__(self) -> str:
+        return str(self.session)
+
+
+class Recording(models.Model):
+    """A recording of a video session (the mediator's browser records and uploads it in
+    chunks); private, with its SHA-256, visible only to the case's mediators and the centre."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="recordings")
+    file = PrivateFileField(_("录像文件"), upload_to=RandomName("mediation/recordings"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("文件大小"))
+    content_type = models.CharField(max_length=64, default="video/webm")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("调解录像")
+        verbose_name_plural = _("调解录像")
+        ordering = ["session", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.sha256[:12]}"
+
+
+class RecordingUpload(ChunkedUpload):
+    """A recording on its way up, chunk by chunk (grid.chunked: resumable after a dropped connection)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+
+    temp_prefix = "mediation/uploads"
+
+    class Meta:
+        verbose_name = _("录像分片上传")
+        verbose_name_plural = _("录像分片上传")
+
+
+class AgreementDraft(models.Model):
+    """A draft agreement (协议草案) the mediator shows in the room as a PDF; each party's
+    confirmation of it is kept with the PDF's SHA-256, like a signature."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="agreement_drafts")
+    terms = models.TextField(_("协议内容"))
+    performance_deadline = models.DateField(_("履行期限"))
+    pdf = PrivateFileField(_("协议草案PDF"), upload_to=RandomName("mediation/drafts"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("协议草案")
+        verbose_name_plural = _("协议草案")
+        ordering = ["session", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.sha256[:12]}"
+
+
+class AgreementConfirmation(models.Model):
+    """A party confirmed a draft agreement in the video room (当事人在线确认)."""
+
+    draft = models.ForeignKey(AgreementDraft, on_delete=models.CASCADE, related_name="confirmations")
+    party = models.ForeignKey(Party, verbose_name=_("当事人"), on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(_("所确认文件SHA-256"), max_length=64)
+    confirmed_at = models.DateTimeField(_("确认时间"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("协议确认")
+        verbose_name_plural = _("协议确认")
+        ordering = ["draft", "confirmed_at"]
+        constraints = [models.UniqueConstraint(fields=["draft", "party"], name="agreementconfirm_once")]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} {self.confirmed_at:%Y-%m-%d %H:%M}"
 
 
 def _agreement_upload(instance, filename):

@@ -155,7 +155,8 @@ def case_parts(case: MediationCase) -> dict:
     return {
         "parties": list(case.parties.all()),
         "sessions": list(case.sessions.prefetch_related(
-            Prefetch("present_parties", queryset=Party.objects.only("id", "name"))).all()),
+            Prefetch("present_parties", queryset=Party.objects.only("id", "name")),
+            "room_passes", "recordings", "agreement_drafts__confirmations__party").all()),
         "agreement": Agreement.objects.filter(case=case).first(),
         "confirmations": list(JudicialConfirmation.objects.filter(case=case).order_by("-id")),
         "visits": list(ReturnVisit.objects.filter(case=case).select_related("visited_by")),
@@ -315,3 +316,42 @@ def confirmations_visible_to(user):
 def legal_aid_documents_visible_to(user):
     """ID cards and hardship proofs: whoever may see the application (legal_aid_for)."""
     return LegalAidDocument.objects.filter(application__in=LegalAidApplication.objects.visible_to(user).values("pk"))
+
+
+def recordings_visible_to(user):
+    """Video recordings of sessions: only the case's own mediators and the scoped centre
+    (not the organisation's other mediators, not the parties)."""
+    from mediation.models import Recording
+
+    if permissions.is_admin(user):
+        return Recording.objects.all()
+    if permissions.is_centre(user):
+        return Recording.objects.filter(session__case__in=MediationCase.objects.filter(
+            permissions.region_q(user)).values("pk"))
+    if not (user and user.is_authenticated and user.is_active):
+        return Recording.objects.none()
+    return Recording.objects.filter(session__case__mediators=user)
+
+
+def can_see_recordings(user, case: MediationCase) -> bool:
+    if permissions.is_admin(user):
+        return True
+    if permissions.is_centre(user):
+        return permissions.can_see_region_code(user, case.region_code)
+    return bool(user and user.is_authenticated) and case.mediators.filter(pk=user.pk).exists()
+
+
+def drafts_visible_to(user):
+    """Draft agreements shown in a video room: the staff who see the case (parties open
+    them through their room link)."""
+    from mediation.models import AgreementDraft
+
+    return AgreementDraft.objects.filter(session__case__in=MediationCase.objects.visible_to(user).values("pk"))
+
+
+def party_room_urls(user, case: MediationCase) -> dict[int, str]:
+    """A signed-in party's own room link per video session of the case."""
+    from mediation.models import RoomPass
+
+    return {p.session_id: p.token for p in RoomPass.objects.filter(
+        session__case=case, party__user=user).only("session_id", "token")}

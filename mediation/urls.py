@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mediation import views
+from mediation import room_views, views
 
 app_name = "mediation"
 
@@ -29,6 +29,22 @@ urlpatterns = [
     path("work/sessions/<int:pk>/invite/", views.invite, name="invite"),
     path("work/confirmations/<int:pk>/", views.decide_confirmation, name="decide_confirmation"),
     path("work/visits/<int:pk>/", views.return_visit, name="return_visit"),
+    # video mediation room (the token in the URL is the key; room_views.py)
+    path("work/sessions/<int:pk>/room/", room_views.enter, name="enter_room"),
+    path("room/<str:token>/", room_views.room_page, name="room"),
+    path("room/<str:token>/join/", room_views.join, name="room_join"),
+    path("room/<str:token>/poll/", room_views.poll, name="room_poll"),
+    path("room/<str:token>/signal/", room_views.signal, name="room_signal"),
+    path("room/<str:token>/leave/", room_views.leave, name="room_leave"),
+    path("room/<str:token>/consent/", room_views.consent, name="room_consent"),
+    path("room/<str:token>/record/", room_views.record, name="room_record"),
+    path("room/<str:token>/upload/", room_views.upload_start, name="room_upload_start"),
+    path("room/<str:token>/upload/<uuid:upload>/chunk/", room_views.upload_chunk, name="room_upload_chunk"),
+    path("room/<str:token>/upload/<uuid:upload>/finish/", room_views.upload_finish, name="room_upload_finish"),
+    path("room/<str:token>/close/", room_views.close, name="room_close"),
+    path("room/<str:token>/share/", room_views.share, name="room_share"),
+    path("room/<str:token>/confirm/", room_views.confirm, name="room_confirm"),
+    path("room/<str:token>/drafts/<int:draft>.pdf", room_views.draft_pdf, name="room_draft"),
     # risk register (一案一策)
     path("risks/", views.risks, name="risks"),
     path("risks/new/", views.new_risk, name="new_risk"),

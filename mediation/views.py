@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -105,8 +106,12 @@ def my_cases(request):
 @login_required
 def my_case(request, pk):
     case = selectors.case_for_party(request.user, pk)
+    parts = selectors.case_parts(case)
+    tokens = selectors.party_room_urls(request.user, case)
+    for s in parts["sessions"]:
+        s.room_link = reverse("mediation:room", kwargs={"token": tokens[s.pk]}) if s.pk in tokens else ""
     return render(request, "mediation/party_case.html", {
-        "case": case, **selectors.case_parts(case), "clock_template": selectors.clock_template(),
+        "case": case, **parts, "clock_template": selectors.clock_template(),
     })
 
 
@@ -215,6 +220,7 @@ def _case_context(request, case, **extra):
         party.shown_phone = phone
     ctx = {
         "case": case, **parts, "clock_template": selectors.clock_template(), "actions": actions,
+        "can_see_recordings": selectors.can_see_recordings(user, case),
         "can_work": "work" in actions,
         "can_assign": "assign_mediators" in actions,
         "can_conclude": any(a in actions for a in ("conclude_success", "conclude_failed", "terminate")),

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grid import permissions, uploads
+from grid import chunked, permissions, uploads
 from grid.files import private_storage
 from pufa_media import citations, conf, processing
 from pufa_media.models import (
@@ -387,79 +387,31 @@ def correct_choice_ids(question: VideoQuestion) -> list[int]:
 
 
 # ------------------------------------------------------------------ chunked, resumable upload
+# The mechanism lives in grid.chunked (a session recording of mediation uses it too).
 
 def _upload_path(session: UploadSession) -> Path:
-    from django.conf import settings
-
-    path = Path(settings.MEDIA_ROOT) / session.temp_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+    return chunked.part_path(session)
 
 
 def start_upload(*, video: Video, user, filename: str, size: int) -> UploadSession:
     """Open (or resume) an upload: the same file to the same video continues where it stopped."""
     _require_editor(user)
-    if size <= 0:
-        raise ValidationError(_("文件为空。"))
-    if size > conf.get("PUFA_UPLOAD_MAX_BYTES"):
-        raise ValidationError(_("文件太大（上限 %(mb)d MB）。") % {"mb": conf.get("PUFA_UPLOAD_MAX_BYTES") // 2**20})
-    filename = os.path.basename(filename)[-120:] or "video.mp4"
-    session = (UploadSession.objects.filter(video=video, user=user, filename=filename, size=size, completed=False)
-               .order_by("-created_at").first())
-    if session is not None:
-        path = _upload_path(session)
-        actual = path.stat().st_size if path.exists() else 0
-        if actual != session.received:
-            UploadSession.objects.filter(pk=session.pk).update(received=min(actual, session.received))
-            session.received = min(actual, session.received)
-            with open(path, "ab") as fh:
-                fh.truncate(session.received)
-        return session
-    return UploadSession.objects.create(video=video, user=user, filename=filename, size=size)
+    return chunked.resume_or_start(UploadSession, user=user, filename=filename, size=size,
+                                   max_bytes=conf.get("PUFA_UPLOAD_MAX_BYTES"), default_name="video.mp4",
+                                   video=video)
 
 
 def receive_chunk(*, session_id, user, offset: int, data: bytes) -> UploadSession:
     """Append one chunk at its offset; a repeated or out-of-order chunk only reports the offset."""
-    with transaction.atomic():
-        session = UploadSession.objects.select_for_update().get(pk=session_id)
-        if session.user_id != user.pk:
-            raise PermissionDenied(_("这不是您的上传。"))
-        if session.completed or offset != session.received:
-            return session
-        if session.received + len(data) > session.size:
-            raise ValidationError(_("分片超出文件大小。"))
-        path = _upload_path(session)
-        with open(path, "ab") as fh:
-            fh.truncate(session.received)
-            fh.write(data)
-        session.received += len(data)
-        session.save(update_fields=["received"])
-    return session
+    return chunked.receive_chunk(UploadSession, upload_id=session_id, user=user, offset=offset, data=data)
 
 
 def finish_upload(*, session_id, user) -> Video:
     """All bytes arrived: the file becomes the video's source and processing is queued."""
-    with transaction.atomic():
-        session = UploadSession.objects.select_for_update().select_related("video").get(pk=session_id)
-        if session.user_id != user.pk:
-            raise PermissionDenied(_("这不是您的上传。"))
-        if session.received != session.size:
-            raise ValidationError(_("文件尚未上传完整（%(got)d / %(size)d 字节）。") % {
-                "got": session.received, "size": session.size})
-        path = _upload_path(session)
-        with open(path, "rb") as fh:
-            video = attach_source(video=session.video, user=user, file=File(fh, name=session.filename))
-        session.completed = True
-        session.save(update_fields=["completed"])
-    path.unlink(missing_ok=True)
-    return video
+    with chunked.completed(UploadSession, upload_id=session_id, user=user) as (session, fh):
+        return attach_source(video=session.video, user=user, file=File(fh, name=session.filename))
 
 
 def purge_stale_uploads(now=None, days: int = 2) -> int:
     """Unfinished uploads older than ``days`` are abandoned: drop their partial files."""
-    now = now or timezone.now()
-    stale = list(UploadSession.objects.filter(completed=False, created_at__lt=now - timezone.timedelta(days=days))[:500])
-    for session in stale:
-        _upload_path(session).unlink(missing_ok=True)
-        session.delete()
-    return len(stale)
+    return chunked.purge_stale(UploadSession, now=now, days=days)

@@ -22,6 +22,7 @@ from mediation.models import (
 from mediation.services.access import _require_work
 from mediation.services.cases import _ensure_signed, _save_case
 from mediation.services.errors import MediationError, _refuse_from, _text
+from mediation.services.room import party_pass, room_url
 
 VIDEO_INVITE_TEMPLATE = "mediation_video_invite"
 VIDEO_INVITE_TEXT = (
@@ -73,9 +74,11 @@ def send_video_invitations(*, actor, session: Session) -> int:
     for party in case.parties.all():
         if not party.phone:
             continue
+        # Each party's own link to the platform's room: the token in it lets only this party in.
+        link = room_url(party_pass(session, party))
         sent += len(notify(
             key=f"mediation:session:{session.pk}:party:{party.pk}", template=VIDEO_INVITE_TEMPLATE,
-            text=VIDEO_INVITE_TEXT, phones=[party.phone], link=session.video_url,
+            text=VIDEO_INVITE_TEXT, phones=[party.phone], link=link,
             context={"name": party.name, "organisation": case.organisation.name, "when": when,
                      "title": grievance.title, "tracking_no": grievance.tracking_no},
         ))

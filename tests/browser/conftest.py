@@ -33,6 +33,10 @@ STAFF = {"width": 1366, "height": 900}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
+    # the video mediation room: grant camera/microphone without a prompt, and use Chromium's
+    # synthetic camera (a moving test pattern) and microphone (a beep) instead of hardware.
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
 ]
 _failed_shots: list[Path] = []
 

@@ -7,7 +7,7 @@ from grid.notifications.models import Message
 from grievances import services as gsvc
 from grievances.models import State
 from mediation import services
-from mediation.models import CaseState, MediationCase, ReturnVisit
+from mediation.models import CaseState, MediationCase, ReturnVisit, RoomPass
 from tests.mediation.factories import dispatched_dispute, taken_case
 from tests.mediation.pdftext import pdf_text
 
@@ -105,17 +105,20 @@ def test_agreement_needs_a_respondent(world, citizen, east_centre_staff, mediato
 
 def test_video_session_invites_every_party_once_through_the_outbox(
         world, citizen, east_centre_staff, mediator, django_capture_on_commit_callbacks, settings):
-    settings.MEDIATION_VIDEO_BASE_URL = "https://meet.qingyuan.example/room/"
+    settings.SITE_URL = "https://zz.qingyuan.example"
     case = taken_case(world, citizen, east_centre_staff, mediator)
     services.add_party(actor=mediator, case=case, side="respondent", name="赵六", phone="13700000006")
     with django_capture_on_commit_callbacks(execute=True):
         session = services.schedule_session(actor=mediator, case=case, mode="video",
                                             scheduled_at=timezone.now() + timedelta(days=1))
-    assert session.video_url.startswith("https://meet.qingyuan.example/room/")
     services.send_video_invitations(actor=mediator, session=session)
     msgs = Message.objects.filter(channel="sms", template_code=services.VIDEO_INVITE_TEMPLATE)
     assert sorted(msgs.values_list("phone", flat=True)) == sorted([citizen.phone, "13700000005", "13700000006"])
-    assert all(session.video_url in m.text for m in msgs)
+    # each party's SMS carries that party's own link to the platform's room
+    for m in msgs:
+        p = RoomPass.objects.get(session=session, party__phone=m.phone)
+        assert f"https://zz.qingyuan.example/mediation/room/{p.token}/" in m.text
+    assert len({p.token for p in RoomPass.objects.filter(session=session)}) == 3
     assert set(msgs.values_list("status", flat=True)) == {"sent"}
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from grid.notifications.models import Message
 from grievances.models import Category
 from mediation import services
-from mediation.models import Session
+from mediation.models import RoomPass, Session
 from tests.factories import PASSWORD
 from tests.mediation.factories import dispatched_dispute, taken_case
 
@@ -77,7 +77,10 @@ def test_video_session_form_invites_parties_and_party_page_shows_the_link(
     client.logout()
     _login(client, citizen)
     body = client.get(reverse("mediation:my_case", args=[case.pk])).content.decode()
-    assert session.video_url in body
+    own = RoomPass.objects.get(session=session, party__user=citizen)
+    assert reverse("mediation:room", args=[own.token]) in body
+    other = RoomPass.objects.exclude(pk=own.pk).get(session=session)
+    assert other.token not in body
     client.logout()
     _login(client, other_citizen)
     assert client.get(reverse("mediation:my_case", args=[case.pk])).status_code == 404

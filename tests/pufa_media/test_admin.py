@@ -152,8 +152,8 @@ def test_abandoned_uploads_are_purged(client, east_centre_staff, settings):
     info = _start(client, video, "a.mp4", 100).json()
     _chunk(client, info, 0, b"x" * 40)
     session = UploadSession.objects.get()
-    part = settings.MEDIA_ROOT / session.temp_name
-    assert part.exists()
+    part = settings.PRIVATE_MEDIA_ROOT / session.temp_name
+    assert part.exists() and not (settings.MEDIA_ROOT / session.temp_name).exists()  # never public
     assert services.purge_stale_uploads(now=timezone.now() + timezone.timedelta(days=3)) == 1
     assert not part.exists() and not UploadSession.objects.exists()
 
