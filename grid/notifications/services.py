@@ -10,9 +10,11 @@ after a worker died between sending and recording.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -98,9 +100,27 @@ def ensure_templates() -> int:
     return len(rows)
 
 
+_templates_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("message_templates", default=None)
+
+
+@contextmanager
+def remembered_templates():
+    """Inside this block each template is read once (a batch writing thousands of messages)."""
+    token = _templates_memo.set({})
+    try:
+        yield
+    finally:
+        _templates_memo.reset(token)
+
+
 def get_template(code: str, *, text: str | None = None, title: str = "") -> MessageTemplate:
+    memo = _templates_memo.get()
+    if memo is not None and code in memo and text is None:
+        return memo[code]
     tpl = MessageTemplate.objects.filter(code=code).first()
     if tpl is not None:
+        if memo is not None and text is None:
+            memo[code] = tpl
         return tpl
     spec = TEMPLATES.get(code)
     if spec is None and text is None:

@@ -15,7 +15,10 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections import defaultdict
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -28,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from grid import permissions
 from grid.models import RegionLevel, Role, Unit, UnitKind, User
-from grid.notifications.services import notify
+from grid.notifications.services import notify, remembered_templates
 from grievances import services as loop
 from grievances.deadlines import policy
 from grievances.deadlines.models import (
@@ -48,6 +51,13 @@ logger = logging.getLogger(__name__)
 
 MAJOR_SEVERITIES = ("major", "grave")
 SCAN_LEASE = timedelta(minutes=2)
+
+# While a batch of due clocks is processed (process_clocks), the rows every item needs and that
+# nothing in the batch changes (pauses, approved extensions, staff of a unit, the centres above
+# a centre) are read once for the whole batch; the actions already taken are read once and kept
+# current as new ones are recorded. Outside a batch this is None and every read goes to the
+# database, as before.
+_batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("deadline_batch", default=None)
 
 
 class DeadlineError(Exception):
@@ -90,11 +100,15 @@ def _rules_for(grievance) -> policy.Rules:
 
 
 def timeline(clock: Clock) -> policy.Timeline:
-    pauses = [policy.Pause(p.started_at, p.ended_at) for p in clock.pauses.all()]
-    extensions = [
-        policy.Extension(e.decided_at, e.days)
-        for e in clock.extensions.filter(status=ExtensionStatus.APPROVED)
-    ]
+    memo = _batch.get()
+    if memo is not None and clock.pk in memo["clocks"]:
+        pauses, extensions = memo["pauses"][clock.pk], memo["extensions"][clock.pk]
+    else:
+        pauses = [policy.Pause(p.started_at, p.ended_at) for p in clock.pauses.all()]
+        extensions = [
+            policy.Extension(e.decided_at, e.days)
+            for e in clock.extensions.filter(status=ExtensionStatus.APPROVED)
+        ]
     return policy.Timeline(
         submitted_at=clock.submitted_at, centre_started_at=clock.centre_started_at,
         centre_done_at=clock.centre_done_at, accepted_at=clock.accepted_at, dispatched_at=clock.dispatched_at,
@@ -152,6 +166,9 @@ def deadlines_of(clock: Clock) -> dict[str, policy.Deadline]:
 
 
 def _done(clock: Clock) -> set[tuple[str, str, datetime]]:
+    memo = _batch.get()
+    if memo is not None and clock.pk in memo["clocks"]:
+        return set(memo["done"][clock.pk])
     return set(ClockAction.objects.filter(clock=clock).values_list("deadline", "action", "due"))
 
 
@@ -190,9 +207,32 @@ def staff_link(grievance) -> str:
     return reverse("grievances:open", args=[grievance.pk])
 
 
+def _staff_of(unit_ids) -> dict[int, list]:
+    """Active users of these units, by unit (one query), in primary-key order."""
+    by_unit: dict[int, list] = defaultdict(list)
+    for user in User.objects.filter(unit_id__in=list(unit_ids), is_active=True).order_by("pk"):
+        by_unit[user.unit_id].append(user)
+    return by_unit
+
+
+def _unit_staff(unit_id) -> list | None:
+    """The batch's copy of a unit's active users, or None outside a batch."""
+    memo = _batch.get()
+    if memo is None:
+        return None
+    staff = memo["staff"]
+    if unit_id not in staff:
+        staff.update(_staff_of([unit_id]))
+        staff.setdefault(unit_id, [])
+    return staff[unit_id]
+
+
 def _active_members(unit, roles):
     if unit is None:
         return []
+    cached = _unit_staff(unit.pk)
+    if cached is not None:
+        return [u for u in cached if u.role in roles]
     return list(User.objects.filter(unit=unit, is_active=True, role__in=roles))
 
 
@@ -217,12 +257,20 @@ def supervising_centres(grievance) -> list:
     """The responsible centre and the county-level centre above it: 县市区矛调中心依托系统
     对未按规定时限办结的事项进行督办 (seed 004)."""
     centre = grievance.centre
+    memo = _batch.get()
+    if memo is not None and centre.pk in memo["centres"]:
+        return [centre, *memo["centres"][centre.pk]]
     codes = [r.code for r in centre.region.ancestors() if r.level >= RegionLevel.COUNTY]
     upper = list(Unit.objects.filter(kind=UnitKind.CENTRE, region__code__in=codes)) if codes else []
+    if memo is not None:
+        memo["centres"][centre.pk] = upper
     return [centre, *upper]
 
 
 def _members_of(units, roles) -> list:
+    if _batch.get() is not None:
+        members = [u for unit in units for u in _unit_staff(unit.pk) if u.role in roles]
+        return sorted({u.pk: u for u in members}.values(), key=lambda u: u.pk)
     return list(User.objects.filter(unit__in=units, is_active=True, role__in=roles).order_by("pk"))
 
 
@@ -553,6 +601,16 @@ def claim_due_clocks(now: datetime | None = None, limit: int = 500) -> list[int]
 
 def _record_action(clock: Clock, deadline: policy.Deadline, action: str) -> bool:
     """True if this (item, deadline, action, due) was not recorded before."""
+    memo = _batch.get()
+    if memo is not None and clock.pk in memo["clocks"]:
+        # The batch holds the clock's row lock and read its actions after taking it, so
+        # nobody else can have recorded this one meanwhile: no savepoint needed.
+        key = (deadline.code, action, deadline.due)
+        if key in memo["done"][clock.pk]:
+            return False
+        ClockAction.objects.create(clock=clock, deadline=deadline.code, action=action, due=deadline.due)
+        memo["done"][clock.pk].add(key)
+        return True
     try:
         with transaction.atomic():
             ClockAction.objects.create(clock=clock, deadline=deadline.code, action=action, due=deadline.due)
@@ -574,6 +632,61 @@ def process_clock(clock_id: int, now: datetime | None = None) -> list[str]:
     clock = Clock.objects.select_for_update().filter(pk=clock_id).first()
     if clock is None or g is None:
         return []
+    return _act(g, clock, now)
+
+
+def process_clocks(clock_ids: list[int], now: datetime | None = None) -> dict[int, list[str]]:
+    """``process_clock`` for a batch of items in one transaction, with the same effects item by
+    item (tested against the one-by-one path), at a fraction of the statements: the rows are
+    locked in two statements in the same order (grievance, then clock), and what every item
+    reads but nothing changes is read once for the batch. If anything fails, the batch rolls
+    back and its items are processed one by one, so one bad item cannot hold up the others."""
+    now = now or timezone.now()
+    ids = sorted(set(clock_ids))
+    try:
+        with transaction.atomic(), _batch_scope(ids) as (grievances, clocks):
+            return {pk: _act(grievances[pk], clocks[pk], now) if pk in grievances and pk in clocks else []
+                    for pk in ids}
+    except Exception:  # noqa: BLE001 — isolate the failing item; its error is raised by its own run
+        logger.warning("deadline batch of %d failed; processing its items one by one", len(ids), exc_info=True)
+    out = {}
+    for pk in ids:
+        try:
+            out[pk] = process_clock(pk, now)
+        except Exception:  # noqa: BLE001 — the lease runs out and a later scan retries it
+            logger.exception("deadline processing failed for clock %s", pk)
+            out[pk] = []
+    return out
+
+
+@contextmanager
+def _batch_scope(ids: list[int]):
+    grievances = {g.pk: g for g in Grievance.objects.select_for_update(of=("self",)).select_related(
+        "handling_unit", "handling_unit__leader", "centre", "centre__leader", "centre__region", "region", "handler",
+    ).filter(pk__in=ids).order_by("pk")}
+    clocks = {c.pk: c for c in Clock.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    memo = {"clocks": set(clocks), "pauses": defaultdict(list), "extensions": defaultdict(list),
+            "done": defaultdict(set), "staff": {}, "centres": {}}
+    for p in ClockPause.objects.filter(clock_id__in=clocks).order_by("started_at", "pk"):
+        memo["pauses"][p.clock_id].append(policy.Pause(p.started_at, p.ended_at))
+    for e in ExtensionRequest.objects.filter(clock_id__in=clocks, status=ExtensionStatus.APPROVED).order_by(
+            "-requested_at", "pk"):
+        memo["extensions"][e.clock_id].append(policy.Extension(e.decided_at, e.days))
+    for clock_id, code, action, due in ClockAction.objects.filter(clock_id__in=clocks).values_list(
+            "clock_id", "deadline", "action", "due"):
+        memo["done"][clock_id].add((code, action, due))
+    units = {g.handling_unit_id for g in grievances.values() if g.handling_unit_id}
+    units |= {g.centre_id for g in grievances.values() if g.centre_id}
+    memo["staff"] = {u: [] for u in units} | dict(_staff_of(units))
+    token = _batch.set(memo)
+    try:
+        with remembered_templates():
+            yield grievances, clocks
+    finally:
+        _batch.reset(token)
+
+
+def _act(g, clock: Clock, now: datetime) -> list[str]:
     if not g.is_open:
         clock.is_open = False
         recompute(clock)

@@ -1,0 +1,133 @@
+"""Benchmark: a wave of deadlines falling due at the same minute (every "sign the same day"
+deadline of a city falls due at 23:59), processed by worker processes as the scan hands it out.
+
+Builds ``--open`` open grievances with clocks (benchmarks/deadlines/scan.py's SQL builder), of
+which ``--due`` were dispatched nine days ago and are past their sign and completion deadlines:
+each needs one automatic supervision order naming both, its event (with the clock, audit and
+analysis listeners), ClockAction rows and outbox messages to the handler, the unit's leader and
+the centre. Then:
+
+1. the scan: ``claim_due_clocks`` (500 per statement) until nothing is due, timed;
+2. the wave: ``--workers`` processes take the claimed ids in chunks of ``--chunk`` from a shared
+   queue and run ``services.process_clocks`` (``--chunk 1`` runs ``process_clock`` per item, the
+   old path); wall time from the first claim to the last commit;
+3. checks: every due item has exactly one supervision order and nothing is left due.
+
+    createdb -h 127.0.0.1 -U root burst_bench
+    DATABASE_URL=postgres://root@127.0.0.1:5432/burst_bench .venv/bin/python benchmarks/deadlines/burst.py \\
+        --open 200000 --due 100000 --workers 2 --chunk 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks" / "deadlines"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SMS_BACKEND", "file")
+os.environ.setdefault("VOICE_BACKEND", "file")
+os.environ.setdefault("SMS_FILE_PATH", "/tmp/burst_bench_sms.log")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+
+
+def _worker(queue, results, chunked: bool):
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from grievances.deadlines import services
+
+    done = items = 0
+    while True:
+        chunk = queue.get()
+        if chunk is None:
+            break
+        if chunked:
+            out = services.process_clocks(chunk)
+            done += sum(len(v) for v in out.values())
+        else:
+            for pk in chunk:
+                done += len(services.process_clock(pk))
+        items += len(chunk)
+    connection.close()
+    results.put({"items": items, "actions": done})
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--open", type=int, default=20_000, help="open grievances with clocks")
+    parser.add_argument("--due", type=int, default=2_000, help="of which due now")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk", type=int, default=50, help="items per task; 1 = the one-by-one path")
+    args = parser.parse_args()
+
+    os.environ["BENCH_ROWS"] = str(args.open)
+    import scan  # noqa: E402 — django.setup() happens there
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from grievances.deadlines import services
+    from grievances.deadlines.models import Clock
+    from grievances.models import SupervisionOrder
+
+    assert connection.vendor == "postgresql", "run against PostgreSQL"
+    call_command("migrate", verbosity=0)
+    scan.N, scan.DUE = args.open, args.due
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM deadlines_clock")  # rebuild: the last run processed the wave
+    scan.build()
+    connection.close()
+
+    ctx = mp.get_context("fork")
+    queue, results = ctx.Queue(), ctx.Queue()
+    workers = [ctx.Process(target=_worker, args=(queue, results, args.chunk > 1)) for _ in range(args.workers)]
+    started = time.perf_counter()
+    for w in workers:
+        w.start()
+    claims, claimed = [], 0
+    while True:
+        t0 = time.perf_counter()
+        ids = services.claim_due_clocks(limit=500)
+        claims.append((time.perf_counter() - t0) * 1000)
+        for i in range(0, len(ids), args.chunk):
+            queue.put(ids[i:i + args.chunk])
+        claimed += len(ids)
+        if len(ids) < 500:
+            break
+    for _ in workers:
+        queue.put(None)
+    totals = [results.get() for _ in workers]
+    for w in workers:
+        w.join()
+    wall = time.perf_counter() - started
+
+    connection.connect()
+    orders = SupervisionOrder.objects.count()
+    supervised = SupervisionOrder.objects.values("grievance_id").distinct().count()
+    left = Clock.objects.filter(next_due__lte=timezone.now()).count()
+    claims.sort()
+    figures = {
+        "open": args.open, "due": args.due, "workers": args.workers, "chunk": args.chunk,
+        "claimed": claimed, "scan_statements": len(claims),
+        "claim_ms_p50": round(claims[len(claims) // 2], 2), "claim_ms_max": round(claims[-1], 2),
+        "processed": sum(t["items"] for t in totals), "actions": sum(t["actions"] for t in totals),
+        "wall_s": round(wall, 1), "items_per_s": round(args.due / wall, 1),
+        "supervision_orders": orders, "items_supervised": supervised, "left_due": left,
+    }
+    print(json.dumps(figures))
+    ok = claimed == args.due and orders == supervised == args.due and left == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
