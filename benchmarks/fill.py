@@ -317,6 +317,9 @@ def load_world(seed: int) -> dict:
         zhang = cur.fetchone()
         cur.execute("SELECT id, code FROM grievances_category WHERE \"group\" = 'dispute' ORDER BY sort_order")
         cats = cur.fetchall()
+        cur.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'grievances_grievance' "
+                    "AND column_name = 'search_bigrams'")
+        bigrams = cur.fetchone() is not None
     county_of = {}
     centres = {}
     depts: dict[str, list[int]] = {}
@@ -353,7 +356,7 @@ def load_world(seed: int) -> dict:
     return {
         "villages": villages, "vweights": vweights, "grids": grids, "grid_code": grid_code, "centres": centres,
         "depts": depts, "mediators": mediators, "staff": staff, "pools": pools, "zhang": zhang[0] if zhang else None,
-        "cats": cats, "county_codes": county_codes,
+        "cats": cats, "county_codes": county_codes, "bigrams": bigrams,
     }
 
 
@@ -404,12 +407,20 @@ M_COLS = ("id", "grievance_id", "organisation_id", "state", "region_code", "fact
 P_COLS = ("case_id", "side", "name", "phone", "address", "id_number", "user_id")
 
 
+def bigrams_tsvector(title: str, description: str) -> str:
+    """``grv_bigrams(title, description)`` of migration grievances 0013, as tsvector text."""
+    s = " ".join((title + " " + description).upper().split())
+    tokens = {ch for ch in s if ch != " "}
+    tokens.update(s[i:i + 2] for i in range(len(s) - 1) if s[i] != " " and s[i + 1] != " ")
+    return " ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens).replace("\\", "\\\\")
+
+
 class Sink:
     """One COPY stream per table, each on its own connection, written as rows come."""
 
-    def __init__(self):
+    def __init__(self, bigrams: bool = False):
         self.conns, self.copies, self.bufs, self.ctx = {}, {}, {}, []
-        specs = {"g": ("grievances_grievance", G_COLS), "e": ("grievances_grievanceevent", E_COLS),
+        specs = {"g": ("grievances_grievance", G_COLS + (("search_bigrams",) if bigrams else ())), "e": ("grievances_grievanceevent", E_COLS),
                  "c": ("deadlines_clock", C_COLS), "a": ("deadlines_clockaction", A_COLS),
                  "f": ("analysis_grievancefact", F_COLS), "h": ("grievances_cohandling", COH_COLS),
                  "r": ("grievances_rating", R_COLS), "s": ("grievances_supervisionorder", S_COLS),
@@ -458,7 +469,8 @@ def work(args) -> tuple[int, int]:
     channels, chan_w = zip(*CHANNELS, strict=False)
     grids, grid_code, centres, depts = world["grids"], world["grid_code"], world["centres"], world["depts"]
     staff, pools, mediators, zhang = world["staff"], world["pools"], world["mediators"], world["zhang"]
-    sink = Sink()
+    bigrams = world["bigrams"]
+    sink = Sink(bigrams)
     last_person: dict[str, int] = {}
     last_place: dict[tuple, int] = {}
     n_events = 0
@@ -661,6 +673,8 @@ def work(args) -> tuple[int, int]:
                 ts(c), ts(updated), tsn(accepted), tsn(dispatched), tsn(signed), tsn(completed), tsn(verified),
                 tsn(closed),
             )
+            if bigrams:
+                g_row += (bigrams_tsvector(title, desc),)
             sink.add("g", g_row)
             for e_at, actor, action, fs, tst, eu, note, pub in events:
                 sink.add("e", (str(gid), str(actor) if actor else "\\N", action, fs, tst,

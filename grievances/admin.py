@@ -271,7 +271,7 @@ class GrievanceAdmin(admin.ModelAdmin):
             field = "contact_phone" if len(digits) == 11 else "tracking_no"
             return queryset.filter(**{field: digits}), False
         if term:
-            return queryset.filter(Q(title__icontains=term) | Q(description__icontains=term)), False
+            return selectors.text_search(queryset, term), False
         return queryset, False
 
     def has_add_permission(self, request):

@@ -1,0 +1,169 @@
+"""Page cost at scale (issue 18, goal 2; issue 15's dashboard): every citizen, department,
+admin and dashboard page served by gunicorn (2 sync workers, as deployed), beside a bare
+Django "hello" view served by the same workers in the same run.
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m \\
+        .venv/bin/python benchmarks/scale/pages.py [--appeals 1000000] [--runs 30] [--only admin]
+
+It fills the database first with benchmarks/fill.py when it holds fewer appeals than
+``--appeals`` (a fresh database only), logs the demo users in (sessions in the database or
+Redis, shared by the workers), warms each URL up, then requests it ``--runs`` times one after
+another from one client (so each figure is one request's latency: server time plus the
+loopback) and reports p50/p95, plus the SQL query count of one request (Django test client,
+same process). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+import fill  # noqa: E402  (sets up Django)
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+PORT = 8791
+
+
+def urls() -> list[tuple[str, str | None, str]]:
+    from grid.models import Region, User
+    from grievances.models import Grievance
+
+    zhang = User.objects.get(username="13800000001")
+    bumen = User.objects.get(username="bumen")
+    own = Grievance.objects.filter(reporter=zhang).order_by("-id").first()
+    item = Grievance.objects.filter(handling_unit_id=bumen.unit_id).order_by("-id").values_list("id", flat=True)[0]
+    deep = (Grievance.objects.filter(handling_unit_id=bumen.unit_id).order_by("-id")
+            .values_list("id", flat=True)[1000:1001])
+    tracking = Grievance.objects.filter(region_code__startswith="439001").order_by("-id") \
+        .values_list("tracking_no", flat=True)[500]
+    county_item = Grievance.objects.filter(region_code__startswith="439001", state="handling").order_by("-id").first()
+    township = Region.objects.filter(level=4, code__startswith="439001").order_by("code").first()
+    return [
+        ("bare Django hello view", None, "/__hello__/"),
+        ("citizen 我的诉求 (张三)", "13800000001", "/appeals/mine/"),
+        ("citizen appeal detail (张三)", "13800000001", f"/appeals/{own.pk}/"),
+        ("public 同类案例查询", None, "/appeals/cases/"),
+        ("department inbox 我们的工作任务 (bumen)", "bumen", "/appeals/work/"),
+        ("department inbox, filter 办理中", "bumen", "/appeals/work/?f=handling"),
+        ("department inbox, 1,000 items deep (keyset)", "bumen", f"/appeals/work/?before={deep[0] if deep else 0}"),
+        ("department inbox, search 漏水", "bumen", "/appeals/work/?q=" + quote("漏水")),
+        ("department 我的办理事项", "bumen", "/appeals/work/mine/"),
+        ("department item page", "bumen", f"/appeals/work/{item}/"),
+        ("admin list, county centre (zhongxin)", "zhongxin", "/admin/grievances/grievance/"),
+        ("admin list, county, state = 办理中", "zhongxin", "/admin/grievances/grievance/?state__exact=handling"),
+        ("admin list, county, search tracking no", "zhongxin", f"/admin/grievances/grievance/?q={tracking}"),
+        ("admin list, county, search 漏水 (2 chars)", "zhongxin", "/admin/grievances/grievance/?q=" + quote("漏水")),
+        ("admin list, county, search 欠薪 (2 chars)", "zhongxin", "/admin/grievances/grievance/?q=" + quote("欠薪")),
+        ("admin list, county, search 电梯故障 (4 chars)", "zhongxin",
+         "/admin/grievances/grievance/?q=" + quote("电梯故障")),
+        ("admin list, city centre (shi_zhongxin)", "shi_zhongxin", "/admin/grievances/grievance/"),
+        ("admin list, city, search 漏水", "shi_zhongxin", "/admin/grievances/grievance/?q=" + quote("漏水")),
+        ("admin list, administrator (whole province)", "admin", "/admin/grievances/grievance/"),
+        ("admin list, administrator, search 漏水", "admin", "/admin/grievances/grievance/?q=" + quote("漏水")),
+        ("admin change page", "zhongxin", f"/admin/grievances/grievance/{county_item.pk}/change/"),
+        ("dashboard, county leader, this month", "zhongxin_lingdao", "/analysis/"),
+        ("dashboard, county leader, this year", "zhongxin_lingdao", "/analysis/?period=year"),
+        ("dashboard, city centre, this year", "shi_zhongxin", "/analysis/?period=year"),
+        ("dashboard, drill-down to a township", "zhongxin_lingdao", f"/analysis/?region={township.code}"),
+        ("dashboard, department leader (own unit)", "bumen_lingdao", "/analysis/"),
+        ("dashboard data.json, city, this year", "shi_zhongxin", "/analysis/data.json?period=year"),
+        ("map.json, city centre", "shi_zhongxin", "/analysis/map.json"),
+    ]
+
+
+def cookies_for(usernames) -> dict[str, str]:
+    from grid.models import User
+
+    out = {}
+    for name in usernames:
+        client = Client()
+        client.force_login(User.objects.get(username=name))
+        out[name] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return out
+
+
+def get(path: str, cookie: str | None) -> tuple[int, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+    headers = {"Cookie": cookie} if cookie else {}
+    t0 = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    elapsed = (time.perf_counter() - t0) * 1000
+    conn.close()
+    return response.status, elapsed
+
+
+def query_count(path: str, username: str | None) -> int:
+    from grid.models import User
+
+    client = Client()
+    if username:
+        client.force_login(User.objects.get(username=username))
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(path)
+    return len(ctx.captured_queries)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--appeals", type=int, default=0, help="fill a fresh database up to this many first")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--only", default="", help="only pages whose label contains this")
+    args = parser.parse_args()
+    if args.appeals:
+        fill.ensure(args.appeals)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM grievances_grievance")
+        total = cur.fetchone()[0]
+    pages = [p for p in urls() if args.only in p[0] or p[2] == "/__hello__/"]
+    cookies = cookies_for({u for _l, u, _p in pages if u})
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="settings_pages",
+               PYTHONPATH=f"{ROOT}:{ROOT / 'benchmarks' / 'scale'}")
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}",
+                               "--log-level", "warning", "--timeout", "300"], cwd=str(ROOT), env=env)
+    rows = []
+    try:
+        for _ in range(200):
+            try:
+                get("/__hello__/", None)
+                break
+            except OSError:
+                time.sleep(0.2)
+        for label, username, path in pages:
+            cookie = cookies.get(username) if username else None
+            for _ in range(3):
+                status, _ms = get(path, cookie)
+                if status != 200:
+                    raise SystemExit(f"{label}: {path} answered {status}")
+            times = sorted(get(path, cookie)[1] for _ in range(args.runs))
+            p50 = statistics.median(times)
+            p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            queries = query_count(path, username)
+            rows.append((label, p50, p95, queries))
+            print(f"{label:<50} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {queries:3d} queries", flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+    hello = rows[0][1]
+    print(f"\n{total:,} appeals; gunicorn 2 sync workers; {args.runs} sequential requests per page\n")
+    print("| page | p50 | p95 | p50 in hellos | queries |\n|---|---:|---:|---:|---:|")
+    for label, p50, p95, q in rows:
+        print(f"| {label} | {p50:.1f} ms | {p95:.1f} ms | {p50 / hello:.0f} | {q} |")
+
+
+if __name__ == "__main__":
+    main()
