@@ -84,7 +84,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     scan.N, scan.DUE = args.open, args.due
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM deadlines_clock")  # rebuild: the last run processed the wave
+        cur.execute("TRUNCATE deadlines_clock CASCADE")  # rebuild: the last run processed the wave
     scan.build()
     connection.close()
 
