@@ -127,3 +127,32 @@ def grievance_event_content(*, id: int, grievance_id: int, actor_id: int | None,
 
 def grievance_event_hash(**fields) -> str:
     return sha256_hex(_dumps(grievance_event_content(**fields)))
+
+
+# ---------------------------------------------------------------- the verifier's fast path
+
+try:  # the C string encoder json.dumps(ensure_ascii=False) itself uses
+    from _json import encode_basestring as _quote
+except ImportError:  # pragma: no cover
+    from json.encoder import py_encode_basestring as _quote
+
+
+def row_hash_from_text(*, seq: int, at_text: str, kind: str, actor_id: int | None, actor: str, ip: str,
+                       object_type: str, object_id: str, object_hash: str, summary: str, data: dict,
+                       prev: str) -> str:
+    """``row_hash`` for a row whose timestamp is already in canonical text (the verifier has
+    PostgreSQL format it): the canonical JSON is written out key by key, in sorted order, with
+    the same string encoder and separators as ``_dumps`` (tests compare both on random
+    rows). About twice as fast as building the dict and sorting it for every row. Any
+    value of an unexpected type raises TypeError; the caller then uses ``row_hash``."""
+    if not (type(seq) is int and (actor_id is None or type(actor_id) is int)):
+        raise TypeError("seq and actor_id must be integers")
+    text = "".join((
+        '{"actor":', _quote(actor), ',"actor_id":', "null" if actor_id is None else str(actor_id),
+        ',"at":', _quote(at_text), ',"data":',
+        json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+        ',"ip":', _quote(ip), ',"kind":', _quote(kind), ',"object_hash":', _quote(object_hash),
+        ',"object_id":', _quote(object_id), ',"object_type":', _quote(object_type), ',"prev":', _quote(prev),
+        ',"seq":', str(seq), ',"summary":', _quote(summary), ',"v":', str(FORMAT_VERSION), "}",
+    ))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

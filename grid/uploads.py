@@ -19,7 +19,9 @@ The rules (issue 12, "one upload gate"):
   compression ratio are bounded (zip bombs), the required OOXML parts must be there,
   macro projects are refused, and every member is read once to prove it is intact.
 * Audio and video are probed with FFmpeg through PyAV: the container must open, carry a
-  stream of the expected kind and stay within the policy's duration.
+  stream of the expected kind and stay within the policy's duration; what is stored is a
+  remux of its audio and video streams with every metadata tag dropped (a phone's GPS
+  position, device and dates), see :func:`strip_av_metadata`.
 * Size and count limits are per policy; an empty file is refused.
 * The name the person's device gave is kept only as display text (:func:`display_name`
   strips paths, control and bidirectional-override characters); the stored name is
@@ -343,34 +345,39 @@ def _clean_image(f, name: str, pol: Policy) -> CleanFile:
 
 
 def _clean_av(f, name: str, size: int, kind: str, pol: Policy) -> CleanFile:
-    info = probe(f)
-    if kind == VIDEO:
-        refused = ValidationError(_("视频“%(name)s”无法识别或已损坏。") % {"name": name}, code="invalid")
-        if info is None or not info["video"]:
-            raise refused
-        fmt = info["format"]
-        if "webm" in fmt or "matroska" in fmt:
-            ext = "webm"
-        elif "mp4" in fmt or "mov" in fmt:
-            ext = "mp4"
+    with _on_disk(f) as path:
+        info = _probe_path(path)
+        if kind == VIDEO:
+            refused = ValidationError(_("视频“%(name)s”无法识别或已损坏。") % {"name": name}, code="invalid")
+            if info is None or not info["video"]:
+                raise refused
+            fmt = info["format"]
+            if "webm" in fmt or "matroska" in fmt:
+                ext = "webm"
+            elif "mp4" in fmt or "mov" in fmt:
+                ext = "mp4"
+            else:
+                raise refused
         else:
-            raise refused
-    else:
-        refused = ValidationError(
-            _("“%(name)s”不是可识别的录音文件（支持 MP3、M4A、WAV、OGG、WEBM、AMR）。") % {"name": name}, code="invalid")
-        if info is None or not info["audio"] or info["video"]:
-            raise refused
-        ext = _audio_ext(info["format"])
-        if ext is None:
-            raise refused
-    seconds = info["seconds"]
-    if pol.max_seconds and seconds is not None and seconds > pol.max_seconds:
-        what = _("视频") if kind == VIDEO else _("语音")
-        raise ValidationError(_("%(what)s“%(name)s”超过%(n)d分钟。") % {
-            "what": what, "name": name, "n": pol.max_seconds // 60}, code="duration")
-    f.seek(0)
-    return CleanFile(kind=kind, name=name, storage_name=_random_name(ext), content=File(f, name=_random_name(ext)),
-                     content_type=CONTENT_TYPES[ext], size=size)
+            refused = ValidationError(
+                _("“%(name)s”不是可识别的录音文件（支持 MP3、M4A、WAV、OGG、WEBM、AMR）。") % {"name": name},
+                code="invalid")
+            if info is None or not info["audio"] or info["video"]:
+                raise refused
+            ext = _audio_ext(info["format"])
+            if ext is None:
+                raise refused
+        seconds = info["seconds"]
+        if pol.max_seconds and seconds is not None and seconds > pol.max_seconds:
+            what = _("视频") if kind == VIDEO else _("语音")
+            raise ValidationError(_("%(what)s“%(name)s”超过%(n)d分钟。") % {
+                "what": what, "name": name, "n": pol.max_seconds // 60}, code="duration")
+        stripped = strip_av_metadata(path, ext)
+    if stripped is None:
+        raise refused
+    stored = _random_name(ext)
+    return CleanFile(kind=kind, name=name, storage_name=stored, content=File(stripped, name=stored),
+                     content_type=CONTENT_TYPES[ext], size=os.path.getsize(stripped.name))
 
 
 def _audio_ext(fmt: str) -> str | None:
@@ -381,6 +388,29 @@ def _audio_ext(fmt: str) -> str | None:
     return None
 
 
+class _on_disk:
+    """The upload as a path FFmpeg can open: its temporary file, or a copy of it in memory."""
+
+    def __init__(self, f):
+        self.f, self.tmp = f, None
+
+    def __enter__(self) -> str:
+        path_of = getattr(self.f, "temporary_file_path", None)
+        if path_of is not None:
+            return path_of()
+        self.tmp = tempfile.NamedTemporaryFile(suffix=".upload", delete=False)  # noqa: SIM115
+        self.f.seek(0)
+        for chunk in self.f.chunks() if hasattr(self.f, "chunks") else iter(lambda: self.f.read(MB), b""):
+            self.tmp.write(chunk)
+        self.tmp.close()
+        return self.tmp.name
+
+    def __exit__(self, *exc):
+        self.f.seek(0)
+        if self.tmp is not None:
+            os.unlink(self.tmp.name)
+
+
 def probe(f) -> dict | None:
     """Open a file with FFmpeg (PyAV) and decode its first packets.
 
@@ -388,47 +418,78 @@ def probe(f) -> dict | None:
     container does not say, as with many browser recordings) or None when FFmpeg cannot
     read it. Works on an uploaded file in memory or on disk.
     """
+    with _on_disk(f) as path:
+        return _probe_path(path)
+
+
+def _probe_path(path: str) -> dict | None:
     import av
 
-    path_of = getattr(f, "temporary_file_path", None)
-    tmp = None
     try:
-        if path_of is not None:
-            path = path_of()
-        else:
-            tmp = tempfile.NamedTemporaryFile(suffix=".upload", delete=False)  # noqa: SIM115
-            f.seek(0)
-            for chunk in f.chunks() if hasattr(f, "chunks") else iter(lambda: f.read(MB), b""):
-                tmp.write(chunk)
-            tmp.close()
-            path = tmp.name
+        with av.open(path, mode="r", options={"probesize": str(5 * MB)}) as container:
+            video = [s for s in container.streams.video if s.codec_context is not None]
+            audio = list(container.streams.audio)
+            fmt = container.format.name or ""
+            seconds = container.duration / 1_000_000 if container.duration else None
+            if seconds is None and audio and audio[0].duration and audio[0].time_base:
+                seconds = float(audio[0].duration * audio[0].time_base)
+            stream = video[0] if video else (audio[0] if audio else None)
+            if stream is None:
+                return {"format": fmt, "video": False, "audio": False, "seconds": seconds}
+            decoded = False
+            for n, packet in enumerate(container.demux(stream)):
+                if packet.size and packet.decode():
+                    decoded = True
+                    break
+                if n > 50:
+                    break
+            if not decoded:
+                return None
+            return {"format": fmt, "video": bool(video), "audio": bool(audio), "seconds": seconds}
+    except Exception:  # noqa: BLE001  (FFmpeg reports bad input through many error types)
+        return None
+
+
+#: The muxers a stored extension is rewritten with, in order of preference (the second
+#: takes codecs the first refuses, e.g. PCM audio from a camera's MOV).
+_MUXERS = {"mp4": ("mp4", "mov"), "webm": ("webm", "matroska"), "m4a": ("ipod", "mp4"), "mp3": ("mp3",),
+           "ogg": ("ogg",), "wav": ("wav",), "amr": ("amr",), "flac": ("flac",), "weba": ("webm", "matroska")}
+
+
+def strip_av_metadata(path: str, ext: str):
+    """Remux the audio and video streams of ``path`` (stream copy, nothing re-encoded) into
+    a new container with no metadata: a phone's GPS position (``location``,
+    ``com.apple.quicktime.location.ISO6709``, the ``loci``/``©xyz`` boxes), device names,
+    titles and dates in the container or its streams are dropped, and so are data,
+    subtitle and attachment streams (GoPro telemetry, embedded cover art). Returns an open
+    temporary file (deleted when closed) or None when no muxer accepts the streams."""
+    import av
+
+    for muxer in _MUXERS[ext]:
+        out_tmp = tempfile.NamedTemporaryFile(suffix=f".{ext}")  # noqa: SIM115
         try:
-            with av.open(path, mode="r", options={"probesize": str(5 * MB)}) as container:
-                video = [s for s in container.streams.video if s.codec_context is not None]
-                audio = list(container.streams.audio)
-                fmt = container.format.name or ""
-                seconds = container.duration / 1_000_000 if container.duration else None
-                if seconds is None and audio and audio[0].duration and audio[0].time_base:
-                    seconds = float(audio[0].duration * audio[0].time_base)
-                stream = video[0] if video else (audio[0] if audio else None)
-                if stream is None:
-                    return {"format": fmt, "video": False, "audio": False, "seconds": seconds}
-                decoded = False
-                for n, packet in enumerate(container.demux(stream)):
-                    if packet.size and packet.decode():
-                        decoded = True
-                        break
-                    if n > 50:
-                        break
-                if not decoded:
-                    return None
-                return {"format": fmt, "video": bool(video), "audio": bool(audio), "seconds": seconds}
-        except Exception:  # noqa: BLE001  (FFmpeg reports bad input through many error types)
-            return None
-    finally:
-        f.seek(0)
-        if tmp is not None:
-            os.unlink(tmp.name)
+            with av.open(path, mode="r", metadata_errors="ignore") as inp:
+                streams = [s for s in inp.streams if s.type in ("video", "audio")]
+                options = {"movflags": "+faststart"} if muxer in ("mp4", "mov", "ipod") else {}
+                with av.open(out_tmp.name, mode="w", format=muxer, options=options) as out:
+                    out.metadata.clear()
+                    mapping = {}
+                    for s in streams:
+                        o = out.add_stream_from_template(s)
+                        o.metadata.clear()
+                        mapping[s.index] = o
+                    for packet in inp.demux(*streams):
+                        if packet.dts is None:
+                            continue
+                        packet.stream = mapping[packet.stream.index]
+                        out.mux(packet)
+            if os.path.getsize(out_tmp.name) == 0:
+                raise ValueError("empty output")
+            out_tmp.seek(0)
+            return out_tmp
+        except Exception:  # noqa: BLE001  (a muxer refusing a codec raises many error types)
+            out_tmp.close()
+    return None
 
 
 # ------------------------------------------------------------------ documents

@@ -3,12 +3,14 @@
 Empties the audit table of the configured database (TRUNCATE), writes N valid chained rows
 with COPY (hashes computed here with audit.chain, exactly as appends compute them; rows are
 audit-shaped: a grievance-event summary, an IP, a small JSON object), sets the chain head,
-then times ``verify.walk`` (what ``manage.py verify_audit`` runs) and reports rows/s and the
-peak memory of the process (it streams: keyset chunks of 10,000 rows on the primary key).
+then times ``verify.walk`` (what ``manage.py verify_audit`` runs) with each ``--workers``
+count and reports rows/s and the peak memory of the process (it streams: one server-side
+cursor per segment).
 The rows reference no real grievance events, so event re-hashing is not part of this run
 (``--skip-events``); tests/audit covers that path.
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/h_audit .venv/bin/python benchmarks/audit/verify.py --rows 1000000
+    … --reuse --workers 1,2    (time the verifier again on what is there)
 """
 
 import argparse
@@ -72,6 +74,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="verify what is there, do not refill")
+    parser.add_argument("--workers", default="1,2", help="comma-separated worker counts to time, e.g. 1,2,4")
     args = parser.parse_args()
     assert connection.vendor == "postgresql", "run against PostgreSQL (DATABASE_URL)"
     call_command("migrate", verbosity=0)
@@ -80,14 +83,16 @@ def main():
     if not args.reuse:
         seconds = fill(args.rows)
         print(f"filled {args.rows:,} chained rows with COPY in {seconds:.0f} s")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
-    report = verify.walk(check_events=False)
-    seconds = time.perf_counter() - t0
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    assert report.ok, report.problem
-    print(f"verify: {report.rows:,} rows in {seconds:.1f} s = {report.rows / seconds:,.0f} rows/s; "
-          f"peak RSS {rss_before / 1024:.0f} MiB before, {rss_after / 1024:.0f} MiB after")
+    for workers in [int(w) for w in args.workers.split(",")]:
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        report = verify.walk(check_events=False, workers=workers)
+        seconds = time.perf_counter() - t0
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        assert report.ok, report.problem
+        print(f"verify, {workers} worker(s): {report.rows:,} rows in {seconds:.1f} s = "
+              f"{report.rows / seconds:,.0f} rows/s; peak RSS of the parent {rss_before / 1024:.0f} MiB before, "
+              f"{rss_after / 1024:.0f} MiB after; load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":
