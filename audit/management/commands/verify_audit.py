@@ -14,6 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("--head", action="append", default=[], metavar="FILE",
                             help="a signed head file (var/audit-heads/YYYY-MM-DD.json); repeatable")
         parser.add_argument("--chunk-size", type=int, default=10_000)
+        parser.add_argument("--workers", type=int, default=1,
+                            help="verify segments of the chain in this many processes at once (PostgreSQL)")
         parser.add_argument("--skip-events", action="store_true",
                             help="do not re-hash the grievance events the trail witnesses")
 
@@ -30,7 +32,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"… row {seq}")
 
         report = verify.walk(heads=signed, chunk_size=options["chunk_size"],
-                             check_events=not options["skip_events"], progress=progress)
+                             check_events=not options["skip_events"], progress=progress,
+                             workers=max(1, options["workers"]))
         if not report.ok:
             where = f"row {report.bad_seq}" if report.bad_seq is not None else "the grievance events"
             raise CommandError(f"audit trail broken at {where}: {report.problem}")

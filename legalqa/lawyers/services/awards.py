@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +48,8 @@ def _award(answer: Answer, *, by_staff: bool, actor=None) -> AwardEntry:
     except IntegrityError as exc:
         raise QAError(_("该咨询已选出最佳答案，不能重复选择。")) from exc
     _notify(key=f"qa-award{entry.pk}", template="qa_best_answer",
-            context={"title": question.title, "amount": entry.amount}, users=[answer.lawyer])
+            context={"title": question.title, "amount": entry.amount}, users=[answer.lawyer],
+            link=reverse("lawyers:question", args=[question.pk]))
     decided("best_answer_by_staff" if by_staff else "best_answer", actor=actor if by_staff else question.asker,
             subject=answer, reference=question.title, question_id=question.pk, lawyer_id=answer.lawyer_id,
             amount=str(entry.amount), period=entry.period)

@@ -26,7 +26,7 @@ MESSAGES = {
     "qa_escalate_lawyers": "【在线问法】咨询“{{ title }}”已{{ minutes }}分钟无人解答，请值班律师尽快解答。{{ link }}",
     "qa_unrouted_staff": "【在线问法】{{ region }}的咨询“{{ title }}”（{{ field }}）暂无可分派的律师，请指定律师解答。{{ link }}",
     "qa_escalate_staff": "【在线问法督办】{{ region }}的咨询“{{ title }}”已{{ minutes }}分钟无人解答，请协调律师解答。{{ link }}",
-    "qa_best_answer": "【在线问法】您对“{{ title }}”的解答被评为最佳答案（中标），报酬{{ amount }}元已记入台账。",
+    "qa_best_answer": "【在线问法】您对“{{ title }}”的解答被评为最佳答案（中标），报酬{{ amount }}元已记入台账。{{ link }}",
     "qa_commission_offer": "【律师委托】{{ field }}领域有新的委托：{{ matter }}，请查看并决定是否接受。{{ link }}",
     "qa_commission_accepted": "【律师委托】{{ lawyer }}律师已接受您的委托，将通过{{ phone }}与您联系。{{ link }}",
     "qa_commission_declined": "【律师委托】{{ lawyer }}律师未能接受您的委托，您可另选律师。{{ link }}",
