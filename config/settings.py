@@ -43,6 +43,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # The urgent legal line shown in the "需要帮助？" panel of every citizen page (12348: the public
 # legal services hotline); a city may put its own duty-lawyer number here.
 URGENT_LEGAL_LINE = env.str("URGENT_LEGAL_LINE", default="12348")
+# A city's speech-to-text service for voice notes (grid/speech.py): dotted path of a callable.
+SPEECH_TO_TEXT_BACKEND = env.str("SPEECH_TO_TEXT_BACKEND", default="")
 # How many reverse proxies in front of the application each append the address they saw to
 # X-Forwarded-For (grid/client_address.py). The production profile assumes one (nginx).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)

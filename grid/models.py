@@ -514,3 +514,23 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.window}: {self.hits}"
+
+
+class SubmissionKey(models.Model):
+    """An idempotency key a citizen's phone sent with a form (a draft kept offline and sent
+    again when the signal returns, a double tap, a retried request): the first submission with
+    a key files the thing, every later one gets that same thing back (grid/idempotency.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=32)  # what the key files: "grievance", "supplement", "question"
+    key = models.CharField(max_length=64)
+    ref = models.PositiveBigIntegerField(null=True, blank=True)  # the primary key of what it filed
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("提交幂等键")
+        verbose_name_plural = _("提交幂等键")
+        constraints = [models.UniqueConstraint(fields=["user", "scope", "key"], name="grid_submissionkey_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

@@ -112,6 +112,8 @@ class Policy:
 
 DEFAULT_MAX_BYTES = {IMAGE: 10 * MB, VIDEO: 50 * MB, AUDIO: 10 * MB, PDF: 10 * MB, DOCX: 10 * MB, XLSX: 10 * MB}
 
+VOICE_MAX_SECONDS = 180
+
 _APPEAL_HINT = gettext_lazy("请上传图片（JPG/PNG/WEBP）、视频（MP4/MOV/WEBM）或文档（PDF/Word/Excel）。")
 _PROOF_HINT = gettext_lazy("请上传图片（JPG/PNG）或PDF、Word（DOCX）文档。")
 
@@ -121,6 +123,10 @@ POLICIES: dict[str, Policy] = {
     "appeal": Policy(kinds=frozenset({IMAGE, VIDEO} | DOCUMENTS), max_files=9, thumbnail=True, hint=_APPEAL_HINT),
     "qa": Policy(kinds=frozenset({IMAGE, AUDIO}), max_files=6, max_bytes={IMAGE: 5 * MB}, max_seconds=180,
                  hint=gettext_lazy("请上传图片（JPG/PNG）或录音（MP3、M4A、WAV、OGG、WEBM、AMR）。")),
+    # 按住说话: a voice note recorded in the browser (MediaRecorder: WebM/Opus, MP4/AAC on
+    # Safari) where a citizen describes a problem; at most three minutes.
+    "voice": Policy(kinds=frozenset({AUDIO}), max_files=1, max_seconds=VOICE_MAX_SECONDS, max_bytes={AUDIO: 8 * MB},
+                    hint=gettext_lazy("请录制或上传一段语音（MP3、M4A、WAV、OGG、WEBM、AMR）。")),
     "legal_aid": Policy(kinds=frozenset({IMAGE, PDF, DOCX}), hint=_PROOF_HINT),
     "mediation_material": Policy(kinds=frozenset({IMAGE} | DOCUMENTS), hint=_PROOF_HINT),
     "application": Policy(kinds=frozenset({IMAGE, PDF, DOCX}), hint=_PROOF_HINT),

@@ -187,3 +187,69 @@ def otp_verify(request):
                 otp_login(request, device)
                 return HttpResponseRedirect(_safe_next(request))
     return render(request, "grid/otp_verify.html", {"form": form, "next": _safe_next(request, "")})
+
+
+# ------------------------------------------------------------------ installable app (PWA)
+
+MAX_OFFLINE_ARTICLES = 30
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest: "add to home screen" opens the citizen home page full-screen."""
+    data = {
+        "name": _("综治中心一站式服务"),
+        "short_name": _("综治服务"),
+        "description": _("反映诉求、查询进度、法律咨询和调解，没有信号时先保存在手机上。"),
+        "lang": "zh-CN",
+        "start_url": "/?source=app",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0d6efd",
+        "icons": [
+            {"src": static("icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": static("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any maskable"},
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response
+
+
+def _worker_version() -> str:
+    import hashlib
+
+    from django.conf import settings
+    from django.template.loader import get_template
+
+    names = ["css/site.css", "js/help.js", "js/voice.js", "js/draft-store.js", "js/drafts.js", "js/save-image.js",
+             "grievances/forms.js"]
+    digest = hashlib.sha256(settings.STATIC_URL.encode())
+    for name in names:
+        digest.update(static(name).encode())
+    digest.update(get_template("sw.js").template.source.encode())
+    return digest.hexdigest()[:12]
+
+
+@require_GET
+def service_worker(request):
+    """/sw.js at the root so that it may control every page (static/ is a narrower scope)."""
+    from django.conf import settings
+
+    response = render(request, "sw.js", {
+        "version": _worker_version(), "static_url": settings.STATIC_URL, "max_laws": MAX_OFFLINE_ARTICLES,
+    }, content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+def offline(request):
+    """What the service worker shows for a page not kept on the phone; stored at install, so
+    it is rendered for nobody in particular."""
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    return render(request, "offline.html")

@@ -45,6 +45,22 @@ class StagedFilesMixin:
         self.cleaned_data["files"] = list(self.cleaned_data["files"]) + [StagedRef(i) for i in ids]
 
 
+def _with_voice(data: dict) -> None:
+    if data.get("voice") and "files" in data:
+        data["files"] = list(data["files"]) + [data.pop("voice")]
+
+
+def has_voice_note(files) -> bool:
+    """Whether a voice note (按住说话) is among the files: staged ahead (the service checks
+    again that it is the submitter's own) or sent with the form."""
+    from grievances.models import AttachmentKind, StagedUpload
+
+    if any(getattr(f, "kind", None) == uploads.AUDIO for f in files if not isinstance(f, StagedRef)):
+        return True
+    ids = [f.pk for f in files if isinstance(f, StagedRef)]
+    return bool(ids) and StagedUpload.objects.filter(pk__in=ids, kind=AttachmentKind.AUDIO).exists()
+
+
 FILES_HELP = _("可上传多张照片、视频或文档：图片每张不超过10MB，视频不超过50MB，文档不超过10MB，最多9个。")
 
 
@@ -71,9 +87,12 @@ class SubmitForm(StagedFilesMixin, forms.Form):
     region_code = forms.CharField(label=_("发生地（村/社区）"), max_length=12, widget=forms.HiddenInput)
     address = forms.CharField(label=_("详细地址"), max_length=200, required=False,
                               widget=forms.TextInput(attrs={"placeholder": _("例如：柳岸花园3栋")}))
-    title = forms.CharField(label=_("标题"), max_length=100,
+    # Required unless a voice note is attached (按住说话; checked in full_clean and by the service).
+    title = forms.CharField(label=_("标题"), max_length=100, required=False,
                             widget=forms.TextInput(attrs={"placeholder": _("一句话说明问题")}))
-    description = forms.CharField(label=_("诉求内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(label=_("诉求内容"), max_length=5000, required=False,
+                                  help_text=_("不方便打字？可以在下面“按住说话”录一段语音（最长3分钟），录了语音这里可以不填。"),
+                                  widget=forms.Textarea(attrs={"rows": 5}))
     contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=11, required=False)
     hide_identity = forms.BooleanField(label=_("对承办部门隐藏我的姓名和电话"), required=False)
@@ -82,6 +101,8 @@ class SubmitForm(StagedFilesMixin, forms.Form):
     longitude = forms.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False,
                                    widget=forms.HiddenInput)
     files = MultipleFileField(label=_("照片/视频/文档"), help_text=FILES_HELP)
+    # A voice note that travels with the form (an offline draft sent later) rather than staged.
+    voice = uploads.UploadField(policy="voice", required=False, label=_("语音"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,6 +113,18 @@ class SubmitForm(StagedFilesMixin, forms.Form):
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             data["latitude"] = data["longitude"] = None
         return data
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        _with_voice(self.cleaned_data)
+        if has_voice_note(self.cleaned_data.get("files", [])):
+            return
+        if not (self.cleaned_data.get("title") or "").strip() and "title" not in self.errors:
+            self.add_error("title", _("请填写标题，或按住“按住说话”录一段语音。"))
+        if not (self.cleaned_data.get("description") or "").strip() and "description" not in self.errors:
+            self.add_error("description", _("请填写诉求内容，或按住“按住说话”录一段语音。"))
 
     def clean_region_code(self):
         code = self.cleaned_data["region_code"].strip()
@@ -137,6 +170,12 @@ class PatrolForm(StagedFilesMixin, forms.Form):
 class SupplementForm(StagedFilesMixin, VersionForm):
     note = forms.CharField(label=_("补充说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleFileField(label=_("补充材料"), help_text=FILES_HELP)
+    voice = uploads.UploadField(policy="voice", required=False, label=_("语音"))
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and hasattr(self, "cleaned_data"):
+            _with_voice(self.cleaned_data)
 
 
 class RatingForm(VersionForm):

@@ -578,6 +578,7 @@ class AttachmentKind(models.TextChoices):
     IMAGE = "image", _("图片")
     VIDEO = "video", _("视频")
     DOCUMENT = "document", _("文档")
+    AUDIO = "audio", _("语音")
 
 
 def _upload_to(instance, filename):
@@ -601,6 +602,8 @@ class Attachment(models.Model):
     content_type = models.CharField(_("内容类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小（字节）"))
     public = models.BooleanField(_("群众可见"), default=True)
+    # A voice note's text from the city's speech service (grid.speech), when one is configured.
+    transcript = models.TextField(_("语音转写"), blank=True)
     created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
     class Meta:

@@ -30,6 +30,7 @@ from grievances import hooks
 from grievances.models import (
     API_CHANNELS,
     Attachment,
+    AttachmentKind,
     Category,
     CategoryGroup,
     Channel,
@@ -271,10 +272,10 @@ def sweep_expired_staged(*, now=None, batch: int = 500) -> int:
 
 
 @transaction.atomic
-def stage_upload(*, actor, file) -> StagedUpload:
-    """Upload first, then reference: one file through the upload gate (policy "appeal"),
-    kept privately for its owner for a day, so a form refused for a typo keeps it and a
-    slow line sends each (already shrunk) photo once."""
+def stage_upload(*, actor, file, voice: bool = False) -> StagedUpload:
+    """Upload first, then reference: one file through the upload gate (policy "appeal", or
+    "voice" for a 按住说话 recording), kept privately for its owner for a day, so a form
+    refused for a typo keeps it and a slow line sends each (already shrunk) photo once."""
     from django.core.exceptions import ValidationError
 
     from grid.uploads import check
@@ -285,7 +286,7 @@ def stage_upload(*, actor, file) -> StagedUpload:
     if StagedUpload.objects.filter(owner=actor).count() >= STAGED_PER_PERSON:
         raise TransitionRefused(_("待提交的附件过多，请先提交或移除已上传的附件。"))
     try:
-        clean = check(file, policy="appeal")
+        clean = check(file, policy="voice" if voice else "appeal")
     except ValidationError as exc:
         raise TransitionRefused(" ".join(exc.messages)) from exc
     st = StagedUpload(owner=actor, kind=clean.family, original_name=clean.name[:200],
@@ -325,6 +326,44 @@ def _staged_to_attachment(ref: StagedRef, *, actor) -> Attachment:
     return att
 
 
+def _has_voice(files, *, actor) -> bool:
+    """Whether the files include a voice note (a staged recording of the actor's, or an audio
+    file already through the gate): then the text boxes may stay empty."""
+    staged = [f.pk for f in files or () if isinstance(f, StagedRef)]
+    if any(getattr(f, "kind", None) == AttachmentKind.AUDIO for f in files or () if not isinstance(f, StagedRef)):
+        return True
+    return bool(staged) and StagedUpload.objects.filter(
+        pk__in=staged, owner_id=getattr(actor, "pk", None), kind=AttachmentKind.AUDIO).exists()
+
+
+def _transcribe_on_commit(attachments) -> None:
+    """The speech-to-text seam (grid.speech): each new voice note goes to the city's service
+    after the commit, when one is configured."""
+    from grid import speech
+
+    if not speech.configured():
+        return
+    from grievances.tasks import transcribe_voice_note
+
+    for att in attachments:
+        if att.kind == AttachmentKind.AUDIO:
+            transaction.on_commit(lambda pk=att.pk: transcribe_voice_note.delay(pk))
+
+
+def transcribe_voice_note(attachment_id: int) -> str:
+    """The city's speech service's text for one voice note, kept beside the recording."""
+    from grid import speech
+
+    att = Attachment.objects.filter(pk=attachment_id, kind=AttachmentKind.AUDIO).first()
+    if att is None or att.transcript:
+        return att.transcript if att else ""
+    with att.file.open("rb") as fh:
+        text = speech.transcribe(fh.read(), content_type=att.content_type)
+    if text:
+        Attachment.objects.filter(pk=att.pk).update(transcript=text[:5000])
+    return text
+
+
 def _attach(grievance: Grievance, files: Iterable, *, actor, event: GrievanceEvent | None, public: bool = True):
     """Store files already checked by the upload gate (forms do that, so a refusal keeps
     what was typed), and files staged earlier by the actor (``StagedRef``: uploaded ahead
@@ -333,12 +372,14 @@ def _attach(grievance: Grievance, files: Iterable, *, actor, event: GrievanceEve
 
     from grid.uploads import CleanFile, check
 
+    stored = []
     for clean in files or ():
         if isinstance(clean, StagedRef):
             att = _staged_to_attachment(clean, actor=actor)
             att.grievance, att.event, att.public = grievance, event, public
             att.uploaded_by = actor if getattr(actor, "pk", None) else None
             att.save()
+            stored.append(att)
             continue
         if not isinstance(clean, CleanFile):
             try:
@@ -354,6 +395,8 @@ def _attach(grievance: Grievance, files: Iterable, *, actor, event: GrievanceEve
         if clean.thumbnail is not None:
             att.thumbnail.save(clean.thumbnail_name, clean.thumbnail, save=False)
         att.save()
+        stored.append(att)
+    _transcribe_on_commit(stored)
 
 
 # ---------------------------------------------------------------------------------------
@@ -383,16 +426,29 @@ def submit_grievance(
     contact_phone: str = "", category: Category | None = None, tags: Sequence[Category] = (),
     address: str = "", grid=None, channel: str = Channel.WEB, hide_identity: bool = False,
     latitude=None, longitude=None, files: Sequence = (), source: ExternalSource | None = None,
+    client_key: str = "",
 ) -> Grievance:
     """发现: a citizen's submission, a grid worker's patrol report, a hotline/walk-in entry
     by centre staff, or an entry from another system through the open API (``source``: a
     12345 hotline, a mini-program, a partner system, filing only into its own region). The
     item goes to the nearest centre above its place and gets a tracking number that can be
-    read aloud."""
+    read aloud. ``client_key`` (the form's idempotency key, kept with an offline draft) files
+    once: the same key again returns the item filed the first time."""
+    from grid import idempotency
+
+    filed = idempotency.claim(actor, "grievance", client_key)
+    if filed is not None:
+        return Grievance.objects.get(pk=filed)
     if kind not in GrievanceKind.values:
         raise TransitionRefused(_("请选择诉求类型。"))
-    title = _require_text(title, _("请填写标题。"))
-    description = _require_text(description, _("请填写诉求内容。"))
+    if _has_voice(files, actor=actor):
+        # 按住说话: someone who cannot type may leave the text boxes empty; staff listen.
+        title = (title or "").strip() or _("语音反映")
+        description = (description or "").strip() or _("（群众以语音反映，请收听录音附件）")
+    web = channel == Channel.WEB
+    title = _require_text(title, _("请填写标题，或按住“按住说话”录一段语音。") if web else _("请填写标题。"))
+    description = _require_text(
+        description, _("请填写诉求内容，或按住“按住说话”录一段语音。") if web else _("请填写诉求内容。"))
     if source is not None:
         if channel not in API_CHANNELS:
             raise GrievancePermissionError(_("开放接口不能以该渠道提交诉求。"))
@@ -436,6 +492,7 @@ def submit_grievance(
     note = _("经开放接口提交（%(name)s）") % {"name": source.name} if source is not None else ""
     event = _record(g, actor=actor, action=EventAction.SUBMITTED, from_state="", note=note, public=True, unit=centre)
     _attach(g, files, actor=actor, event=event)
+    idempotency.bind(actor, "grievance", client_key, g.pk)
     return g
 
 
@@ -479,13 +536,21 @@ def import_hotline_rows(*, actor, rows) -> tuple[list[Grievance], list[str]]:
 
 
 @transaction.atomic
-def supplement_grievance(*, actor, grievance: Grievance, note: str, files: Sequence = ()) -> GrievanceEvent:
-    """补充材料: the reporter adds text or files to an open item."""
+def supplement_grievance(*, actor, grievance: Grievance, note: str, files: Sequence = (),
+                         client_key: str = "") -> GrievanceEvent:
+    """补充材料: the reporter adds text or files to an open item; a draft sent again with the
+    same ``client_key`` adds nothing twice."""
+    from grid import idempotency
+
+    filed = idempotency.claim(actor, "supplement", client_key)
+    if filed is not None:
+        return GrievanceEvent.objects.get(pk=filed)
     _require(_reporter_check, actor, grievance)
     if not (note or "").strip() and not files:
         raise TransitionRefused(_("请填写补充说明或上传材料。"))
     event = _transition(grievance, "supplement", actor=actor, note=(note or "").strip())
     _attach(grievance, files, actor=actor, event=event)
+    idempotency.bind(actor, "supplement", client_key, event.pk)
     return event
 
 

@@ -7,3 +7,11 @@ def sweep_staged_uploads() -> int:
     from grievances import services
 
     return services.sweep_expired_staged()
+
+
+@shared_task(name="grievances.tasks.transcribe_voice_note")
+def transcribe_voice_note(attachment_id: int) -> str:
+    """Send one voice note to the city's speech service (grid.speech) and keep its text."""
+    from grievances import services
+
+    return services.transcribe_voice_note(attachment_id)

@@ -13,14 +13,14 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grid import files, permissions, throttle
+from grid import files, idempotency, permissions, throttle
 from grid.client_address import client_ip
 from grid.models import Grid
 from grievances import forms, selectors, services
@@ -54,6 +54,10 @@ def submit(request):
         "contact_name": request.user.display_name, "contact_phone": request.user.phone or ""})
     if request.method == "POST" and request.POST.get("kind") == GrievanceKind.LEGAL_AID:
         return _to_legal_aid_application(request)
+    key = request.POST.get("idempotency_key", "")
+    already = idempotency.filed(request.user, "grievance", key) if request.method == "POST" else None
+    if already is not None:  # a draft sent again (offline, weak signal): the appeal it filed
+        return redirect("grievances:confirmation", pk=already)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -62,8 +66,10 @@ def submit(request):
                 address=d["address"], title=d["title"], description=d["description"],
                 contact_name=d["contact_name"], contact_phone=d["contact_phone"],
                 hide_identity=d["hide_identity"], files=d["files"], channel=Channel.WEB,
-                latitude=d.get("latitude"), longitude=d.get("longitude"),
+                latitude=d.get("latitude"), longitude=d.get("longitude"), client_key=key,
             )
+        except idempotency.StillFiling:
+            return _still_filing()
         except services.GrievanceError as exc:
             form.add_error(None, exc.message)
         else:
@@ -86,7 +92,7 @@ def stage_upload(request):
     if f is None:
         return JsonResponse({"error": _("请选择文件。")}, status=400)
     try:
-        st = services.stage_upload(actor=request.user, file=f)
+        st = services.stage_upload(actor=request.user, file=f, voice=request.POST.get("voice") == "1")
     except services.GrievanceError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse(selectors.staged_item(st))
@@ -97,6 +103,14 @@ def stage_upload(request):
 def discard_upload(request, pk):
     services.discard_staged(actor=request.user, pk=pk)
     return JsonResponse({"ok": True})
+
+
+def _still_filing():
+    """The same draft arrived twice at once (the page and the service worker): the first is
+    being filed; the second is told to try again shortly and will then be answered with it."""
+    response = HttpResponse(_("正在提交，请稍候。"), status=409, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "3"
+    return response
 
 
 def _to_legal_aid_application(request):
@@ -120,7 +134,8 @@ def _selected_region(form):
 @login_required
 def confirmation(request, pk):
     g = get_object_or_404(Grievance.objects.select_related("centre"), pk=pk, reporter=request.user)
-    return render(request, "grievances/confirmation.html", {"g": g})
+    return render(request, "grievances/confirmation.html", {
+        "g": g, "lookup_url": request.build_absolute_uri(reverse("grievances:lookup"))})
 
 
 @login_required
@@ -182,12 +197,18 @@ def _stages(g):
 @require_POST
 def supplement(request, pk):
     g = _citizen_grievance(request, pk)
+    key = request.POST.get("idempotency_key", "")
+    if idempotency.filed(request.user, "supplement", key) is not None:  # a draft sent again
+        messages.success(request, _("补充材料已提交。"))
+        return redirect("grievances:detail", pk=pk)
     form = forms.SupplementForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.check_version(g, form.cleaned_data.get("version"))
             services.supplement_grievance(actor=request.user, grievance=g, note=form.cleaned_data["note"],
-                                          files=form.cleaned_data["files"])
+                                          files=form.cleaned_data["files"], client_key=key)
+        except idempotency.StillFiling:
+            return _still_filing()
         except services.GrievanceError as exc:
             messages.error(request, exc.message)
         else:

@@ -29,14 +29,28 @@ def region_choices():
 class AskForm(forms.Form):
     field = forms.ModelChoiceField(Field.objects.filter(active=True), label=_("咨询领域"), to_field_name="code")
     region = forms.ModelChoiceField(region_choices(), label=_("所在地区"))
-    title = forms.CharField(label=_("标题"), max_length=100)
-    body = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 5}))
+    # Both may stay empty when a voice note is attached (按住说话).
+    title = forms.CharField(label=_("标题"), max_length=100, required=False)
+    body = forms.CharField(label=_("问题描述"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+                           help_text=_("不方便打字？可以在下面“按住说话”录一段语音（最长3分钟），录了语音这里可以不填。"))
     files = MultipleFileField(label=_("图片或语音（可选）"),
                               help_text=_("图片不超过5MB，语音不超过10MB，最多6个。"))
+    voice = UploadField(policy="voice", required=False, label=_("语音"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = region_choices()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("voice"):
+            data["files"] = list(data.get("files") or []) + [data["voice"]]
+            return data
+        if not (data.get("title") or "").strip():
+            self.add_error("title", _("请填写标题，或按住“按住说话”录一段语音。"))
+        if not (data.get("body") or "").strip():
+            self.add_error("body", _("请描述您的问题，或按住“按住说话”录一段语音。"))
+        return data
 
 
 class AnswerForm(forms.Form):
@@ -47,6 +61,13 @@ class AnswerForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     files = MultipleFileField(label=_("图片或语音"))
+    voice = UploadField(policy="voice", required=False, label=_("语音"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("voice"):
+            data["files"] = list(data.get("files") or []) + [data["voice"]]
+        return data
 
 
 STARS = [(i, "★" * i) for i in range(5, 0, -1)]

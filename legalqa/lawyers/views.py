@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from grid import permissions, privacy
+from grid import idempotency, permissions, privacy
 from legalqa.lawyers import citing, forms, selectors, services
 from legalqa.lawyers.models import (
     Answer,
@@ -55,17 +55,28 @@ def ask(request):
     form = forms.AskForm(request.POST or None, request.FILES or None,
                          initial={"field": request.GET.get("field"), "title": (request.GET.get("title") or "")[:100]})
     similar, articles, preview = [], [], False
+    key = request.POST.get("idempotency_key", "")
+    already = idempotency.filed(request.user, "question", key) if request.method == "POST" else None
+    if already is not None:  # a draft sent again (offline, weak signal): the question it asked
+        return redirect(reverse("lawyers:question", args=[already]) + "?new=1")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         text = f"{data['title']} {data['body']}"
-        if "post" not in request.POST:
+        # A voice note cannot ride through the preview (a file input does not refill), and
+        # someone who speaks rather than types gains little from a list to read: post it.
+        if "post" not in request.POST and not data.get("voice"):
             preview = True
             similar = list(selectors.similar_answered(text, data["field"]))
             articles = citing.search_articles(text)
         else:
             try:
                 q = services.ask_question(asker=request.user, field=data["field"], title=data["title"],
-                                          body=data["body"], region=data["region"], files=data["files"])
+                                          body=data["body"], region=data["region"], files=data["files"],
+                                          client_key=key)
+            except idempotency.StillFiling:
+                response = HttpResponse(_("正在提交，请稍候。"), status=409, content_type="text/plain; charset=utf-8")
+                response["Retry-After"] = "3"
+                return response
             except QAError as exc:
                 form.add_error(None, exc.message)
             else:

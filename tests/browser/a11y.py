@@ -45,3 +45,15 @@ def describe(url: str, violations: list[dict]) -> str:
         lines.append(f"{url}: [{v['impact']}] {v['id']}: {v['help']}")
         lines.extend(f"    {n}" for n in v["nodes"])
     return "\n".join(lines)
+
+
+def q_fields():
+    """The Q&A fields of law (seeded by a data migration, which a transactional test's flush
+    may have removed): seed again if needed and return the active ones."""
+    from legalqa.lawyers.fields_data import FIELDS
+    from legalqa.lawyers.models import Field
+
+    if not Field.objects.exists():
+        for order, (code, name) in enumerate(FIELDS):
+            Field.objects.update_or_create(code=code, defaults={"name": name, "order": order})
+    return Field.objects.filter(active=True)

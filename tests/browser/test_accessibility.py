@@ -8,9 +8,8 @@ import hashlib
 
 import pytest
 
-from legalqa.lawyers.models import Field
 from legalqa.lawyers.services import ask_question
-from tests.browser.a11y import AXE_DIR, AXE_JS, blocking, describe, run_axe
+from tests.browser.a11y import AXE_DIR, AXE_JS, blocking, describe, q_fields, run_axe
 from tests.browser.conftest import PHONE
 from tests.grievances.factories import category
 from tests.legalqa.factories import law_corpus  # noqa: F401  (fixture)
@@ -36,7 +35,7 @@ def citizen_pages(world, citizen, east_centre_staff, mediator, law_corpus):  # n
         actor=citizen, kind="livelihood", region=world.east_village, title="路灯不亮",
         description="小区门口路灯坏了一个月，晚上很黑。", category=category(), contact_phone=citizen.phone,
     )
-    field = Field.objects.filter(active=True).first()
+    field = q_fields().first()
     q = ask_question(asker=citizen, field=field, title="公司拖欠工资怎么办", body="干了三个月没拿到工资。",
                      region=world.east_village)
     video = ready_video(title="欠薪怎么办")

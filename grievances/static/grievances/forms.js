@@ -190,6 +190,8 @@
       xhr.onerror = function () {
         if (btn) { btn.disabled = false; }
         bar.classList.add("d-none");
+        // The signal dropped on the way: keep it on the phone as a draft (static/js/drafts.js).
+        if (window.Drafts && form.hasAttribute("data-draft")) { window.Drafts.saveForm(form); return; }
         alert(form.dataset.neterror);
       };
       xhr.send(new FormData(form));

@@ -74,13 +74,24 @@ def _attach(question: Question, files: Sequence, reply: Reply | None = None) -> 
 
 
 @transaction.atomic
-def ask_question(*, asker, field: Field, title: str, body: str, region: Region, files: Sequence = ()) -> Question:
+def ask_question(*, asker, field: Field, title: str, body: str, region: Region, files: Sequence = (),
+                 client_key: str = "") -> Question:
     """A citizen's question goes to the verified lawyers of its field only, never to everyone;
-    each of them gets an in-site message and an SMS through the outbox."""
+    each of them gets an in-site message and an SMS through the outbox. A draft sent again
+    with the same ``client_key`` (grid.idempotency) returns the question asked the first time."""
+    from grid import idempotency
+
     if asker is None or not asker.is_authenticated:
         raise QAError(_("请先登录后再提问。"))
+    filed = idempotency.claim(asker, "question", client_key)
+    if filed is not None:
+        return Question.objects.get(pk=filed)
     if not field.active:
         raise QAError(_("该领域暂不接受咨询。"))
+    if any(getattr(f, "kind", None) == uploads.AUDIO for f in files or ()):
+        # 按住说话: someone who cannot type may leave the text empty; the lawyer listens.
+        title = (title or "").strip() or _("语音提问")
+        body = (body or "").strip() or _("（以语音提问，请收听录音）")
     title = _check_text(title, _("请填写标题。"))[:100]
     body = _check_text(body, _("请描述您的问题。"))
     cfg = QAConfig.get()
@@ -96,6 +107,7 @@ def ask_question(*, asker, field: Field, title: str, body: str, region: Region, 
         q.route = QuestionRoute.FALLBACK if lawyers else QuestionRoute.STAFF
     q.save()
     _attach(q, files)
+    idempotency.bind(asker, "question", client_key, q.pk)
     QuestionRouting.objects.bulk_create(
         [QuestionRouting(question=q, lawyer=p.user, routed_at=now) for p in lawyers], ignore_conflicts=True)
     _notify(key=f"qa-q{q.pk}-routed", template="qa_question_routed",
