@@ -32,6 +32,7 @@ from grievances.models import (
     ReturnRequest,
     RoutingRule,
     Severity,
+    State,
     SupervisionOrder,
 )
 from grievances.tracking import normalise
@@ -291,7 +292,9 @@ class GrievanceAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("状态"), ordering="state")
     def state_badge(self, obj):
-        return obj.get_state_display()
+        # State(...).label, not get_state_display(): the latter rebuilds a dict of the
+        # field's (lazy, translated) choices on every row (about 1 ms a row under profile).
+        return State(obj.state).label
 
     @admin.display(description=_("标题"), ordering="title")
     def short_title(self, obj):

@@ -47,8 +47,8 @@ def urls() -> list[tuple[str, str | None, str]]:
     item = Grievance.objects.filter(handling_unit_id=bumen.unit_id).order_by("-id").values_list("id", flat=True)[0]
     deep = (Grievance.objects.filter(handling_unit_id=bumen.unit_id).order_by("-id")
             .values_list("id", flat=True)[1000:1001])
-    tracking = Grievance.objects.filter(region_code__startswith="439001").order_by("-id") \
-        .values_list("tracking_no", flat=True)[500]
+    tracking = list(Grievance.objects.filter(region_code__startswith="439001").order_by("-id")
+                    .values_list("tracking_no", flat=True)[:500])[-1]
     county_item = Grievance.objects.filter(region_code__startswith="439001", state="handling").order_by("-id").first()
     township = Region.objects.filter(level=4, code__startswith="439001").order_by("code").first()
     return [
