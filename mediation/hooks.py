@@ -6,7 +6,9 @@
     ``terminated`` 终止调解), ``reopened`` 重新调解, the court's ruling on a judicial
     confirmation (``confirmation_confirmed`` / ``confirmation_refused``), a return visit's
     finding (``return_visit``), a legal-aid review (``legal_aid_approved`` /
-    ``legal_aid_refused``). Payload ``MediationDecision``; ``details`` holds only strings,
+    ``legal_aid_refused``), a recording of a video session stored (``session_recorded``,
+    with its SHA-256), a party's confirmation of the draft agreement in the video room
+    (``agreement_confirmed_in_room``, with the PDF's SHA-256). Payload ``MediationDecision``; ``details`` holds only strings,
     integers, booleans and None. Registered today: the audit trail
     (``audit.listeners.on_mediation_decision``), which must see every decision.
 """

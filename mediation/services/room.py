@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from mediation.hooks import decided
 from mediation.models import (
     AgreementConfirmation,
     AgreementDraft,
@@ -355,6 +356,9 @@ def store_recording(*, p: RoomPass, fh, size: int, content_type: str = "video/we
                     uploaded_by=p.user)
     rec.file.save(f"session-{p.session_id}.webm", File(fh), save=False)
     rec.save()
+    case = p.session.case
+    decided("session_recorded", actor=p.user, subject=case, reference=case.grievance.tracking_no,
+            session=p.session_id, recording=rec.pk, sha256=digest, size=size)
     return rec
 
 
@@ -391,6 +395,7 @@ def share_draft(p: RoomPass, *, terms: str, performance_deadline) -> AgreementDr
     return draft
 
 
+@transaction.atomic
 def confirm_draft(p: RoomPass, *, draft_id: int, sha256: str, ip: str | None = None,
                   user_agent: str = "") -> AgreementConfirmation:
     """A party confirms the draft on screen; the confirmation names the exact PDF (its hash)."""
@@ -402,7 +407,13 @@ def confirm_draft(p: RoomPass, *, draft_id: int, sha256: str, ip: str | None = N
         raise MediationError(_("调解员已更换协议草案，请查看最新的协议草案后再确认。"))
     if sha256 != draft.sha256:
         raise MediationError(_("协议文件与调解员展示的不一致，请刷新后重新确认。"))
-    conf, _created = AgreementConfirmation.objects.get_or_create(
+    conf, created = AgreementConfirmation.objects.get_or_create(
         draft=draft, party=p.party,
         defaults={"sha256": draft.sha256, "ip": ip or None, "user_agent": (user_agent or "")[:200]})
+    if created:
+        # into the hash-chained audit trail, like a signature
+        case = p.session.case
+        decided("agreement_confirmed_in_room", actor=p.party.user, subject=case,
+                reference=case.grievance.tracking_no, party=p.party.name, side=p.party.side, draft=draft.pk,
+                sha256=draft.sha256, session=p.session_id)
     return conf

@@ -204,5 +204,5 @@ def test_the_same_room_through_a_turn_relay_only(open_page, live_server, world, 
                              init_script="window.ROOM_ICE_POLICY = 'relay';")
     for page in pages:
         _sees_others_playing(page, 2)
+        # every selected candidate pair is local "relay": the media goes through the coturn
         assert _relay_only(page) == ["relay", "relay"]
-    assert "allocation" in coturn["log"].read_text().lower()

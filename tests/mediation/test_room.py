@@ -215,6 +215,11 @@ def test_parties_confirm_the_draft_they_were_shown(client, mediator, video):
     assert _post(client, "room_confirm", p1.token, {"draft": shared["id"], "sha256": shared["sha256"]}).status_code == 200
     c = AgreementConfirmation.objects.get()
     assert c.party == p1.party and c.sha256 == shared["sha256"]
+    from audit.models import AuditEntry
+
+    signed = [e for e in AuditEntry.objects.filter(object_id=case.pk)
+              if e.data.get("decision") == "agreement_confirmed_in_room"]
+    assert len(signed) == 1 and signed[0].data["sha256"] == shared["sha256"]  # once, in the audit trail
     # the case page shows it
     page = mc.get(reverse("mediation:case", args=[case.pk])).content.decode()
     assert "在线确认" in page and p1.party.name in page
