@@ -51,6 +51,7 @@ ROOM_TEXT = {
     "waiting": gettext_lazy("正在等待其他参加人进入…"),
     "connecting": gettext_lazy("正在连接…"),
     "connected": gettext_lazy("已连接"),
+    "reconnecting": gettext_lazy("连接不稳定，正在恢复…"),
     "me": gettext_lazy("我"),
     "mute": gettext_lazy("静音"),
     "unmute": gettext_lazy("取消静音"),

@@ -220,7 +220,8 @@
     };
     pc.onconnectionstatechange = function () {
       var s = pc.connectionState;
-      p.tile.state.textContent = s === "connected" ? T.connected : s === "failed" ? T.network_blocked : T.connecting;
+      p.tile.state.textContent = s === "connected" ? T.connected : s === "failed" ? T.network_blocked
+        : s === "disconnected" ? T.reconnecting : T.connecting;
       p.tile.box.classList.toggle("room-failed", s === "failed");
       if (s === "failed" && p.offerer && p.tries < 3 && peers[id] === p) {
         var tries = p.tries + 1;
@@ -444,11 +445,17 @@
     });
     $("btn-record-start").addEventListener("click", function () {
       if (!window.MediaRecorder) { showError(T.no_recorder); return; }
+      // The audio mixer is made inside the click (a user gesture): created later, when the
+      // server's answer arrives, the browser may keep it suspended, and MediaRecorder then
+      // waits for audio forever and writes nothing.
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var audio = new Ctx();
+      audio.resume();
       post(cfg.urls.record, { action: "start" }).then(function () {
-        recorder = startRecorder();
+        recorder = startRecorder(audio);
         $("btn-record-start").classList.add("d-none");
         $("btn-record-stop").classList.remove("d-none");
-      }, function (err) { showError(err.message); });
+      }, function (err) { audio.close(); showError(err.message); });
     });
     $("btn-record-stop").addEventListener("click", function () {
       var r = recorder;
@@ -480,13 +487,12 @@
 
   // ------------------------------------------------------------------ recording (mediator)
 
-  function startRecorder() {
+  function startRecorder(audio) {
     var canvas = document.createElement("canvas");
     canvas.width = 1280;
     canvas.height = 720;
     var g = canvas.getContext("2d");
-    var Ctx = window.AudioContext || window.webkitAudioContext;
-    var audio = new Ctx();
+    if (audio.state !== "running") audio.resume();
     var mix = audio.createMediaStreamDestination();
     var added = [];
     function addStream(stream) {
@@ -518,7 +524,7 @@
     })[0];
     var mr = new MediaRecorder(stream, type ? { mimeType: type, videoBitsPerSecond: 800000 } : {});
     var parts = [];
-    api.recording = { chunks: 0, bytes: 0, error: "" };
+    api.recording = { chunks: 0, bytes: 0, error: "", audio: audio };
     mr.ondataavailable = function (e) {
       if (e.data && e.data.size) { parts.push(e.data); api.recording.chunks += 1; api.recording.bytes += e.data.size; }
     };
