@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -32,7 +34,7 @@ RULING_TEMPLATE = "mediation_confirmation_ruling"
 
 RULING_TEXT = (
     "【综治中心】{{ name }}您好：您就“{{ title }}”（编号{{ tracking_no }}）达成的调解协议，"
-    "{{ court }}司法确认结果为：{{ status }}。"
+    "{{ court }}司法确认结果为：{{ status }}。{{ link }}"
 )
 
 
@@ -89,10 +91,15 @@ def decide_judicial_confirmation(*, actor, confirmation: JudicialConfirmation, c
 
 def _tell_parties_of_ruling(jc: JudicialConfirmation):
     case = jc.case
+    grievance = case.grievance
     for party in case.parties.all():
         if party.phone or party.user_id:
+            # The reporter's notice opens their item (the result is on it); other parties
+            # have no page of the case, so theirs carries the result itself and no link.
+            link = (settings.SITE_URL.rstrip("/") + reverse("grievances:detail", args=[grievance.pk])
+                    if party.user_id and party.user_id == grievance.reporter_id else "")
             notify(key=f"mediation:confirmation:{jc.pk}:party:{party.pk}", template=RULING_TEMPLATE,
-                   text=RULING_TEXT, users=[party.user] if party.user_id else (),
+                   text=RULING_TEXT, users=[party.user] if party.user_id else (), link=link,
                    phones=[] if party.user_id else [party.phone], channels=("sms", "site"),
                    context={"name": party.name, "court": jc.court, "status": jc.get_status_display(),
                             "tracking_no": case.grievance.tracking_no, "title": case.grievance.title})

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +28,7 @@ from mediation.services.errors import MediationError, MediationPermissionError, 
 LEGAL_AID_LAWYER_TEMPLATE = "legal_aid_assigned_lawyer"
 LEGAL_AID_LAWYER_TEXT = (
     "【法律援助】{{ centre }}指派您承办法律援助案件（编号{{ tracking_no }}，申请人{{ applicant }}，"
-    "{{ case_type }}），请尽快联系受援人。"
+    "{{ case_type }}），请尽快联系受援人。{{ link }}"
 )
 
 
@@ -106,6 +108,7 @@ def approve_legal_aid(*, actor, application: LegalAidApplication, lawyer: User, 
         raise _refuse_from(exc) from exc
     notify(key=f"legal_aid:{app.pk}:assigned", template=LEGAL_AID_LAWYER_TEMPLATE, text=LEGAL_AID_LAWYER_TEXT,
            users=[lawyer], channels=("sms", "site"),
+           link=settings.SITE_URL.rstrip("/") + reverse("mediation:legal_aid_detail", args=[app.pk]),
            context={"centre": app.grievance.handling_unit.name, "tracking_no": app.grievance.tracking_no,
                     "applicant": app.applicant_name, "case_type": app.get_case_type_display()})
     decided("legal_aid_approved", actor=actor, subject=app, reference=app.grievance.tracking_no,
