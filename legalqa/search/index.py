@@ -1,6 +1,11 @@
 """The sparse BM25 index: built from the database by ``import_laws`` (and again when staff add
-a law), written atomically to one file, and loaded by every worker process, which reloads it
-when the file changes. Scoring a question is one sparse column slice and a dot product."""
+a law), written atomically, and loaded by every worker process, which reloads it when the file
+changes. Scoring a question is one sparse column slice and a dot product.
+
+The two large parts, the BM25 weight matrix and the vocabulary, are written as ``.npy`` files
+beside the main file and memory-mapped: every web worker shares the page cache's one copy and
+only the columns a question touches are read, so a worker's memory stays small (issue 18,
+benchmarks/README.md "Memory of a web worker")."""
 
 from __future__ import annotations
 
@@ -22,10 +27,87 @@ from scipy import sparse
 from .rank import ARTICLE_FEATURES, article_features
 from .tokens import doc_tokens
 
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 K1 = 1.2
 B = 0.75
 SKIP_DOC_TYPES = {"修正案", "修改决定"}
+
+class Vocabulary:
+    """token → column, as two memory-mapped arrays (tokens sorted, their columns) instead of a
+    dict of 100,000+ Python strings in every worker."""
+
+    def __init__(self, tokens: np.ndarray, columns: np.ndarray):
+        self.tokens, self.columns = tokens, columns
+
+    @classmethod
+    def from_dict(cls, vocab: dict[str, int]) -> Vocabulary:
+        items = sorted(vocab.items())
+        width = max((len(t) for t, _ in items), default=1)
+        tokens = np.array([t for t, _ in items], dtype=f"<U{width}")
+        return cls(tokens, np.array([c for _, c in items], dtype=np.int32))
+
+    def get(self, token: str, default=None):
+        i = int(np.searchsorted(self.tokens, token))
+        if i < len(self.tokens) and self.tokens[i] == token:
+            return int(self.columns[i])
+        return default
+
+    def __contains__(self, token: str) -> bool:
+        return self.get(token) is not None
+
+    def __getitem__(self, token: str) -> int:
+        tid = self.get(token)
+        if tid is None:
+            raise KeyError(token)
+        return tid
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+SIDECARS = ("weights_data", "weights_indices", "weights_indptr", "vocab_tokens", "vocab_columns")
+
+
+def _sidecar(path: Path, build: str, name: str) -> Path:
+    return path.with_name(f"{path.stem}.{build}.{name}.npy")
+
+
+def _write_sidecars(out: Path, payload: dict) -> None:
+    """Move the weight matrix and the vocabulary out of the pickle into .npy files named after
+    this build, so a worker never pairs a new main file with an older build's arrays."""
+    build = payload["build"]
+    weights, vocab = payload.pop("weights"), Vocabulary.from_dict(payload.pop("vocab"))
+    payload["weights_shape"] = weights.shape
+    arrays = {"weights_data": weights.data.astype(np.float32), "weights_indices": weights.indices.astype(np.int32),
+              "weights_indptr": weights.indptr.astype(np.int32), "vocab_tokens": vocab.tokens,
+              "vocab_columns": vocab.columns}
+    for name in SIDECARS:
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".index-", suffix=".npy")
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, arrays[name], allow_pickle=False)
+        os.replace(tmp, _sidecar(out, build, name))
+
+
+def _drop_old_sidecars(out: Path, build: str) -> None:
+    """Arrays of earlier builds: a worker that still maps one keeps it until it reloads
+    (an unlinked file lives as long as its mapping)."""
+    for old in out.parent.glob(f"{out.stem}.*.npy"):
+        if f".{build}." not in old.name:
+            try:
+                old.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _attach_sidecars(idx: dict, path: Path) -> dict:
+    build = idx["build"]
+    arrays = {name: np.load(_sidecar(path, build, name), mmap_mode="r", allow_pickle=False) for name in SIDECARS}
+    idx["weights"] = sparse.csc_matrix(
+        (arrays["weights_data"], arrays["weights_indices"], arrays["weights_indptr"]),
+        shape=tuple(idx["weights_shape"]), copy=False)
+    idx["vocab"] = Vocabulary(arrays["vocab_tokens"], arrays["vocab_columns"])
+    return idx
+
 
 _lock = threading.RLock()
 _cache: dict = {"path": None, "mtime": None, "index": None, "checked": 0.0}
@@ -137,6 +219,7 @@ def build_index(path: Path | None = None) -> Path:
     weights = sparse.csr_matrix((data * idf[tf.indices], tf.indices, tf.indptr), shape=tf.shape).tocsc()
     payload = {
         "format": INDEX_FORMAT,
+        "build": os.urandom(6).hex(),
         "built_at": timezone.now().isoformat(),
         "built_for": timezone.localdate().isoformat(),
         "vocab": vocab,
@@ -162,10 +245,12 @@ def build_index(path: Path | None = None) -> Path:
     }
     out = Path(path or index_path())
     out.parent.mkdir(parents=True, exist_ok=True)
+    _write_sidecars(out, payload)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".index-", suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
         pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, out)
+    _drop_old_sidecars(out, payload["build"])
     with _lock:
         _cache.update(path=None, mtime=None, index=None)
     return out
@@ -197,6 +282,12 @@ def load_index() -> dict:
             build_index(path)
             with open(path, "rb") as fh:
                 idx = pickle.load(fh)
+            mtime = path.stat().st_mtime_ns
+        try:
+            idx = _attach_sidecars(idx, path)
+        except FileNotFoundError:  # a rebuild replaced this build's arrays meanwhile: read the new one
+            with open(path, "rb") as fh:
+                idx = _attach_sidecars(pickle.load(fh), path)
             mtime = path.stat().st_mtime_ns
         _cache.update(path=path, mtime=mtime, index=idx, checked=time.monotonic())
         return _fresh(idx, path)
