@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "ops",
     "analysis",
     "api",
+    "assist",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,11 @@ CELERY_BEAT_SCHEDULE["analysis-due-reports"] = {
 # mediation: drop old signalling messages of video rooms and abandoned recording uploads
 CELERY_BEAT_SCHEDULE["mediation-room-cleanup"] = {
     "task": "mediation.tasks.clean_video_rooms", "schedule": 900.0, "options": {"expires": 1800},
+}
+# assist: early warning of spikes over the rollups (assist/alerts.py); hourly and idempotent,
+# each episode is alerted once.
+CELERY_BEAT_SCHEDULE["assist-detect-spikes"] = {
+    "task": "assist.tasks.detect_spikes", "schedule": 3600.0, "options": {"expires": 3000},
 }
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("pufa/", include("pufa_media.urls")),
     path("analysis/", include("analysis.urls")),
     path("open311/v2/", include("api.urls")),
+    path("assist/", include("assist.urls")),
 ]
 
 if settings.DEBUG:

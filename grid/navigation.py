@@ -47,6 +47,7 @@ LEGAL_AID = [(_("法律援助审查"), "mediation:legal_aid_inbox")]
 CENTRE = [
     (_("管理后台"), "admin:index"),
     (_("研判分析"), "analysis:dashboard"),
+    (_("预警"), "assist:alerts"),
     (_("督办"), "admin:deadlines_supervisionitem_changelist"),
     (_("调解工作台"), "mediation:inbox"),
     (_("风险排查台账"), "mediation:risks"),

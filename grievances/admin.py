@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grid import permissions
 from grid.models import Region, RegionLevel, UnitKind
-from grievances import forms, selectors, services
+from grievances import forms, panels, selectors, services
 from grievances.models import (
     Category,
     Channel,
@@ -385,6 +385,9 @@ class GrievanceAdmin(admin.ModelAdmin):
             "grievance": g, "info": info, "allowed": allowed, "contact": selectors.staff_contact(request, g, info),
             "action_forms": self._action_forms(request, g, allowed, bound=bound),
             "needs_joint": g.needs_joint_handling and g.state == "accepted",
+            "item_panels": panels.render("item", request, grievance=g),
+            "dispatch_panels": panels.render("dispatch", request, grievance=g)
+            if "dispatch" in allowed or "open_joint" in allowed else "",
         }
         ctx.update(extra_context or {})
         if bound is not None:

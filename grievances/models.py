@@ -193,6 +193,8 @@ def reporter_q(user) -> Q:
     q = Q(reporter_id=user.pk)
     if getattr(user, "phone", None):
         q |= Q(contact_phone=user.phone) & ~Q(channel=Channel.WEB)
+    # 我也遇到了: items the citizen joined as a co-reporter (they follow its progress).
+    q |= Q(pk__in=CoReporter.objects.filter(user_id=user.pk).values("grievance_id"))
     return q
 
 
@@ -211,6 +213,7 @@ SYSTEM = _("系统（超时自动）")
 ANYONE_STAFF = _("综治中心工作人员/领导（督办）")
 CENTRE_OR_SYSTEM = _("综治中心工作人员/领导，或系统（调解回访）")
 CITIZEN_OR_VISIT = _("反映人（网上评价），或综治中心工作人员（回访记录）")
+SYSTEM_WITH_MAIN = _("系统（主件办结时，或关联到已办结的主件时）")
 
 
 class Grievance(ConcurrentTransitionMixin, models.Model):
@@ -449,6 +452,11 @@ class Grievance(ConcurrentTransitionMixin, models.Model):
         self.completed_at = None
         self.verified_at = None
 
+    @transition(field=state, source=list(OPEN_STATES), target=State.CLOSED,
+                custom=_custom(_("随主件办结（重复件）"), SYSTEM_WITH_MAIN, "closed_with_main"))
+    def close_with_main(self):
+        self.closed_at = timezone.now()
+
     @transition(field=state, source=list(OPEN_STATES), target=None,
                 custom=_custom(_("督办"), ANYONE_STAFF, "supervised", public=False))
     def supervise(self):
@@ -514,6 +522,10 @@ class EventAction(models.TextChoices):
     EXTENSION_REQUESTED = "extension_requested", _("申请延期")
     EXTENSION_APPROVED = "extension_approved", _("延期获批")
     EXTENSION_REFUSED = "extension_refused", _("延期未获批")
+    LINKED_DUPLICATE = "linked_duplicate", _("关联重复件")
+    LINKED_RELATED = "linked_related", _("关联相关件")
+    CLOSED_WITH_MAIN = "closed_with_main", _("随主件办结")
+    CO_REPORTED = "co_reported", _("我也遇到了")
 
 
 class ImmutableQuerySet(models.QuerySet):
@@ -827,3 +839,60 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grievance.tracking_no} {self.get_satisfaction_display()}"
+
+
+class LinkKind(models.TextChoices):
+    DUPLICATE = "duplicate", _("重复件")
+    RELATED = "related", _("相关件")
+
+
+class GrievanceLink(models.Model):
+    """重复件 / 关联件, set by centre staff (a suggestion of ``assist`` they accepted).
+    ``DUPLICATE``: ``grievance`` repeats ``main``; it follows the main item's result and is
+    closed with it (grievances.services.link_grievances, close_duplicates_of). ``RELATED``:
+    two items about connected matters, each handled on its own. Both items' timelines show
+    the link."""
+
+    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="links_out")
+    main = models.ForeignKey(Grievance, verbose_name=_("主件"), on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("关联类型"), max_length=16, choices=LinkKind.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("关联时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("关联件")
+        verbose_name_plural = _("关联件")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["grievance", "main"], name="grievance_link_unique"),
+            models.UniqueConstraint(fields=["grievance"], condition=Q(kind="duplicate"),
+                                    name="grievance_one_main"),
+            models.CheckConstraint(condition=~Q(grievance=models.F("main")), name="grievance_link_not_self"),
+        ]
+        indexes = [models.Index(fields=["main", "kind"], name="grievance_link_main_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} → {self.main_id} {self.kind}"
+
+
+class CoReporter(models.Model):
+    """我也遇到了: a citizen added their voice to an open item instead of filing it again.
+    The item counts them; they get its progress messages (grievances.deadlines)."""
+
+    grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="co_reporters")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("反映人账号"), on_delete=models.CASCADE,
+                             related_name="+")
+    phone = models.CharField(_("联系电话"), max_length=11, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("共同反映人")
+        verbose_name_plural = _("共同反映人")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["grievance", "user"], name="co_reporter_unique")]
+        indexes = [models.Index(fields=["user", "grievance"], name="co_reporter_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} {self.user_id}"

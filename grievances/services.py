@@ -29,19 +29,23 @@ from grid.models import Region, RegionLevel, Unit, UnitKind, code_prefix
 from grievances import hooks
 from grievances.models import (
     API_CHANNELS,
+    OPEN_STATES,
     Attachment,
     AttachmentKind,
     Category,
     CategoryGroup,
     Channel,
     CoHandling,
+    CoReporter,
     EventAction,
     ExternalSource,
     Grievance,
     GrievanceEvent,
     GrievanceKind,
+    GrievanceLink,
     JointHandling,
     JointSession,
+    LinkKind,
     Rating,
     RatingMethod,
     ReturnRequest,
@@ -211,10 +215,13 @@ def _transition(
         raise ConcurrentChange(
             _("该件刚刚已被他人处理（状态或内容已变化），您的操作未生效。请刷新页面查看最新情况后再试。")
         ) from exc
-    return _record(
+    event = _record(
         grievance, actor=actor, action=action or custom["event"], from_state=from_state, note=note,
         public=custom["public"] if public is None else public, unit=unit,
     )
+    if grievance.state == State.CLOSED and from_state != State.CLOSED and method_name != "close_with_main":
+        close_duplicates_of(grievance)
+    return event
 
 
 def _custom_for(method_name: str) -> dict:
@@ -1012,3 +1019,96 @@ def allowed_actions(user, grievance: Grievance, *, pending_return: ReturnRequest
     if pending_return is not None and _dept_leader_check(user, grievance) is None:
         allowed += ["approve_return", "refuse_return"]
     return allowed
+
+
+# ---------------------------------------------------------------------------------------
+# duplicates, related items and 我也遇到了 (issue 16: suggested by ``assist``, decided here)
+
+
+def _close_with_main(dup: Grievance, main: Grievance) -> GrievanceEvent:
+    note = _("与编号%(no)s反映的是同一问题，随该件一并办结：%(result)s") % {
+        "no": main.tracking_no, "result": main.result or _("详见主件办理结果。")}
+
+    def update(g):
+        g.result = main.result
+
+    return _transition(dup, "close_with_main", actor=None, note=note, unit=main.handling_unit, update=update)
+
+
+def close_duplicates_of(main: Grievance) -> list[GrievanceEvent]:
+    """The main item was closed: every open item linked to it as a duplicate is closed with
+    its result (in the same transaction)."""
+    events = []
+    dup_ids = GrievanceLink.objects.filter(main=main, kind=LinkKind.DUPLICATE).values("grievance_id")
+    for dup in Grievance.objects.select_for_update().filter(pk__in=dup_ids, state__in=OPEN_STATES).order_by("pk"):
+        events.append(_close_with_main(dup, main))
+    return events
+
+
+@transaction.atomic
+def link_grievances(*, actor, grievance: Grievance, main: Grievance, kind: str, note: str = "") -> GrievanceLink:
+    """重复件 / 关联件: centre staff responsible for both items link ``grievance`` to ``main``.
+    A duplicate must be open and not already a duplicate; if ``main`` is itself a duplicate,
+    the link goes to its main item. A duplicate follows the main item's result and closes
+    with it (at once when the main item is already closed). Both timelines show the link."""
+    if kind not in LinkKind.values:
+        raise TransitionRefused(_("请选择关联类型。"))
+    _require(_centre_check, actor, grievance)
+    _require(_centre_check, actor, main)
+    if kind == LinkKind.DUPLICATE:
+        parent = GrievanceLink.objects.filter(grievance=main, kind=LinkKind.DUPLICATE).select_related("main").first()
+        if parent is not None:
+            main = parent.main
+    if main.pk == grievance.pk:
+        raise TransitionRefused(_("不能把一件诉求关联到它自己。"))
+    if GrievanceLink.objects.filter(grievance=grievance, main=main).exists() or GrievanceLink.objects.filter(
+            grievance=main, main=grievance).exists():
+        raise TransitionRefused(_("这两件诉求已经关联过了。"))
+    if kind == LinkKind.DUPLICATE:
+        g = Grievance.objects.select_for_update().get(pk=grievance.pk)
+        if g.state not in OPEN_STATES:
+            raise TransitionRefused(_("已办结或不予受理的诉求不能再作为重复件关联。"))
+        if GrievanceLink.objects.filter(grievance=g, kind=LinkKind.DUPLICATE).exists():
+            raise TransitionRefused(_("该件已作为重复件关联到其他诉求。"))
+        if GrievanceLink.objects.filter(main=g, kind=LinkKind.DUPLICATE).exists():
+            raise TransitionRefused(_("该件已有重复件关联到它，请把它作为主件。"))
+        grievance = g
+    link = GrievanceLink.objects.create(grievance=grievance, main=main, kind=kind, note=(note or "").strip()[:200],
+                                        created_by=actor)
+    if kind == LinkKind.DUPLICATE:
+        dup_note = _("经核实与编号%(no)s反映的是同一问题，并入该件办理，办理结果相同。") % {"no": main.tracking_no}
+        main_note = _("编号%(no)s与本件反映的是同一问题，已作为重复件并入本件。") % {"no": grievance.tracking_no}
+        action = EventAction.LINKED_DUPLICATE
+    else:
+        dup_note = _("与编号%(no)s相关，各自办理。") % {"no": main.tracking_no}
+        main_note = _("与编号%(no)s相关，各自办理。") % {"no": grievance.tracking_no}
+        action = EventAction.LINKED_RELATED
+    extra = f"\n{link.note}" if link.note else ""
+    _record(grievance, actor=actor, action=action, from_state=grievance.state, note=dup_note + extra,
+            public=kind == LinkKind.DUPLICATE)
+    _record(main, actor=actor, action=action, from_state=main.state, note=main_note + extra, public=False)
+    if kind == LinkKind.DUPLICATE and main.state == State.CLOSED:
+        _close_with_main(grievance, main)
+    return link
+
+
+@transaction.atomic
+def add_co_reporter(*, actor, grievance: Grievance) -> CoReporter:
+    """我也遇到了: a signed-in citizen (or grid worker) adds their voice to an open item about
+    the same problem instead of filing it again. No new item is made; the item counts them
+    and they get its progress messages."""
+    if actor is None or not actor.is_authenticated or not (
+            permissions.is_citizen(actor) or permissions.is_grid_worker(actor)):
+        raise GrievancePermissionError(_("请先用手机号码登录。"))
+    g = Grievance.objects.select_for_update().get(pk=grievance.pk)
+    if g.state not in OPEN_STATES or g.state == State.REJECTED:
+        raise TransitionRefused(_("该件已办结，不能再加入。如问题仍然存在，请重新反映。"))
+    if _reporter_check(actor, g) is None:
+        raise TransitionRefused(_("这是您自己反映的诉求，无需重复加入。"))
+    if CoReporter.objects.filter(grievance=g, user=actor).exists():
+        raise TransitionRefused(_("您已经加入过该件，办理进展会通过短信告诉您。"))
+    co = CoReporter.objects.create(grievance=g, user=actor, phone=actor.phone or "")
+    n = CoReporter.objects.filter(grievance=g).count()
+    _record(g, actor=None, action=EventAction.CO_REPORTED, from_state=g.state,
+            note=_("又有群众反映遇到同一问题（共%(n)d人反映）。") % {"n": n + 1}, public=True)
+    return co

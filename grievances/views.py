@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from grid import files, idempotency, permissions, throttle
 from grid.client_address import client_ip
 from grid.models import Grid
-from grievances import forms, selectors, services
+from grievances import forms, panels, selectors, services
 from grievances.models import Channel, Grievance, GrievanceKind, Satisfaction, State
 
 LOOKUP_SESSION_KEY = "grievances_lookup"
@@ -78,6 +78,7 @@ def submit(request):
         messages.error(request, _("提交未成功，请根据提示修改。已填写的内容和已上传的附件（显示缩略图的）都已保留。"))
     return render(request, "grievances/submit.html", {
         "form": form, "selected_region": json.dumps(_selected_region(form), ensure_ascii=False),
+        "panels": panels.render("submit", request, form=form),
         "picker_labels": json.dumps([_("请选择市"), _("请选择县/区"), _("请选择乡镇/街道"), _("请选择村/社区")],
                                     ensure_ascii=False),
     })

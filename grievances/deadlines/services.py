@@ -308,7 +308,9 @@ def _fmt(dt: datetime | None) -> str:
 
 
 def _tell_citizen(grievance, key: str, template: str, **extra):
+    """The reporter, and the citizens who joined the item (我也遇到了), hear of its progress."""
     users = [grievance.reporter] if grievance.reporter_id else []
+    users += [c.user for c in grievance.co_reporters.select_related("user").order_by("pk")]
     notify(key=key, template=template, context=_context(grievance, **extra), users=users,
            phones=[grievance.contact_phone], channels=("sms", "site"),
            link=_absolute(citizen_link(grievance)))
@@ -372,7 +374,7 @@ def handle_grievance_event(event) -> None:
     elif action == "rated_unsatisfied":
         clock.reopened_at = at
         clock.completed_at = clock.verified_at = None
-    elif action in ("rated_satisfied", "closed", "auto_closed"):
+    elif action in ("rated_satisfied", "closed", "auto_closed", "closed_with_main"):
         clock.is_open = False
     elif action == "reopened":
         # An archived item back at its unit (e.g. an unperformed mediation agreement):
@@ -417,7 +419,7 @@ def _messages_for_event(event, g, key: str, deadlines: dict[str, policy.Deadline
     elif action == "verified":
         # The result is fed back now, and the rating link works from now on.
         _tell_citizen(g, key, "grievance_completed_citizen")
-    elif action in ("rated_satisfied", "closed", "auto_closed"):
+    elif action in ("rated_satisfied", "closed", "auto_closed", "closed_with_main"):
         _tell_citizen(g, key, "grievance_closed_citizen")
     elif action == "supervised":
         _tell_staff(unit_handlers(g), key, "grievance_supervised_handler", g, note=event.note.rstrip("。. "))

@@ -8,6 +8,7 @@ from django.db import transaction
 
 DEMO_APPS = [
     "grid", "grievances", "grievances.deadlines", "mediation", "legalqa", "legalqa.lawyers", "pufa_media", "analysis",
+    "assist",
 ]
 
 

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssistConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "assist"
+    verbose_name = _("智能辅助")
+
+    def ready(self):
+        from assist import workbench
+        from grid import workbench as grid_workbench
+
+        grid_workbench.register(workbench.counters)
+
+        from assist import panels
+        from grievances import panels as grievance_panels
+
+        grievance_panels.register("submit", panels.submit_panel)
+        grievance_panels.register("item", panels.item_panel)

@@ -1,0 +1,56 @@
+"""What the assistant remembers: spike alerts (预警), and (later) routing models and the
+record of what staff chose. Everything here is a suggestion staff accept or ignore."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("待处置")
+    HANDLED = "handled", _("已处置")
+
+
+class SpikeAlert(models.Model):
+    """One episode of an unusual rise in appeals of one category in one region (any level):
+    raised once, kept up to date while the episode lasts, marked handled by staff."""
+
+    region_code = models.CharField(_("区域代码"), max_length=12)
+    region_name = models.CharField(_("区域"), max_length=64)
+    category = models.ForeignKey("grievances.Category", verbose_name=_("类别"), on_delete=models.CASCADE,
+                                 related_name="+")
+    first_alarm = models.DateField(_("首次预警日期"))
+    last_alarm = models.DateField(_("最近预警日期"))
+    since = models.DateField(_("异常起始日期"))
+    observed = models.PositiveIntegerField(_("实际件数"))
+    expected = models.FloatField(_("预期件数"))
+    score = models.FloatField(_("预警分值"))
+    severe = models.BooleanField(_("严重"), default=False)
+    status = models.CharField(_("状态"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处置人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    handled_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    note = models.TextField(_("处置说明"), blank=True)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-first_alarm", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "category", "first_alarm"], name="spike_episode_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["region_code"], name="spike_region_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["status", "region_code"], name="spike_open_idx", condition=Q(status="open")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_name} {self.category} {self.first_alarm}"
+
+    @property
+    def ratio(self) -> float:
+        return self.observed / self.expected if self.expected else float(self.observed)

@@ -1,0 +1,95 @@
+"""Duplicate and related appeals on the pages: candidates from an index, scored by
+``assist.similar``; linking and 我也遇到了 are decided by grievances.services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from assist import similar
+from grievances.models import OPEN_STATES, CoReporter, Grievance, GrievanceLink
+
+FIELDS = ("pk", "tracking_no", "title", "description", "region_code", "latitude", "longitude", "created_at",
+          "category_id", "state", "region__name")
+
+
+def _item(row: dict) -> similar.Item:
+    lat, lng = row["latitude"], row["longitude"]
+    return similar.Item(id=row["pk"], title=row["title"], description=row["description"],
+                        region_code=row["region_code"], lat=float(lat) if lat is not None else None,
+                        lng=float(lng) if lng is not None else None, created=row["created_at"],
+                        category=row["category_id"])
+
+
+def candidates(*, region_code: str, around, open_only: bool = True, exclude: int | None = None) -> list[dict]:
+    """Items of the same township submitted within the window around ``around``, newest
+    first, at most ``MAX_CANDIDATES`` (index ``grv_region_prefix_idx`` on the prefix)."""
+    window = timedelta(days=similar.WINDOW_DAYS)
+    qs = Grievance.objects.filter(region_code__startswith=region_code[:9], created_at__gte=around - window,
+                                  created_at__lte=around + window)
+    if open_only:
+        qs = qs.filter(state__in=OPEN_STATES)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return list(qs.order_by("-pk").values(*FIELDS)[:similar.MAX_CANDIDATES])
+
+
+def for_citizen(user, *, region_code: str, category_id, title: str, description: str, lat=None, lng=None,
+                limit: int = 3) -> list[dict]:
+    """Open items the citizen may be about to file again: title, place, date, stage and how
+    many people reported it (no names, no descriptions)."""
+    if len(region_code or "") != 12 or not (title or description):
+        return []
+    now = timezone.now()
+    rows = candidates(region_code=region_code, around=now)
+    if not rows:
+        return []
+    me = similar.Item(id=0, title=title or "", description=description or "", region_code=region_code,
+                      lat=float(lat) if lat not in (None, "") else None,
+                      lng=float(lng) if lng not in (None, "") else None, created=now,
+                      category=int(category_id) if str(category_id or "").isdigit() else None)
+    by_pk = {r["pk"]: r for r in rows}
+    mine = set(Grievance.objects.filter(pk__in=list(by_pk)).filter(reporter_id=user.pk).values_list("pk", flat=True))
+    joined = set(CoReporter.objects.filter(grievance_id__in=list(by_pk), user_id=user.pk)
+                 .values_list("grievance_id", flat=True))
+    out = []
+    for item, score in similar.rank(me, [_item(r) for r in rows], minimum=similar.DUPLICATE_AT):
+        if item.id in mine:
+            continue
+        r = by_pk[item.id]
+        out.append({"pk": item.id, "title": r["title"], "place": r["region__name"],
+                    "date": timezone.localtime(r["created_at"]).strftime("%Y-%m-%d"),
+                    "state": str(Grievance(state=r["state"]).get_state_display()),
+                    "reporters": 1 + CoReporter.objects.filter(grievance_id=item.id).count(),
+                    "joined": item.id in joined, "score": round(score, 2)})
+        if len(out) >= limit:
+            break
+    return out
+
+
+def for_item(grievance: Grievance, *, limit: int = 8) -> dict:
+    """The item's links, and its likely duplicates and related items not linked yet."""
+    links_out = list(GrievanceLink.objects.filter(grievance=grievance).select_related("main"))
+    links_in = list(GrievanceLink.objects.filter(main=grievance).select_related("grievance"))
+    linked = {lk.main_id for lk in links_out} | {lk.grievance_id for lk in links_in}
+    rows = candidates(region_code=grievance.region_code, around=grievance.created_at, open_only=False,
+                      exclude=grievance.pk)
+    me = _item({"pk": grievance.pk, "title": grievance.title, "description": grievance.description,
+                "region_code": grievance.region_code, "latitude": grievance.latitude,
+                "longitude": grievance.longitude, "created_at": grievance.created_at,
+                "category_id": grievance.category_id})
+    by_pk = {r["pk"]: r for r in rows}
+    suggestions = []
+    for item, score in similar.rank(me, [_item(r) for r in rows]):
+        if item.id in linked:
+            continue
+        r = by_pk[item.id]
+        suggestions.append({"pk": item.id, "tracking_no": r["tracking_no"], "title": r["title"],
+                            "place": r["region__name"], "created": r["created_at"], "state": r["state"],
+                            "state_label": str(Grievance(state=r["state"]).get_state_display()),
+                            "kind": similar.judge(score), "score": round(score, 2)})
+        if len(suggestions) >= limit:
+            break
+    return {"links_out": links_out, "links_in": links_in, "suggestions": suggestions,
+            "co_reporters": CoReporter.objects.filter(grievance=grievance).count()}

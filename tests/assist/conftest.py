@@ -1,0 +1,1 @@
+from tests.grievances.factories import loop  # noqa: F401

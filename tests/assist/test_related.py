@@ -1,0 +1,136 @@
+"""Duplicates and related appeals: 我也遇到了 on the citizen's form, linking in the admin
+(a duplicate closes with its main item's result), and the find_related command."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from assist import similar
+from grid.notifications.models import Message
+from grievances import services
+from grievances.models import CoReporter, EventAction, Grievance, GrievanceLink, State
+from tests.factories import PASSWORD
+from tests.grievances.factories import submit
+
+STALL = dict(title="3栋楼下烧烤摊太吵", description="柳岸花园3栋楼下老王烧烤每天开到凌晨两点，油烟直往楼上窜。")
+
+
+def test_form_shows_a_likely_duplicate_and_me_too_adds_a_reporter_without_a_new_item(
+        client, world, citizen, other_citizen):
+    g = submit(citizen, world.east_village, **STALL)
+    submit(citizen, world.west_village, **STALL)  # the same words in another county: no match
+    client.login(username=other_citizen.username, password=PASSWORD)
+    assert "data-similar" in client.get(reverse("grievances:submit")).content.decode()
+    found = client.get(reverse("assist:similar"), {
+        "region_code": world.east_village.code, "title": "楼下老王烧烤吵到半夜",
+        "description": "3栋楼下老王烧烤天天开到凌晨，油烟大，睡不着。"}).json()["items"]
+    assert [i["pk"] for i in found] == [g.pk]
+    assert found[0]["reporters"] == 1 and "description" not in found[0]
+    count = Grievance.objects.count()
+    response = client.post(reverse("assist:me_too", args=[g.pk]))
+    assert response.status_code == 302 and response.url == reverse("grievances:detail", args=[g.pk])
+    assert Grievance.objects.count() == count
+    assert CoReporter.objects.filter(grievance=g, user=other_citizen).exists()
+    assert g.events.filter(action=EventAction.CO_REPORTED).exists()
+    # Joining twice is refused; the item page of the joined item opens for the co-reporter.
+    client.post(reverse("assist:me_too", args=[g.pk]))
+    assert CoReporter.objects.filter(grievance=g).count() == 1
+    assert client.get(reverse("grievances:detail", args=[g.pk])).status_code == 200
+
+
+def test_co_reporter_gets_the_progress_messages(world, citizen, other_citizen, east_centre_staff):
+    g = submit(citizen, world.east_village, **STALL)
+    services.add_co_reporter(actor=other_citizen, grievance=g)
+    services.accept_grievance(actor=east_centre_staff, grievance=g, kind="dispute", severity="ordinary",
+                              category=g.category)
+    assert Message.objects.filter(template_code="grievance_accepted", phone=other_citizen.phone).exists()
+
+
+def test_own_item_cannot_be_joined(world, citizen):
+    g = submit(citizen, world.east_village, **STALL)
+    with pytest.raises(services.GrievanceError, match="自己反映"):
+        services.add_co_reporter(actor=citizen, grievance=g)
+
+
+def test_linked_duplicate_closes_with_the_main_items_result(client, world, loop, citizen, east_centre_staff):
+    main = loop.verified(**STALL)
+    dup = loop.accepted(title="楼下烧烤太吵", description="3栋楼下老王烧烤半夜还在营业。")
+    client.login(username=east_centre_staff.username, password=PASSWORD)
+    page = client.get(reverse("admin:grievances_grievance_change", args=[dup.pk])).content.decode()
+    assert "可能重复" in page and main.tracking_no in page
+    client.post(reverse("assist:link", args=[dup.pk]), {"other": main.pk, "kind": "duplicate"})
+    assert GrievanceLink.objects.filter(grievance=dup, main=main, kind="duplicate").exists()
+    assert dup.events.filter(action=EventAction.LINKED_DUPLICATE).exists()
+    assert main.events.filter(action=EventAction.LINKED_DUPLICATE).exists()
+    dup.refresh_from_db()
+    assert dup.state == State.ACCEPTED  # open until the main item closes
+    services.rate_grievance(actor=citizen, grievance=Grievance.objects.get(pk=main.pk), satisfaction="satisfied")
+    dup.refresh_from_db()
+    assert dup.state == State.CLOSED and dup.result == main.result
+    assert dup.events.filter(action=EventAction.CLOSED_WITH_MAIN).exists()
+
+
+def test_link_refused_outside_scope(world, loop, west_centre_staff):
+    a, b = loop.accepted(), loop.accepted()
+    with pytest.raises(services.GrievanceError):
+        services.link_grievances(actor=west_centre_staff, grievance=a, main=b, kind="duplicate")
+
+
+def _jsonl(tmp_path, rows):
+    p = tmp_path / "a.jsonl"
+    p.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                 encoding="utf-8")
+    return str(p)
+
+
+def _row(i, **kw):
+    r = {"id": i, "title": STALL["title"], "description": STALL["description"], "region_code": "439001001001",
+         "lat": None, "lng": None, "created": "2026-10-01T10:00"}
+    r.update(kw)
+    return r
+
+
+def test_find_related_prints_duplicates(tmp_path):
+    rows = [_row("a"), _row("b", created="2026-10-03T09:00"), _row("c", region_code="439002001001"),
+            _row("d", title="小学门口路灯不亮", description="小学门口的路灯坏了一个月。"),
+            _row("e", title="路面塌了", description="东门路口塌了个大坑。"),
+            _row("f", title="下水道堵了", description="菜市场旁污水冒出来了。")]
+    out = io.StringIO()
+    call_command("find_related", input=_jsonl(tmp_path, rows), json=True, stdout=out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(x["id"], x["duplicate_of"]) for x in lines] == [("b", "a")]
+    assert set(lines[0]) == {"id", "duplicate_of", "score"}
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("{not json", "line 3"),
+    (json.dumps({"id": "z", "title": "t"}), "line 3: missing"),
+    (json.dumps(_row("z", lat=1.0)), "line 3: lat and lng"),
+    (json.dumps(_row("z", created="yesterday")), "line 3: created"),
+    (json.dumps(_row("a")), "line 3: id"),
+])
+def test_find_related_refuses_a_malformed_line_and_prints_nothing(tmp_path, bad, message):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=message):
+        call_command("find_related", input=_jsonl(tmp_path, [_row("a"), _row("b"), bad]), json=True, stdout=out)
+    assert out.getvalue() == ""
+
+
+def test_labelled_set_precision_and_recall():
+    from assist.management.commands.find_related import read_items
+
+    data = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "related_labelled.jsonl"
+    cluster = {json.loads(line)["id"]: json.loads(line)["cluster"] for line in data.open(encoding="utf-8")}
+    pred = similar.find_duplicates(read_items(str(data)))
+    correct = sum(1 for item, main, _s in pred if cluster[item.id] == cluster[main.id])
+    sizes: dict[str, int] = {}
+    for c in cluster.values():
+        sizes[c] = sizes.get(c, 0) + 1
+    truth = sum(n - 1 for c, n in sizes.items() if c.startswith("C"))
+    assert correct / len(pred) >= 0.90 and correct / truth >= 0.80
