@@ -31,7 +31,7 @@ def main():
     rng = random.Random(1)
     pool = [replace(rng.choice(base), id=i, grams=frozenset()) for i in range(similar.MAX_CANDIDATES)]
     times = []
-    for k in range(200):
+    for _k in range(200):
         me = replace(rng.choice(base), id=-1, grams=frozenset())
         t0 = time.perf_counter()
         me = similar.Item(id=-1, title=me.title, description=me.description, region_code=pool[0].region_code,
