@@ -18,3 +18,10 @@ class AssistConfig(AppConfig):
 
         grievance_panels.register("submit", panels.submit_panel)
         grievance_panels.register("item", panels.item_panel)
+
+        from assist import dispatch
+        from grievances.hooks import grievance_event_committed
+
+        grievance_panels.register("dispatch", dispatch.dispatch_panel)
+        # After commit: what staff chose at a dispatch, beside what was suggested.
+        grievance_event_committed.register(dispatch.on_event_committed)

@@ -2,7 +2,12 @@
 
 - early warning: a cluster of reports about trees felled on the collective hill of 渔业村
   (新港镇, 东湖区) over the last week, by different residents through the hotline, then the
-  live detection, which raises one alert to the 东湖区 centre leader (赵主任).
+  live detection, which raises one alert to the 东湖区 centre leader (赵主任). The reports
+  are also the repeated complaint the citizen form offers to join (我也遇到了), and the first
+  one is accepted, so its dispatch form shows the learned suggestions.
+- learned routing: a year of completed appeals from the history generator
+  (assist.routing_history: departments sharing a category, the text decides), driven
+  through the loop's services at their own time, then a trained model.
 """
 
 from __future__ import annotations
@@ -31,7 +36,79 @@ SPIKE_TEXTS = [
 ]
 
 
+ROUTING_PHONE = "1370002"
+ROUTING_ITEMS = 120
+
+
+def _handler(unit):
+    from grid.models import Role
+
+    user = User.objects.filter(unit=unit, role=Role.DEPT_HANDLER, is_active=True).order_by("pk").first()
+    if user is None:
+        from grid.demo import DEMO_PASSWORD
+
+        user = User(username=f"banli_{unit.code.lower().replace('-', '_')}", display_name=f"{unit.name}办理人",
+                    role=Role.DEPT_HANDLER, unit=unit)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+def seed_routing(stdout) -> None:
+    """A year of completed appeals for the learned routing, then a model."""
+    from django.db.models import Max
+
+    from analysis.demo import _at
+    from assist import dispatch, routing_history
+    from grid.models import RegionLevel, Unit
+    from grid.notifications.models import Message
+
+    if Grievance.objects.filter(contact_phone__startswith=ROUTING_PHONE).exists():
+        return
+    staff = User.objects.filter(username="shi_zhongxin").first()
+    villages = list(Region.objects.filter(code__startswith="4390", level=RegionLevel.VILLAGE)
+                    .order_by("code").values_list("code", "name"))
+    if staff is None or not villages:
+        return
+    tz = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localdate()
+    start = datetime.combine(today - timedelta(days=380), time(9, 0))
+    items = routing_history.generate(ROUTING_ITEMS, villages, start=start, days=360)
+    units = {u.code: u for u in Unit.objects.filter(code__in={i.unit for i in items})}
+    categories = {c.code: c for c in Category.objects.all()}
+    regions = {r.code: r for r in Region.objects.filter(code__in={i.region_code for i in items})}
+    last_message = Message.objects.aggregate(m=Max("id"))["m"] or 0
+    made = 0
+    for n, item in enumerate(items):
+        unit = units.get(item.unit)
+        if unit is None:
+            continue
+        handler = _handler(unit)
+        t = item.created.replace(tzinfo=tz)
+        with _at(t):
+            g = services.submit_grievance(
+                actor=staff, channel="hotline", kind=item.kind, region=regions[item.region_code],
+                category=categories.get(item.category), title=item.title, description=item.description,
+                contact_name=f"群众{n:03d}", contact_phone=f"{ROUTING_PHONE}{n:04d}")
+        with _at(t + timedelta(hours=2)):
+            services.accept_grievance(actor=staff, grievance=Grievance.objects.get(pk=g.pk), kind=item.kind,
+                                      category=g.category, severity="ordinary" if item.kind == "dispute" else "")
+        with _at(t + timedelta(hours=4)):
+            services.dispatch_grievance(actor=staff, grievance=Grievance.objects.get(pk=g.pk), unit=unit)
+        with _at(t + timedelta(hours=6)):
+            services.sign_grievance(actor=handler, grievance=Grievance.objects.get(pk=g.pk))
+        with _at(t + timedelta(hours=30)):
+            services.complete_grievance(actor=handler, grievance=Grievance.objects.get(pk=g.pk),
+                                        result="已依职责调查处理，并向群众反馈。")
+        made += 1
+    Message.objects.filter(id__gt=last_message).delete()  # the history's messages are not sent today
+    row = dispatch.train()
+    stdout.write(f"assist: {made} completed appeals of routing history; model "
+                 f"{'v%s %s' % (row.pk, row.figures) if row else 'not trained (too little history)'}")
+
+
 def seed(stdout) -> None:
+    seed_routing(stdout)
     if SpikeAlert.objects.exists() or Grievance.objects.filter(contact_phone__startswith=SPIKE_PHONE).exists():
         return
     from analysis.demo import _at
@@ -56,4 +133,8 @@ def seed(stdout) -> None:
                     contact_phone=f"{SPIKE_PHONE}{n:04d}", address="渔业村后山")
             n += 1
     made = alerts.run_detection()
+    first = Grievance.objects.filter(contact_phone__startswith=SPIKE_PHONE).order_by("pk").first()
+    leader = User.objects.filter(username="zhongxin").first() or staff
+    services.accept_grievance(actor=leader if leader.unit and leader.unit.region_code[:6] == SPIKE_VILLAGE[:6]
+                              else staff, grievance=first, kind="complaint", category=category)
     stdout.write(f"assist: {n} hotline reports about one hill in {village.name}; {len(made)} early-warning alert(s)")

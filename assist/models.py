@@ -54,3 +54,46 @@ class SpikeAlert(models.Model):
     @property
     def ratio(self) -> float:
         return self.observed / self.expected if self.expected else float(self.observed)
+
+
+class RoutingModel(models.Model):
+    """One trained routing model (assist.routing), with its evaluation figures; the newest
+    active one serves the dispatch form."""
+
+    trained_at = models.DateTimeField(_("训练时间"), auto_now_add=True)
+    n_history = models.PositiveIntegerField(_("历史件数"))
+    n_units = models.PositiveIntegerField(_("单位数"))
+    figures = models.JSONField(_("评估结果"), default=dict)
+    data = models.BinaryField(_("模型"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("分派模型")
+        verbose_name_plural = _("分派模型")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"v{self.pk} {self.trained_at:%Y-%m-%d %H:%M}"
+
+
+class RoutingOutcome(models.Model):
+    """What staff chose at a dispatch, beside what was suggested: the production accuracy."""
+
+    grievance = models.ForeignKey("grievances.Grievance", on_delete=models.CASCADE, related_name="+")
+    event_id = models.BigIntegerField(unique=True)
+    model = models.ForeignKey(RoutingModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    suggested = models.JSONField(default=list)  # unit ids, best first
+    rule_unit_id = models.BigIntegerField(null=True, blank=True)
+    chosen_unit_id = models.BigIntegerField()
+    top1 = models.BooleanField(default=False)
+    top3 = models.BooleanField(default=False)
+    rule_hit = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("分派采纳记录")
+        verbose_name_plural = _("分派采纳记录")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} → {self.chosen_unit_id}"

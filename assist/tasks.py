@@ -7,3 +7,12 @@ def detect_spikes():
     from assist import alerts
 
     return len(alerts.run_detection())
+
+
+@shared_task
+def train_routing():
+    """Daily: a new routing model from the history completed so far (assist.dispatch.train)."""
+    from assist import dispatch
+
+    row = dispatch.train()
+    return row.pk if row else None

@@ -284,6 +284,10 @@ CELERY_BEAT_SCHEDULE["mediation-room-cleanup"] = {
 CELERY_BEAT_SCHEDULE["assist-detect-spikes"] = {
     "task": "assist.tasks.detect_spikes", "schedule": 3600.0, "options": {"expires": 3000},
 }
+# assist: retrain the learned routing daily (also on demand: manage.py train_routing).
+CELERY_BEAT_SCHEDULE["assist-train-routing"] = {
+    "task": "assist.tasks.train_routing", "schedule": 86400.0, "options": {"expires": 43200},
+}
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=120)
