@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assist', '0001_initial'),
-        ('grievances', '0014_links_co_reporters'),
+        ('grievances', '0015_links_co_reporters'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grievances', '0013_grievance_text_bigrams'),
+        ('grievances', '0014_voice_notes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
