@@ -61,23 +61,17 @@ def report(name, ms):
 
 
 def world():
-    """A minimal video session with two party passes (no demo data needed)."""
-    from grid.models import Region, Unit, UnitKind
-    from grievances.models import Category, Grievance
+    """A video session with two party passes on a case of the demo city."""
     from mediation.models import MediationCase, Party, RoomPass, Session
 
-    region = Region.objects.filter(code__regex=r"^\d{12}$").first() or Region.objects.create(
-        code="990101001001", name="基准村", level="village")
-    org = Unit.objects.filter(kind=UnitKind.MEDIATION).first() or Unit.objects.create(
-        name="基准调委会", kind=UnitKind.MEDIATION, region=region)
-    category = Category.objects.filter(group="dispute").first()
-    g = Grievance.objects.create(title="基准纠纷", description="x", region=region, kind="dispute",
-                                 category=category, tracking_no=f"B{int(time.time() * 1000)}")
-    case = MediationCase.objects.create(grievance=g, organisation=org, region_code=region.code)
-    session = Session.objects.create(case=case, mode="video", scheduled_at=timezone.now(), room_token="bench")
+    if not MediationCase.objects.exists():
+        call_command("seed_demo", verbosity=0)
+    case = MediationCase.objects.filter(state__in=["open", "mediating"]).order_by("id").first()
+    session = Session.objects.create(case=case, mode="video", scheduled_at=timezone.now(),
+                                     room_token=Session.new_room_token())
     passes = []
     for i, side in enumerate(("applicant", "respondent")):
-        party = Party.objects.create(case=case, side=side, name=f"当事人{i}")
+        party = Party.objects.create(case=case, side=side, name=f"基准当事人{i}")
         passes.append(RoomPass.objects.create(session=session, role="party", party=party, display_name=party.name,
                                               token=RoomPass.new_token()))
     return passes
