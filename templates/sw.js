@@ -102,7 +102,14 @@ function tellPages() {
 }
 
 self.addEventListener("sync", function (ev) {
-  if (ev.tag === "drafts") {
-    ev.waitUntil(self.DraftStore.sendAll().then(tellPages));
-  }
+  if (ev.tag !== "drafts") { return; }
+  // A page of the site is open: it sends (and shows the result) itself, so one copy travels at
+  // a time; with every page closed, the worker sends the drafts in the background.
+  ev.waitUntil(self.clients.matchAll({type: "window"}).then(function (list) {
+    if (list.length) {
+      list.forEach(function (c) { c.postMessage("send-drafts"); });
+      return;
+    }
+    return self.DraftStore.sendAll().then(tellPages);
+  }));
 });

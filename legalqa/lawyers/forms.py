@@ -154,8 +154,12 @@ class ServiceForm(forms.ModelForm):
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind = kind
         self.fields["region"].queryset = region_choices()
         keep = {"contact_name", "contact_phone", "region", "documents", *self.FIELDS_BY_KIND[kind]}
+        if kind == ServiceKind.MEDIATION:
+            keep.add("voice")
+            self.fields["matter"].help_text = _("不方便打字？可以在下面“按住说话”录一段语音（最长3分钟），录了语音这里可以不填。")
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
@@ -164,6 +168,15 @@ class ServiceForm(forms.ModelForm):
 
     documents = UploadField(policy="application", required=False, label=_("材料"),
                             help_text=_("照片、PDF 或 Word 文档，不超过10MB。"))
+    # 人民调解申请 only: the dispute told by voice (按住说话) instead of typed.
+    voice = UploadField(policy="voice", required=False, label=_("语音"))
+
+    def clean(self):
+        data = super().clean()
+        if self.kind == ServiceKind.MEDIATION and data.get("voice") and "matter" in self.errors:
+            del self.errors["matter"]
+            data["matter"] = ""
+        return data
 
 
 class ApproveForm(forms.Form):

@@ -469,7 +469,8 @@ def service_new(request, kind: str):
         try:
             app = services.submit_application(
                 applicant=request.user, kind=kind, region=d.pop("region"), contact_name=d.pop("contact_name"),
-                contact_phone=d.pop("contact_phone"), documents=d.pop("documents", None), **d)
+                contact_phone=d.pop("contact_phone"), documents=d.pop("documents", None),
+                voice=d.pop("voice", None), **d)
         except QAError as exc:
             form.add_error(None, exc.message)
         else:

@@ -127,6 +127,7 @@
     navigator.serviceWorker.register(bar.dataset.worker, {scope: "/"}).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (ev) {
       if (ev.data === "drafts-changed") { render(); }
+      if (ev.data === "send-drafts") { sendNow(); }
     });
   }
   sendNow();

@@ -58,6 +58,7 @@ def citizen_pages(world, citizen, east_centre_staff, mediator, law_corpus):  # n
         (f"/qa/q/{q.pk}/", True),
         (f"/mediation/my/{case.pk}/", True),
         ("/mediation/legal-aid/apply/", True),
+        ("/qa/services/new/mediation/", True),
     ]
 
 

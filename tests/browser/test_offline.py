@@ -7,7 +7,7 @@ import re
 import pytest
 
 from grievances.models import Grievance
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, shoot
 from tests.legalqa.factories import law_corpus  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -47,6 +47,8 @@ def test_appeal_filled_offline_survives_a_reload_and_is_filed_once(open_page, wo
     status.get_by_text(re.compile("已保存在手机上，还没有送达综治中心")).wait_for()
     assert "村口桥栏杆断了" in status.inner_text()
     assert Grievance.objects.count() == 0
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, "citizen-offline-draft")
 
     # Still no signal: the page comes from the phone and still says the appeal is waiting.
     page.reload()
@@ -62,6 +64,8 @@ def test_appeal_filled_offline_survives_a_reload_and_is_filed_once(open_page, wo
     assert g.title == "村口桥栏杆断了" and g.reporter == citizen
     link = status.get_by_role("link", name="查看受理情况")
     assert link.get_attribute("href").endswith(f"/appeals/{g.pk}/done/")
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, "citizen-offline-sent")
     # Coming back (another visit, the worker's Background Sync too) files nothing more.
     page.reload()
     page.evaluate("() => window.Drafts.sendNow()")

@@ -59,6 +59,7 @@ def test_appeal_by_voice_alone_arrives_as_a_playable_attachment(open_page, world
     page.wait_for_function("() => /语音已上传/.test(document.querySelector('[data-voice-status]').textContent)")
     assert re.search(r"语音已上传（0:0[2-4]）", status.inner_text())
     assert voice.locator("audio[data-voice-preview]").is_visible()
+    assert "stage_url" not in voice.inner_text()  # the template's comment stays a comment
     shoot(page, "citizen-voice")
     page.get_by_role("button", name="提交", exact=True).click()
     page.wait_for_url(re.compile(r"/appeals/\d+/done/"))

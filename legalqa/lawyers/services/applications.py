@@ -29,13 +29,20 @@ SERVICE_REQUIRED = {
 
 @transaction.atomic
 def submit_application(*, applicant, kind: str, region: Region, contact_name: str, contact_phone: str,
-                       documents=None, **details) -> ServiceApplication:
+                       documents=None, voice=None, **details) -> ServiceApplication:
     """公证预约, 人民调解申请, 行政复议申请. A people's mediation application becomes a 矛盾纠纷调解
-    grievance through the grievances services, so it enters the seven-step loop."""
+    grievance through the grievances services, so it enters the seven-step loop. A mediation
+    application may describe the dispute by ``voice`` (按住说话): the recording goes with the
+    grievance, where staff and the mediator play it, and the written description may stay empty."""
     if applicant is None or not applicant.is_authenticated:
         raise QAError(_("请先登录。"))
     if kind not in ServiceKind.values:
         raise QAError(_("请选择服务类型。"))
+    if voice is not None and kind == ServiceKind.MEDIATION:
+        voice = _checked(voice, "voice")
+        details["matter"] = (details.get("matter") or "").strip() or _("（以语音说明纠纷，请收听录音）")
+    else:
+        voice = None
     for name in SERVICE_REQUIRED[kind]:
         if not (details.get(name) or "").strip():
             label = ServiceApplication._meta.get_field(name).verbose_name
@@ -61,7 +68,7 @@ def submit_application(*, applicant, kind: str, region: Region, contact_name: st
                 actor=applicant, kind="dispute", region=region,
                 title=_("人民调解申请：与%(party)s的纠纷") % {"party": app.other_party}, description=app.matter,
                 contact_name=app.contact_name, contact_phone=app.contact_phone,
-                files=[documents] if documents else (),
+                files=[f for f in (documents, voice) if f],
             )
         except grievance_services.GrievanceError as exc:
             raise QAError(exc.message) from exc
