@@ -10,7 +10,28 @@ from django.utils.translation import gettext_lazy as _
 
 from .forms import LawTextForm
 from .library_services import LawTextRefused, add_law_from_text
-from .models import Article, CitationLink, ImportRun, Law, LawRequest, LawSource, LegalConcept, RepealedLaw
+from .models import (
+    Article,
+    CitationLink,
+    FieldOfLaw,
+    ImportRun,
+    Law,
+    LawRequest,
+    LawSource,
+    LegalConcept,
+    RepealedLaw,
+)
+
+
+@admin.register(FieldOfLaw)
+class FieldOfLawAdmin(admin.ModelAdmin):
+    """The one list of fields of law (Q&A routing, lawyers, commissions, templates, videos,
+    case explanations, hot fields). Fields in use cannot be deleted (PROTECT); deactivate them
+    instead so they are no longer offered for new questions."""
+
+    list_display = ["name", "code", "order", "active"]
+    list_editable = ["order", "active"]
+    search_fields = ["name", "code"]
 
 
 @admin.register(Law)

@@ -26,7 +26,7 @@ GIST_CHARS = 60
 RELATED_PER_LAW = 6
 
 # Field of the colloquial concept table (LegalConcept.field) → Q&A field code
-# (legalqa.lawyers.Field.code, shared with pufa_media.LegalField.code).
+# (legalqa.FieldOfLaw.code, the one list used by the Q&A and the legal videos).
 CONCEPT_FIELD_TO_QA = {
     "租赁": "housing", "物权": "housing", "物业": "property-mgmt", "劳动": "labour", "社会保障": "labour",
     "婚姻": "marriage", "未成年人": "marriage", "继承": "inheritance", "借贷": "loan", "消费": "consumer",

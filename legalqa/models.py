@@ -1,7 +1,9 @@
 """Law library data: laws, their articles, known repealed laws, the colloquial→legal concept
 table used by the search, and the generic citation index other apps fill on publish.
 
-Lawyer Q&A models, if added later, live in their own module (legalqa/qa_models.py or similar)."""
+It also owns the one table of fields of law (``FieldOfLaw``) that lawyers, questions,
+commissions, document templates, legal videos, case explanations and the hot-field page
+all refer to. The lawyer Q&A models live in legalqa.lawyers."""
 
 from __future__ import annotations
 
@@ -169,6 +171,34 @@ class RepealedLaw(models.Model):
         ordering = ["name"]
 
     def __str__(self):
+        return self.name
+
+
+class FieldOfLawQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class FieldOfLaw(models.Model):
+    """A field of law (婚姻家庭, 合同, 劳动 …): the one list behind Q&A routing, lawyers'
+    fields of practice, commissions, document templates, legal videos, case explanations and
+    the hot-field page. The codes are stable (links such as ``?field=labour`` use them); the
+    seeded list is ``legalqa.fields_of_law.FIELDS_OF_LAW``. Inactive fields stay on old
+    records but are not offered for new questions, commissions or profiles."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    objects = FieldOfLawQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("法律领域")
+        verbose_name_plural = _("法律领域")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
         return self.name
 
 

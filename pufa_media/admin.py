@@ -28,7 +28,6 @@ from pufa_media.models import (
     Audience,
     CaseExplanation,
     Choice,
-    LegalField,
     PlayDaily,
     Playlist,
     PlaylistItem,
@@ -65,20 +64,19 @@ class ScopedAdmin(admin.ModelAdmin):
         return qs.filter(permissions.region_q(request.user, self.region_field) | Q(**{self.region_field: ""}))
 
 
-@admin.register(LegalField)
-class LegalFieldAdmin(admin.ModelAdmin):
+class ReferenceDataAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "order"]
     list_editable = ["order"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Topic)
-class TopicAdmin(LegalFieldAdmin):
+class TopicAdmin(ReferenceDataAdmin):
     pass
 
 
 @admin.register(Audience)
-class AudienceAdmin(LegalFieldAdmin):
+class AudienceAdmin(ReferenceDataAdmin):
     pass
 
 
@@ -227,8 +225,8 @@ class VideoAdmin(ScopedAdmin):
         poster_chosen = "poster" in form.changed_data and bool(form.cleaned_data.get("poster"))
         try:
             services.save_video(video=obj, user=request.user, new_source=new_source, poster_chosen=poster_chosen)
-        except (ValidationError, PermissionDenied) as exc:
-            self.message_user(request, "；".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
+        except services.PufaMediaError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
         else:
             if new_source is not None:
                 self.message_user(request, _("视频文件已上传，正在排队处理。"), messages.INFO)
@@ -236,8 +234,11 @@ class VideoAdmin(ScopedAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is Subtitle:
             instances = formset.save(commit=False)
-            services.save_subtitles(video=form.instance, user=request.user, subtitles=instances,
-                                    deleted=formset.deleted_objects)
+            try:
+                services.save_subtitles(video=form.instance, user=request.user, subtitles=instances,
+                                        deleted=formset.deleted_objects)
+            except services.PufaMediaError as exc:
+                self.message_user(request, _("字幕未保存：%(error)s") % {"error": exc.message}, messages.ERROR)
             return
         super().save_formset(request, form, formset, change)
 
@@ -249,9 +250,8 @@ class VideoAdmin(ScopedAdmin):
             try:
                 func(video=video, user=request.user)
                 done += 1
-            except (ValidationError, PermissionDenied) as exc:
-                text = "；".join(getattr(exc, "messages", [str(exc)]))
-                self.message_user(request, f"{video.title}：{text}", messages.ERROR)
+            except services.PufaMediaError as exc:
+                self.message_user(request, f"{video.title}：{exc.message}", messages.ERROR)
         if done:
             self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
 
@@ -309,8 +309,9 @@ class VideoAdmin(ScopedAdmin):
                              "error": video.error})
 
     @staticmethod
-    def _error(exc, status=400):
-        return JsonResponse({"error": "；".join(getattr(exc, "messages", [str(exc)]))}, status=status)
+    def _error(exc: services.PufaMediaError):
+        status = 403 if isinstance(exc, services.PufaMediaPermissionError) else 400
+        return JsonResponse({"error": exc.message}, status=status)
 
     def upload_start(self, request, pk):
         if request.method != "POST":
@@ -322,7 +323,7 @@ class VideoAdmin(ScopedAdmin):
                                             size=int(body.get("size", 0)))
         except (ValueError, TypeError):
             return JsonResponse({"error": _("请求格式错误。")}, status=400)
-        except ValidationError as exc:
+        except services.PufaMediaError as exc:
             return self._error(exc)
         return JsonResponse({
             "session": str(session.pk), "received": session.received, "size": session.size,
@@ -344,9 +345,7 @@ class VideoAdmin(ScopedAdmin):
             return JsonResponse({"error": _("请求格式错误。")}, status=400)
         except UploadSession.DoesNotExist:
             return JsonResponse({"error": _("上传会话不存在，请重新选择文件。")}, status=404)
-        except PermissionDenied as exc:
-            return self._error(exc, 403)
-        except ValidationError as exc:
+        except services.PufaMediaError as exc:
             return self._error(exc)
         return JsonResponse({"received": result.received, "size": result.size})
 
@@ -357,9 +356,7 @@ class VideoAdmin(ScopedAdmin):
             video = services.finish_upload(session_id=session, user=request.user)
         except UploadSession.DoesNotExist:
             return JsonResponse({"error": _("上传会话不存在，请重新选择文件。")}, status=404)
-        except PermissionDenied as exc:
-            return self._error(exc, 403)
-        except ValidationError as exc:
+        except services.PufaMediaError as exc:
             return self._error(exc)
         video.refresh_from_db()
         return JsonResponse({"status": video.status, "status_display": video.get_status_display(),
@@ -463,7 +460,10 @@ class CaseExplanationAdmin(ScopedAdmin):
                            reverse("pufa_media:article_poster_pdf", args=[obj.pk]), _("打印二维码海报（PDF）"))
 
     def save_model(self, request, obj, form, change):
-        services.save_article(article=obj, user=request.user)
+        try:
+            services.save_article(article=obj, user=request.user)
+        except services.PufaMediaError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
 
 
 class PlaylistItemInline(admin.TabularInline):

@@ -9,17 +9,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grid.models import User
+from legalqa.models import FieldOfLaw
 from pufa_media import processing, services
 from pufa_media.models import (
     Audience,
     CaseExplanation,
     Choice,
-    LegalField,
     Playlist,
     PlaylistItem,
     ProcessingStatus,
@@ -148,7 +147,7 @@ def seed(stdout, seconds: float = 4.0) -> None:
     with tempfile.TemporaryDirectory(prefix="pufa-demo-") as tmp:
         for i, spec in enumerate(VIDEOS):
             video, created = Video.objects.get_or_create(title=spec["title"], defaults={
-                "summary": spec["summary"], "field": LegalField.objects.get(code=spec["field"]),
+                "summary": spec["summary"], "field": FieldOfLaw.objects.get(code=spec["field"]),
                 "topic": Topic.objects.get(code=spec["topic"]), "lawyer": lawyer, "series": series,
                 "created_by": editor, "region_code": services.default_region_code(editor),
             })
@@ -175,8 +174,8 @@ def seed(stdout, seconds: float = 4.0) -> None:
             if video.status == ProcessingStatus.READY and not video.is_published:
                 try:
                     services.publish_video(video=video, user=editor)
-                except ValidationError as exc:
-                    stdout.write(f"pufa_media: {video.title} not published: {'；'.join(exc.messages)}\n")
+                except services.PufaMediaError as exc:
+                    stdout.write(f"pufa_media: {video.title} not published: {exc.message}\n")
             if video.status == ProcessingStatus.READY:
                 ready.append(video)
             elif video.status == ProcessingStatus.FAILED:
@@ -186,13 +185,13 @@ def seed(stdout, seconds: float = 4.0) -> None:
         if CaseExplanation.objects.filter(title=spec["title"]).exists():
             continue
         article = CaseExplanation(kind=spec["kind"], title=spec["title"], summary=spec["summary"],
-                                  field=LegalField.objects.get(code=spec["field"]), body=spec["body"],
+                                  field=FieldOfLaw.objects.get(code=spec["field"]), body=spec["body"],
                                   series=series if spec["kind"] == "lecture" else None)
         services.save_article(article=article, user=editor)
         try:
             services.publish_article(article=article, user=editor)
-        except ValidationError as exc:
-            stdout.write(f"pufa_media: {article.title} not published: {'；'.join(exc.messages)}\n")
+        except services.PufaMediaError as exc:
+            stdout.write(f"pufa_media: {article.title} not published: {exc.message}\n")
         if spec["field"] == "labour" and ready:
             article.related_videos.add(ready[0])
 

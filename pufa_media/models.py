@@ -19,22 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from grid.files import PrivateFileField, RandomName
-
-
-class LegalField(models.Model):
-    """A field of law (婚姻家庭, 合同, 劳动 …), shared with the legal Q&A."""
-
-    code = models.SlugField(_("代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=32, unique=True)
-    order = models.PositiveSmallIntegerField(_("排序"), default=0)
-
-    class Meta:
-        verbose_name = _("法律领域")
-        verbose_name_plural = _("法律领域")
-        ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
+from legalqa.models import FieldOfLaw
 
 
 class Topic(models.Model):
@@ -111,7 +96,7 @@ class Video(FSMModelMixin, models.Model):
         _("简介"), blank=True,
         help_text=_("可引用法条，如“《中华人民共和国民法典》第一千零七十九条”，发布前会核对引用。"),
     )
-    field = models.ForeignKey(LegalField, verbose_name=_("法律领域"), on_delete=models.PROTECT, related_name="videos")
+    field = models.ForeignKey(FieldOfLaw, verbose_name=_("法律领域"), on_delete=models.PROTECT, related_name="videos")
     topic = models.ForeignKey(
         Topic, verbose_name=_("主题"), null=True, blank=True, on_delete=models.PROTECT, related_name="videos"
     )
@@ -206,9 +191,19 @@ class Video(FSMModelMixin, models.Model):
     def requeue(self):
         self.processing_started_at = None
 
+    def run_is_current(self, attempt: int) -> bool:
+        """Is processing run ``attempt`` still the video's run? A run a stuck-video scan
+        requeued (or that was superseded by a new upload) must not write its result."""
+        return self.status == ProcessingStatus.PROCESSING and self.attempts == attempt
+
+    @property
+    def is_ready(self) -> bool:
+        """Processed and playable: the only status in which a video may be published."""
+        return self.status == ProcessingStatus.READY
+
     @property
     def is_public(self) -> bool:
-        return self.is_published and self.status == ProcessingStatus.READY
+        return self.is_published and self.is_ready
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -379,7 +374,7 @@ class CaseExplanation(models.Model):
 
     kind = models.CharField(_("栏目"), max_length=10, choices=ArticleKind.choices, default=ArticleKind.CASE)
     title = models.CharField(_("标题"), max_length=120)
-    field = models.ForeignKey(LegalField, verbose_name=_("法律领域"), on_delete=models.PROTECT,
+    field = models.ForeignKey(FieldOfLaw, verbose_name=_("法律领域"), on_delete=models.PROTECT,
                               related_name="articles")
     topic = models.ForeignKey(Topic, verbose_name=_("主题"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="articles")

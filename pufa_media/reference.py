@@ -1,27 +1,6 @@
-"""Reference data seeded by migration 0002 (fields of law, topics, audiences).
-
-The field codes are shared with the legal Q&A: keep them stable."""
-
-LEGAL_FIELDS = [
-    ("marriage", "婚姻家庭"),
-    ("contract", "合同"),
-    ("property-mgmt", "物业"),
-    ("labour", "劳动"),
-    ("loan", "借贷"),
-    ("traffic", "交通事故"),
-    ("consumer", "消费"),
-    ("housing", "房产"),
-    ("inheritance", "继承"),
-    ("criminal", "刑事"),
-    ("medical", "医疗"),
-    ("telecom-fraud", "电信网络诈骗"),
-    ("illegal-fundraising", "非法集资"),
-    ("minors", "未成年人"),
-    ("neighbour", "邻里关系"),
-    ("land", "土地宅基地"),
-    ("administrative", "行政"),
-    ("other", "其他"),
-]
+"""Reference data seeded by migration 0002 (topics, audiences) and the mapping from grievance
+categories to fields of law. The fields of law themselves are legalqa.FieldOfLaw (seeded
+from legalqa.fields_of_law)."""
 
 TOPICS = [
     ("livelihood", "民生热点"),

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q
 
 from grid import permissions
+from legalqa.fields_of_law import all_fields
 from pufa_media.models import (
     Audience,
     CaseExplanation,
-    LegalField,
     Playlist,
     PlaylistItem,
+    ProcessingStatus,
     Topic,
     Video,
     VideoQuestion,
@@ -145,7 +146,7 @@ def article_for_page(pk: int, user) -> CaseExplanation | None:
 
 def filter_choices():
     return {
-        "fields": list(LegalField.objects.all()),
+        "fields": list(all_fields()),
         "topics": list(Topic.objects.all()),
         "audiences": list(Audience.objects.all()),
     }
@@ -155,7 +156,8 @@ def playlist_for_screen(pk: int) -> tuple[Playlist | None, list[Video]]:
     playlist = Playlist.objects.filter(pk=pk, is_active=True).first()
     if playlist is None:
         return None, []
-    items = (PlaylistItem.objects.filter(playlist=playlist, video__is_published=True, video__status="ready")
+    items = (PlaylistItem.objects.filter(playlist=playlist, video__is_published=True,
+                                         video__status=ProcessingStatus.READY)
              .select_related("video").prefetch_related("video__renditions", "video__subtitles")
              .order_by("order", "id"))
     return playlist, [item.video for item in items]
@@ -192,7 +194,7 @@ def hot_fields(user, days: int = 90) -> list[HotField]:
     from pufa_media.reference import GRIEVANCE_CATEGORY_FIELDS
 
     since = timezone.now() - timezone.timedelta(days=days)
-    fields = {f.code: HotField(code=f.code, name=f.name) for f in LegalField.objects.all()}
+    fields = {f.code: HotField(code=f.code, name=f.name) for f in all_fields()}
     by_name = {h.name: h for h in fields.values()}
     scope = permissions.region_q(user)
     for row in (Question.objects.filter(scope, created_at__gte=since).values("field__code")

@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import markdown
@@ -21,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from grid import chunked, permissions, uploads
 from grid.files import private_storage
@@ -29,6 +31,7 @@ from pufa_media.models import (
     Answer,
     CaseExplanation,
     ProcessingStatus,
+    QuestionKind,
     Rendition,
     Subtitle,
     UploadSession,
@@ -39,6 +42,36 @@ from pufa_media.models import (
 log = logging.getLogger(__name__)
 
 
+class PufaMediaError(Exception):
+    """A refusal of a legal-education use-case (upload, processing, publishing, answers), with
+    Chinese messages shown as they are. ``messages`` lists every reason (a text with three bad
+    statute references gives three); ``field`` names the form field it belongs to, if any.
+    Views and the admin turn it into a message, a JSON error or a form error."""
+
+    def __init__(self, message, *, messages=None, field: str | None = None):
+        self.messages = [str(m) for m in messages] if messages else [str(message)]
+        self.message = "；".join(self.messages)
+        self.field = field
+        super().__init__(self.message)
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, field: str | None = None) -> PufaMediaError:
+        """A refusal of a shared check (the upload gate, the citation check) as this app's error."""
+        return cls(exc.messages[0] if exc.messages else "", messages=exc.messages, field=field)
+
+
+class PufaMediaPermissionError(PufaMediaError):
+    """The person may not manage legal-education content or this upload (named for the app so
+    it never shadows ``django.core.exceptions.PermissionDenied``)."""
+
+
+def _check_citations(text: str) -> None:
+    try:
+        citations.validate(text)
+    except ValidationError as exc:
+        raise PufaMediaError.from_validation(exc) from exc
+
+
 def can_edit(user) -> bool:
     """Editors are centre staff and leaders (and the administrator), as for the admin."""
     return permissions.is_admin(user) or (permissions.is_centre(user) and user.is_staff)
@@ -46,7 +79,7 @@ def can_edit(user) -> bool:
 
 def _require_editor(user) -> None:
     if not can_edit(user):
-        raise PermissionDenied(_("只有综治中心工作人员可以管理普法内容。"))
+        raise PufaMediaPermissionError(_("只有综治中心工作人员可以管理普法内容。"))
 
 
 def _enqueue(video_id: int) -> None:
@@ -72,15 +105,17 @@ def attach_source(*, video: Video, user, file) -> Video:
     """A new source file for the video: back to pending, unpublished, processing queued.
     The file passes the upload gate (policy "video_source": FFmpeg must find a video stream)."""
     _require_editor(user)
-    clean = uploads.ensure(file, policy="video_source")
+    try:
+        clean = uploads.ensure(file, policy="video_source")
+    except ValidationError as exc:
+        raise PufaMediaError.from_validation(exc, field="source") from exc
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video.pk)
-        if video.status == ProcessingStatus.PROCESSING:
-            raise ValidationError(_("视频正在处理中，请等处理结束后再上传新文件。"))
+        if not can_proceed(video.reset):  # being processed
+            raise PufaMediaError(_("视频正在处理中，请等处理结束后再上传新文件。"))
         old = video.source.name if video.source else None
         video.source.save(clean.storage_name, clean.content, save=False)
-        if video.status != ProcessingStatus.PENDING:
-            video.reset()
+        video.reset()
         video.attempts = 0
         video.save()
         _enqueue(video.pk)
@@ -94,7 +129,7 @@ def save_video(*, video: Video, user, new_source=None, poster_chosen: bool = Fal
     its author and belongs to the editor's region; a poster the editor chose is kept (the
     pipeline will not replace it with a frame); a new source file goes through
     ``attach_source`` (back to pending, processing queued). The row is saved first, so a
-    refused file (raised as ``ValidationError``/``PermissionDenied``) loses nothing else typed."""
+    refused file (raised as ``PufaMediaError``) loses nothing else typed."""
     if poster_chosen:
         video.poster_uploaded = True
     if video.pk is None:
@@ -114,10 +149,10 @@ def queue_processing(*, video: Video, user) -> Video:
     _require_editor(user)
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video.pk)
-        if video.status == ProcessingStatus.PROCESSING:
-            raise ValidationError(_("视频正在处理中，无需重试。"))
+        if not can_proceed(video.reset):  # being processed
+            raise PufaMediaError(_("视频正在处理中，无需重试。"))
         if not video.source:
-            raise ValidationError(_("还没有上传视频文件。"))
+            raise PufaMediaError(_("还没有上传视频文件。"))
         video.reset()
         video.attempts = 0
         video.save()
@@ -133,7 +168,7 @@ def process_video(video_id: int) -> str:
     """
     with transaction.atomic():
         video = Video.objects.select_for_update().filter(pk=video_id).first()
-        if video is None or video.status != ProcessingStatus.PENDING:
+        if video is None or not can_proceed(video.start_processing):
             return "skipped"
         if not video.source:
             video.mark_failed(_("还没有上传视频文件。"))
@@ -182,7 +217,7 @@ def _copy(src_file, workdir: Path) -> Path:
 def _fail(video_id: int, attempt: int, message: str) -> str:
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video_id)
-        if video.status != ProcessingStatus.PROCESSING or video.attempts != attempt:
+        if not video.run_is_current(attempt):
             return "stale"
         video.mark_failed(message)
         video.save()
@@ -192,7 +227,7 @@ def _fail(video_id: int, attempt: int, message: str) -> str:
 def _finish(video_id: int, attempt: int, result: processing.ProcessResult) -> str:
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video_id)
-        if video.status != ProcessingStatus.PROCESSING or video.attempts != attempt:
+        if not video.run_is_current(attempt):
             return "stale"
         old_files = [r.file.name for r in video.renditions.all()]
         video.renditions.all().delete()
@@ -229,7 +264,7 @@ def requeue_stuck(now=None) -> list[int]:
     for pk in ids:
         with transaction.atomic():
             video = Video.objects.select_for_update().get(pk=pk)
-            if video.status != ProcessingStatus.PROCESSING or video.processing_started_at >= cutoff:
+            if not can_proceed(video.requeue) or video.processing_started_at >= cutoff:
                 continue
             if video.attempts >= conf.get("PUFA_MAX_ATTEMPTS"):
                 video.mark_failed(_("处理多次超时未完成，请检查文件后点击“重新处理”。"))
@@ -273,7 +308,7 @@ def save_subtitle(*, subtitle: Subtitle, user) -> Subtitle:
         try:
             _convert_subtitle(subtitle)
         except processing.MediaRejected as exc:
-            raise ValidationError({"srt": str(exc)}) from exc
+            raise PufaMediaError(str(exc), field="srt") from exc
     return subtitle
 
 
@@ -284,9 +319,9 @@ def publish_video(*, video: Video, user) -> Video:
     _require_editor(user)
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video.pk)
-        if video.status != ProcessingStatus.READY:
-            raise ValidationError(_("视频处理完成（状态为“可播放”）后才能发布。"))
-        citations.validate(video.summary)
+        if not video.is_ready:
+            raise PufaMediaError(_("视频处理完成（状态为“可播放”）后才能发布。"))
+        _check_citations(video.summary)
         video.is_published = True
         video.published_at = video.published_at or timezone.now()
         video.save(update_fields=["is_published", "published_at"])
@@ -332,7 +367,7 @@ def save_article(*, article: CaseExplanation, user) -> CaseExplanation:
     if article.author_id is None:
         article.author = user
     if article.is_published:
-        citations.validate(article.body)
+        _check_citations(article.body)
         article.published_at = article.published_at or timezone.now()
     article.save()
     if article.is_published:
@@ -345,7 +380,7 @@ def save_article(*, article: CaseExplanation, user) -> CaseExplanation:
 def publish_article(*, article: CaseExplanation, user) -> CaseExplanation:
     """A case explanation is published only when every statute it cites is real."""
     _require_editor(user)
-    citations.validate(article.body)
+    _check_citations(article.body)
     article.is_published = True
     article.published_at = article.published_at or timezone.now()
     article.body_html = render_body(article.body, article.body_format)
@@ -361,9 +396,9 @@ def record_answer(*, question: VideoQuestion, choice_ids: list[int], user, viewe
     valid = {c.pk: c for c in question.choices.all()}
     chosen = [valid[i] for i in choice_ids if i in valid]
     if not chosen:
-        raise ValidationError(_("请选择答案。"))
-    if question.kind == "single" and len(chosen) > 1:
-        raise ValidationError(_("这是单选题，只能选一个答案。"))
+        raise PufaMediaError(_("请选择答案。"))
+    if question.kind == QuestionKind.SINGLE and len(chosen) > 1:
+        raise PufaMediaError(_("这是单选题，只能选一个答案。"))
     correct = {pk for pk, c in valid.items() if c.is_correct}
     is_correct = {c.pk for c in chosen} == correct
     existing = Answer.objects.filter(question=question, viewer=viewer).first()
@@ -389,6 +424,17 @@ def correct_choice_ids(question: VideoQuestion) -> list[int]:
 # ------------------------------------------------------------------ chunked, resumable upload
 # The mechanism lives in grid.chunked (a session recording of mediation uses it too).
 
+@contextmanager
+def _chunked_refusals():
+    """grid.chunked refuses with Django's exceptions; callers of this app get its own."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise PufaMediaPermissionError(str(exc) or _("这不是您的上传。")) from exc
+    except ValidationError as exc:
+        raise PufaMediaError.from_validation(exc) from exc
+
+
 def _upload_path(session: UploadSession) -> Path:
     return chunked.part_path(session)
 
@@ -396,19 +442,21 @@ def _upload_path(session: UploadSession) -> Path:
 def start_upload(*, video: Video, user, filename: str, size: int) -> UploadSession:
     """Open (or resume) an upload: the same file to the same video continues where it stopped."""
     _require_editor(user)
-    return chunked.resume_or_start(UploadSession, user=user, filename=filename, size=size,
-                                   max_bytes=conf.get("PUFA_UPLOAD_MAX_BYTES"), default_name="video.mp4",
-                                   video=video)
+    with _chunked_refusals():
+        return chunked.resume_or_start(UploadSession, user=user, filename=filename, size=size,
+                                       max_bytes=conf.get("PUFA_UPLOAD_MAX_BYTES"), default_name="video.mp4",
+                                       video=video)
 
 
 def receive_chunk(*, session_id, user, offset: int, data: bytes) -> UploadSession:
     """Append one chunk at its offset; a repeated or out-of-order chunk only reports the offset."""
-    return chunked.receive_chunk(UploadSession, upload_id=session_id, user=user, offset=offset, data=data)
+    with _chunked_refusals():
+        return chunked.receive_chunk(UploadSession, upload_id=session_id, user=user, offset=offset, data=data)
 
 
 def finish_upload(*, session_id, user) -> Video:
     """All bytes arrived: the file becomes the video's source and processing is queued."""
-    with chunked.completed(UploadSession, upload_id=session_id, user=user) as (session, fh):
+    with _chunked_refusals(), chunked.completed(UploadSession, upload_id=session_id, user=user) as (session, fh):
         return attach_source(video=session.video, user=user, file=File(fh, name=session.filename))
 
 

@@ -7,7 +7,7 @@ import json
 import logging
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
@@ -121,8 +121,8 @@ def answer(request, pk: int):
     key, new_cookie = viewer_key(request)
     try:
         result = services.record_answer(question=question, choice_ids=choice_ids, user=request.user, viewer=key)
-    except ValidationError as exc:
-        return JsonResponse({"error": "；".join(exc.messages)}, status=400)
+    except services.PufaMediaError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
     return remember(JsonResponse({
         "correct": result.is_correct,
         "correct_choices": services.correct_choice_ids(question),

@@ -26,10 +26,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from legalqa.models import FieldOfLaw  # noqa: E402
 from pufa_media.models import (  # noqa: E402
     Audience,
     Choice,
-    LegalField,
     Rendition,
     Subtitle,
     Topic,
@@ -45,7 +45,7 @@ def build():
     have = Video.objects.filter(title__startswith=MARK).count()
     if have >= N:
         return
-    fields = list(LegalField.objects.all())
+    fields = list(FieldOfLaw.objects.all())
     topics = list(Topic.objects.all())
     now = timezone.now()
     videos = [

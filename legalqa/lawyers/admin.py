@@ -18,7 +18,6 @@ from legalqa.lawyers.models import (
     CallLog,
     Commission,
     DocumentTemplate,
-    Field,
     LawyerProfile,
     LitigationGuide,
     QAConfig,
@@ -32,13 +31,6 @@ class RegionScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(permissions.region_q(request.user, self.region_field))
-
-
-@admin.register(Field)
-class FieldAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "order", "active"]
-    list_editable = ["order", "active"]
-    search_fields = ["name", "code"]
 
 
 @admin.register(QAConfig)

@@ -12,9 +12,11 @@ from legalqa.answer_selectors import Step
 
 
 def lawyer_steps(code: str, label: str, question: str) -> list[Step]:
-    from .models import DocumentTemplate, Field
+    from legalqa.fields_of_law import field_for_code
 
-    field = Field.objects.filter(code=code, active=True).first() or Field.objects.filter(code="other").first()
+    from .models import DocumentTemplate
+
+    field = field_for_code(code) or field_for_code("other", active_only=False)
     if field is None:
         return []
     steps = [Step("lawyer", _("问%(field)s律师") % {"field": label or field.name},

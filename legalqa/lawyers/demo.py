@@ -17,13 +17,13 @@ from legalqa.lawyers.demo_content import GUIDES, TEMPLATES
 from legalqa.lawyers.models import (
     AwardRate,
     DocumentTemplate,
-    Field,
     LawyerProfile,
     LitigationGuide,
     QAConfig,
     Question,
     ServiceApplication,
 )
+from legalqa.models import FieldOfLaw
 
 DEMO_QUESTION = "公司拖欠三个月工资，老板说没钱，我该怎么办？"
 
@@ -66,7 +66,7 @@ def _lawyers(staff) -> dict[str, LawyerProfile]:
         profile.languages = "普通话"
         profile.bio = f"{firm}专职律师，执业{years}年，长期参与公共法律服务值班。"
         profile.save()
-        profile.fields.set(Field.objects.filter(code__in=fields))
+        profile.fields.set(FieldOfLaw.objects.filter(code__in=fields))
         if not profile.is_verified:
             services.verify_lawyer(actor=staff, profile=profile)
         out[username] = profile
@@ -79,7 +79,7 @@ def _templates(staff) -> int:
         if DocumentTemplate.objects.filter(title=title).exists():
             continue
         upload = SimpleUploadedFile(f"template-{made + 1:02d}.docx", docs.build_docx(title, lines))
-        tpl = DocumentTemplate(title=title, field=Field.objects.get(code=code), doc_type=doc_type,
+        tpl = DocumentTemplate(title=title, field=FieldOfLaw.objects.get(code=code), doc_type=doc_type,
                                description=description)
         services.save_template(actor=staff, template=tpl, upload=upload)
         made += 1
@@ -100,7 +100,7 @@ def _main_story(lawyers) -> Question:
     if q is not None:
         return q
     q = services.ask_question(
-        asker=citizen, field=Field.objects.get(code="labour"), title=DEMO_QUESTION,
+        asker=citizen, field=FieldOfLaw.objects.get(code="labour"), title=DEMO_QUESTION,
         body="我在东湖区一家装修公司做了一年，最近三个月工资一分没发，老板说公司没钱，让我再等等。"
              "没签劳动合同，我该怎么要回工资？", region=Region.objects.get(code="439001001001"))
     best = services.answer_question(lawyer=lawyers["lvshi"].user, question=q, body=ANSWER_WITH_LAW)
@@ -125,7 +125,7 @@ def _more_questions(lawyers) -> None:
     for code, title, body, region_code in rows:
         if Question.objects.filter(asker=li, title=title).exists():
             continue
-        q = services.ask_question(asker=li, field=Field.objects.get(code=code), title=title, body=body,
+        q = services.ask_question(asker=li, field=FieldOfLaw.objects.get(code=code), title=title, body=body,
                                   region=Region.objects.get(code=region_code))
         if code == "loan":
             services.answer_question(
@@ -150,13 +150,13 @@ def _commission_and_callback(lawyers) -> None:
     citizen = _user("13800000001")
     if not Commission.objects.filter(citizen=citizen).exists():
         services.create_commission(
-            citizen=citizen, field=Field.objects.get(code="labour"), phone=citizen.phone or "13800000001",
+            citizen=citizen, field=FieldOfLaw.objects.get(code="labour"), phone=citizen.phone or "13800000001",
             matter="请律师代理追讨三个月工资的劳动仲裁", region=Region.objects.get(code="439001001001"),
             question=Question.objects.filter(asker=citizen, title=DEMO_QUESTION).first(),
             lawyer=lawyers["lvshi2"].user)
     li = _user("13800000002")
     if not CallbackRequest.objects.filter(citizen=li).exists():
-        services.request_callback(citizen=li, field=Field.objects.get(code="traffic"), lawyer=lawyers["lvshi2"].user,
+        services.request_callback(citizen=li, field=FieldOfLaw.objects.get(code="traffic"), lawyer=lawyers["lvshi2"].user,
                                   phone=li.phone or "13800000002", note="刚发生交通事故，对方要私了")
 
 

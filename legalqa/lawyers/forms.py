@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from grid.models import Region, RegionLevel
 from grid.uploads import MultiUploadField, UploadField
+from legalqa.fields_of_law import active_fields
 from legalqa.lawyers.models import (
     Commission,
     DocType,
-    Field,
     LawyerProfile,
     ServiceApplication,
     ServiceKind,
@@ -27,7 +27,7 @@ def region_choices():
 
 
 class AskForm(forms.Form):
-    field = forms.ModelChoiceField(Field.objects.filter(active=True), label=_("咨询领域"), to_field_name="code")
+    field = forms.ModelChoiceField(active_fields(), label=_("咨询领域"), to_field_name="code")
     region = forms.ModelChoiceField(region_choices(), label=_("所在地区"))
     # Both may stay empty when a voice note is attached (按住说话).
     title = forms.CharField(label=_("标题"), max_length=100, required=False)
@@ -86,7 +86,7 @@ class CloseForm(forms.Form):
 
 
 class LawyerFilterForm(forms.Form):
-    field = forms.ModelChoiceField(Field.objects.filter(active=True), label=_("领域"), required=False,
+    field = forms.ModelChoiceField(active_fields(), label=_("领域"), required=False,
                                    to_field_name="code")
     region = forms.ModelChoiceField(Region.objects.filter(level__lte=RegionLevel.COUNTY), label=_("地区"),
                                     required=False)
@@ -117,7 +117,7 @@ class CommissionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = region_choices()
-        self.fields["field"].queryset = Field.objects.filter(active=True)
+        self.fields["field"].queryset = active_fields()
 
 
 class RateForm(forms.Form):
@@ -133,7 +133,7 @@ class CallbackForm(forms.Form):
 
 class TemplateSearchForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False)
-    field = forms.ModelChoiceField(Field.objects.filter(active=True), label=_("领域"), required=False,
+    field = forms.ModelChoiceField(active_fields(), label=_("领域"), required=False,
                                    to_field_name="code")
     doc_type = forms.ChoiceField(label=_("文书类型"), required=False,
                                  choices=[("", _("全部"))] + list(DocType.choices))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from grid.files import PrivateFileField, RandomName
+from legalqa.models import FieldOfLaw
 
 licence_validator = RegexValidator(r"^\d{17}$", _("律师执业证号应为17位数字。"))
 mobile_or_landline = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", _("请输入有效的手机号或固定电话。"))
@@ -31,24 +32,6 @@ mobile_or_landline = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$", _("请
 
 def _region_index(name: str) -> models.Index:
     return models.Index(fields=["region_code"], name=name, opclasses=["varchar_pattern_ops"])
-
-
-class Field(models.Model):
-    """A field of law for Q&A routing; ``code`` matches pufa_media.LegalField.code where the
-    two overlap, so a hot field links to the legal videos of that field."""
-
-    code = models.SlugField(_("代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=32, unique=True)
-    order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
-        verbose_name = _("法律领域")
-        verbose_name_plural = _("法律领域")
-        ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class QAConfig(models.Model):
@@ -120,7 +103,7 @@ class LawyerProfile(models.Model):
     name = models.CharField(_("姓名"), max_length=32)
     licence_no = models.CharField(_("执业证号"), max_length=17, unique=True, validators=[licence_validator])
     firm = models.CharField(_("执业机构（律师事务所）"), max_length=100)
-    fields = models.ManyToManyField(Field, verbose_name=_("擅长领域"), related_name="lawyers")
+    fields = models.ManyToManyField(FieldOfLaw, verbose_name=_("擅长领域"), related_name="lawyers")
     years = models.PositiveSmallIntegerField(_("执业年限"), default=0, validators=[MaxValueValidator(70)])
     languages = models.CharField(_("服务语言"), max_length=100, default="普通话", blank=True)
     photo = PrivateFileField(_("照片"), upload_to=RandomName("lawyers/photos"), blank=True)
@@ -194,7 +177,7 @@ class QuestionRoute(models.TextChoices):
 class Question(FSMModelMixin, models.Model):
     asker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提问人"), on_delete=models.PROTECT,
                               related_name="legal_questions")
-    field = models.ForeignKey(Field, verbose_name=_("领域"), on_delete=models.PROTECT, related_name="questions")
+    field = models.ForeignKey(FieldOfLaw, verbose_name=_("领域"), on_delete=models.PROTECT, related_name="questions")
     title = models.CharField(_("标题"), max_length=100)
     body = models.TextField(_("问题描述"))
     region = models.ForeignKey("grid.Region", verbose_name=_("所在地区"), on_delete=models.PROTECT,
@@ -427,7 +410,7 @@ COMMISSION_OPEN_TO_LAWYERS = (CommissionState.PUSHING_TOP, CommissionState.PUSHI
 class Commission(FSMModelMixin, models.Model):
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("委托人"), on_delete=models.PROTECT,
                                 related_name="qa_commissions")
-    field = models.ForeignKey(Field, verbose_name=_("领域"), on_delete=models.PROTECT)
+    field = models.ForeignKey(FieldOfLaw, verbose_name=_("领域"), on_delete=models.PROTECT)
     question = models.ForeignKey(Question, verbose_name=_("来自咨询"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="commissions")
     chosen_lawyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("指定律师"), null=True, blank=True,
@@ -514,7 +497,7 @@ class CommissionOffer(models.Model):
 class CallbackRequest(models.Model):
     """专家速应: a citizen asks the on-duty lawyer to call back; the lawyer must acknowledge."""
 
-    field = models.ForeignKey(Field, verbose_name=_("领域"), on_delete=models.PROTECT)
+    field = models.ForeignKey(FieldOfLaw, verbose_name=_("领域"), on_delete=models.PROTECT)
     lawyer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("值班律师"), on_delete=models.PROTECT,
                                related_name="qa_callbacks")
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("群众"), on_delete=models.PROTECT,
@@ -544,7 +527,7 @@ class CallbackRequest(models.Model):
 class CallLog(models.Model):
     """A tap on the tel: button of the urgent channel (for the KPIs)."""
 
-    field = models.ForeignKey(Field, on_delete=models.PROTECT)
+    field = models.ForeignKey(FieldOfLaw, on_delete=models.PROTECT)
     lawyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
@@ -571,7 +554,7 @@ class DocumentTemplate(models.Model):
     """A DOCX template; marked fields are Jinja placeholders such as {{ 原告姓名 }}."""
 
     title = models.CharField(_("名称"), max_length=100)
-    field = models.ForeignKey(Field, verbose_name=_("领域"), on_delete=models.PROTECT, related_name="templates")
+    field = models.ForeignKey(FieldOfLaw, verbose_name=_("领域"), on_delete=models.PROTECT, related_name="templates")
     doc_type = models.CharField(_("文书类型"), max_length=12, choices=DocType.choices)
     description = models.TextField(_("说明"), blank=True)
     file = PrivateFileField(_("DOCX 模板文件"), upload_to=RandomName("qa/templates"))

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from analysis import kpis
 from grid import permissions, privacy
+from legalqa.fields_of_law import active_fields
 from legalqa.lawyers.models import (
     Answer,
     Attachment,
@@ -24,7 +25,6 @@ from legalqa.lawyers.models import (
     Commission,
     CommissionState,
     DocumentTemplate,
-    Field,
     LawyerProfile,
     LitigationGuide,
     QAConfig,
@@ -34,6 +34,7 @@ from legalqa.lawyers.models import (
     Reply,
     ServiceApplication,
 )
+from legalqa.models import FieldOfLaw
 
 
 def questions_visible_to(user):
@@ -108,7 +109,7 @@ def thread_for(user, question: Question) -> list:
 SIMILAR_WINDOW = 3000
 
 
-def similar_answered(text: str, field: Field | None = None, limit: int = 5):
+def similar_answered(text: str, field: FieldOfLaw | None = None, limit: int = 5):
     """Answered questions that share words with the draft (the "maybe already answered" list)."""
     words = [w for w in _keywords(text)][:6]
     if not words:
@@ -155,7 +156,7 @@ def public_lawyers(*, field: str = "", region_prefix: str = ""):
 
 def on_duty_by_field(at: datetime.datetime | None = None) -> list[dict]:
     """专家速应: each field with its lawyers on duty now."""
-    fields = list(Field.objects.filter(active=True))
+    fields = list(active_fields())
     on_duty = (LawyerProfile.objects.verified().on_duty(at).select_related("user")
                .prefetch_related("fields").by_stars())
     by_field = defaultdict(list)

@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from grid import idempotency, permissions, privacy
+from legalqa.fields_of_law import active_fields, all_fields
 from legalqa.lawyers import citing, forms, selectors, services
 from legalqa.lawyers.models import (
     Answer,
     CallbackRequest,
     DocumentTemplate,
-    Field,
     LawyerProfile,
     LitigationGuide,
     Question,
@@ -43,7 +43,7 @@ def _page(request, qs, per=20):
 
 
 def index(request):
-    fields = Field.objects.filter(active=True)
+    fields = active_fields()
     return render(request, "lawyers/index.html", {"fields": fields})
 
 
@@ -273,7 +273,7 @@ def urgent(request):
 
 def call(request, field_code: str, profile_pk: int):
     """Logs the tap on the call button, then hands the phone number to the dialler."""
-    field = get_object_or_404(Field, code=field_code)
+    field = get_object_or_404(all_fields(), code=field_code)
     profile = get_object_or_404(LawyerProfile.objects.verified(), pk=profile_pk)
     services.log_call(citizen=request.user, field=field, lawyer=profile.user)
     return TelRedirect(f"tel:{profile.phone}")
@@ -286,7 +286,7 @@ class TelRedirect(HttpResponseRedirect):
 @login_required
 @require_POST
 def callback(request, field_code: str, profile_pk: int):
-    field = get_object_or_404(Field, code=field_code)
+    field = get_object_or_404(all_fields(), code=field_code)
     profile = get_object_or_404(LawyerProfile.objects.verified(), pk=profile_pk)
     form = forms.CallbackForm(request.POST)
     if form.is_valid():
@@ -609,5 +609,5 @@ def _xlsx(period: str, rows: list[dict]) -> HttpResponse:
 def fields_json(request):
     from django.http import JsonResponse
 
-    return JsonResponse({"fields": [{"code": f.code, "name": f.name} for f in Field.objects.filter(active=True)]})
+    return JsonResponse({"fields": [{"code": f.code, "name": f.name} for f in active_fields()]})
 

@@ -50,10 +50,7 @@ def describe(url: str, violations: list[dict]) -> str:
 def q_fields():
     """The Q&A fields of law (seeded by a data migration, which a transactional test's flush
     may have removed): seed again if needed and return the active ones."""
-    from legalqa.lawyers.fields_data import FIELDS
-    from legalqa.lawyers.models import Field
+    from legalqa.fields_of_law import active_fields, seed_fields_of_law
 
-    if not Field.objects.exists():
-        for order, (code, name) in enumerate(FIELDS):
-            Field.objects.update_or_create(code=code, defaults={"name": name, "order": order})
-    return Field.objects.filter(active=True)
+    seed_fields_of_law()
+    return active_fields()

@@ -57,10 +57,11 @@ def test_a_supplement_draft_sent_twice_adds_once(client, world, citizen):
 
 
 def test_a_question_draft_sent_twice_asks_once(client, world, citizen):
-    from legalqa.lawyers.models import Field, Question
+    from legalqa.lawyers.models import Question
+    from legalqa.models import FieldOfLaw
 
     client.force_login(citizen)
-    data = {"field": Field.objects.filter(active=True).first().code, "region": world.east_village.pk,
+    data = {"field": FieldOfLaw.objects.filter(active=True).first().code, "region": world.east_village.pk,
             "title": "公司拖欠工资", "body": "三个月没发工资。", "post": "1", "idempotency_key": KEY}
     first = client.post("/qa/ask/", data)
     again = client.post("/qa/ask/", data)

@@ -6,15 +6,16 @@ import factory
 import pytest
 
 from grid.models import Role
-from legalqa.lawyers.models import Field, LawyerProfile
+from legalqa.lawyers.models import LawyerProfile
+from legalqa.models import FieldOfLaw
 from tests.factories import UserFactory
 
 ALWAYS = dict(duty_days="1234567", duty_start=datetime.time(0, 0), duty_end=datetime.time(23, 59, 59))
 NEVER = dict(duty_days="", duty_start=datetime.time(8, 0), duty_end=datetime.time(9, 0))
 
 
-def field(code: str) -> Field:
-    return Field.objects.get(code=code)
+def field(code: str) -> FieldOfLaw:
+    return FieldOfLaw.objects.get(code=code)
 
 
 class LawyerUserFactory(UserFactory):

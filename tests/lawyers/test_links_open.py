@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from grid.notifications.models import Message
 from legalqa.lawyers import services
-from legalqa.lawyers.models import Field
+from legalqa.models import FieldOfLaw
 from tests.lawyers.factories import field
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def _every_kind(world, citizen, lawyers, east_centre_staff):
                                     region=world.east_village)
     services.escalate_unanswered(now + datetime.timedelta(hours=1))
     services.escalate_unanswered(now + datetime.timedelta(hours=2))
-    nobody = Field.objects.exclude(code__in=["labour", "contract", "marriage"]).first()
+    nobody = FieldOfLaw.objects.exclude(code__in=["labour", "contract", "marriage"]).first()
     services.ask_question(asker=citizen, field=nobody, title="没有律师的领域", body="请问", region=world.east_village)
     answer = services.answer_question(lawyer=lawyers.a.user, question=q, body="可以申请劳动仲裁。")
     services.add_reply(author=citizen, answer=answer, body="需要什么材料？")

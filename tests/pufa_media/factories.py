@@ -5,11 +5,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from legalqa.models import FieldOfLaw
 from pufa_media import processing
 from pufa_media.models import (
     CaseExplanation,
     Choice,
-    LegalField,
     ProcessingStatus,
     Rendition,
     Video,
@@ -24,10 +24,10 @@ TINY_RENDITIONS = [
 
 def field(code="labour"):
     """Reference rows come from a data migration, but transactional tests flush them: recreate."""
-    from pufa_media.reference import LEGAL_FIELDS
+    from legalqa.fields_of_law import FIELDS_OF_LAW
 
-    name = dict(LEGAL_FIELDS)[code]
-    return LegalField.objects.get_or_create(code=code, defaults={"name": name})[0]
+    name = dict(FIELDS_OF_LAW)[code]
+    return FieldOfLaw.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
 class VideoFactory(factory.django.DjangoModelFactory):

@@ -101,11 +101,11 @@ def test_admin_publish_action_refuses_a_video_still_processing(client, east_cent
 
 
 def test_staff_create_a_video_in_the_admin_with_its_region(client, east_centre_staff):
-    from pufa_media.models import LegalField
+    from legalqa.models import FieldOfLaw
 
     client.force_login(east_centre_staff)
     response = client.post(reverse("admin:pufa_media_video_add"), {
-        "title": "新视频", "summary": "", "field": LegalField.objects.get(code="labour").pk,
+        "title": "新视频", "summary": "", "field": FieldOfLaw.objects.get(code="labour").pk,
         "subtitles-TOTAL_FORMS": 0, "subtitles-INITIAL_FORMS": 0,
         "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0,
     })
@@ -162,12 +162,12 @@ def test_a_small_file_uploaded_with_the_plain_form_is_processed(client, east_cen
                                                               django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from pufa_media.models import LegalField
+    from legalqa.models import FieldOfLaw
 
     client.force_login(east_centre_staff)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:pufa_media_video_add"), {
-            "title": "表单上传", "summary": "", "field": LegalField.objects.get(code="loan").pk,
+            "title": "表单上传", "summary": "", "field": FieldOfLaw.objects.get(code="loan").pk,
             "source": SimpleUploadedFile("clip.mp4", clip.read_bytes(), content_type="video/mp4"),
             "subtitles-TOTAL_FORMS": 0, "subtitles-INITIAL_FORMS": 0,
             "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0,
@@ -179,10 +179,10 @@ def test_a_small_file_uploaded_with_the_plain_form_is_processed(client, east_cen
 
 
 def test_saving_a_video_goes_through_the_service_author_region_and_chosen_poster(east_centre_staff):
+    from legalqa.models import FieldOfLaw
     from pufa_media import services
-    from pufa_media.models import LegalField
 
-    video = Video(title="服务保存", field=LegalField.objects.get(code="labour"))
+    video = Video(title="服务保存", field=FieldOfLaw.objects.get(code="labour"))
     services.save_video(video=video, user=east_centre_staff, poster_chosen=True)
     video.refresh_from_db()
     assert video.created_by == east_centre_staff

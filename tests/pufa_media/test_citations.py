@@ -1,7 +1,6 @@
 """Videos and case explanations cite real law articles: checked before publishing, linked both ways."""
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from pufa_media import services
@@ -14,7 +13,7 @@ BAD = "依照《劳动合同法》第三百条，单位必须双倍赔偿。"
 
 def test_video_with_a_fabricated_reference_cannot_be_published(law_corpus, east_centre_staff):
     video = ready_video(published=False, summary=BAD)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(services.PufaMediaError) as exc:
         services.publish_video(video=video, user=east_centre_staff)
     assert "《劳动合同法》第三百条" in " ".join(exc.value.messages)
     assert not Video.objects.get(pk=video.pk).is_published
@@ -32,11 +31,11 @@ def test_published_video_links_its_articles_both_ways(law_corpus, east_centre_st
 
 
 def test_case_explanation_with_a_bad_reference_is_refused_in_the_admin(law_corpus, east_centre_staff, client):
-    from pufa_media.models import LegalField
+    from legalqa.models import FieldOfLaw
 
     client.force_login(east_centre_staff)
     response = client.post(reverse("admin:pufa_media_caseexplanation_add"), {
-        "kind": "case", "title": "双倍工资案", "field": LegalField.objects.get(code="labour").pk,
+        "kind": "case", "title": "双倍工资案", "field": FieldOfLaw.objects.get(code="labour").pk,
         "body_format": "markdown", "body": BAD, "is_published": "on",
         "images-TOTAL_FORMS": 0, "images-INITIAL_FORMS": 0,
     })
@@ -49,7 +48,7 @@ def test_case_explanation_draft_with_a_bad_reference_may_be_saved_but_not_publis
                                                                                    east_centre_staff):
     article = ArticleFactory.build(body=BAD)
     services.save_article(article=article, user=east_centre_staff)
-    with pytest.raises(ValidationError):
+    with pytest.raises(services.PufaMediaError):
         services.publish_article(article=article, user=east_centre_staff)
     assert not CaseExplanation.objects.get(pk=article.pk).is_published
 

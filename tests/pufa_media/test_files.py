@@ -7,9 +7,10 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from legalqa.models import FieldOfLaw
 from pufa_media import services
 from pufa_media.admin import ArticleImageForm
-from pufa_media.models import LegalField, Video
+from pufa_media.models import Video
 from tests.pufa_media.factories import VideoFactory
 from tests.uploads_corpus import has_exif, mp4, run_corpus
 
@@ -21,7 +22,7 @@ def test_video_source_door(client, east_centre_staff, hostile_corpus):
 
     def submit(sample):
         return client.post(reverse("admin:pufa_media_video_add"), {
-            "title": f"上传{sample.key}", "summary": "", "field": LegalField.objects.get(code="loan").pk,
+            "title": f"上传{sample.key}", "summary": "", "field": FieldOfLaw.objects.get(code="loan").pk,
             "source": sample.upload(), "subtitles-TOTAL_FORMS": 0, "subtitles-INITIAL_FORMS": 0,
             "questions-TOTAL_FORMS": 0, "questions-INITIAL_FORMS": 0})
 

@@ -212,10 +212,8 @@ def test_staff_print_a_poster_for_any_page_of_the_site(client, east_centre_staff
 
 
 def test_publishing_requires_a_ready_video(east_centre_staff):
-    from django.core.exceptions import ValidationError
-
     video = VideoFactory()
-    with pytest.raises(ValidationError, match="处理完成"):
+    with pytest.raises(services.PufaMediaError, match="处理完成"):
         services.publish_video(video=video, user=east_centre_staff)
     ready = ready_video(published=False)
     services.publish_video(video=ready, user=east_centre_staff)

@@ -102,25 +102,21 @@ def _process(video, user, path, captured, name="clip.mp4"):
 
 def test_text_file_named_mp4_is_refused_at_upload(tmp_path, east_centre_staff):
     """The upload gate refuses it before it is stored or queued."""
-    from django.core.exceptions import ValidationError
-
     fake = tmp_path / "fake.mp4"
     fake.write_text("这不是视频，只是一个改了扩展名的文本文件。\n" * 50, encoding="utf-8")
     video = VideoFactory()
-    with pytest.raises(ValidationError, match="类型不支持"):
+    with pytest.raises(services.PufaMediaError, match="类型不支持"):
         _upload(video, east_centre_staff, fake, name="fake.mp4")
     video.refresh_from_db()
     assert not video.source and video.status == ProcessingStatus.PENDING
 
 
 def test_truncated_mp4_is_refused_at_upload(clip, tmp_path, east_centre_staff):
-    from django.core.exceptions import ValidationError
-
     data = clip.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) // 2])
     video = VideoFactory()
-    with pytest.raises(ValidationError, match="无法识别或已损坏"):
+    with pytest.raises(services.PufaMediaError, match="无法识别或已损坏"):
         _upload(video, east_centre_staff, cut)
     video.refresh_from_db()
     assert not video.source

@@ -5,8 +5,8 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
-from legalqa.lawyers.models import Field, Question
-from pufa_media.models import LegalField
+from legalqa.lawyers.models import Question
+from legalqa.models import FieldOfLaw
 from tests.grievances.factories import category, submit
 from tests.pufa_media.factories import ArticleFactory, ready_video
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _question(citizen, region, code):
-    return Question.objects.create(asker=citizen, field=Field.objects.get(code=code), title="工资被拖欠",
+    return Question.objects.create(asker=citizen, field=FieldOfLaw.objects.get(code=code), title="工资被拖欠",
                                    body="老板三个月没发工资怎么办？", region=region)
 
 
@@ -23,7 +23,7 @@ def test_hot_fields_show_demand_beside_coverage(client, world, citizen, east_cen
         _question(citizen, world.east_village, "labour")
     _question(citizen, world.west_village, "marriage")  # another county: not counted for 东湖区
     submit(citizen, world.east_village, category=category("private_lending"))
-    ready_video(field=LegalField.objects.get(code="labour"))
+    ready_video(field=FieldOfLaw.objects.get(code="labour"))
     client.force_login(east_centre_staff)
     response = client.get(reverse("pufa_media:hot_fields"))
     rows = {r.code: r for r in response.context["rows"]}
@@ -56,6 +56,6 @@ def test_staff_poster_index_lists_the_submission_and_tracking_pages(client, east
 
 
 def test_a_grievance_category_shows_the_videos_of_its_field():
-    video = ready_video(title="借条怎么写", field=LegalField.objects.get(code="loan"))
+    video = ready_video(title="借条怎么写", field=FieldOfLaw.objects.get(code="loan"))
     html = Template('{% load pufa_tags %}{% pufa_for_field "private_lending" %}').render(Context({}))
     assert video.title in html

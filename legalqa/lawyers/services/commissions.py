@@ -18,7 +18,6 @@ from legalqa.lawyers.models import (
     Commission,
     CommissionOffer,
     CommissionState,
-    Field,
     LawyerProfile,
     OfferStage,
     QAConfig,
@@ -27,10 +26,11 @@ from legalqa.lawyers.models import (
 )
 from legalqa.lawyers.services.common import QAError, _check_text, _notify, lawyer_name
 from legalqa.lawyers.services.profiles import _lawyer_profile, refresh_rating
+from legalqa.models import FieldOfLaw
 
 
 @transaction.atomic
-def create_commission(*, citizen, field: Field, matter: str, phone: str, region: Region,
+def create_commission(*, citizen, field: FieldOfLaw, matter: str, phone: str, region: Region,
                       question: Question | None = None, lawyer=None) -> Commission:
     """委托: pushed first to the top-rated lawyers of the field for a window, then to all of
     the field; or, 点单式, sent to the one lawyer the citizen picked by stars and specialty."""

@@ -17,7 +17,6 @@ from legalqa.lawyers import citing
 from legalqa.lawyers.models import (
     Answer,
     Attachment,
-    Field,
     LawyerProfile,
     QAConfig,
     Question,
@@ -36,9 +35,10 @@ from legalqa.lawyers.services.common import (
     supervising_staff,
 )
 from legalqa.lawyers.services.profiles import _lawyer_profile
+from legalqa.models import FieldOfLaw
 
 
-def expected_response(field: Field, at: datetime.datetime | None = None) -> dict:
+def expected_response(field: FieldOfLaw, at: datetime.datetime | None = None) -> dict:
     """The immediate feedback: how many lawyers of the field are on duty now and the expected
     response time (the escalation limit while someone is on duty, else the next shift)."""
     at = at or timezone.now()
@@ -74,7 +74,7 @@ def _attach(question: Question, files: Sequence, reply: Reply | None = None) -> 
 
 
 @transaction.atomic
-def ask_question(*, asker, field: Field, title: str, body: str, region: Region, files: Sequence = (),
+def ask_question(*, asker, field: FieldOfLaw, title: str, body: str, region: Region, files: Sequence = (),
                  client_key: str = "") -> Question:
     """A citizen's question goes to the verified lawyers of its field only, never to everyone;
     each of them gets an in-site message and an SMS through the outbox. A draft sent again

@@ -12,15 +12,15 @@ from django.utils.translation import gettext as _
 from legalqa.lawyers.models import (
     CallbackRequest,
     CallLog,
-    Field,
     LawyerProfile,
     QAConfig,
 )
 from legalqa.lawyers.services.common import QAError, _notify, lawyer_name, supervising_staff
+from legalqa.models import FieldOfLaw
 
 
 @transaction.atomic
-def request_callback(*, citizen, field: Field, lawyer, phone: str, note: str = "") -> CallbackRequest:
+def request_callback(*, citizen, field: FieldOfLaw, lawyer, phone: str, note: str = "") -> CallbackRequest:
     """专家速应: ask an on-duty lawyer to call back; the lawyer must acknowledge it."""
     profile = LawyerProfile.objects.verified().in_field(field).filter(user=lawyer).first()
     if profile is None:
@@ -76,6 +76,6 @@ def remind_unacknowledged_callbacks(now: datetime.datetime | None = None) -> int
     return done
 
 
-def log_call(*, citizen, field: Field, lawyer) -> CallLog:
+def log_call(*, citizen, field: FieldOfLaw, lawyer) -> CallLog:
     return CallLog.objects.create(field=field, lawyer=lawyer,
                                   citizen=citizen if citizen and citizen.is_authenticated else None)
