@@ -52,7 +52,7 @@ class Scope:
 
 
 def can_view(user) -> bool:
-    return permissions.is_admin(user) or permissions.is_centre(user) or permissions.is_department(user) or (
+    return permissions.is_centre_or_admin(user) or permissions.is_department(user) or (
         permissions.is_mediator(user) and user.unit_id is not None)
 
 
@@ -63,7 +63,7 @@ def scope_for(user, region_code: str | None = None) -> Scope:
             raise NotAllowed(_("您没有查看研判分析的权限。"))
         unit = user.unit
         return Scope(label=unit.name, unit=unit)
-    if not (permissions.is_admin(user) or permissions.is_centre(user)):
+    if not permissions.is_centre_or_admin(user):
         raise NotAllowed(_("您没有查看研判分析的权限。"))
     prefix = permissions.region_prefix(user)
     own = None if prefix == "" else Region.objects.get(pk=user.unit.region_id)
@@ -438,7 +438,7 @@ def reports_for(scope: Scope, limit: int = 60):
 
 
 def report_visible(user, report) -> bool:
-    return (permissions.is_admin(user) or permissions.is_centre(user)) and permissions.can_see_region_code(
+    return permissions.is_centre_or_admin(user) and permissions.can_see_region_code(
         user, report.region_code)
 
 
@@ -446,7 +446,7 @@ def reports_visible_to(user):
     """Reports of the centre's region and below (departments and citizens: none)."""
     from analysis.models import Report
 
-    if not (permissions.is_admin(user) or permissions.is_centre(user)):
+    if not permissions.is_centre_or_admin(user):
         return Report.objects.none()
     return Report.objects.filter(permissions.region_q(user))
 
@@ -454,6 +454,6 @@ def reports_visible_to(user):
 def report_templates_visible_to(user):
     from analysis.models import ReportTemplate
 
-    if permissions.is_admin(user) or permissions.is_centre(user):
+    if permissions.is_centre_or_admin(user):
         return ReportTemplate.objects.all()
     return ReportTemplate.objects.none()

@@ -83,7 +83,7 @@ def page_for(user, grievance: Grievance) -> str:
     leaders and administrators, the work page for the units handling it, the item page for
     the citizen. Every notification links to ``grievances:open``, which sends each
     recipient here, so one SMS text sent to a leader and a handler opens for both."""
-    if permissions.is_admin(user) or permissions.is_centre(user):
+    if permissions.is_centre_or_admin(user):
         return reverse("admin:grievances_grievance_change", args=[grievance.pk])
     if permissions.is_department(user) or permissions.is_mediator(user):
         return reverse("grievances:work_item", args=[grievance.pk])

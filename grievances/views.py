@@ -393,7 +393,7 @@ def _centre_opens_the_workbench(view):
     @wraps(view)
     def wrapper(request, pk, *args, **kwargs):
         user = request.user
-        if user.is_authenticated and (permissions.is_centre(user) or permissions.is_admin(user)):
+        if user.is_authenticated and permissions.is_centre_or_admin(user):
             return redirect("grievances:open", pk=pk)
         return view(request, pk, *args, **kwargs)
 

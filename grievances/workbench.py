@@ -13,7 +13,7 @@ CHANGELIST = "admin:grievances_grievance_changelist"
 
 
 def counters(user) -> list[Counter]:
-    if permissions.is_admin(user) or permissions.is_centre(user):
+    if permissions.is_centre_or_admin(user):
         c = selectors.centre_workbench_counts(user)
         queue = reverse(CHANGELIST)
         return [

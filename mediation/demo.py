@@ -19,7 +19,7 @@ from django.utils import timezone
 from grid.demo import DEMO_PASSWORD
 from grid.models import Region, Role, Unit, User
 from mediation import services
-from mediation.models import CaseState, MediationCase, Risk, SessionMode
+from mediation.models import CaseState, MediationCase, Risk, RiskStatus, SessionMode
 
 DISPUTE_TITLE = "【演示】楼上卫生间漏水纠纷"
 OPEN_TITLE = "【演示】广场舞噪音扰民纠纷"
@@ -159,16 +159,17 @@ def _risks(stdout, users):
                 region=Region.objects.get(code=code), category=Category.objects.get(code=cat), level=level,
                 people_involved=people, responsible_unit=Unit.objects.get(code=unit_code),
             )
-        if with_plan and risk.status == "identified":
+        if with_plan and risk.status == RiskStatus.IDENTIFIED:
             services.set_risk_plan(actor=actor, risk=risk, measures="包案领导牵头，网格员每周走访，司法所提供法律咨询。",
                                    responsible_person="包案责任人", target_date=timezone.localdate() + timedelta(days=15))
-        if resolve and risk.status == "controlling":
+        if resolve and risk.status == RiskStatus.CONTROLLING:
             services.record_risk_progress(actor=actor, risk=risk, note="物业已修复外墙，双方当面沟通。")
             services.resolve_risk(actor=actor, risk=risk, note="纠纷已化解，跟踪回访无反复。")
     stdout.write(f"  risks: {Risk.objects.count()}")
 
 
 def _legal_aid(stdout, users):
+    from grievances.models import State
     from mediation.models import LegalAidApplication
 
     citizen = users["13800000001"]
@@ -183,9 +184,9 @@ def _legal_aid(stdout, users):
         )
     g = app.grievance
     gsvc = _grievance_services()
-    if g.state == "submitted":
+    if g.state == State.SUBMITTED:
         gsvc.accept_grievance(actor=users["zhongxin"], grievance=g, kind="legal_aid")
-    if g.state == "accepted":
+    if g.state == State.ACCEPTED:
         gsvc.dispatch_grievance(actor=users["zhongxin"], grievance=g, unit=Unit.objects.get(code="D-439001-09"))
     stdout.write(f"  legal aid application {g.tracking_no} waiting for review by 东湖区司法局")
 

@@ -479,7 +479,7 @@ class JudicialConfirmation(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case"], condition=Q(status="applied"), name="one_pending_confirmation_per_case"
+                fields=["case"], condition=Q(status=ConfirmationStatus.APPLIED), name="one_pending_confirmation_per_case"
             ),
         ]
 
@@ -739,10 +739,10 @@ class LegalAidApplication(models.Model):
         indexes = [_region_index("legalaid_region_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="approved") | Q(lawyer__isnull=False), name="legalaid_approved_has_lawyer"
+                condition=~Q(status=LegalAidStatus.APPROVED) | Q(lawyer__isnull=False), name="legalaid_approved_has_lawyer"
             ),
             models.CheckConstraint(
-                condition=~Q(status="refused") | ~Q(refusal_reason=""), name="legalaid_refused_has_reason"
+                condition=~Q(status=LegalAidStatus.REFUSED) | ~Q(refusal_reason=""), name="legalaid_refused_has_reason"
             ),
         ]
 

@@ -13,7 +13,10 @@ from grid import permissions, privacy
 from grid.models import PREFIX_LENGTH, Region, RegionLevel, Role, User
 from mediation.models import (
     CASE_OPEN_STATES,
+    RISK_OPEN_STATUSES,
     Agreement,
+    CaseState,
+    ConfirmationStatus,
     JudicialConfirmation,
     LegalAidApplication,
     LegalAidDocument,
@@ -104,12 +107,12 @@ def cases_to_reopen(user):
 
 def untaken_grievances(user):
     """Disputes dispatched to the user's organisation that no mediator has taken yet."""
-    from grievances.models import Grievance, GrievanceKind, State
+    from grievances.models import AT_UNIT_STATES, Grievance, GrievanceKind
 
     if not (permissions.is_mediator(user) and user.unit_id):
         return Grievance.objects.none()
     return (Grievance.objects.filter(handling_unit_id=user.unit_id, kind=GrievanceKind.DISPUTE,
-                                     state__in=[State.DISPATCHED, State.HANDLING])
+                                     state__in=AT_UNIT_STATES)
             .filter(Q(mediation_case__isnull=True) | Q(mediation_case__mediator_count=0))
             .select_related("category").order_by("dispatched_at", "id"))
 
@@ -148,18 +151,29 @@ def legal_aid_privacy_subject(app) -> privacy.Subject:
                            app.grievance.reporter_id)
 
 
+CONFIRMATION_TONES = {ConfirmationStatus.CONFIRMED: "success", ConfirmationStatus.REFUSED: "danger"}
+
+
 def case_parts(case: MediationCase) -> dict:
-    """Everything the case page shows, in a fixed number of queries."""
+    """Everything the case page shows, in a fixed number of queries. The templates compare no
+    state: ``failed``/``terminated`` say which outcome notice to show, each confirmation
+    carries its badge ``tone``, and ``pending_confirmation`` is the one awaiting a ruling."""
     from mediation.models import Agreement
 
+    confirmations = list(JudicialConfirmation.objects.filter(case=case).order_by("-id"))
+    for c in confirmations:
+        c.tone = CONFIRMATION_TONES.get(c.status, "info")
     return {
         "parties": list(case.parties.all()),
         "sessions": list(case.sessions.prefetch_related(
             Prefetch("present_parties", queryset=Party.objects.only("id", "name")),
             "room_passes", "recordings", "agreement_drafts__confirmations__party").all()),
         "agreement": Agreement.objects.filter(case=case).first(),
-        "confirmations": list(JudicialConfirmation.objects.filter(case=case).order_by("-id")),
+        "confirmations": confirmations,
+        "pending_confirmation": next((c for c in confirmations if c.status == ConfirmationStatus.APPLIED), None),
         "visits": list(ReturnVisit.objects.filter(case=case).select_related("visited_by")),
+        "failed": case.state == CaseState.FAILED,
+        "terminated": case.state == CaseState.TERMINATED,
     }
 
 
@@ -206,7 +220,7 @@ def risks_for(user, *, status: str = "", keyword: str = ""):
         qs = qs.filter(status=status)
     if keyword:
         qs = qs.filter(Q(title__contains=keyword) | Q(description__contains=keyword))
-    overdue = Q(status__in=[RiskStatus.IDENTIFIED, RiskStatus.CONTROLLING], plan__target_date__lt=timezone.localdate())
+    overdue = Q(status__in=RISK_OPEN_STATUSES, plan__target_date__lt=timezone.localdate())
     return (qs.select_related("region", "category", "responsible_unit", "plan")
             .annotate(plan_overdue=ExpressionWrapper(overdue, output_field=BooleanField())).order_by("-id"))
 
@@ -257,7 +271,7 @@ def risk_stats(*, user) -> list[dict]:
         .annotate(part=Substr("region_code", 1, child_len)).values("part")
         .annotate(total=Count("id"), resolved=Count("id", filter=Q(status=RiskStatus.RESOLVED)),
                   converted=Count("id", filter=Q(status=RiskStatus.CONVERTED)),
-                  open=Count("id", filter=Q(status__in=[RiskStatus.IDENTIFIED, RiskStatus.CONTROLLING])))
+                  open=Count("id", filter=Q(status__in=RISK_OPEN_STATUSES)))
         .order_by("part")
     )
     rows = list(rows)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from grid import files, permissions, privacy
 from mediation import forms, selectors, services
-from mediation.models import RISK_OPEN_STATUSES, ConfirmationStatus, PartySide, SessionMode
+from mediation.models import PartySide, SessionMode
 
 PAGE_SIZE = 20
 
@@ -212,7 +212,6 @@ def _case_context(request, case, **extra):
     user = request.user
     parts = selectors.case_parts(case)
     actions = services.case_allowed_actions(user, case)
-    pending_confirmation = next((c for c in parts["confirmations"] if c.status == ConfirmationStatus.APPLIED), None)
     shown = privacy.reveal_phones(
         request, [(p.get_side_display(), p.phone) for p in parts["parties"]],
         subject=selectors.privacy_subject(case), handles=services.can_oversee_case(user, case))
@@ -226,7 +225,7 @@ def _case_context(request, case, **extra):
         "can_conclude": any(a in actions for a in ("conclude_success", "conclude_failed", "terminate")),
         "can_reopen": "reopen" in actions,
         "can_apply_confirmation": "apply_confirmation" in actions,
-        "pending_confirmation": pending_confirmation if "decide_confirmation" in actions else None,
+        "pending_confirmation": parts["pending_confirmation"] if "decide_confirmation" in actions else None,
         "can_visit": "record_visit" in actions,
         "party_form": forms.PartyForm(initial={"side": PartySide.RESPONDENT}),
         "session_form": forms.SessionForm(),
@@ -449,8 +448,8 @@ def risk_detail(request, pk):
     plan = getattr(risk, "plan", None)
     plan_initial = {"measures": plan.measures, "responsible_person": plan.responsible_person,
                     "target_date": plan.target_date} if plan else {}
-    can_manage = services.can_manage_risk(request.user, risk) and risk.status in RISK_OPEN_STATUSES
-    can_convert = can_manage and (permissions.is_centre_or_admin(request.user))
+    actions = services.risk_allowed_actions(request.user, risk)
+    can_manage, can_convert = "manage" in actions, "convert" in actions
     return render(request, "mediation/risk.html", {
         "risk": risk, "plan": plan, "events": list(risk.events.select_related("actor")),
         "can_manage": can_manage, "can_convert": can_convert,

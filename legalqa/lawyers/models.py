@@ -660,7 +660,7 @@ class ServiceApplication(FSMModelMixin, models.Model):
         indexes = [
             _region_index("service_region_idx"),
             models.Index(fields=["interim_due_at"], name="service_overdue_idx",
-                         condition=Q(state="submitted", reminded_at__isnull=True)),
+                         condition=Q(state=ServiceState.SUBMITTED, reminded_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

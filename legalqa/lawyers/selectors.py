@@ -17,13 +17,13 @@ from analysis import kpis
 from grid import permissions, privacy
 from legalqa.fields_of_law import active_fields
 from legalqa.lawyers.models import (
+    COMMISSION_OPEN_TO_LAWYERS,
     Answer,
     Attachment,
     AwardEntry,
     CallbackRequest,
     CallLog,
     Commission,
-    CommissionState,
     DocumentTemplate,
     LawyerProfile,
     LitigationGuide,
@@ -109,6 +109,22 @@ def thread_for(user, question: Question) -> list:
 SIMILAR_WINDOW = 3000
 
 
+QUESTION_TONES = {QuestionState.OPEN: "warning", QuestionState.ANSWERED: "success", QuestionState.CLOSED: "secondary"}
+
+
+def question_display(q: Question) -> dict:
+    """How the question page shows the question's state and routing, so the template compares
+    no state: badge tone, still waiting for a first answer, closed (ratings shown), and whether
+    it went to the fallback lawyer or waits for staff to assign one."""
+    return {
+        "tone": QUESTION_TONES.get(q.state, "secondary"),
+        "waiting": q.state == QuestionState.OPEN,
+        "closed": q.state == QuestionState.CLOSED,
+        "to_fallback": q.route == QuestionRoute.FALLBACK,
+        "to_staff": q.route == QuestionRoute.STAFF,
+    }
+
+
 def similar_answered(text: str, field: FieldOfLaw | None = None, limit: int = 5):
     """Answered questions that share words with the draft (the "maybe already answered" list)."""
     words = [w for w in _keywords(text)][:6]
@@ -179,8 +195,7 @@ def commissions_visible_to(user):
 
 def lawyer_offers(user):
     return (Commission.objects.filter(offers__lawyer=user, offers__declined_at__isnull=True,
-                                      state__in=[CommissionState.PUSHING_TOP, CommissionState.PUSHING_ALL,
-                                                 CommissionState.DIRECT])
+                                      state__in=COMMISSION_OPEN_TO_LAWYERS)
             .select_related("field").order_by("created_at"))
 
 

@@ -108,16 +108,18 @@ def question(request, pk: int, *, reply_error: dict | None = None, status: int =
     is_asker = user.pk == q.asker_id
     is_staff = permissions.is_centre_or_admin(user)
     answers = selectors.thread_for(user, q)
+    show = selectors.question_display(q)
     ctx = {
+        "show": show,
         "q": q, "answers": answers, "is_asker": is_asker, "is_staff": is_staff,
         "new": request.GET.get("new") == "1" and is_asker,
-        "expected": services.expected_response(q.field) if is_asker and q.state != QuestionState.CLOSED else None,
+        "expected": services.expected_response(q.field) if is_asker and not show["closed"] else None,
         "answer_form": forms.AnswerForm(), "reply_form": forms.ReplyForm(), "close_form": forms.CloseForm(),
         "is_lawyer": permissions.is_lawyer(user),
         "cannot_answer": services.can_answer(user, q) if permissions.is_lawyer(user) else None,
         "has_best": any(a.is_best for a in answers),
         "actions": services.question_allowed_actions(user, q),
-        "open": q.state != QuestionState.CLOSED,
+        "open": not show["closed"],
         "reply_error": reply_error,
     }
     return render(request, "lawyers/question.html", ctx, status=status)

@@ -30,6 +30,7 @@ from mediation.services.aftercare import (
     RULING_TEMPLATE,
     RULING_TEXT,
     apply_judicial_confirmation,
+    confirmation_refusal,
     decide_judicial_confirmation,
     record_return_visit,
 )
@@ -69,12 +70,15 @@ from mediation.services.outcomes import (
     terminate_case,
 )
 from mediation.services.risks import (
+    RISK_ACTIONS,
+    can_convert_risk,
     can_manage_risk,
     convert_risk_to_grievance,
     convert_risk_to_mediation,
     record_risk_progress,
     register_risk,
     resolve_risk,
+    risk_allowed_actions,
     set_risk_plan,
 )
 from mediation.services.room import (
@@ -132,10 +136,13 @@ __all__ = [
     "agreement_number",
     "apply_for_legal_aid",
     "apply_judicial_confirmation",
+    "confirmation_refusal",
     "approve_legal_aid",
     "assign_mediators",
     "build_agreement_pdf",
     "can_assign_mediators",
+    "RISK_ACTIONS",
+    "can_convert_risk",
     "can_manage_risk",
     "can_oversee_case",
     "can_review_legal_aid",
@@ -177,6 +184,7 @@ __all__ = [
     "reopen_case",
     "request_recording",
     "resolve_risk",
+    "risk_allowed_actions",
     "room_hours",
     "room_path",
     "room_url",

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from django_fsm import can_proceed
 
-from mediation.models import Agreement, CaseState, ConfirmationStatus, MediationCase
+from mediation.models import ConfirmationStatus, MediationCase
 from mediation.services.access import can_assign_mediators, can_oversee_case, can_work_case
+from mediation.services.aftercare import confirmation_refusal
 from mediation.services.outcomes import needs_reopening
 
 
 def _open_and_worker(user, case: MediationCase) -> bool:
     return case.is_open and can_work_case(user, case)
-
-
-def _has_agreement(case: MediationCase) -> bool:
-    return Agreement.objects.filter(case=case).exists()
 
 
 def _pending_confirmation(case: MediationCase) -> bool:
@@ -34,12 +31,9 @@ CASE_ACTIONS = {
     "conclude_failed": lambda user, case: _open_and_worker(user, case) and can_proceed(case.fail),
     "terminate": lambda user, case: _open_and_worker(user, case) and can_proceed(case.terminate),
     "reopen": lambda user, case: can_work_case(user, case) and can_proceed(case.reopen) and needs_reopening(case),
-    # Not while the court is deciding, and never again after a 已确认 ruling (the agreement
-    # is enforceable; apply_judicial_confirmation refuses it with the ruling's number).
-    "apply_confirmation": lambda user, case: (
-        can_oversee_case(user, case) and case.state == CaseState.SUCCEEDED and _has_agreement(case)
-        and not case.confirmations.filter(
-            status__in=[ConfirmationStatus.APPLIED, ConfirmationStatus.CONFIRMED]).exists()),
+    # the same rule apply_judicial_confirmation refuses with (succeeded with an agreement, no
+    # application pending, never after a 已确认 ruling)
+    "apply_confirmation": lambda user, case: can_oversee_case(user, case) and confirmation_refusal(case) is None,
     "decide_confirmation": lambda user, case: can_oversee_case(user, case) and _pending_confirmation(case),
     "record_visit": can_oversee_case,
 }

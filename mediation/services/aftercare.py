@@ -38,20 +38,32 @@ RULING_TEXT = (
 )
 
 
+def confirmation_refusal(case: MediationCase) -> str | None:
+    """Why judicial confirmation may not be applied for on this case now, or None: only a
+    succeeded case with an agreement, not while the court is deciding, and never again after
+    a 已确认 ruling (the agreement is enforceable). The case page's action table and
+    ``apply_judicial_confirmation`` both ask this."""
+    if case.state != CaseState.SUCCEEDED or not Agreement.objects.filter(case=case).exists():
+        return _("只有达成调解协议的案件可以申请司法确认。")
+    rows = list(case.confirmations.filter(status__in=[ConfirmationStatus.APPLIED, ConfirmationStatus.CONFIRMED])
+                .order_by("id").values_list("status", "ruling_no", "court"))
+    if any(status == ConfirmationStatus.APPLIED for status, _no, _court in rows):
+        return _("已有一份司法确认申请在等待法院裁定。")
+    confirmed = next(((no, court) for status, no, court in rows if status == ConfirmationStatus.CONFIRMED), None)
+    if confirmed is not None:
+        return (_("法院已裁定确认该调解协议（%(no)s），不能再次申请司法确认。")
+                % {"no": confirmed[0] or confirmed[1]})
+    return None
+
+
 @transaction.atomic
 def apply_judicial_confirmation(*, actor, case: MediationCase, court: str, applied_on: date | None = None,
                                 documents: str = "", document_file=None) -> JudicialConfirmation:
     """司法确认: the parties jointly apply to a court (within 30 days of the agreement)."""
     _require_oversee(actor, case)
-    if case.state != CaseState.SUCCEEDED or not Agreement.objects.filter(case=case).exists():
-        raise MediationError(_("只有达成调解协议的案件可以申请司法确认。"))
-    if case.confirmations.filter(status=ConfirmationStatus.APPLIED).exists():
-        raise MediationError(_("已有一份司法确认申请在等待法院裁定。"))
-    confirmed = case.confirmations.filter(status=ConfirmationStatus.CONFIRMED).first()
-    if confirmed is not None:
-        # A confirmed agreement is enforceable; the court does not rule on it twice.
-        raise MediationError(_("法院已裁定确认该调解协议（%(no)s），不能再次申请司法确认。")
-                             % {"no": confirmed.ruling_no or confirmed.court})
+    refusal = confirmation_refusal(case)
+    if refusal is not None:
+        raise MediationError(refusal)
     applied_on = applied_on or timezone.localdate()
     signed_on = case.agreement.signed_on
     if applied_on < signed_on or applied_on > signed_on + timedelta(days=CONFIRMATION_WINDOW_DAYS):

@@ -48,6 +48,26 @@ def can_manage_risk(actor, risk: Risk) -> bool:
     return bool(actor and actor.is_authenticated and actor.unit_id and actor.unit_id == risk.responsible_unit_id)
 
 
+def can_convert_risk(actor, risk: Risk) -> bool:
+    """Turning a risk into a grievance is the centre's decision (辖区综治中心), or the administrator's."""
+    return permissions.is_admin(actor) or (
+        permissions.is_centre(actor) and permissions.can_see_region_code(actor, risk.region_code))
+
+
+RISK_ACTIONS = {
+    # plan (一案一策), progress notes and resolving, while the risk is open
+    "manage": lambda user, risk: can_manage_risk(user, risk) and risk.status in RISK_OPEN_STATUSES,
+    "convert": lambda user, risk: can_convert_risk(user, risk) and can_proceed(risk.convert),
+}
+
+
+def risk_allowed_actions(user, risk: Risk) -> list[str]:
+    """What this user may do with this risk now (the risk page shows exactly these)."""
+    if not (user and user.is_authenticated):
+        return []
+    return [name for name, allowed in RISK_ACTIONS.items() if allowed(user, risk)]
+
+
 def _require_risk(actor, risk):
     if not can_manage_risk(actor, risk):
         raise MediationPermissionError(_("只有辖区综治中心或责任单位可以管理该风险。"))
@@ -134,8 +154,7 @@ def convert_risk_to_grievance(*, actor, risk: Risk, contact_name: str, contact_p
     risk's plan and timeline are copied into the grievance's description, and the risk
     keeps its own events and points at the grievance."""
     risk = Risk.objects.select_for_update().get(pk=risk.pk)
-    if not (permissions.is_admin(actor) or (
-            permissions.is_centre(actor) and permissions.can_see_region_code(actor, risk.region_code))):
+    if not can_convert_risk(actor, risk):
         raise MediationPermissionError(_("只有辖区综治中心可以把风险转为诉求件。"))
     if not can_proceed(risk.convert):
         raise MediationError(_("该风险已%(s)s，不能再转为诉求件。") % {"s": risk.get_status_display()})

@@ -287,3 +287,16 @@ def test_figures_count_the_ten_minute_response_rate(world, citizen, lawyers, eas
     assert f["total"] == 3 and f["quick"] == 1 and f["response_rate"] == 33.3
     assert f["first_resolution"] == 50.0 and f["satisfaction"] == 50.0
     assert f["hot"][0]["field__code"] == "labour" and f["hot"][0]["n"] == 3
+
+
+def test_the_question_page_shows_the_state_it_is_given(client, world, citizen, lawyers):
+    q = ask(citizen, world)
+    client.force_login(citizen)
+    page = client.get(reverse("lawyers:question", args=[q.pk])).content.decode()
+    assert 'text-bg-warning">待解答' in page
+
+    a = services.answer_question(lawyer=lawyers.a.user, question=q, body="可以申请劳动仲裁。")
+    services.mark_best_answer(citizen=citizen, answer=a)
+    services.close_question(citizen=citizen, question=q, professional=5, speed=4, useful=3, suggestion="回复很及时")
+    page = client.get(reverse("lawyers:question", args=[q.pk])).content.decode()
+    assert 'text-bg-secondary">已结束' in page and "回复很及时" in page

@@ -87,3 +87,20 @@ def test_register_counts_and_resolved_rate_per_region(world, east_centre_staff, 
     east = next(r for r in rows if r["region"].code == world.east.code)
     assert (east["total"], east["resolved"], east["rate"]) == (2, 1, 50.0)
     assert selectors.risk_stats(user=east_centre_staff)[0]["region"] == world.east_town
+
+
+def test_risk_actions_follow_role_scope_and_status(client, world, east_centre_staff, west_centre_staff, category):
+    from django.urls import reverse
+
+    risk = _risk(world, east_centre_staff, category)
+    assert services.risk_allowed_actions(east_centre_staff, risk) == ["manage", "convert"]
+    assert services.risk_allowed_actions(west_centre_staff, risk) == []
+    client.force_login(east_centre_staff)
+    page = client.get(reverse("mediation:risk", args=[risk.pk])).content.decode()
+    assert "登记化解" in page and "转为诉求件或调解案件" in page
+
+    services.resolve_risk(actor=east_centre_staff, risk=risk, note="已化解")
+    risk.refresh_from_db()
+    assert services.risk_allowed_actions(east_centre_staff, risk) == []
+    page = client.get(reverse("mediation:risk", args=[risk.pk])).content.decode()
+    assert "登记化解" not in page and "转为诉求件或调解案件" not in page

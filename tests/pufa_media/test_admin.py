@@ -188,3 +188,20 @@ def test_saving_a_video_goes_through_the_service_author_region_and_chosen_poster
     assert video.created_by == east_centre_staff
     assert video.region_code == east_centre_staff.unit.region_code
     assert video.poster_uploaded and video.status == ProcessingStatus.PENDING
+
+
+def test_someone_elses_upload_is_refused_with_a_chinese_json_error(client, east_centre_staff, city_centre_staff):
+    client.force_login(east_centre_staff)
+    video = VideoFactory()
+    info = _start(client, video, "a.mp4", 100).json()
+    client.force_login(city_centre_staff)
+    for response in (_chunk(client, info, 0, b"x" * 10), client.post(info["finish_url"])):
+        assert response.status_code == 403
+        assert response.json() == {"error": "这不是您的上传。"}
+    assert UploadSession.objects.get().received == 0
+
+
+def test_an_empty_upload_is_refused_with_a_chinese_json_error(client, east_centre_staff):
+    client.force_login(east_centre_staff)
+    response = _start(client, VideoFactory(), "a.mp4", 0)
+    assert response.status_code == 400 and response.json() == {"error": "文件为空。"}
