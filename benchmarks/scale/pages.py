@@ -124,6 +124,7 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--only", default="", help="only pages whose label contains this")
     args = parser.parse_args()
+    fill.ensure_demo()  # migrates, so the schema is the code's
     if args.appeals:
         fill.ensure(args.appeals)
     with connection.cursor() as cur:
