@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from assist import similar
 from grievances.models import OPEN_STATES, CoReporter, Grievance, GrievanceLink
+from grievances.selectors import anonymise
 
 FIELDS = ("pk", "tracking_no", "title", "description", "region_code", "latitude", "longitude", "created_at",
-          "category_id", "state", "region__name")
+          "category_id", "state", "region__name", "contact_name", "address")
 
 
 def _item(row: dict) -> similar.Item:
@@ -58,7 +59,10 @@ def for_citizen(user, *, region_code: str, category_id, title: str, description:
         if item.id in mine:
             continue
         r = by_pk[item.id]
-        out.append({"pk": item.id, "title": r["title"], "place": r["region__name"],
+        # Another person's words, shown to a stranger: names, numbers and house numbers are
+        # taken out as on the public similar-cases page.
+        title = anonymise(r["title"], names=[r["contact_name"], r["address"]])
+        out.append({"pk": item.id, "title": title, "place": r["region__name"],
                     "date": timezone.localtime(r["created_at"]).strftime("%Y-%m-%d"),
                     "state": str(Grievance(state=r["state"]).get_state_display()),
                     "reporters": 1 + CoReporter.objects.filter(grievance_id=item.id).count(),

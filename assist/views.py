@@ -66,13 +66,21 @@ def _json_error(message, status=400):
     return JsonResponse({"error": str(message)}, status=status)
 
 
+SIMILAR_PER_MINUTE = 30
+
+
 @login_required
 def similar_json(request):
     """Open items like the one being typed (the submit form asks while the citizen writes)."""
     from django.http import JsonResponse
 
     from assist import related
+    from grid import throttle
 
+    # Asked while typing (debounced); a limit per person keeps it from being used to sweep
+    # the province's open items.
+    if throttle.hit(f"assist-similar:{request.user.pk}", window=60) > SIMILAR_PER_MINUTE:
+        return _json_error(_("查询过于频繁，请稍后再试。"), status=429)
     q = request.GET
     items = related.for_citizen(request.user, region_code=q.get("region_code", ""), category_id=q.get("category"),
                                 title=q.get("title", "")[:100], description=q.get("description", "")[:2000],

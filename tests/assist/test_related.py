@@ -134,3 +134,19 @@ def test_labelled_set_precision_and_recall():
         sizes[c] = sizes.get(c, 0) + 1
     truth = sum(n - 1 for c, n in sizes.items() if c.startswith("C"))
     assert correct / len(pred) >= 0.90 and correct / truth >= 0.80
+
+
+def test_suggestions_hide_names_and_numbers_and_are_rate_limited(client, world, citizen, other_citizen, settings):
+    from assist import views
+
+    submit(citizen, world.east_village, title="张三家楼下烧烤摊太吵，电话13812345678",
+           description=STALL["description"], contact_name="张三")
+    client.login(username=other_citizen.username, password=PASSWORD)
+    ask = {"region_code": world.east_village.code, "title": "楼下烧烤摊太吵",
+           "description": "3栋楼下老王烧烤天天开到凌晨，油烟大，睡不着。"}
+    found = client.get(reverse("assist:similar"), ask).json()["items"]
+    assert found and "13812345678" not in found[0]["title"] and "张三" not in found[0]["title"]
+    for _ in range(views.SIMILAR_PER_MINUTE - 1):
+        assert client.get(reverse("assist:similar"), ask).status_code == 200
+    refused = client.get(reverse("assist:similar"), ask)
+    assert refused.status_code == 429 and "频繁" in refused.json()["error"]
