@@ -102,10 +102,10 @@ def main():
         results = {"hello": timed(hello, ROUNDS), "bare": timed(bare_insert, ROUNDS), "append": timed(append, ROUNDS),
                    "both": timed(bare_insert_and_append, ROUNDS)}
 
-    from audit.models import AuditEntry
+    from audit.models import ChainHead
 
-    print(f"\nPostgreSQL {connection.pg_version // 10000}, {ROUNDS} rounds each, audit table now "
-          f"{AuditEntry.objects.count():,} rows\n")
+    print(f"\nPostgreSQL {connection.pg_version // 10000}, {ROUNDS} rounds each, audit chain now "
+          f"{ChainHead.objects.get(pk=1).seq:,} rows\n")
     print("| operation (one at a time) | p50 | p95 |\n|---|---:|---:|")
     report("bare hello view (test client)", results["hello"])
     report("bare INSERT of an audit-shaped row, own transaction", results["bare"])
@@ -138,9 +138,10 @@ def main():
     print(f"\n| {THREADS} threads at once, {PER_THREAD} each | rows/s |\n|---|---:|")
     print(f"| bare INSERT | {burst(bare_insert):,.0f} |")
     print(f"| audit append | {burst(append):,.0f} |")
-    from audit import verify
+    if os.environ.get("BENCH_SKIP_VERIFY") != "1":  # set on a 10 M-row table: the walk is verify.py's job
+        from audit import verify
 
-    assert verify.walk(check_events=False).ok
+        assert verify.walk(check_events=False).ok
     with connection.cursor() as c:
         c.execute("DROP TABLE bench_bare_insert")
 
