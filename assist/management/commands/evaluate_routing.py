@@ -11,46 +11,24 @@
 from __future__ import annotations
 
 import json as jsonlib
-from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
 from assist import routing
+from assist.management.lines import created_at, json_objects, require_strings
 
 FIELDS = ("title", "description", "kind", "category", "region_code", "unit", "created")
 
 
 def read_records(path: str) -> list[routing.Record]:
     out = []
-    try:
-        fh = open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-    with fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = jsonlib.loads(line)
-            except ValueError as exc:
-                raise CommandError(f"line {n}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise CommandError(f"line {n}: expected a JSON object")
-            missing = [f for f in FIELDS if f not in row]
-            if missing:
-                raise CommandError(f"line {n}: missing {', '.join(missing)}")
-            for f in ("title", "description", "kind", "region_code"):
-                if not isinstance(row[f], str):
-                    raise CommandError(f"line {n}: {f} must be a string")
-            if row["unit"] in (None, "") or isinstance(row["unit"], (dict, list, bool)):
-                raise CommandError(f"line {n}: unit must be a string or a number")
-            try:
-                created = datetime.fromisoformat(str(row["created"]))
-            except ValueError:
-                raise CommandError(f"line {n}: created {row['created']!r} is not an ISO date-time") from None
-            out.append(routing.Record(title=row["title"], description=row["description"], kind=row["kind"],
-                                      category=str(row["category"] or ""), region_code=row["region_code"],
-                                      unit=str(row["unit"]), created=created.replace(tzinfo=None)))
+    for n, row in json_objects(path, FIELDS):
+        require_strings(row, ("title", "description", "kind", "region_code"), n)
+        if row["unit"] in (None, "") or isinstance(row["unit"], (dict, list, bool)):
+            raise CommandError(f"line {n}: unit must be a string or a number")
+        out.append(routing.Record(title=row["title"], description=row["description"], kind=row["kind"],
+                                  category=str(row["category"] or ""), region_code=row["region_code"],
+                                  unit=str(row["unit"]), created=created_at(row, n)))
     return out
 
 

@@ -12,11 +12,11 @@ anything is printed.
 from __future__ import annotations
 
 import json as jsonlib
-from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
 from assist import similar
+from assist.management.lines import created_at, json_objects, require_strings
 
 FIELDS = ("id", "title", "description", "region_code", "lat", "lng", "created")
 
@@ -31,43 +31,19 @@ def _number(value, name, n):
 
 def read_items(path: str) -> list[similar.Item]:
     items, seen = [], set()
-    try:
-        fh = open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-    with fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = jsonlib.loads(line)
-            except ValueError as exc:
-                raise CommandError(f"line {n}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise CommandError(f"line {n}: expected a JSON object")
-            missing = [f for f in FIELDS if f not in row]
-            if missing:
-                raise CommandError(f"line {n}: missing {', '.join(missing)}")
-            if row["id"] in (None, "") or isinstance(row["id"], (dict, list)):
-                raise CommandError(f"line {n}: id must be a string or a number")
-            if row["id"] in seen:
-                raise CommandError(f"line {n}: id {row['id']!r} appears twice")
-            seen.add(row["id"])
-            for f in ("title", "description", "region_code"):
-                if not isinstance(row[f], str):
-                    raise CommandError(f"line {n}: {f} must be a string")
-            lat, lng = _number(row["lat"], "lat", n), _number(row["lng"], "lng", n)
-            if (lat is None) != (lng is None):
-                raise CommandError(f"line {n}: lat and lng must both be numbers or both null")
-            try:
-                created = datetime.fromisoformat(str(row["created"]))
-            except ValueError:
-                raise CommandError(f"line {n}: created {row['created']!r} is not an ISO date-time") from None
-            if created.tzinfo is not None:
-                created = created.replace(tzinfo=None) - (created.utcoffset() or 0)
-            items.append(similar.Item(id=row["id"], title=row["title"], description=row["description"],
-                                      region_code=row["region_code"], lat=lat, lng=lng, created=created,
-                                      category=row.get("category")))
+    for n, row in json_objects(path, FIELDS):
+        if row["id"] in (None, "") or isinstance(row["id"], (dict, list)):
+            raise CommandError(f"line {n}: id must be a string or a number")
+        if row["id"] in seen:
+            raise CommandError(f"line {n}: id {row['id']!r} appears twice")
+        seen.add(row["id"])
+        require_strings(row, ("title", "description", "region_code"), n)
+        lat, lng = _number(row["lat"], "lat", n), _number(row["lng"], "lng", n)
+        if (lat is None) != (lng is None):
+            raise CommandError(f"line {n}: lat and lng must both be numbers or both null")
+        items.append(similar.Item(id=row["id"], title=row["title"], description=row["description"],
+                                  region_code=row["region_code"], lat=lat, lng=lng, created=created_at(row, n),
+                                  category=row.get("category")))
     return items
 
 
