@@ -25,6 +25,11 @@ def run_axe(page) -> list[dict]:
         page.add_script_tag(content=axe_source())
     return page.evaluate(
         """async () => {
+            // Judge the page at rest: a colour caught in the middle of a hover or focus
+            // transition is neither the before nor the after a reader sees.
+            const running = document.getAnimations().filter(a => a.effect && a.effect.getTiming().iterations !== Infinity);
+            await Promise.race([Promise.all(running.map(a => a.finished.catch(() => null))),
+                                new Promise(done => setTimeout(done, 2000))]);
             const r = await axe.run(document, {
               runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
               resultTypes: ['violations'],
