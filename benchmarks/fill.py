@@ -1,7 +1,11 @@
 """A realistic province of appeals for the benchmarks (issue 18, goal 1), written with COPY.
 
-    DATABASE_URL=postgres://root@127.0.0.1:5432/bench10m \
-        nice -n 10 .venv/bin/python benchmarks/fill.py --appeals 10000000 [--workers 2]
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m \
+        .venv/bin/python benchmarks/fill.py --appeals 1000000 --workers 2 [--steps generate,indexes,rollups,vacuum]
+
+    # 10 M as the 1 M base + 9 copies made in SQL (see ``amplify``):
+    createdb -T bench1m bench10m
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench10m .venv/bin/python benchmarks/fill.py --amplify 10
 
 What it builds, on top of the demo city (``seed_demo --only grid grievances``, whose users
 ``zhongxin``, ``bumen``, ``shi_zhongxin``, 张三 … the page benchmarks log in as):
@@ -27,6 +31,11 @@ What it builds, on top of the demo city (``seed_demo --only grid grievances``, w
   with their next due time; co-handling units; ratings; mediation cases with parties;
 - the analysis facts (the same counters ``analysis.facts.compute`` gives, repeats
   included) and the rollups grouped from them in SQL.
+
+The steps (``--steps``) can run separately: ``generate`` (everything above but the
+rollups; secondary indexes dropped, their definitions kept in the table ``bench_fill_meta``
+with the generated id range), ``indexes`` (two at a time), ``rollups`` (a month at a time on
+two connections), ``vacuum`` (VACUUM ANALYZE).
 
 Secondary indexes of the big tables are dropped during the COPY and built afterwards;
 foreign keys are not checked during the COPY (``session_replication_role = replica``)
@@ -814,28 +823,160 @@ def work(args) -> tuple[int, int]:
 # --------------------------------------------------------------------------- indexes, rollups
 
 
-def secondary_indexes(cur) -> list[tuple[str, str]]:
+def secondary_indexes(cur, tables=BIG_TABLES) -> list[tuple[str, str]]:
     cur.execute(
         "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public' AND i.tablename = ANY(%s) "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-        [list(BIG_TABLES)],
+        [list(tables)],
     )
     return cur.fetchall()
 
 
-def build_rollups(cur) -> int:
-    """All rollup rows from the stored facts, grouped in SQL: the facts' counters are unpacked
-    once into a wide unlogged table, then one GROUPING SETS statement per scope level (the
-    same rows as ``analysis.facts.keys``; ``analysis.rollups.rebuild`` gives the same)."""
+def meta_get(cur, key: str, default=None):
+    cur.execute("CREATE TABLE IF NOT EXISTS bench_fill_meta (key text PRIMARY KEY, value text NOT NULL)")
+    cur.execute("SELECT value FROM bench_fill_meta WHERE key = %s", [key])
+    row = cur.fetchone()
+    return row[0] if row else default
+
+
+def meta_set(cur, key: str, value) -> None:
+    cur.execute("CREATE TABLE IF NOT EXISTS bench_fill_meta (key text PRIMARY KEY, value text NOT NULL)")
+    cur.execute("INSERT INTO bench_fill_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, str(value)])
+
+
+def drop_indexes(conn, tables=BIG_TABLES) -> int:
+    """Drop the secondary indexes of ``tables``, remembering their definitions in
+    ``bench_fill_meta`` (so a later step, or another run, can build them)."""
+    cur = conn.cursor()
+    drops = secondary_indexes(cur, tables)
+    for name, definition in drops:
+        meta_set(cur, f"index:{name}", definition)
+        cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+    conn.commit()
+    return len(drops)
+
+
+def parallel(jobs, fn, connections: int = 2) -> None:
+    """Run ``fn(conn, job)`` for every job on ``connections`` connections at once (threads:
+    the work is in PostgreSQL). Each job commits."""
+    import queue
+    import threading
+
+    todo: queue.Queue = queue.Queue()
+    for job in jobs:
+        todo.put(job)
+    errors = []
+
+    def run():
+        conn = pg()
+        conn.execute("SET session_replication_role = replica")
+        conn.commit()
+        try:
+            while not errors:
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                fn(conn, job)
+                conn.commit()
+        except Exception as exc:  # noqa: BLE001  (re-raised below, in the caller)
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def build_indexes(connections: int = 2) -> int:
+    """Build the indexes remembered by ``drop_indexes``, two at a time, biggest first."""
+    conn = pg()
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS bench_fill_meta (key text PRIMARY KEY, value text NOT NULL)")
+    cur.execute("SELECT key, value, (SELECT pg_total_relation_size(quote_ident(substring(value from ' ON public\\.(\\w+)')))"
+                ") AS size FROM bench_fill_meta WHERE key LIKE 'index:%%' ORDER BY size DESC NULLS LAST")
+    todo = [(k[6:], v) for k, v, _size in cur.fetchall()]
+    conn.close()
+
+    def one(c, job):
+        name, definition = job
+        t = time.perf_counter()
+        cur = c.cursor()
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("SET max_parallel_maintenance_workers = 1")
+        cur.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                    .replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1))
+        cur.execute("DELETE FROM bench_fill_meta WHERE key = %s", [f"index:{name}"])
+        print(f"  index {name}: {time.perf_counter() - t:.0f} s", flush=True)
+
+    parallel(todo, one, connections)
+    return len(todo)
+
+
+def set_sequences(cur) -> None:
+    for table in ("grievances_grievance", "mediation_mediationcase", "grievances_grievanceevent",
+                  "deadlines_clockaction", "grievances_cohandling", "grievances_rating",
+                  "grievances_supervisionorder", "mediation_party", "analysis_rollup"):
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(max(id), 1) FROM {table}))")
+
+
+def build_rollups(weight: int = 1, connections: int = 2) -> int:
+    """All rollup rows from the stored facts, grouped in SQL, a month of days at a time on
+    two connections (each month's grouping fits in memory; the rollup table's indexes are
+    dropped meanwhile and built after). The facts' counters are unpacked once into a wide
+    unlogged table; per month, one GROUPING SETS statement per scope level (the same rows as
+    ``analysis.facts.keys``; ``analysis.rollups.rebuild`` gives the same).
+
+    ``weight`` > 1 (after ``amplify``): only the base's facts are grouped, the generated ones
+    counted ``weight`` times — the copies' facts are the base's, so this equals grouping all
+    facts (checked in benchmarks/README.md)."""
     from analysis import facts as F
     from analysis.models import METRICS
 
+    conn = pg()
+    cur = conn.cursor()
+    lo, hi = int(meta_get(cur, "base_lo", 0)), int(meta_get(cur, "base_hi", 0))
+    base_only = weight > 1
+    if base_only and not hi:
+        raise SystemExit("no base range recorded: amplify first")
+    w = f"(CASE WHEN grievance_id BETWEEN {lo} AND {hi} THEN {weight} ELSE 1 END)" if base_only else "1"
     cur.execute("DROP TABLE IF EXISTS bench_fact_wide")
-    cols = ", ".join(f"COALESCE((counts->>'{m}')::bigint, 0) AS {m}" for m in METRICS)
+    cols = ", ".join(f"COALESCE((counts->>'{m}')::bigint, 0) * {w} AS {m}" for m in METRICS)
+    where = f"WHERE grievance_id <= {hi}" if base_only else ""
+    t = time.perf_counter()
     cur.execute(f"CREATE UNLOGGED TABLE bench_fact_wide AS SELECT day, region_code, grid_code, kind, "
                 f"COALESCE(category_id::text, '') AS category, severity, channel, "
-                f"COALESCE(unit_id::text, '') AS unit, cell, {cols} FROM analysis_grievancefact")
+                f"COALESCE(unit_id::text, '') AS unit, cell, {cols} FROM analysis_grievancefact {where} ORDER BY day")
+    cur.execute("CREATE INDEX ON bench_fact_wide (day)")
+    cur.execute("ANALYZE bench_fact_wide")
+    # The rollup table empty and without its secondary indexes while it is written.
+    cur.execute("SELECT i.indexname, i.indexdef, c.conname IS NOT NULL FROM pg_indexes i "
+                "LEFT JOIN pg_constraint c ON c.conname = i.indexname AND c.contype = 'u' "
+                "WHERE i.tablename = 'analysis_rollup' AND i.indexname <> 'analysis_rollup_pkey'")
+    rollup_indexes = cur.fetchall()
     cur.execute("TRUNCATE analysis_rollup")
+    for name, _def, is_constraint in rollup_indexes:
+        cur.execute(f'ALTER TABLE analysis_rollup DROP CONSTRAINT "{name}"' if is_constraint
+                    else f'DROP INDEX "{name}"')
+    cur.execute("SELECT min(day), max(day) FROM bench_fact_wide")
+    first, last = cur.fetchone()
+    conn.commit()
+    print(f"  rollups: facts unpacked in {time.perf_counter() - t:.0f} s", flush=True)
+    months = []
+    if first is not None:
+        m = first.replace(day=1)
+        while m <= last:
+            nxt = (m + timedelta(days=32)).replace(day=1)
+            months.append((m, nxt))
+            m = nxt
+
     sums = ", ".join(f"SUM({m})" for m in METRICS)
     dims = ("kind", "category", "severity", "channel", "unit", "cell")
     sets = ", ".join(["()"] + [f"({d})" for d in dims])
@@ -855,29 +996,210 @@ def build_rollups(cur) -> int:
         scopes.append((scope, level))
         previous = n
     metric_cols = ", ".join(METRICS)
-    for scope, cond in scopes:
+    insert = f"INSERT INTO analysis_rollup (day, scope, dim, value, {metric_cols}) "
+
+    def month(c, job):
+        start, end = job
+        cur = c.cursor()
+        cur.execute("SET work_mem = '256MB'")
+        rng = f"day >= '{start}' AND day < '{end}'"
+        for scope, cond in scopes:
+            cur.execute(
+                insert + f"SELECT day, scope, {dim_case}, {val_case}, {metric_cols} FROM ("
+                f"  SELECT day, scope, kind, category, severity, channel, unit, cell, {grouping} AS g, "
+                f"  {', '.join(f'SUM({m}) AS {m}' for m in METRICS)} "
+                f"  FROM (SELECT *, {scope} AS scope FROM bench_fact_wide WHERE {rng} AND {cond}) w "
+                f"  GROUP BY day, scope, GROUPING SETS ({sets})) s "
+                f"WHERE NOT (g = {(1 << len(dims)) - 2} AND cell = '')"
+            )
         cur.execute(
-            f"INSERT INTO analysis_rollup (day, scope, dim, value, {metric_cols}) "
-            f"SELECT day, scope, {dim_case}, {val_case}, {metric_cols} FROM ("
-            f"  SELECT day, scope, kind, category, severity, channel, unit, cell, {grouping} AS g, "
-            f"  {', '.join(f'SUM({m}) AS {m}' for m in METRICS)} "
-            f"  FROM (SELECT *, {scope} AS scope FROM bench_fact_wide WHERE {cond}) w "
-            f"  GROUP BY day, scope, GROUPING SETS ({sets})) s "
-            f"WHERE NOT (g = {(1 << len(dims)) - 2} AND cell = '')"
-        )
-    cur.execute(
-        f"INSERT INTO analysis_rollup (day, scope, dim, value, {metric_cols}) "
-        f"SELECT day, grid_code, 'total', '', {sums} FROM bench_fact_wide WHERE grid_code <> '' GROUP BY 1, 2 "
-        f"UNION ALL SELECT day, grid_code, 'cell', cell, {sums} FROM bench_fact_wide "
-        f"WHERE grid_code <> '' AND cell <> '' GROUP BY 1, 2, 4")
-    for ud, d in F.UNIT_DIMS.items():
-        cur.execute(
-            f"INSERT INTO analysis_rollup (day, scope, dim, value, {metric_cols}) "
-            f"SELECT day, '', '{ud}', unit || ':' || {d}, {sums} FROM bench_fact_wide WHERE unit <> '' "
-            f"GROUP BY 1, 4")
+            insert + f"SELECT day, grid_code, 'total', '', {sums} FROM bench_fact_wide "
+            f"WHERE {rng} AND grid_code <> '' GROUP BY 1, 2 "
+            f"UNION ALL SELECT day, grid_code, 'cell', cell, {sums} FROM bench_fact_wide "
+            f"WHERE {rng} AND grid_code <> '' AND cell <> '' GROUP BY 1, 2, 4")
+        for ud, d in F.UNIT_DIMS.items():
+            cur.execute(
+                insert + f"SELECT day, '', '{ud}', unit || ':' || {d}, {sums} FROM bench_fact_wide "
+                f"WHERE {rng} AND unit <> '' GROUP BY 1, 4")
+
+    t = time.perf_counter()
+    parallel(months, month, connections)
+    print(f"  rollups: {len(months)} months grouped in {time.perf_counter() - t:.0f} s", flush=True)
+    t = time.perf_counter()
+
+    def index(c, job):
+        name, definition, is_constraint = job
+        cur = c.cursor()
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("SET max_parallel_maintenance_workers = 1")
+        cur.execute(definition)
+        if is_constraint:
+            cur.execute(f'ALTER TABLE analysis_rollup ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{name}"')
+
+    parallel(rollup_indexes, index, connections)
     cur.execute("DROP TABLE bench_fact_wide")
     cur.execute("SELECT count(*) FROM analysis_rollup")
-    return cur.fetchone()[0]
+    rows = cur.fetchone()[0]
+    conn.commit()
+    conn.close()
+    print(f"  rollups: indexes in {time.perf_counter() - t:.0f} s", flush=True)
+    return rows
+
+
+def vacuum_analyze(connections: int = 2) -> None:
+    """VACUUM ANALYZE every table of the database, biggest first, on two connections."""
+    conn = pg()
+    cur = conn.cursor()
+    cur.execute("SELECT quote_ident(relname) FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC")
+    tables = [r[0] for r in cur.fetchall()]
+    conn.close()
+
+    def one(c, table):
+        c.autocommit = True
+        c.execute(f"VACUUM ANALYZE {table}")
+        c.autocommit = False
+
+    parallel(tables, one, connections)
+
+
+# --------------------------------------------------------------------------- amplification
+
+
+# The tracking number's check digit (grievances.tracking.damm_digit) in SQL: t || digit.
+DAMM_SQL = """
+CREATE OR REPLACE FUNCTION pg_temp.damm(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  m int[] := '{{0,3,1,7,5,9,8,6,4,2},{7,0,9,2,1,5,4,8,6,3},{4,2,0,6,8,7,1,3,5,9},{1,7,5,0,9,8,3,4,2,6},
+              {6,1,2,3,0,4,5,9,7,8},{3,6,7,4,2,0,9,5,8,1},{5,8,6,9,7,2,0,1,3,4},{8,9,4,5,3,6,2,0,1,7},
+              {9,4,3,8,6,1,7,2,0,5},{2,5,8,1,4,3,6,7,9,0}}';
+  i int := 0;
+  k int;
+BEGIN
+  FOR k IN 1..length(t) LOOP
+    i := m[i + 1][ascii(substr(t, k, 1)) - 47];
+  END LOOP;
+  RETURN t || i::text;
+END $$"""
+
+AMPLIFIED = (
+    # table, its own id column (copy c adds c x the base's max id; None: keyed by the appeal), the column
+    # pointing at the appeal (copy c adds c x the number of generated appeals)
+    ("grievances_grievance", "id", None),
+    ("grievances_grievanceevent", "id", "grievance_id"),
+    ("deadlines_clock", None, "grievance_id"),
+    ("deadlines_clockaction", "id", "clock_id"),
+    ("grievances_cohandling", "id", "grievance_id"),
+    ("grievances_rating", "id", "grievance_id"),
+    ("grievances_supervisionorder", "id", "grievance_id"),
+    ("analysis_grievancefact", None, "grievance_id"),
+    ("mediation_mediationcase", "id", "grievance_id"),
+    ("mediation_party", "id", None),
+)
+
+
+def amplify(factor: int, connections: int = 2) -> dict:
+    """Make this database (a copy of a generated one: ``createdb -T bench1m bench10m``)
+    ``factor`` times bigger in SQL: every generated appeal and everything that hangs on it
+    (events, clock and clock actions, co-handling, ratings, supervision orders, analysis fact,
+    mediation case and parties) copied ``factor - 1`` times with new ids and new valid
+    tracking numbers; same texts, places, people and times. Then indexes, rollups (the base's
+    facts counted ``factor`` times) and VACUUM ANALYZE."""
+    timings = {}
+    t0 = time.perf_counter()
+    conn = pg()
+    cur = conn.cursor()
+    lo, hi = int(meta_get(cur, "base_lo", 0)), int(meta_get(cur, "base_hi", 0))
+    if not hi:
+        raise SystemExit("this database has no generated base recorded (fill it with this fill.py first)")
+    if meta_get(cur, "amplified"):
+        raise SystemExit("already amplified")
+    n = hi - lo + 1
+    cur.execute("SELECT max((substr(tracking_no, 9, 5)::int) %% 20000), max(substr(tracking_no, 9, 5)::int / 20000) "
+                "FROM grievances_grievance WHERE id BETWEEN %s AND %s", [lo, hi])
+    seq_max, worker_max = cur.fetchone()
+    stride = (99999 - 30000) // (factor - 1)
+    if worker_max > 1 or seq_max >= stride // 2:
+        raise SystemExit(f"daily sequences too high to renumber (max {seq_max}, workers {worker_max + 1})")
+    cur.execute(f"SELECT max(id), min(id) FROM mediation_mediationcase WHERE grievance_id BETWEEN {lo} AND {hi}")
+    case_hi, case_lo = cur.fetchone()
+    cur.execute(DAMM_SQL)
+    cur.execute("SELECT pg_temp.damm('2026112400042')")
+    assert cur.fetchone()[0] == "2026112400042" + damm("2026112400042")
+    conn.commit()
+    print(f"amplifying appeals {lo:,}..{hi:,} ({n:,}) x{factor}; dropping secondary indexes", flush=True)
+    dropped = drop_indexes(conn)
+    cur.execute("TRUNCATE analysis_rollup")
+    conn.commit()
+    timings["drop"] = time.perf_counter() - t0
+    # Per table: the max id of the base, the offset of copy c is c * that.
+    offsets = {}
+    for table, idcol, _g in AMPLIFIED:
+        if idcol:
+            cur.execute(f"SELECT COALESCE(max({idcol}), 0) FROM {table}")
+            offsets[table] = cur.fetchone()[0]
+    cur.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND table_name = ANY(%s) ORDER BY ordinal_position", [[a[0] for a in AMPLIFIED]])
+    columns: dict[str, list[str]] = {}
+    for table, column in cur.fetchall():
+        columns.setdefault(table, []).append(column)
+    conn.close()
+
+    def statement(table: str, idcol, gcol, c: int) -> str:
+        exprs = {}
+        if idcol:
+            # an appeal's copies are n apart (ids lo..hi + c * n), like the columns pointing at it
+            exprs[idcol] = f"{idcol} + {c * (n if table == 'grievances_grievance' else offsets[table])}"
+        if gcol:
+            exprs[gcol] = f"{gcol} + {c * n}"
+        where = f"{gcol or 'id'} BETWEEN {lo} AND {hi}"
+        if table == "grievances_grievance":
+            seq = "substr(tracking_no, 9, 5)::int"
+            exprs["tracking_no"] = (f"pg_temp.damm(substr(tracking_no, 1, 8) || lpad(({30000 + (c - 1) * stride} + "
+                                    f"({seq} / 20000) * {stride // 2} + {seq} % 20000)::text, 5, '0'))")
+        if table == "mediation_party":
+            exprs["case_id"] = f"case_id + {c * offsets['mediation_mediationcase']}"
+            where = f"case_id BETWEEN {case_lo or 0} AND {case_hi or -1}"
+        cols = columns[table]
+        select = ", ".join(exprs.get(col, col) for col in cols)
+        return f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {table} WHERE {where}"
+
+    jobs = [(table, idcol, gcol, c) for c in range(1, factor) for table, idcol, gcol in AMPLIFIED]
+    # the biggest tables first so the two connections end together
+    big = {"grievances_grievanceevent": 0, "grievances_grievance": 1}
+    jobs.sort(key=lambda j: (big.get(j[0], 2), j[3]))
+
+    def copy(c, job):
+        table, idcol, gcol, k = job
+        t = time.perf_counter()
+        cur = c.cursor()
+        if table == "grievances_grievance":
+            cur.execute(DAMM_SQL)
+        cur.execute(statement(table, idcol, gcol, k))
+        print(f"  copy {k} of {table}: {cur.rowcount:,} rows in {time.perf_counter() - t:.0f} s", flush=True)
+
+    t1 = time.perf_counter()
+    parallel(jobs, copy, connections)
+    timings["copies"] = time.perf_counter() - t1
+    conn = pg()
+    cur = conn.cursor()
+    set_sequences(cur)
+    meta_set(cur, "amplified", factor)
+    conn.commit()
+    conn.close()
+    print(f"copies written in {timings['copies']:.0f} s; building {dropped} indexes", flush=True)
+    t2 = time.perf_counter()
+    build_indexes(connections)
+    timings["indexes"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    rows = build_rollups(weight=factor, connections=connections)
+    timings["rollups"] = time.perf_counter() - t3
+    print(f"rollups: {rows:,} rows in {timings['rollups']:.0f} s", flush=True)
+    t4 = time.perf_counter()
+    vacuum_analyze(connections)
+    timings["analyze"] = time.perf_counter() - t4
+    timings["total"] = time.perf_counter() - t0
+    print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()), flush=True)
+    return timings
 
 
 # --------------------------------------------------------------------------- main
@@ -889,10 +1211,44 @@ def appeals_in_db() -> int:
         return cur.fetchone()[0]
 
 
-def fill(n: int, workers: int = 1, seed: int = 18) -> dict:
+STEPS = ("generate", "indexes", "rollups", "vacuum")
+
+
+def fill(n: int, workers: int = 1, seed: int = 18, steps=STEPS) -> dict:
+    """The steps in order: ``generate`` (province, appeals with COPY, secondary indexes
+    dropped), ``indexes`` (build them, two at a time), ``rollups``, ``vacuum`` (VACUUM
+    ANALYZE). Each can run on its own, later (``--steps``)."""
     if connection.vendor != "postgresql":
         sys.exit("run this against PostgreSQL (DATABASE_URL=postgres://…)")
     timings = {}
+    t0 = time.perf_counter()
+    if "generate" in steps:
+        generate(n, workers, seed, timings)
+    if "indexes" in steps:
+        t = time.perf_counter()
+        built = build_indexes(workers)
+        conn = pg()
+        set_sequences(conn.cursor())
+        conn.commit()
+        conn.close()
+        timings["indexes"] = time.perf_counter() - t
+        print(f"built {built} indexes in {timings['indexes']:.0f} s", flush=True)
+    if "rollups" in steps:
+        t = time.perf_counter()
+        rows = build_rollups(connections=workers)
+        timings["rollups"] = time.perf_counter() - t
+        print(f"rollups: {rows:,} rows in {timings['rollups']:.0f} s", flush=True)
+    if "vacuum" in steps:
+        t = time.perf_counter()
+        vacuum_analyze(workers)
+        timings["analyze"] = time.perf_counter() - t
+        print(f"VACUUM ANALYZE in {timings['analyze']:.0f} s", flush=True)
+    timings["total"] = time.perf_counter() - t0
+    print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()), flush=True)
+    return timings
+
+
+def generate(n: int, workers: int, seed: int, timings: dict) -> None:
     t0 = time.perf_counter()
     ensure_demo()
     build_province(n, seed)
@@ -904,7 +1260,7 @@ def fill(n: int, workers: int = 1, seed: int = 18) -> dict:
     conn = pg()
     cur = conn.cursor()
     cur.execute("SELECT COALESCE(max(id), 0) FROM grievances_grievance")
-    next_id = cur.fetchone()[0] + 1
+    next_id = first_id = cur.fetchone()[0] + 1
     cur.execute("SELECT COALESCE(max(id), 0) FROM mediation_mediationcase")
     case_base = cur.fetchone()[0] + 1
     # per day and worker: counts in proportion to the worker's share of village weight
@@ -920,12 +1276,17 @@ def fill(n: int, workers: int = 1, seed: int = 18) -> dict:
             per_worker[k].append((ld, next_id, parts[k]))
             next_id += parts[k]
     t1 = time.perf_counter()
-    drops = secondary_indexes(cur)
-    for name, _def in drops:
-        cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+    dropped = drop_indexes(conn)
+    cur.execute("SELECT key FROM bench_fill_meta WHERE key LIKE 'index:%%'")
+    print(f"dropped {dropped} secondary indexes ({len(cur.fetchall())} to build); generating {n:,} appeals with "
+          f"{workers} worker(s)", flush=True)
+    meta_set(cur, "base_lo", first_id)
+    meta_set(cur, "base_hi", next_id - 1)
     conn.commit()
-    print(f"dropped {len(drops)} secondary indexes; generating {n:,} appeals with {workers} worker(s)", flush=True)
+    conn.close()
     jobs = [(k, workers, world, per_worker[k], now_e, seed, case_base) for k in range(workers)]
+    # A forked child closing an inherited connection would end the parent's session too.
+    django.db.connections.close_all()
     if workers == 1:
         results = [work(jobs[0])]
     else:
@@ -935,37 +1296,9 @@ def fill(n: int, workers: int = 1, seed: int = 18) -> dict:
     events = sum(r[1] for r in results)
     timings["copy"] = time.perf_counter() - t1
     print(f"wrote {written:,} appeals and {events:,} events in {timings['copy']:.0f} s", flush=True)
-    t2 = time.perf_counter()
-    cur.execute("SET maintenance_work_mem = '1GB'")
-    for name, definition in drops:
-        t = time.perf_counter()
-        cur.execute(definition)
-        conn.commit()
-        print(f"  index {name}: {time.perf_counter() - t:.0f} s", flush=True)
-    for table in ("grievances_grievance", "mediation_mediationcase", "grievances_grievanceevent",
-                  "deadlines_clockaction", "grievances_cohandling", "grievances_rating",
-                  "grievances_supervisionorder", "mediation_party"):
-        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT COALESCE(max(id), 1) FROM {table}))")
-    conn.commit()
-    timings["indexes"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    cur.execute("SET work_mem = '256MB'")
-    rollup_rows = build_rollups(cur)
-    conn.commit()
-    timings["rollups"] = time.perf_counter() - t3
-    t4 = time.perf_counter()
-    conn.autocommit = True
-    cur.execute("VACUUM ANALYZE")
-    timings["analyze"] = time.perf_counter() - t4
-    conn.close()
-    timings["total"] = time.perf_counter() - t0
-    print(f"rollups: {rollup_rows:,} rows in {timings['rollups']:.0f} s; VACUUM ANALYZE {timings['analyze']:.0f} s")
-    print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()), flush=True)
-    return timings
 
 
-def ensure(n: int, workers: int = 1) -> None:
+def ensure(n: int, workers: int = 1, steps=STEPS) -> None:
     """Fill to N appeals unless the database already holds at least N (any benchmark)."""
     ensure_demo()
     have = appeals_in_db()
@@ -974,15 +1307,31 @@ def ensure(n: int, workers: int = 1) -> None:
         return
     if have > 100:
         sys.exit(f"this database holds {have:,} appeals, fewer than {n:,}: fill a fresh database")
-    fill(n, workers)
+    fill(n, workers, steps=steps)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--appeals", type=int, required=True)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--appeals", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1, help="generator processes; also connections for the "
+                        "index, rollup and vacuum steps")
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help=f"comma-separated subset of {','.join(STEPS)} (default all; the later ones run on an "
+                        "already generated database)")
+    parser.add_argument("--amplify", type=int, default=0, metavar="K",
+                        help="instead: make this copy of a generated database K times bigger in SQL")
     args = parser.parse_args()
-    ensure(args.appeals, args.workers)
+    steps = tuple(s for s in args.steps.split(",") if s)
+    if set(steps) - set(STEPS):
+        parser.error(f"unknown steps: {set(steps) - set(STEPS)}")
+    if args.amplify:
+        amplify(args.amplify, max(args.workers, 2))
+    elif "generate" in steps:
+        if not args.appeals:
+            parser.error("--appeals is needed to generate")
+        ensure(args.appeals, args.workers, steps)
+    else:
+        fill(args.appeals, args.workers, steps=steps)
     with connection.cursor() as cur:
         cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         print(f"database size: {cur.fetchone()[0]}")
