@@ -146,7 +146,14 @@ def compute(g, clock, *, overdue_codes: set[str], history: dict[str, int], repea
 
 REGION_PREFIXES = (2, 4, 6, 9, 12)  # province, city, county, township, village
 BREAKDOWN_DIMS = ("kind", "category", "severity", "channel", "unit")
-UNIT_DIMS = {"ukind": "kind", "ucategory": "category", "useverity": "severity", "uchannel": "channel"}
+# A handling unit's own rows (a department leader's dashboard) have the scope "u<unit id>":
+# its total and these breakdowns, read like a region's (scope = X AND dim IN … AND day
+# BETWEEN …), so a unit's page reads only its own rows, whatever the number of units.
+UNIT_SCOPE_DIMS = ("kind", "category", "severity", "channel")
+
+
+def unit_scope(unit_id: int | str) -> str:
+    return f"u{unit_id}"
 
 
 def region_scopes(code: str) -> list[str]:
@@ -182,6 +189,6 @@ def keys(fact: Fact) -> list[tuple[str, str, str]]:
         if fact.cell:
             out.append((fact.grid_code, "cell", fact.cell))
     if fact.unit_id:
-        # A department leader's breakdowns of their own unit (read at scope "").
-        out += [("", ud, f"{fact.unit_id}:{values[d]}") for ud, d in UNIT_DIMS.items()]
+        scope = unit_scope(fact.unit_id)
+        out += [(scope, "total", ""), *((scope, d, values[d]) for d in UNIT_SCOPE_DIMS)]
     return out

@@ -4,7 +4,8 @@
   contributes (``analysis.facts`` computes them from the appeal, its clock and its events).
 - ``Rollup``: the sums of those counters by submission day × scope × dimension value. A
   scope is a region code at any level (city, county, township, village: the 12-digit code
-  of that ancestor), a 15-digit grid code, or "" for everything. Every page, report and
+  of that ancestor), a 15-digit grid code, "u<unit id>" for one handling unit's own rows,
+  or "" for everything. Every page, report and
   figure of this app reads these rows, never the appeal table. Maintained incrementally
   on every grievance event (``analysis.rollups``) and rebuildable from the events.
 - ``StaffLogin``: one row per staff member and day they logged in (工作人员登录率).

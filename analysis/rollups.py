@@ -308,8 +308,8 @@ def _key_expressions() -> list[tuple[str, str, str, str]]:
         out += [(scope, d, v, f"{level} AND {cond}") for d, v, cond in per_scope]
         previous = n
     out += [("grid_code", "total", "''", "grid_code <> ''"), ("grid_code", "cell", "cell", "grid_code <> '' AND cell <> ''")]
-    out += [("''", ud, f"CAST(unit_id AS TEXT) || ':' || {_VALUE[d]}", "unit_id IS NOT NULL")
-            for ud, d in facts.UNIT_DIMS.items()]
+    unit = "'u' || CAST(unit_id AS TEXT)"
+    out += [(unit, d, _VALUE[d], "unit_id IS NOT NULL") for d in ("total", *facts.UNIT_SCOPE_DIMS)]
     return out
 
 

@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analysis import kpis
+from analysis import facts, kpis
 from analysis.models import METRICS, Boundary, Rollup, StaffLogin
 from grid import permissions
 from grid.models import PREFIX_LENGTH, Region, RegionLevel, Unit, User
@@ -133,7 +133,6 @@ def period_for(code: str | None, start: str | None = None, end: str | None = Non
 
 _SUM_COLUMNS = ", ".join(f"SUM({m})" for m in METRICS)
 _TABLE = Rollup._meta.db_table
-UNIT_DIM = {"kind": "ukind", "category": "ucategory", "severity": "useverity", "channel": "uchannel"}
 
 
 def _zero() -> dict[str, int]:
@@ -158,30 +157,21 @@ def sums(scope: Scope, period: Period, dims) -> dict[str, dict[str, dict[str, in
     {dim: {value: counts}}; the dimension "total" has the one value ""."""
     dims = list(dims)
     out: dict[str, dict[str, dict[str, int]]] = {d: {} for d in dims}
-    params: list = [period.start, period.end]
     if scope.is_unit:
-        unit = str(scope.unit.pk)
-        parts = []
-        if "total" in dims:
-            parts.append("(dim = 'unit' AND value = %s)")
-            params.append(unit)
-        inner = [UNIT_DIM[d] for d in dims if d in UNIT_DIM]
-        if inner:
-            parts.append(f"(dim IN ({', '.join(['%s'] * len(inner))}) AND value LIKE %s)")
-            params += [*inner, f"{unit}:%"]
-        if not parts:
+        # A unit's own rows (facts.unit_scope): its total and kind/category/severity/channel.
+        dims = [d for d in dims if d == "total" or d in facts.UNIT_SCOPE_DIMS]
+        if not dims:
             return out
-        where = f"scope = '' AND day BETWEEN %s AND %s AND ({' OR '.join(parts)})"
-        for dim, value, *values in _sum_rows(where, params, "dim, value"):
-            if dim == "unit":
-                out["total"][""] = _counts(values)
-            else:
-                out[dim[1:]][value.split(":", 1)[1]] = _counts(values)
-        return out
     where = f"scope = %s AND dim IN ({', '.join(['%s'] * len(dims))}) AND day BETWEEN %s AND %s"
-    for dim, value, *values in _sum_rows(where, [scope.code, *dims, period.start, period.end], "dim, value"):
+    for dim, value, *values in _sum_rows(where, [_scope_key(scope), *dims, period.start, period.end],
+                                         "dim, value"):
         out[dim][value] = _counts(values)
     return out
+
+
+def _scope_key(scope: Scope) -> str:
+    """The rollup scope of a page: the unit's own scope, the region's code, or "" (all)."""
+    return facts.unit_scope(scope.unit.pk) if scope.is_unit else scope.code
 
 
 def totals(scope: Scope, period: Period) -> dict[str, int]:
@@ -196,11 +186,8 @@ def breakdown(scope: Scope, period: Period, dim: str) -> dict[str, dict[str, int
 
 def trend(scope: Scope, period: Period) -> list[dict]:
     """Per day (or per week / month for long periods): submitted, completed, overdue."""
-    if scope.is_unit:
-        where, params = "scope = '' AND dim = 'unit' AND value = %s", [str(scope.unit.pk)]
-    else:
-        where, params = "scope = %s AND dim = 'total'", [scope.code]
-    rows = _sum_rows(f"{where} AND day BETWEEN %s AND %s", [*params, period.start, period.end], "day")
+    rows = _sum_rows("scope = %s AND dim = 'total' AND day BETWEEN %s AND %s",
+                     [_scope_key(scope), period.start, period.end], "day")
     by_day = {(day if isinstance(day, date) else date.fromisoformat(str(day)[:10])): _counts(values)
               for day, *values in rows}
     grain = "day" if period.days <= 62 else ("week" if period.days <= 200 else "month")

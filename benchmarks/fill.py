@@ -1017,10 +1017,10 @@ def build_rollups(weight: int = 1, connections: int = 2) -> int:
             f"WHERE {rng} AND grid_code <> '' GROUP BY 1, 2 "
             f"UNION ALL SELECT day, grid_code, 'cell', cell, {sums} FROM bench_fact_wide "
             f"WHERE {rng} AND grid_code <> '' AND cell <> '' GROUP BY 1, 2, 4")
-        for ud, d in F.UNIT_DIMS.items():
+        for d, v in (("total", "''"), *((d, d) for d in F.UNIT_SCOPE_DIMS)):
             cur.execute(
-                insert + f"SELECT day, '', '{ud}', unit || ':' || {d}, {sums} FROM bench_fact_wide "
-                f"WHERE {rng} AND unit <> '' GROUP BY 1, 4")
+                insert + f"SELECT day, 'u' || unit, '{d}', {v}, {sums} FROM bench_fact_wide "
+                f"WHERE {rng} AND unit <> '' GROUP BY 1, 2, 4")
 
     t = time.perf_counter()
     parallel(months, month, connections)

@@ -1,32 +1,49 @@
 """Analysis at scale (issue 15): dashboard and its endpoints, the monthly report, rollup
 maintenance per event, rebuild time for one month, streamed export.
 
-    DATABASE_URL=postgres://root@127.0.0.1:5432/an_bench \
-        .venv/bin/python benchmarks/analysis/dashboard.py --rows 10000
-    ... --rows 1000000            (adds rows up to the target; reuses what is there)
-    ... --export                  (also export every row as CSV, time and peak memory)
+On a database filled by benchmarks/fill.py (bench1m, bench10m: appeals, events, facts and
+rollups already there), read-only except where said:
 
-It reuses the grievances benchmark's filler (one SQL INSERT … SELECT generate_series:
-appeals spread over the demo city's 30 villages, 39 departments, states over the whole
-loop, one item every 20 seconds back from now), seeds the demo boundaries, rebuilds the
-rollups from scratch (timed, then one month again), then times every request through the
-Django test client (middleware, templates and all queries) beside a bare "hello" view
-served the same way. PostgreSQL only.
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m \
+        nice -n 10 .venv/bin/python benchmarks/analysis/dashboard.py --existing
+    ... --existing --only report                       (writes nothing: rolled back)
+    ... --existing --only export --format csv          (rolled back; run in its own process,
+    ... --existing --only export --format xlsx          so the peak RSS is the export's)
+    ... --existing --only rebuild                       (WRITES: rebuild_rollups for the last
+                                                         full month, rows compared before/after)
+
+``--existing`` neither migrates nor fills nor seeds: it needs the demo users the filler
+builds the province on (zhongxin_lingdao, shi_zhongxin, bumen_lingdao). Without it,
+``--rows N`` fills a fresh database first (``fill.ensure(N)``: migrate, the demo city, the
+province, N appeals; it does nothing when N appeals are there) and seeds the demo
+boundaries. The requests go through the Django test client (middleware, templates and all
+queries) beside a bare "hello" view served the same way in the same run; the load average
+of the machine is printed with every table. PostgreSQL only.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Reports and exports write their files here, never into the project's media.
+_FILES = tempfile.mkdtemp(prefix="analysis-bench-")
+os.environ["PRIVATE_MEDIA_ROOT"] = _FILES
+os.environ["MEDIA_ROOT"] = _FILES
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import logging  # noqa: E402
+
 import fill  # noqa: E402  (benchmarks/fill.py; sets up Django)
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -35,12 +52,18 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import include, path  # noqa: E402
 
+logging.getLogger("axes").setLevel(logging.WARNING)
+
 
 def hello(request):
     return HttpResponse("hello")
 
 
 urlpatterns = [path("__hello__/", hello), path("", include("config.urls"))]
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def timed(client: Client, url: str, runs: int) -> tuple[float, float, int]:
@@ -57,6 +80,16 @@ def timed(client: Client, url: str, runs: int) -> tuple[float, float, int]:
     return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], len(ctx.captured_queries)
 
 
+def last_full_month() -> tuple:
+    """The last complete month before the newest appeal (local days)."""
+    from analysis.facts import day_of
+    from grievances.models import Grievance
+
+    last = day_of(Grievance.objects.order_by("-created_at").values_list("created_at", flat=True)[0])
+    last = last.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
 def rebuild_all():
     from django.db.models import Max, Min
 
@@ -68,19 +101,42 @@ def rebuild_all():
     t0 = time.perf_counter()
     appeals, rows = rollups.rebuild(day_of(b["lo"]), day_of(b["hi"]))
     whole = time.perf_counter() - t0
-    last = day_of(b["hi"]).replace(day=1) - timedelta(days=1)
-    month = (last.replace(day=1), last)
-    t0 = time.perf_counter()
-    m_appeals, m_rows = rollups.rebuild(*month)
-    one_month = time.perf_counter() - t0
+    print(f"rebuild everything: {appeals:,} appeals → {rows:,} rollup rows in {whole:.1f} s")
+    return last_full_month()
+
+
+def month_digest(month) -> tuple[int, str]:
+    """Rows and an md5 of the month's rollup rows and facts (key and every counter, in key order)."""
+    from analysis.models import METRICS
+
     with connection.cursor() as cur:
-        cur.execute("ANALYZE analysis_rollup; ANALYZE analysis_grievancefact")
-        cur.execute("SELECT count(*) FROM analysis_rollup")
-        table_rows = cur.fetchone()[0]
-    print(f"rebuild everything: {appeals:,} appeals → {rows:,} rollup rows in {whole:.1f} s "
-          f"(table now {table_rows:,} rows)")
-    print(f"rebuild one month {month[0]}..{month[1]}: {m_appeals:,} appeals, {m_rows:,} rows in {one_month:.1f} s")
-    return month
+        cur.execute(
+            f"SELECT count(*), md5(string_agg(concat_ws('|', day, scope, dim, value, {', '.join(METRICS)}), ';' "
+            f"ORDER BY scope, dim, day, value)) FROM analysis_rollup WHERE day BETWEEN %s AND %s", list(month))
+        rows, rollup_md5 = cur.fetchone()
+        cur.execute(
+            "SELECT md5(string_agg(concat_ws('|', grievance_id, day, region_code, grid_code, kind, category_id, "
+            "severity, channel, unit_id, cell, person, counts::text), ';' ORDER BY grievance_id)) "
+            "FROM analysis_grievancefact WHERE day BETWEEN %s AND %s", list(month))
+        fact_md5 = cur.fetchone()[0]
+    return rows, hashlib.md5(f"{rollup_md5}{fact_md5}".encode()).hexdigest()[:12]
+
+
+def rebuild_month(month, times: int = 1):
+    """``manage.py rebuild_rollups`` for one month (WRITES), timed, with the month's rows and
+    facts compared before and after each run (idempotent: the same digest every time)."""
+    rows, digest = month_digest(month)
+    print(f"{month[0]}..{month[1]} before: {rows:,} rollup rows, digest {digest}; {load()}", flush=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for i in range(times):
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "rebuild_rollups", "--from", str(month[0]), "--to",
+             str(month[1])], env=env, check=True, capture_output=True, text=True).stdout.strip()
+        took = time.perf_counter() - t0
+        rows, digest = month_digest(month)
+        print(f"rebuild_rollups run {i + 1}: {took:.1f} s wall ({out}); after: {rows:,} rows, digest {digest}; "
+              f"{load()}", flush=True)
 
 
 def pages(runs: int, month):
@@ -96,22 +152,31 @@ def pages(runs: int, month):
         ("dashboard, city centre, last full month", "shi_zhongxin", f"/analysis/?{m}"),
         ("dashboard, city centre, this year", "shi_zhongxin", "/analysis/?period=year"),
         ("dashboard, drill-down to a township", "zhongxin_lingdao", f"/analysis/?region=439001001000&{m}"),
-        ("dashboard, department leader (own unit)", "bumen_lingdao", f"/analysis/?{m}"),
+        ("dashboard, department leader (own unit), last full month", "bumen_lingdao", f"/analysis/?{m}"),
+        ("dashboard, department leader (own unit), this year", "bumen_lingdao", "/analysis/?period=year"),
+        ("data.json, county leader, this month", "zhongxin_lingdao", "/analysis/data.json"),
         ("data.json, city centre, last full month", "shi_zhongxin", f"/analysis/data.json?{m}"),
+        ("data.json, city centre, this year", "shi_zhongxin", "/analysis/data.json?period=year"),
+        ("data.json, department leader, this year", "bumen_lingdao", "/analysis/data.json?period=year"),
+        ("map.json, county leader", "zhongxin_lingdao", "/analysis/map.json"),
         ("map.json, city centre", "shi_zhongxin", "/analysis/map.json"),
     ]
     out = []
+    print(f"requests, {runs} runs each; {load()}", flush=True)
     for label, username, url in rows:
         client = Client()
         if username:
             client.force_login(users[username])
         p50, p95, q = timed(client, url, runs)
         out.append((label, p50, p95, q))
-        print(f"{label:<45} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {q:3d} queries", flush=True)
+        print(f"{label:<58} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {q:3d} queries", flush=True)
+    print(f"after the requests: {load()}", flush=True)
     return out
 
 
 def monthly_report(month, runs: int = 3):
+    """The city's monthly report (figures + DOCX + XLSX) through reports.generate, each run in
+    a transaction that is rolled back (files into a temporary directory): writes nothing."""
     from analysis import reports
     from analysis.models import Report, ReportKind
     from grid.models import Region
@@ -119,12 +184,16 @@ def monthly_report(month, runs: int = 3):
     city = Region.objects.get(code="439000000000")
     times = []
     for _ in range(runs):
-        Report.objects.filter(kind=ReportKind.MONTHLY, region=city, period_start=month[0]).delete()
-        t0 = time.perf_counter()
-        reports.generate(kind=ReportKind.MONTHLY, region=city, start=month[0], notify_leaders=False)
-        times.append(time.perf_counter() - t0)
-    print(f"monthly report for the city ({month[0]:%Y-%m}), figures + DOCX + XLSX: "
-          f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
+        with transaction.atomic():
+            Report.objects.filter(kind=ReportKind.MONTHLY, region=city, period_start=month[0]).delete()
+            t0 = time.perf_counter()
+            report = reports.generate(kind=ReportKind.MONTHLY, region=city, start=month[0], notify_leaders=False)
+            times.append(time.perf_counter() - t0)
+            sizes = (report.docx.size, report.xlsx.size)
+            transaction.set_rollback(True)
+    print(f"monthly report for the city ({month[0]:%Y-%m}), figures + DOCX + XLSX ({sizes[0]:,} and "
+          f"{sizes[1]:,} bytes): median {statistics.median(times):.2f} s, max {max(times):.2f} s "
+          f"({runs} runs); {load()}")
 
 
 def maintenance(n: int = 60):
@@ -184,7 +253,21 @@ def maintenance(n: int = 60):
     return a, b, inside
 
 
-def export_all():
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def export_all(fmt: str, via: str = "keyset"):
+    """Export every appeal (as the administrator, every submission day) as ``fmt``, in a
+    transaction rolled back at the end (the Export row; the file goes to a temporary
+    directory). Run it in its own process: the peak RSS printed is this process's.
+    ``via``: "keyset" (exports.run as it is), or the earlier read, ``iterator()`` ordered by
+    id, with a server-side cursor ("iterator") or as behind PgBouncer in transaction mode
+    ("iterator-pooled": DISABLE_SERVER_SIDE_CURSORS, a client-side cursor)."""
     from analysis import exports
     from analysis.models import Export
     from grid.models import User
@@ -192,60 +275,91 @@ def export_all():
 
     admin = User.objects.get(username="admin")
     lo = Grievance.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    export = Export.objects.create(user=admin, format="csv", total=Grievance.objects.count(), filters={
-        "region": "", "unit": None, "start": str(lo.date() - timedelta(days=1)), "end": "2099-01-01", "label": ""})
+    hi = Grievance.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    if via != "keyset":
+        connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = via == "iterator-pooled"
+        columns = tuple(c for c, _label in exports.COLUMNS)
+
+        def legacy_rows(export):
+            start, end = exports._bounds(export)
+            return (exports.appeals(export).filter(created_at__gte=start, created_at__lt=end)
+                    .order_by("id").values_list(*columns).iterator(chunk_size=2000))
+
+        exports.rows_of = legacy_rows
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
-    exports.run(export.pk)
-    took = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    export.refresh_from_db()
-    print(f"CSV export of {export.done:,} rows: {took:.1f} s, {export.file.size / 1e6:.0f} MB file, "
-          f"process peak RSS {after / 1024:.0f} MB (before {before / 1024:.0f} MB)")
+    rss_before = _rss_mb()
+    with transaction.atomic():
+        export = Export.objects.create(user=admin, format=fmt, total=0, filters={
+            "region": "", "unit": None, "start": str(lo.date() - timedelta(days=1)),
+            "end": str(hi.date() + timedelta(days=1)), "label": ""})
+        t0 = time.perf_counter()
+        exports.run(export.pk)
+        took = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        export.refresh_from_db()
+        size = export.file.size
+        transaction.set_rollback(True)
+    print(f"{fmt.upper()} export ({via}) of {export.done:,} rows: {took:.1f} s ({export.done / took:,.0f} rows/s), "
+          f"{size / 1e6:.0f} MB file; process peak RSS {after / 1024:.0f} MB (RSS {rss_before:.0f} MB and peak "
+          f"{before / 1024:.0f} MB before the export); {load()}")
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=10000)
+    parser.add_argument("--rows", type=int, default=10000, help="fill a fresh database to this many appeals")
+    parser.add_argument("--existing", action="store_true",
+                        help="a database already filled by fill.py: no migrate, fill or seeding")
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--export", action="store_true")
-    parser.add_argument("--skip-rebuild", action="store_true")
-    parser.add_argument("--only", choices=["maintenance", "report", "export"], help="run only this part")
+    parser.add_argument("--rebuild-all", action="store_true", help="rebuild every rollup first (WRITES, hours at 1 M)")
+    parser.add_argument("--only", choices=["pages", "maintenance", "report", "export", "rebuild"],
+                        help="run only this part")
+    parser.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="of --only export")
+    parser.add_argument("--via", choices=["keyset", "iterator", "iterator-pooled"], default="keyset",
+                        help="of --only export: the read (see export_all)")
+    parser.add_argument("--rebuild-times", type=int, default=1, help="of --only rebuild")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("run this against PostgreSQL (DATABASE_URL=postgres://…)")
     settings.ROOT_URLCONF = __name__
     settings.ALLOWED_HOSTS = ["*"]
-    fill.ensure(args.rows)
-    import random
-
-    from analysis import demo
-
-    demo.seed_boundaries(random.Random(demo.RNG_SEED))
     from grievances.models import Grievance
 
-    print(f"grievances in table: {Grievance.objects.count():,}")
-    if args.only:
-        from analysis.facts import day_of
+    if args.existing:
+        from grid.models import User
 
-        last = day_of(Grievance.objects.order_by("-created_at").values_list("created_at", flat=True)[0])
-        last = last.replace(day=1) - timedelta(days=1)
-        month = (last.replace(day=1), last)
-        {"maintenance": maintenance, "report": lambda: monthly_report(month, runs=5), "export": export_all}[args.only]()
-        return
-    if args.skip_rebuild:
-        from analysis.facts import day_of
-
-        last = day_of(Grievance.objects.order_by("-created_at").values_list("created_at", flat=True)[0])
-        last = last.replace(day=1) - timedelta(days=1)
-        month = (last.replace(day=1), last)
+        missing = {"admin", "zhongxin_lingdao", "shi_zhongxin", "bumen_lingdao"} - set(
+            User.objects.filter(username__in=["admin", "zhongxin_lingdao", "shi_zhongxin", "bumen_lingdao"])
+            .values_list("username", flat=True))
+        if missing:
+            sys.exit(f"not a database filled by benchmarks/fill.py (no {', '.join(sorted(missing))})")
     else:
-        month = rebuild_all()
+        fill.ensure(args.rows)
+        import random
+
+        from analysis import demo
+
+        demo.seed_boundaries(random.Random(demo.RNG_SEED))
+    with connection.cursor() as cur:
+        cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'analysis_rollup'")
+        rollup_rows = cur.fetchone()[0]
+    print(f"{connection.settings_dict['NAME']}: {Grievance.objects.count():,} appeals, ~{rollup_rows:,} rollup rows; "
+          f"{load()}", flush=True)
+    month = rebuild_all() if args.rebuild_all else last_full_month()
+    if args.only == "maintenance":
+        maintenance()
+        return
+    if args.only == "report":
+        monthly_report(month, runs=5)
+        return
+    if args.only == "export":
+        export_all(args.format, args.via)
+        return
+    if args.only == "rebuild":
+        rebuild_month(month, args.rebuild_times)
+        return
     rows = pages(args.runs, month)
-    monthly_report(month)
-    maintenance()
-    if args.export:
-        export_all()
+    if args.only != "pages":
+        monthly_report(month)
     print("\n| request | p50 | p95 | queries |\n|---|---:|---:|---:|")
     for label, p50, p95, q in rows:
         print(f"| {label} | {p50:.1f} ms | {p95:.1f} ms | {q} |")

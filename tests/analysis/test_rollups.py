@@ -170,3 +170,30 @@ def test_an_event_that_changes_no_figure_writes_no_rollup_row(loop, citizen):
     before = stored_rows()
     services.supplement_grievance(actor=citizen, grievance=fresh(g), note="补充照片说明")
     assert stored_rows() == before
+
+
+def test_unit_rows_have_their_own_scope_and_the_migration_moves_old_rows_there(loop):
+    """A unit's own rows live under the scope "u<id>" (its dashboard reads only them); the
+    data migration turns rows of the earlier layout (scope "", dims ukind… with values
+    "<unit>:<value>", the unit's total only in dim "unit") into exactly these rows, and back."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    g = loop.handling()
+    unit = str(fresh(g).handling_unit_id)
+    now = stored_rows()
+    own = {k: v for k, v in now.items() if k[1] == f"u{unit}"}
+    assert {k[2] for k in own} == {"total", "kind", "category", "severity", "channel"}
+    assert own[(k := next(k for k in own if k[2] == "total"))] == now[(k[0], "", "unit", unit)]
+    migration = importlib.import_module("analysis.migrations.0002_unit_scopes")
+    editor = SimpleNamespace(connection=connection)
+    migration.backward(apps, editor)
+    old = stored_rows()
+    assert not any(k[1].startswith("u") for k in old)
+    assert {k[2] for k in old if k[1] == ""} >= {"ukind", "ucategory", "useverity", "uchannel"}
+    assert any(k[2] == "ukind" and k[3].startswith(f"{unit}:") for k in old)
+    migration.forward(apps, editor)
+    assert stored_rows() == now
