@@ -23,7 +23,9 @@ def forward(apps, schema_editor):
         cursor.execute(
             f"INSERT INTO {table} (day, scope, dim, value, {cols}) "
             f"SELECT day, 'u' || value, 'total', '', {cols} FROM {table} "
-            f"WHERE scope = '' AND dim = 'unit' AND value <> ''")
+            f"WHERE scope = '' AND dim = 'unit' AND value <> '' "
+            # rows already in the new layout (a fill made by the newer benchmarks/fill.py)
+            f"ON CONFLICT (scope, dim, day, value) DO NOTHING")
         cursor.execute(
             f"UPDATE {table} SET scope = 'u' || substr(value, 1, {pos} - 1), dim = substr(dim, 2), "
             f"value = substr(value, {pos} + 1) WHERE scope = '' AND dim IN ({dims})")

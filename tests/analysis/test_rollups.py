@@ -197,3 +197,5 @@ def test_unit_rows_have_their_own_scope_and_the_migration_moves_old_rows_there(l
     assert any(k[2] == "ukind" and k[3].startswith(f"{unit}:") for k in old)
     migration.forward(apps, editor)
     assert stored_rows() == now
+    migration.forward(apps, editor)  # again, on rows already in the new layout: nothing changes
+    assert stored_rows() == now
