@@ -14,7 +14,7 @@ least ``DUPLICATE_AT``, *related* from ``RELATED_AT``. The thresholds were chose
 labelled set (benchmarks/related.py; figures in benchmarks/README.md).
 
 Candidates come from an index, never a scan: on the pages, open items of the township
-(``region_code`` prefix, B-tree ``grv_region_prefix_idx``) in the window, newest first,
+(index ``grv_town_created_idx`` on the township code and the time) in the window, newest first,
 at most ``MAX_CANDIDATES``; in ``find_related`` (batch), blocks per village and per
 ~1 km cell, in time order. ``score_pair`` and ``judge`` are shared by both.
 """

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMIntegerField, transition
@@ -312,8 +313,19 @@ class Grievance(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handling_unit", "id"], name="grv_unit_joint_idx", condition=Q(is_joint=True)),
             models.Index(fields=["category", "state", "id"], name="grv_category_state_idx"),
             models.Index(fields=["contact_phone"], name="grv_phone_idx"),
-            # Open311 requests.json: newest first within a date range (api.selectors).
-            models.Index(fields=["created_at", "id"], name="grv_created_idx"),
+            # Open311 requests.json (api.selectors.requests): the page's ids newest first in a date
+            # range, with status, region and kind filtered inside the index (index-only walks);
+            # open items alone; one service code at a time. The duplicate suggestions
+            # (assist.related.candidates): a township's items in a time window, newest first.
+            models.Index(fields=["created_at", "id"], name="grv_created_cover_idx",
+                         include=["kind", "category", "state", "region_code"]),
+            models.Index(fields=["created_at", "id"], name="grv_open_created_idx",
+                         include=["kind", "category", "region_code"], condition=Q(state__in=OPEN_STATES)),
+            models.Index(fields=["kind", "category", "created_at", "id"], name="grv_kind_cat_created_idx",
+                         include=["state", "region_code"]),
+            models.Index(fields=["kind", "created_at", "id"], name="grv_kind_created_idx",
+                         include=["category", "state", "region_code"]),
+            models.Index(Substr("region_code", 1, 9), "created_at", "id", name="grv_town_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Case, Count, DateTimeField, F, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,3 +184,22 @@ def pending_extensions(user):
         return ExtensionRequest.objects.none()
     return ExtensionRequest.objects.filter(unit_id=user.unit_id, status=ExtensionStatus.PENDING).select_related(
         "clock__grievance", "requested_by")
+
+
+
+def expected_expression(prefix: str = "clock__"):
+    """When an open item is expected to be done, for a channel following it (Open311
+    ``expected_datetime``): the due time of the next step the citizen waits for. Once the
+    completion clock runs (from dispatch, or from acceptance for a dispute; a new round after
+    不满意 has its own) that is the completion due time; before it, the centre's due time to
+    accept and dispatch. NULL for an item whose clock is paused (专家咨询/鉴定: the due time
+    is not known), completed (waiting only for the citizen's own rating) or closed.
+
+    An expression over a query of grievances (``prefix`` the path to the clock), so a page of
+    1000 items reads it in its own query."""
+    return Case(
+        When(**{f"{prefix}is_open": True, f"{prefix}paused_at__isnull": True},
+             then=Coalesce(F(f"{prefix}completion_due"), F(f"{prefix}centre_due"))),
+        default=None, output_field=DateTimeField(),
+    )
+

@@ -234,6 +234,9 @@ def test_requests_filters_by_id_code_status_and_dates(client, filed, admin_user,
     assert [r["service_request_id"] for r in one] == [filed.tracking_no]
     assert body(client.get(f"{BASE}/requests.{fmt}?service_code=dispute-neighbour&status=open"), fmt)
     assert body(client.get(f"{BASE}/requests.{fmt}?service_code=livelihood"), fmt) == []
+    # Overlapping codes list an appeal once.
+    both = body(client.get(f"{BASE}/requests.{fmt}?service_code=dispute,dispute-neighbour,livelihood"), fmt)
+    assert [r["service_request_id"] for r in both] == [filed.tracking_no]
     assert body(client.get(f"{BASE}/requests.{fmt}?status=closed"), fmt) == []
     assert body(client.get(f"{BASE}/requests.{fmt}?start_date=2020-01-01T00:00:00%2B08:00"
                            f"&end_date=2020-02-01T00:00:00Z"), fmt) == []
@@ -241,6 +244,39 @@ def test_requests_filters_by_id_code_status_and_dates(client, filed, admin_user,
     assert row["status"] == "open" and row["status_notes"] == "发现：待受理"
     assert row["agency_responsible"] == "湖滨街道综治中心"
     assert row["requested_datetime"].endswith("+08:00")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_expected_datetime_is_the_due_time_the_citizen_waits_for(client, filed, east_centre_staff, east_handler,
+                                                                 fmt):
+    """Waiting for the centre: its due time to accept and dispatch; being handled: the
+    completion due time; completed (only the citizen's rating is left): none. W3C, +08:00."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from grievances.deadlines.models import Clock
+
+    def expected():
+        return body(client.get(f"{BASE}/requests/{filed.tracking_no}.{fmt}"), fmt)[0]["expected_datetime"]
+
+    clock = Clock.objects.get(pk=filed.pk)
+    assert clock.centre_due == filed.created_at + timedelta(hours=24)
+    assert expected() == timezone.localtime(clock.centre_due).isoformat(timespec="seconds")
+    assert expected().endswith("+08:00")
+    grievance_services.accept_grievance(actor=east_centre_staff, grievance=filed, kind="dispute",
+                                        severity=Severity.SIMPLE, category=filed.category)
+    grievance_services.dispatch_grievance(actor=east_centre_staff, grievance=filed, unit=east_handler.unit)
+    clock.refresh_from_db()
+    assert clock.completion_due is not None and clock.centre_due is None
+    assert expected() == timezone.localtime(clock.completion_due).isoformat(timespec="seconds")
+    # the list shows the same
+    rows = body(client.get(f"{BASE}/requests.{fmt}?service_request_id={filed.tracking_no}"), fmt)
+    assert rows[0]["expected_datetime"] == expected()
+    filed.refresh_from_db()
+    grievance_services.sign_grievance(actor=east_handler, grievance=filed)
+    grievance_services.complete_grievance(actor=east_handler, grievance=filed, result="已协调停止夜间装修。")
+    assert expected() is None
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
