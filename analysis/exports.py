@@ -2,7 +2,7 @@
 
 The list is read in keyset chunks of CHUNK rows in submission order (``stream``: each chunk one
 short query on the ``(created_at, id)`` index that starts after the last row of the previous
-one, inside a window of WINDOW of submission time) and written as it is read (csv.writer, or
+one, inside a window of submission time that adapts to the scope's density) and written as it is read (csv.writer, or
 openpyxl's write-only workbook), so a million rows never sit in memory. No server-side
 cursor: behind PgBouncer in transaction mode (``DISABLE_SERVER_SIDE_CURSORS``) Django's
 ``iterator()`` falls back to a client-side cursor that fetches the whole result at once,
@@ -33,7 +33,7 @@ from grievances.deadlines.policy import SHANGHAI
 
 PROGRESS_EVERY = 5000
 CHUNK = 2000
-WINDOW = timedelta(days=1)  # bounds each query's walk of the index, whatever the plan
+WINDOW, MIN_WINDOW, MAX_WINDOW = timedelta(days=1), timedelta(hours=1), timedelta(days=64)
 COLUMNS = (
     ("tracking_no", _l("受理编号")), ("created_at", _l("提交时间")), ("kind", _l("诉求类型")),
     ("category__name", _l("纠纷类别")), ("severity", _l("纠纷等级")), ("channel", _l("来源渠道")),
@@ -99,13 +99,15 @@ def appeals(export: Export):
 def stream(qs, lo: datetime, hi: datetime, columns: tuple[str, ...], chunk: int | None = None):
     """The rows of ``qs`` submitted in [lo, hi) as ``values_list(*columns)`` tuples, in
     (submission time, id) order, at most ``chunk`` rows in memory: keyset chunks, each
-    ``ORDER BY created_at, id LIMIT chunk`` from the last row read, inside one WINDOW of
-    submission time (a query never walks more than a window of the index, whatever plan
-    the database picks for the scope)."""
+    ``ORDER BY created_at, id LIMIT chunk`` from the last row read, inside a window of
+    submission time. The window bounds what one query may read whatever plan the database
+    picks for the scope; it starts at WINDOW, doubles after a window that held less than a
+    chunk (sparse scopes: few queries) and halves after one that held more than four."""
     chunk = chunk or CHUNK
     hi = min(hi, timezone.now() + timedelta(seconds=1))  # nothing is submitted in the future
-    start, window_end = lo, min(lo + WINDOW, hi)
-    after_id = None
+    window = WINDOW
+    start, window_end = lo, min(lo + window, hi)
+    after_id, in_window = None, 0
     while True:
         q = qs.filter(created_at__gte=start, created_at__lt=window_end)
         if after_id is not None:
@@ -113,12 +115,17 @@ def stream(qs, lo: datetime, hi: datetime, columns: tuple[str, ...], chunk: int 
         rows = list(q.order_by("created_at", "id").values_list("created_at", "id", *columns)[:chunk])
         for row in rows:
             yield row[2:]
+        in_window += len(rows)
         if len(rows) == chunk:
             start, after_id = rows[-1][0], rows[-1][1]
-        elif window_end >= hi:
+            continue
+        if window_end >= hi:
             return
-        else:
-            start, window_end, after_id = window_end, min(window_end + WINDOW, hi), None
+        if in_window < chunk:
+            window = min(window * 2, MAX_WINDOW)
+        elif in_window > 4 * chunk:
+            window = max(window / 2, MIN_WINDOW)
+        start, window_end, after_id, in_window = window_end, min(window_end + window, hi), None, 0
 
 
 def rows_of(export: Export):

@@ -174,6 +174,47 @@ def pages(runs: int, month):
     return out
 
 
+def explain(month):
+    """Every query of the heaviest requests, with EXPLAIN (ANALYZE, BUFFERS): its execution
+    time, the rows it returned, the rows its scans read and the buffers touched (read-only)."""
+    import json
+
+    from grid.models import User
+
+    m = f"period=custom&start={month[0]}&end={month[1]}"
+    for username, url in (("shi_zhongxin", "/analysis/data.json?period=year"), ("shi_zhongxin", f"/analysis/data.json?{m}"),
+                          ("zhongxin_lingdao", "/analysis/data.json?period=year"),
+                          ("bumen_lingdao", "/analysis/data.json?period=year")):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        print(f"\n{username} {url}")
+        with connection.cursor() as cur:
+            for q in ctx.captured_queries:
+                sql = q["sql"]
+                if not sql.startswith("SELECT"):
+                    continue
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+                plan = cur.fetchone()[0]
+                plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]
+                scanned = []
+
+                def walk(node, scanned=scanned):
+                    if "Scan" in node["Node Type"]:
+                        scanned.append(f"{node['Node Type']} {node.get('Index Name') or node.get('Relation Name', '')}"
+                                       f" {node['Actual Rows'] * node['Actual Loops']:,} rows")
+                    for child in node.get("Plans", []):
+                        walk(child, scanned)
+
+                walk(plan["Plan"])
+                top = plan["Plan"]
+                print(f"  {plan['Execution Time']:8.1f} ms  {top['Actual Rows']:>6,} out  "
+                      f"buffers {top.get('Shared Hit Blocks', 0) + top.get('Shared Read Blocks', 0):>7,}  "
+                      f"{'; '.join(scanned)[:120]}  | {sql[:70]}")
+
+
 def monthly_report(month, runs: int = 3):
     """The city's monthly report (figures + DOCX + XLSX) through reports.generate, each run in
     a transaction that is rolled back (files into a temporary directory): writes nothing."""
@@ -311,7 +352,7 @@ def main():
                         help="a database already filled by fill.py: no migrate, fill or seeding")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--rebuild-all", action="store_true", help="rebuild every rollup first (WRITES, hours at 1 M)")
-    parser.add_argument("--only", choices=["pages", "maintenance", "report", "export", "rebuild"],
+    parser.add_argument("--only", choices=["pages", "explain", "maintenance", "report", "export", "rebuild"],
                         help="run only this part")
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="of --only export")
     parser.add_argument("--via", choices=["keyset", "iterator", "iterator-pooled"], default="keyset",
@@ -347,6 +388,9 @@ def main():
     month = rebuild_all() if args.rebuild_all else last_full_month()
     if args.only == "maintenance":
         maintenance()
+        return
+    if args.only == "explain":
+        explain(month)
         return
     if args.only == "report":
         monthly_report(month, runs=5)
