@@ -78,3 +78,24 @@ class ApiRequest(models.Model):
 
     def __str__(self) -> str:
         return self.ticket_no or self.token
+
+
+class ApiUpdate(models.Model):
+    """One public timeline event of an appeal a key filed: the key's ``servicerequestupdates``
+    feed. Written with the event (api.services.on_grievance_event; the events recorded before
+    the appeal was linked to its request, by file_request), so "this key's updates between two
+    times" is one range of the (key, created_at, id) index: the same cost at any number of
+    appeals, events or keys, whatever share of the appeals the key filed."""
+
+    key = models.ForeignKey(ApiKey, verbose_name=_("接口密钥"), on_delete=models.CASCADE, related_name="+")
+    event = models.OneToOneField("grievances.GrievanceEvent", verbose_name=_("时间线事件"), on_delete=models.CASCADE,
+                                 related_name="+")
+    created_at = models.DateTimeField(_("事件时间"))
+
+    class Meta:
+        verbose_name = _("进展推送记录")
+        verbose_name_plural = _("进展推送记录")
+        indexes = [models.Index(fields=["key", "created_at", "id"], name="apiupdate_key_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key_id}:{self.event_id}"

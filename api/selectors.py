@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from api.models import ApiKey, ApiRequest
+from api.models import ApiKey, ApiRequest, ApiUpdate
 from api.services import ApiError
 from grid.models import Region, Unit, UnitKind
 from grievances.deadlines.selectors import expected_expression
@@ -425,7 +425,7 @@ def token_lookup(token: str) -> list[dict]:
 # ----------------------------------------------------------------------------- updates
 
 
-def update_row(event: GrievanceEvent, *, grievance: Grievance, full: bool) -> dict:
+def update_row(event: GrievanceEvent, *, grievance: Grievance, full: bool, tz=None) -> dict:
     label = EventAction(event.action).label if event.action in EventAction.values else event.action
     description = str(label)
     if full and event.note:
@@ -435,7 +435,7 @@ def update_row(event: GrievanceEvent, *, grievance: Grievance, full: bool) -> di
         "update_id": str(event.pk),
         "service_request_id": grievance.tracking_no,
         "status": UPDATE_STATUS.get(state, "open"),
-        "updated_datetime": w3c(event.created_at),
+        "updated_datetime": w3c(event.created_at, tz),
         "description": description,
         "media_url": None,
     }
@@ -444,9 +444,17 @@ def update_row(event: GrievanceEvent, *, grievance: Grievance, full: bool) -> di
 def updates(params, *, key: ApiKey) -> list[dict]:
     """mySociety's servicerequestupdates: the public timeline events, between start_date and
     end_date (90 days at most), of the requests this key filed; oldest first, 1000 at most.
-    Served by grvevent_public_at_idx (created_at, id) WHERE public."""
+    One range of the key's feed (``ApiUpdate``, index apiupdate_key_at_idx (key, created_at,
+    id)) with the events and their appeals by primary key, read as plain records."""
     start, end = date_range(params.get("start_date"), params.get("end_date"))
-    events = (GrievanceEvent.objects.filter(public=True, created_at__gte=start, created_at__lte=end,
-                                            grievance__api_request__key=key)
-              .select_related("grievance").order_by("created_at", "id")[:MAX_REQUESTS])
-    return [update_row(e, grievance=e.grievance, full=key.trusted) for e in events]
+    rows = (ApiUpdate.objects.filter(key=key, created_at__gte=start, created_at__lte=end).order_by("created_at", "id")
+            .values("event_id", "event__action", "event__note", "event__to_state", "created_at",
+                    "event__grievance__tracking_no", "event__grievance__state")[:MAX_REQUESTS])
+    tz = timezone.get_current_timezone()
+    out = []
+    for r in rows:
+        event = SimpleNamespace(pk=r["event_id"], action=r["event__action"], note=r["event__note"],
+                                to_state=r["event__to_state"], created_at=r["created_at"])
+        grievance = SimpleNamespace(tracking_no=r["event__grievance__tracking_no"], state=r["event__grievance__state"])
+        out.append(update_row(event, grievance=grievance, full=key.trusted, tz=tz))
+    return out

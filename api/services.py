@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 
-from api.models import ApiKey, ApiRequest
+from api.models import ApiKey, ApiRequest, ApiUpdate
 from grid import permissions, throttle
 from grid.models import Region
-from grievances.models import API_CHANNELS, Channel, ExternalSource
+from grievances.models import API_CHANNELS, Channel, ExternalSource, GrievanceEvent
 
 KEY_PREFIX = "zz311_"
 
@@ -220,6 +220,11 @@ def file_request(*, key: ApiKey, data, files: MultiValueDict | None = None) -> t
             )
             req.grievance = g
             req.save(update_fields=["grievance"])
+            # The events recorded before the link (the submission) join the key's feed too.
+            ApiUpdate.objects.bulk_create([
+                ApiUpdate(key=key, event=e, created_at=e.created_at)
+                for e in GrievanceEvent.objects.filter(grievance=g, public=True).order_by("id")
+            ], ignore_conflicts=True)
     except grievance_services.GrievancePermissionError as exc:
         raise ApiError(403, exc.message) from exc
     except grievance_services.GrievanceError as exc:
@@ -232,13 +237,18 @@ def file_request(*, key: ApiKey, data, files: MultiValueDict | None = None) -> t
 
 def on_grievance_event(event) -> None:
     """Listener on ``grievances.event_recorded`` (in the transaction): a public event of an
-    appeal a channel filed becomes one webhook row in the outbox, keyed by key and event, so
-    it commits with the event and is delivered once (retried with backoff on failure)."""
+    appeal a channel filed joins the key's updates feed (``ApiUpdate``) and, when the key has
+    a webhook, becomes one webhook row in the outbox, keyed by key and event, so it commits
+    with the event and is delivered once (retried with backoff on failure)."""
     if not event.public or event.grievance.channel not in API_CHANNELS:
         return
-    req = (ApiRequest.objects.select_related("key").filter(grievance_id=event.grievance_id)
-           .exclude(key__webhook_url="").first())
-    if req is None or not req.key.is_active:
+    req = ApiRequest.objects.select_related("key").filter(grievance_id=event.grievance_id).first()
+    if req is None:
+        return
+    # Once per event, also when the hook runs again for it.
+    ApiUpdate.objects.bulk_create([ApiUpdate(key_id=req.key_id, event=event, created_at=event.created_at)],
+                                  ignore_conflicts=True)
+    if not req.key.webhook_url or not req.key.is_active:
         return
     from api import selectors
     from grid.notifications.services import post_webhook
