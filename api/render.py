@@ -5,7 +5,7 @@ list items named by their parent (``services/service``, ``service_requests/reque
 from __future__ import annotations
 
 import json
-from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
 
@@ -20,27 +20,32 @@ FORMATS = ("xml", "json")
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return escape(str(value))
 
 
-def _fill(element: ET.Element, value) -> None:
-    if value is None:
-        return
-    if isinstance(value, dict):
+def _fill(out: list[str], tag: str, value) -> None:
+    """``<tag>value</tag>`` appended as strings (a page of 1000 requests is ~20,000 elements:
+    building them as ElementTree nodes cost more than reading the page). Empty: ``<tag />``."""
+    if value is None or value == [] or value == {}:
+        out.append(f"<{tag} />")
+    elif isinstance(value, dict):
+        out.append(f"<{tag}>")
         for k, v in value.items():
-            _fill(ET.SubElement(element, k), v)
+            _fill(out, k, v)
+        out.append(f"</{tag}>")
     elif isinstance(value, list):
+        out.append(f"<{tag}>")
         for item in value:
-            _fill(ET.SubElement(element, ITEM[element.tag]), item)
+            _fill(out, ITEM[tag], item)
+        out.append(f"</{tag}>")
     else:
-        element.text = _text(value)
+        out.append(f"<{tag}>{_text(value)}</{tag}>")
 
 
 def to_xml(root: str, value) -> bytes:
-    element = ET.Element(root)
-    _fill(element, value)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8",
-                                                                     xml_declaration=False)
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    _fill(out, root, value)
+    return "".join(out).encode()
 
 
 def respond(fmt: str, root: str, value, *, status: int = 200) -> HttpResponse:

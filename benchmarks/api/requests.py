@@ -9,6 +9,12 @@ database, and the cost of a POST beside the web form's submission.
 Every request goes through the Django test client (middleware, API view, queries,
 rendering) beside a bare "hello" view served the same way in the same run. The reads
 need no API key, so the run writes nothing to the database it reads. PostgreSQL only.
+
+``servicerequestupdates`` needs keys that filed appeals: with ``--updates`` the run makes,
+inside one transaction that is rolled back at the end, a "12345 hotline" key that filed every
+hotline appeal of the last 120 days and a small "mini-program" key that filed one web appeal
+in a hundred (all years), with their feeds (``api_apiupdate``, created in the transaction
+when the database predates it), and times the feed of each.
 """
 
 from __future__ import annotations
@@ -84,6 +90,10 @@ def reads(runs: int):
         ("?service_code=dispute-medical&status=open, 60 days 2 years ago",
          f"{base}/requests.json?service_code=dispute-medical&status=open&start_date={old}&end_date={old_end}"),
         ("?jurisdiction_id=city&status=open", f"{base}/requests.json?jurisdiction_id=439000000000&status=open"),
+        ("?jurisdiction_id=city", f"{base}/requests.json?jurisdiction_id=439000000000"),
+        ("?jurisdiction_id=city&service_code=business&status=closed",
+         f"{base}/requests.json?jurisdiction_id=439000000000&service_code=business&status=closed"),
+        ("?status=open, 60 days 2 years ago", f"{base}/requests.json?status=open&start_date={old}&end_date={old_end}"),
         ("?service_request_id=<10 ids>", f"{base}/requests.json?service_request_id={ids}"),
         ("requests/<id>.json", f"{base}/requests/{one}.json"),
         ("services.json", f"{base}/services.json"),
@@ -95,11 +105,68 @@ def reads(runs: int):
         p50, p95, q, n = timed(client, url, runs)
         out.append((label, p50, p95, q, n))
         print(f"{label:<62} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {q:2d} queries  {n:4d} rows", flush=True)
+    print(f"load average {os.getloadavg()}", flush=True)
     with connection.cursor() as cur:
         cur.execute("EXPLAIN SELECT id FROM grievances_grievance WHERE kind <> 'legal_aid' AND created_at >= now() - "
                     "interval '90 days' AND created_at <= now() AND state IN ('closed','rejected') "
                     "ORDER BY created_at DESC, id DESC LIMIT 1000")
         print("plan (status=closed):", " / ".join(r[0].strip() for r in cur.fetchall()[:4]))
+    return out
+
+
+def updates(runs: int):
+    """servicerequestupdates for a big and a small key, set up in a transaction rolled back."""
+    from django.db import transaction
+
+    from api import services
+    from api.models import ApiUpdate
+    from grid.models import Region
+
+    client = Client()
+    out = []
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT to_regclass('api_apiupdate')")
+            if cur.fetchone()[0] is None:
+                with connection.schema_editor(atomic=False) as editor:
+                    editor.create_model(ApiUpdate)
+        region = Region.objects.filter(level=3).order_by("code").first()
+        big, big_raw = services.create_api_key(actor=None, name="bench12345", channel="hotline", region=region,
+                                               rate_limit=10**6)
+        small, small_raw = services.create_api_key(actor=None, name="bench小程序", channel="app", region=region,
+                                                   rate_limit=10**6)
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO api_apirequest (key_id, grievance_id, ticket_no, token, created_at) "
+                        "SELECT %s, id, NULL, 'b' || id, created_at FROM grievances_grievance "
+                        "WHERE channel = 'hotline' AND created_at >= now() - interval '120 days'", [big.pk])
+            cur.execute("INSERT INTO api_apirequest (key_id, grievance_id, ticket_no, token, created_at) "
+                        "SELECT %s, id, NULL, 's' || id, created_at FROM grievances_grievance "
+                        "WHERE channel = 'web' AND id %% 100 = 0", [small.pk])
+            cur.execute("INSERT INTO api_apiupdate (key_id, event_id, created_at) SELECT r.key_id, e.id, e.created_at "
+                        "FROM api_apirequest r JOIN grievances_grievanceevent e ON e.grievance_id = r.grievance_id "
+                        "WHERE e.public AND r.key_id IN (%s, %s)", [big.pk, small.pk])
+            cur.execute("SELECT key_id, count(*) FROM api_apiupdate WHERE key_id IN (%s, %s) GROUP BY 1",
+                        [big.pk, small.pk])
+            sizes = dict(cur.fetchall())
+            cur.execute("ANALYZE api_apirequest")
+            cur.execute("ANALYZE api_apiupdate")
+        print(f"feeds set up in {time.perf_counter() - t0:.0f} s: big key {sizes.get(big.pk, 0):,} events, "
+              f"small key {sizes.get(small.pk, 0):,} events", flush=True)
+        old = (timezone.localtime() - timezone.timedelta(days=400)).strftime("%Y-%m-%dT00:00:00%%2B08:00")
+        base = "/open311/v2/servicerequestupdates.json"
+        for label, url in [
+            ("bare Django hello view", "/__hello__/"),
+            ("servicerequestupdates.json, 12345 key (last 90 days)", f"{base}?api_key={big_raw}"),
+            ("servicerequestupdates.json, small key (last 90 days)", f"{base}?api_key={small_raw}"),
+            ("servicerequestupdates.json, small key, 90 days from 400 days ago",
+             f"{base}?api_key={small_raw}&start_date={old}"),
+        ]:
+            p50, p95, q, _n = timed(client, url, runs)
+            n = client.get(url).content.count(b'"update_id"')
+            out.append((label, p50, p95, q, n))
+            print(f"{label:<62} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {q:2d} queries  {n:4d} rows", flush=True)
+        transaction.set_rollback(True)
     return out
 
 
@@ -144,14 +211,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--post", type=int, default=0, help="time N API POSTs beside N web-form POSTs")
+    parser.add_argument("--updates", action="store_true", help="servicerequestupdates (set up and rolled back)")
     args = parser.parse_args()
     assert connection.vendor == "postgresql", "PostgreSQL only"
     settings.ROOT_URLCONF = __name__
     settings.ALLOWED_HOSTS = ["*"]
     settings.OPEN311_ANONYMOUS_RATE = 10**6
     settings.DEBUG = False
+    print(f"load average {os.getloadavg()}", flush=True)
     if args.post:
         posts(args.post)
+    elif args.updates:
+        updates(args.runs)
     else:
         reads(args.runs)
 

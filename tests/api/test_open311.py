@@ -218,6 +218,14 @@ def test_an_empty_jurisdiction_id_means_absent(client, hotline_key, world):
     assert client.get(f"{BASE}/services.json?jurisdiction_id={world.city.code}").status_code == 200
 
 
+def test_a_jurisdiction_is_a_topmost_centres_region(client, filed, world):
+    rows = json.loads(client.get(f"{BASE}/requests.json?jurisdiction_id={world.city.code}").content)
+    assert [r["service_request_id"] for r in rows] == [filed.tracking_no]
+    # 东湖区 has a centre, but the city's centre is above it; 湖滨街道 too; a region without a centre is none.
+    for code in (world.east.code, world.east_town.code, world.west_village.code):
+        assert client.get(f"{BASE}/requests.json?jurisdiction_id={code}").status_code == 404
+
+
 def test_the_per_key_rate_limit_answers_429(client, hotline_key):
     hotline_key.rate_limit = 2
     hotline_key.save()
