@@ -904,19 +904,20 @@ def build_indexes(connections: int = 2) -> int:
     todo = [(k[6:], v) for k, v, _size in cur.fetchall()]
     conn.close()
 
-    def one(c, job):
-        name, definition = job
-        t = time.perf_counter()
-        cur = c.cursor()
-        cur.execute("SET maintenance_work_mem = '1GB'")
-        cur.execute("SET max_parallel_maintenance_workers = 1")
-        cur.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
-                    .replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1))
-        cur.execute("DELETE FROM bench_fill_meta WHERE key = %s", [f"index:{name}"])
-        print(f"  index {name}: {time.perf_counter() - t:.0f} s", flush=True)
-
-    parallel(todo, one, connections)
+    parallel(todo, lambda c, job: build_index(c, *job), connections)
     return len(todo)
+
+
+def build_index(c, name: str, definition: str) -> None:
+    """One remembered index (with two parallel workers where PostgreSQL can: B-trees)."""
+    t = time.perf_counter()
+    cur = c.cursor()
+    cur.execute("SET maintenance_work_mem = '1GB'")
+    cur.execute("SET max_parallel_maintenance_workers = 2")
+    cur.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                .replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS ", 1))
+    cur.execute("DELETE FROM bench_fill_meta WHERE key = %s", [f"index:{name}"])
+    print(f"  index {name}: {time.perf_counter() - t:.0f} s", flush=True)
 
 
 def set_sequences(cur) -> None:
@@ -927,22 +928,24 @@ def set_sequences(cur) -> None:
                     f"(SELECT COALESCE(max(id), 1) FROM {table}))")
 
 
-def build_rollups(weight: int = 1, connections: int = 2) -> int:
+def build_rollups(weight: int | None = None, connections: int = 2) -> int:
     """All rollup rows from the stored facts, grouped in SQL, a month of days at a time on
     two connections (each month's grouping fits in memory; the rollup table's indexes are
     dropped meanwhile and built after). The facts' counters are unpacked once into a wide
     unlogged table; per month, one GROUPING SETS statement per scope level (the same rows as
     ``analysis.facts.keys``; ``analysis.rollups.rebuild`` gives the same).
 
-    ``weight`` > 1 (after ``amplify``): only the base's facts are grouped, the generated ones
-    counted ``weight`` times — the copies' facts are the base's, so this equals grouping all
-    facts (checked in benchmarks/README.md)."""
+    ``weight`` > 1 (default after ``amplify``: its factor): only the base's facts are grouped,
+    the generated ones counted ``weight`` times — the copies' facts are the base's, so this
+    equals grouping all facts (checked in benchmarks/README.md)."""
     from analysis import facts as F
     from analysis.models import METRICS
 
     conn = pg()
     cur = conn.cursor()
     lo, hi = int(meta_get(cur, "base_lo", 0)), int(meta_get(cur, "base_hi", 0))
+    if weight is None:
+        weight = int(meta_get(cur, "amplified", 1))
     base_only = weight > 1
     if base_only and not hi:
         raise SystemExit("no base range recorded: amplify first")
@@ -961,6 +964,12 @@ def build_rollups(weight: int = 1, connections: int = 2) -> int:
                 "LEFT JOIN pg_constraint c ON c.conname = i.indexname AND c.contype = 'u' "
                 "WHERE i.tablename = 'analysis_rollup' AND i.indexname <> 'analysis_rollup_pkey'")
     rollup_indexes = cur.fetchall()
+    for name, definition, is_constraint in rollup_indexes:  # kept, in case this run is interrupted
+        meta_set(cur, f"rollupindex:{name}", f"{int(is_constraint)}{definition}")
+    conn.commit()
+    cur.execute("SELECT substr(key, 13), substr(value, 2), value LIKE '1%%' FROM bench_fill_meta "
+                "WHERE key LIKE 'rollupindex:%%'")
+    dropped_before = [r for r in cur.fetchall() if r[0] not in {i[0] for i in rollup_indexes}]
     cur.execute("TRUNCATE analysis_rollup")
     for name, _def, is_constraint in rollup_indexes:
         cur.execute(f'ALTER TABLE analysis_rollup DROP CONSTRAINT "{name}"' if is_constraint
@@ -1036,7 +1045,8 @@ def build_rollups(weight: int = 1, connections: int = 2) -> int:
         if is_constraint:
             cur.execute(f'ALTER TABLE analysis_rollup ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{name}"')
 
-    parallel(rollup_indexes, index, connections)
+    parallel(rollup_indexes + dropped_before, index, connections)
+    cur.execute("DELETE FROM bench_fill_meta WHERE key LIKE 'rollupindex:%%'")
     cur.execute("DROP TABLE bench_fact_wide")
     cur.execute("SELECT count(*) FROM analysis_rollup")
     rows = cur.fetchone()[0]
@@ -1112,7 +1122,7 @@ def amplify(factor: int, connections: int = 2) -> dict:
     if not hi:
         raise SystemExit("this database has no generated base recorded (fill it with this fill.py first)")
     if meta_get(cur, "amplified"):
-        raise SystemExit("already amplified")
+        raise SystemExit("already amplified")  # (an interrupted run resumes: the copies there are kept)
     n = hi - lo + 1
     cur.execute("SELECT max((substr(tracking_no, 9, 5)::int) %% 20000), max(substr(tracking_no, 9, 5)::int / 20000) "
                 "FROM grievances_grievance WHERE id BETWEEN %s AND %s", [lo, hi])
@@ -1127,16 +1137,24 @@ def amplify(factor: int, connections: int = 2) -> dict:
     assert cur.fetchone()[0] == "2026112400042" + damm("2026112400042")
     conn.commit()
     print(f"amplifying appeals {lo:,}..{hi:,} ({n:,}) x{factor}; dropping secondary indexes", flush=True)
-    dropped = drop_indexes(conn)
+    drop_indexes(conn)
     cur.execute("TRUNCATE analysis_rollup")
     conn.commit()
     timings["drop"] = time.perf_counter() - t0
-    # Per table: the max id of the base, the offset of copy c is c * that.
+    # Per table: the max id of the base's rows; copy c adds c * that to the ids (kept, so an
+    # interrupted run resumes with the same ids).
     offsets = {}
-    for table, idcol, _g in AMPLIFIED:
+    for table, idcol, gcol in AMPLIFIED:
         if idcol:
-            cur.execute(f"SELECT COALESCE(max({idcol}), 0) FROM {table}")
-            offsets[table] = cur.fetchone()[0]
+            where = (f"{gcol} BETWEEN {lo} AND {hi}" if gcol else
+                     f"case_id BETWEEN {case_lo or 0} AND {case_hi or -1}" if table == "mediation_party" else
+                     f"id BETWEEN {lo} AND {hi}")
+            offsets[table] = int(meta_get(cur, f"offset:{table}", 0))
+            if not offsets[table]:
+                cur.execute(f"SELECT COALESCE(max({idcol}), 0) FROM {table} WHERE {where}")
+                offsets[table] = cur.fetchone()[0]
+                meta_set(cur, f"offset:{table}", offsets[table])
+    conn.commit()
     cur.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
                 "AND table_name = ANY(%s) ORDER BY ordinal_position", [[a[0] for a in AMPLIFIED]])
     columns: dict[str, list[str]] = {}
@@ -1163,43 +1181,127 @@ def amplify(factor: int, connections: int = 2) -> dict:
         select = ", ".join(exprs.get(col, col) for col in cols)
         return f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {table} WHERE {where}"
 
-    jobs = [(table, idcol, gcol, c) for c in range(1, factor) for table, idcol, gcol in AMPLIFIED]
-    # the biggest tables first so the two connections end together
-    big = {"grievances_grievanceevent": 0, "grievances_grievance": 1}
-    jobs.sort(key=lambda j: (big.get(j[0], 2), j[3]))
+    def done(c, table, idcol, gcol, k) -> bool:
+        """A copy is one transaction: it is there when any row of its id range is."""
+        if idcol and table != "grievances_grievance":
+            key, low, high = idcol, k * offsets[table] + 1, (k + 1) * offsets[table]
+        else:
+            key, low, high = idcol or gcol, lo + k * n, hi + k * n
+        cur = c.cursor()
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {key} BETWEEN {low} AND {high})")
+        return cur.fetchone()[0]
 
-    def copy(c, job):
-        table, idcol, gcol, k = job
+    # One queue, in priority order, on ``connections`` connections: the appeals' copies first so
+    # that the GIN index on their text (the longest single build) starts early; the rollups
+    # (only the base's facts, counted ``factor`` times) need no copy and run beside; each
+    # index once all copies of its table are in; the other copies; the other indexes.
+    copies = [("copy", table, idcol, gcol, k) for table, idcol, gcol in AMPLIFIED for k in range(1, factor)]
+    conn = pg()
+    cur = conn.cursor()
+    cur.execute("SELECT substr(key, 7), value, substring(value from ' ON public\\.(\\w+)') FROM bench_fill_meta "
+                "WHERE key LIKE 'index:%%'")
+    indexes = [("index", name, definition, table) for name, definition, table in cur.fetchall()]
+    pending = [j for j in copies if not done(conn, *j[1:])]
+    conn.close()
+    print(f"{len(copies) - len(pending)} copies already there, {len(pending)} to write; {len(indexes)} indexes",
+          flush=True)
+    sizes = {"grievances_grievanceevent": 8, "grievances_grievance": 6, "analysis_grievancefact": 3,
+             "deadlines_clock": 3}
+
+    def rank(job):
+        if job[0] == "copy":
+            return (0, job[4]) if job[1] == "grievances_grievance" else (3, -sizes.get(job[1], 0), job[4])
+        if job[0] == "rollups":
+            return (2,)
+        if "USING gin" in job[2]:
+            return (1,)
+        return (4, -sizes.get(job[3], 0))
+
+    jobs = sorted(pending + indexes + [("rollups",)], key=rank)
+    waiting = {t for _k, t, *_rest in pending}
+    copies_left = {t: sum(1 for j in pending if j[1] == t) for t in waiting}
+
+    def ready(job) -> bool:
+        return job[0] != "index" or not copies_left.get(job[3])
+
+    def run(c, job):
         t = time.perf_counter()
         cur = c.cursor()
-        if table == "grievances_grievance":
-            cur.execute(DAMM_SQL)
-        cur.execute(statement(table, idcol, gcol, k))
-        print(f"  copy {k} of {table}: {cur.rowcount:,} rows in {time.perf_counter() - t:.0f} s", flush=True)
+        if job[0] == "copy":
+            _kind, table, idcol, gcol, k = job
+            if table == "grievances_grievance":
+                cur.execute(DAMM_SQL)
+            cur.execute(statement(table, idcol, gcol, k))
+            print(f"  copy {k} of {table}: {cur.rowcount:,} rows in {time.perf_counter() - t:.0f} s", flush=True)
+        elif job[0] == "index":
+            build_index(c, job[1], job[2])
+        else:
+            rows = build_rollups(weight=factor, connections=2)
+            timings["rollups"] = time.perf_counter() - t
+            print(f"rollups: {rows:,} rows in {timings['rollups']:.0f} s", flush=True)
+
+    def finished(job):
+        if job[0] == "copy":
+            copies_left[job[1]] -= 1
 
     t1 = time.perf_counter()
-    parallel(jobs, copy, connections)
-    timings["copies"] = time.perf_counter() - t1
+    schedule(jobs, ready, run, finished, connections)
+    timings["copies, indexes, rollups"] = time.perf_counter() - t1
     conn = pg()
     cur = conn.cursor()
     set_sequences(cur)
     meta_set(cur, "amplified", factor)
     conn.commit()
     conn.close()
-    print(f"copies written in {timings['copies']:.0f} s; building {dropped} indexes", flush=True)
-    t2 = time.perf_counter()
-    build_indexes(connections)
-    timings["indexes"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    rows = build_rollups(weight=factor, connections=connections)
-    timings["rollups"] = time.perf_counter() - t3
-    print(f"rollups: {rows:,} rows in {timings['rollups']:.0f} s", flush=True)
     t4 = time.perf_counter()
     vacuum_analyze(connections)
     timings["analyze"] = time.perf_counter() - t4
     timings["total"] = time.perf_counter() - t0
     print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()), flush=True)
     return timings
+
+
+def schedule(jobs, ready, run, finished, connections: int) -> None:
+    """``run(conn, job)`` for every job on ``connections`` connections, each taking the first
+    job of the list that is ``ready``; ``finished(job)`` after its commit."""
+    import threading
+
+    lock = threading.Lock()
+    todo = list(jobs)
+    errors = []
+
+    def take():
+        while True:
+            with lock:
+                if errors or not todo:
+                    return None
+                for i, job in enumerate(todo):
+                    if ready(job):
+                        return todo.pop(i)
+            time.sleep(1)
+
+    def worker():
+        conn = pg()
+        conn.execute("SET session_replication_role = replica")
+        conn.commit()
+        try:
+            while (job := take()) is not None:
+                run(conn, job)
+                conn.commit()
+                with lock:
+                    finished(job)
+        except Exception as exc:  # noqa: BLE001  (re-raised below, in the caller)
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 # --------------------------------------------------------------------------- main
