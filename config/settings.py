@@ -50,7 +50,7 @@ SPEECH_TO_TEXT_BACKEND = env.str("SPEECH_TO_TEXT_BACKEND", default="")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "grid.admin_site.PlatformAdminConfig",  # django.contrib.admin with a lazy app list
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMIntegerField, transition
 
+from grid.choices import CachedChoiceDisplay
 from grid.files import PrivateFileField, RandomName
 from grid.models import mobile_validator
 
@@ -217,7 +218,7 @@ CITIZEN_OR_VISIT = _("反映人（网上评价），或综治中心工作人员�
 SYSTEM_WITH_MAIN = _("系统（主件办结时，或关联到已办结的主件时）")
 
 
-class Grievance(ConcurrentTransitionMixin, models.Model):
+class Grievance(CachedChoiceDisplay, ConcurrentTransitionMixin, models.Model):
     tracking_no = models.CharField(_("受理编号"), max_length=20, unique=True, editable=False)
     kind = models.CharField(_("诉求类型"), max_length=16, choices=GrievanceKind.choices, db_index=True)
     category = models.ForeignKey(
@@ -555,7 +556,7 @@ class ImmutableQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
-class GrievanceEvent(models.Model):
+class GrievanceEvent(CachedChoiceDisplay, models.Model):
     """One step of the loop: immutable (never updated, never deleted). The item and the
     actor are protected: deleting either would have to change or remove the record."""
 
@@ -707,7 +708,7 @@ class ReturnStatus(models.TextChoices):
     REFUSED = "refused", _("未批准")
 
 
-class ReturnRequest(models.Model):
+class ReturnRequest(CachedChoiceDisplay, models.Model):
     """首接首办: a unit may ask to return an item only with a reason and its own leader's approval."""
 
     grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="return_requests")
@@ -790,7 +791,7 @@ class SupervisionKind(models.TextChoices):
     LEADER = "leader", _("领导批办")
 
 
-class SupervisionOrder(models.Model):
+class SupervisionOrder(CachedChoiceDisplay, models.Model):
     """督办 orders and 领导批办 instructions: the handling unit sees them flagged."""
 
     grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="supervisions")

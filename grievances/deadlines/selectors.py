@@ -174,7 +174,7 @@ def overdue_counts_by_unit(user, now: datetime | None = None, region_code: str =
     if region_code:
         qs = qs.filter(region_code__startswith=region_code)
     return list(
-        qs.values("unit_id", "unit__name").annotate(overdue=Count("pk")).order_by("-overdue", "unit__name")
+        qs.values("unit_id", "unit__name").annotate(overdue=Count("*")).order_by("-overdue", "unit__name")
     )
 
 
