@@ -303,9 +303,9 @@ def _rss_mb() -> float:
 
 
 def export_all(fmt: str, via: str = "keyset"):
-    """Export every appeal (as the administrator, every submission day) as ``fmt``, in a
-    transaction rolled back at the end (the Export row; the file goes to a temporary
-    directory). Run it in its own process: the peak RSS printed is this process's.
+    """Export every appeal (as the administrator, every submission day) as ``fmt`` (writes
+    one Export row, deleted at the end; the file goes to a temporary directory). Run it in
+    its own process: the peak RSS printed is this process's.
     ``via``: "keyset" (exports.run as it is), or the earlier read, ``iterator()`` ordered by
     id, with a server-side cursor ("iterator") or as behind PgBouncer in transaction mode
     ("iterator-pooled": DISABLE_SERVER_SIDE_CURSORS, a client-side cursor)."""
@@ -329,17 +329,21 @@ def export_all(fmt: str, via: str = "keyset"):
         exports.rows_of = legacy_rows
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_before = _rss_mb()
-    with transaction.atomic():
-        export = Export.objects.create(user=admin, format=fmt, total=0, filters={
-            "region": "", "unit": None, "start": str(lo.date() - timedelta(days=1)),
-            "end": str(hi.date() + timedelta(days=1)), "label": ""})
+    # Not inside a transaction: a task runs it in autocommit (short queries, progress seen by
+    # the page), and a transaction held open for minutes would block others' DDL. The Export
+    # row is deleted afterwards; the file goes to a temporary directory.
+    export = Export.objects.create(user=admin, format=fmt, total=0, filters={
+        "region": "", "unit": None, "start": str(lo.date() - timedelta(days=1)),
+        "end": str(hi.date() + timedelta(days=1)), "label": ""})
+    try:
         t0 = time.perf_counter()
         exports.run(export.pk)
         took = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         export.refresh_from_db()
         size = export.file.size
-        transaction.set_rollback(True)
+    finally:
+        Export.objects.filter(pk=export.pk).delete()
     print(f"{fmt.upper()} export ({via}) of {export.done:,} rows: {took:.1f} s ({export.done / took:,.0f} rows/s), "
           f"{size / 1e6:.0f} MB file; process peak RSS {after / 1024:.0f} MB (RSS {rss_before:.0f} MB and peak "
           f"{before / 1024:.0f} MB before the export); {load()}")

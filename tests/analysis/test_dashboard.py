@@ -144,3 +144,25 @@ def test_reports_and_exports_pages_have_a_fixed_query_count(client, world, east_
     assert page.content.decode().count("Word</a>") == 3
     with django_assert_num_queries(EXPORTS_PAGE_QUERIES):
         client.get(reverse("analysis:exports"))
+
+
+@pytest.mark.parametrize("who, url, queries", [
+    ("east_centre_leader", "analysis:data", 14),
+    ("east_centre_leader", "analysis:map", 7),
+    ("east_dept_leader", "analysis:dashboard", 9),
+    ("east_dept_leader", "analysis:data", 8),
+])
+def test_data_endpoints_and_the_department_page_have_a_fixed_query_count(
+    request, client, world, citizen, east_centre_staff, django_assert_num_queries, who, url, queries,
+):
+    """The same number of queries with 2 appeals and with 5 (the figures come from rollups)."""
+    for _ in range(2):
+        dispatched(citizen, world.east_village, east_centre_staff, world.east_dept)
+    client.force_login(request.getfixturevalue(who))
+    client.get(reverse(url))
+    with django_assert_num_queries(queries):
+        assert client.get(reverse(url)).status_code == 200
+    for _ in range(3):
+        dispatched(citizen, world.east_village, east_centre_staff, world.east_dept)
+    with django_assert_num_queries(queries):
+        assert client.get(reverse(url)).status_code == 200
