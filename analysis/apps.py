@@ -19,8 +19,9 @@ class AnalysisConfig(AppConfig):
         from grievances.hooks import grievance_event_recorded
 
         # In the event's own transaction (after the clocks, registered earlier): the
-        # rollups commit or roll back with the event, so they always equal a recount.
-        grievance_event_recorded.register(rollups.on_grievance_event)
+        # rollups commit or roll back with the event, so they always equal a recount. The
+        # listener takes a list (a chunk of the deadline scan's events: one refresh each).
+        grievance_event_recorded.register_many(rollups.on_grievance_events)
 
         from analysis import selectors
         from analysis.models import Export, Report, ReportTemplate

@@ -22,6 +22,7 @@ from django.db.models import Count, Q
 
 from analysis import facts
 from analysis.models import METRICS, GrievanceFact, Rollup
+from grid import bulk
 
 Key = tuple[date, str, str, str]  # (day, scope, dim, value)
 
@@ -51,18 +52,11 @@ def _overdue_codes(grievance_ids: Iterable[int]) -> dict[int, set[str]]:
     return out
 
 
-def _clock(g):
-    from grievances.deadlines.models import Clock
-
-    return Clock.objects.filter(pk=g.pk).first()
-
-
-def _grid_code(g) -> str:
-    if not g.grid_id:
-        return ""
+def _grid_codes(grid_ids) -> dict[int, str]:
     from grid.models import Grid
 
-    return Grid.objects.filter(pk=g.grid_id).values_list("code", flat=True).first() or ""
+    ids = sorted({i for i in grid_ids if i})
+    return dict(Grid.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
 
 
 def repeat_q(fact: facts.Fact, grievance_id: int) -> Q | None:
@@ -84,40 +78,55 @@ def is_repeat(fact: facts.Fact, grievance_id: int) -> bool:
     return q is not None and GrievanceFact.objects.filter(q).exists()
 
 
-def _event_counts_and_overdue(gid: int) -> tuple[dict[str, int], set[str]]:
-    """The two inputs of a fact read from other tables, in one query: the counts of the
-    history actions among the appeal's events, and the deadlines recorded overdue."""
-    from grievances.deadlines.models import ClockAction
+def _inputs(ids: list[int]) -> tuple[dict[int, dict[str, int]], dict[int, set[str]], dict]:
+    """What a fact needs from other tables, for many appeals in two queries: the counts of the
+    history actions among each appeal's events and the deadlines recorded overdue (one
+    query), and the clocks (one query)."""
+    from grievances.deadlines.models import Clock, ClockAction
     from grievances.models import GrievanceEvent
 
+    history: dict[int, dict[str, int]] = defaultdict(dict)
+    overdue: dict[int, set[str]] = defaultdict(set)
     events = connection.ops.quote_name(GrievanceEvent._meta.db_table)
     actions = connection.ops.quote_name(ClockAction._meta.db_table)
     marks = ", ".join(["%s"] * len(facts.HISTORY_ACTIONS))
+    id_marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 'e', action, COUNT(*) FROM {events} WHERE grievance_id = %s AND action IN ({marks}) "
-            f"GROUP BY action UNION ALL "
-            f"SELECT DISTINCT 'o', deadline, 1 FROM {actions} WHERE clock_id = %s AND action = 'overdue'",
-            [gid, *facts.HISTORY_ACTIONS, gid],
+            f"SELECT 'e', grievance_id, action, COUNT(*) FROM {events} WHERE grievance_id IN ({id_marks}) "
+            f"AND action IN ({marks}) GROUP BY grievance_id, action UNION ALL "
+            f"SELECT DISTINCT 'o', clock_id, deadline, 1 FROM {actions} WHERE clock_id IN ({id_marks}) "
+            f"AND action = 'overdue'",
+            [*ids, *facts.HISTORY_ACTIONS, *ids],
         )
-        rows = cursor.fetchall()
-    return ({a: int(c) for kind, a, c in rows if kind == "e"}, {a for kind, a, _c in rows if kind == "o"})
+        for kind, gid, name, c in cursor.fetchall():
+            if kind == "e":
+                history[gid][name] = int(c)
+            else:
+                overdue[gid].add(name)
+    clocks = {c.pk: c for c in Clock.objects.filter(pk__in=ids)}
+    return history, overdue, clocks
+
+
+def _fact_from(g, old: facts.Fact | None, history, overdue, clock, grid_code: str) -> tuple[facts.Fact, bool]:
+    """The appeal's fact from its inputs, and whether its repeat flag was taken from ``old``
+    (what cannot have changed since ``old``: the grid code; the repeat flag while the
+    person, place, category and day are the same). When it was not, the caller decides it
+    against the stored facts (``is_repeat``)."""
+    fact = facts.compute(g, clock, overdue_codes=overdue, history=history, repeat=False, grid_code=grid_code)
+    same_repeat_inputs = old is not None and (old.person, old.region_code, old.category_id, old.day) == (
+        fact.person, fact.region_code, fact.category_id, fact.day)
+    if same_repeat_inputs and old.counts.get("repeat"):
+        fact.counts["repeat"] = 1
+    return fact, same_repeat_inputs
 
 
 def fact_for(g, old: facts.Fact | None = None) -> facts.Fact:
-    """The appeal's fact from the database as it stands (inside the event's transaction).
-    What cannot have changed since ``old`` (the grid code; the repeat flag while the
-    person, place, category and day are the same) is taken from it."""
-    history, overdue = _event_counts_and_overdue(g.pk)
-    grid_code = old.grid_code if old is not None else _grid_code(g)
-    fact = facts.compute(g, _clock(g), overdue_codes=overdue, history=history, repeat=False, grid_code=grid_code)
-    same_repeat_inputs = old is not None and (old.person, old.region_code, old.category_id, old.day) == (
-        fact.person, fact.region_code, fact.category_id, fact.day)
-    if same_repeat_inputs:
-        repeat = bool(old.counts.get("repeat"))
-    else:
-        repeat = is_repeat(fact, g.pk)
-    if repeat:
+    """The appeal's fact from the database as it stands (inside the event's transaction)."""
+    history, overdue, clocks = _inputs([g.pk])
+    grid_code = old.grid_code if old is not None else _grid_codes([g.grid_id]).get(g.grid_id, "")
+    fact, settled = _fact_from(g, old, history[g.pk], overdue[g.pk], clocks.get(g.pk), grid_code)
+    if not settled and is_repeat(fact, g.pk):
         fact.counts["repeat"] = 1
     return fact
 
@@ -192,27 +201,70 @@ def add_to_rollups(changes: dict[Key, dict[str, int]], chunk: int = 500) -> None
             )
 
 
-def _save_fact(gid: int, fact: facts.Fact, existing: GrievanceFact | None) -> None:
-    fields = dict(day=fact.day, region_code=fact.region_code, grid_code=fact.grid_code, kind=fact.kind,
-                  category_id=fact.category_id, severity=fact.severity, channel=fact.channel,
-                  unit_id=fact.unit_id, cell=fact.cell, person=fact.person, counts=fact.counts)
-    if existing is None:
-        GrievanceFact.objects.create(grievance_id=gid, **fields)
-    else:
-        GrievanceFact.objects.filter(pk=gid).update(**fields)
+_FACT_FIELDS = ("day", "region_code", "grid_code", "kind", "category_id", "severity", "channel", "unit_id",
+                "cell", "person", "counts")
+
+
+def _fact_row(gid: int, fact: facts.Fact) -> GrievanceFact:
+    return GrievanceFact(grievance_id=gid, **{f: getattr(fact, f) for f in _FACT_FIELDS})
+
+
+def _unchanged(old: facts.Fact | None, new: facts.Fact) -> bool:
+    return old is not None and old.dims() == new.dims() and old.counts == new.counts and old.person == new.person
+
+
+def refresh_many(grievances) -> None:
+    """Bring the facts of these appeals and their rollup rows up to date (inside the caller's
+    transaction), set-based: the stored facts are locked and read in one statement, the
+    inputs in two more, the rollup deltas of all of them added in one upsert and the
+    changed facts written in one UPDATE, however many appeals (one, after a person's
+    transition; a chunk's, after the deadline scan's). Appeals whose repeat flag has to be
+    decided against other facts (a new fact; a changed person, place, category or day) are
+    then brought up to date one at a time in order, as each decision reads the facts saved
+    before it."""
+    by_id = {g.pk: g for g in grievances}
+    if not by_id:
+        return
+    ids = sorted(by_id)
+    existing = {row.pk: row for row in GrievanceFact.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    history, overdue, clocks = _inputs(ids)
+    grid_codes = _grid_codes(by_id[gid].grid_id for gid in ids if gid not in existing)
+    changes: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    changed: list[GrievanceFact] = []
+    unsettled: list[tuple[int, facts.Fact | None, facts.Fact]] = []
+    for gid in ids:
+        g = by_id[gid]
+        old = _stored(existing[gid]) if gid in existing else None
+        grid_code = old.grid_code if old is not None else grid_codes.get(g.grid_id, "")
+        new, settled = _fact_from(g, old, history[gid], overdue[gid], clocks.get(gid), grid_code)
+        if not settled:
+            unsettled.append((gid, old, new))
+            continue
+        if _unchanged(old, new):
+            continue
+        for key, counts in delta(old, new).items():
+            for metric, v in counts.items():
+                changes[key][metric] += v
+        changed.append(_fact_row(gid, new))
+    add_to_rollups({k: dict(v) for k, v in changes.items() if any(v.values())})
+    bulk.update_rows(GrievanceFact, changed, _FACT_FIELDS)
+    for gid, old, new in unsettled:
+        if is_repeat(new, gid):
+            new.counts["repeat"] = 1
+        if _unchanged(old, new):
+            continue
+        add_to_rollups(delta(old, new))
+        if old is None:
+            GrievanceFact.objects.create(**{"grievance_id": gid, **{f: getattr(new, f) for f in _FACT_FIELDS}})
+        else:
+            GrievanceFact.objects.filter(pk=gid).update(**{f: getattr(new, f) for f in _FACT_FIELDS})
+        if old is None or old.category_id != new.category_id:
+            _refresh_later_repeats(gid, old, new)
 
 
 def refresh(g) -> None:
-    """Bring the appeal's fact and its rollup rows up to date (inside the caller's transaction)."""
-    existing = GrievanceFact.objects.select_for_update().filter(pk=g.pk).first()
-    old = _stored(existing) if existing is not None else None
-    new = fact_for(g, old)
-    if old is not None and old.dims() == new.dims() and old.counts == new.counts and old.person == new.person:
-        return
-    add_to_rollups(delta(old, new))
-    _save_fact(g.pk, new, existing)
-    if old is None or old.category_id != new.category_id:
-        _refresh_later_repeats(g.pk, old, new)
+    """One appeal: the set-based path with one item."""
+    refresh_many([g])
 
 
 def _refresh_later_repeats(gid: int, old: facts.Fact | None, new: facts.Fact) -> None:
@@ -236,9 +288,14 @@ def _refresh_later_repeats(gid: int, old: facts.Fact | None, new: facts.Fact) ->
             GrievanceFact.objects.filter(pk=row.pk).update(counts=after.counts)
 
 
+def on_grievance_events(events) -> None:
+    """The listener on grievances' "event recorded" hook point (see AppConfig.ready): each
+    appeal the events touched is refreshed once, as it stands after all of them."""
+    refresh_many(event.grievance for event in events)
+
+
 def on_grievance_event(event) -> None:
-    """The listener on grievances' "event recorded" hook point (see AppConfig.ready)."""
-    refresh(event.grievance)
+    on_grievance_events([event])
 
 
 # --------------------------------------------------------------------------- rebuild

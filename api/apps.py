@@ -8,11 +8,11 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from api.services import on_grievance_event
+        from api.services import on_grievance_events
         from api.webhooks import WebhookBackend
         from grid.notifications.backends import register_backend
         from grievances.hooks import grievance_event_recorded
 
         # The update pushed to the channel commits (as an outbox row) with the event itself.
-        grievance_event_recorded.register(on_grievance_event)
+        grievance_event_recorded.register_many(on_grievance_events)
         register_backend("webhook", WebhookBackend)

@@ -111,17 +111,26 @@ def on_admin_log_entry(sender, instance: LogEntry, created, raw=False, **kwargs)
     )
 
 
-def on_grievance_event(event) -> None:
-    g = event.grievance
+def on_grievance_events(events) -> None:
+    """One audit row per event, in the order written, appended together (one head lock, one
+    INSERT: ``services.append_many``)."""
+    entries = []
     with translation.override("zh-hans"):  # the record reads the same whatever the request's language
-        label = str(event.get_action_display())
-    services.append(
-        kind=AuditKind.GRIEVANCE_EVENT, actor=event.actor, at=event.created_at,
-        summary=f"{g.tracking_no} {label}", object_type=witnesses.EVENT_TYPE,
-        object_id=event.pk, object_hash=witnesses.event_hash(event),
-        data={"grievance_id": g.pk, "tracking_no": g.tracking_no, "action": event.action,
-              "from_state": event.from_state, "to_state": event.to_state, "unit_id": event.unit_id},
-    )
+        for event in events:
+            g = event.grievance
+            entries.append(dict(
+                kind=AuditKind.GRIEVANCE_EVENT, actor=event.actor, at=event.created_at,
+                summary=f"{g.tracking_no} {event.get_action_display()}", object_type=witnesses.EVENT_TYPE,
+                object_id=event.pk, object_hash=witnesses.event_hash(event),
+                data={"grievance_id": g.pk, "tracking_no": g.tracking_no, "action": event.action,
+                      "from_state": event.from_state, "to_state": event.to_state, "unit_id": event.unit_id},
+            ))
+    services.append_many(entries)
+
+
+def on_grievance_event(event) -> None:
+    """One event: the list path with one item."""
+    on_grievance_events([event])
 
 
 def _decision(kind: str, d) -> None:
@@ -186,7 +195,7 @@ def connect() -> None:
     user_logged_out.connect(on_logged_out, dispatch_uid="audit-logged-out")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit-login-failed")
     post_save.connect(on_admin_log_entry, sender=LogEntry, dispatch_uid="audit-admin-log")
-    grievance_event_recorded.register(on_grievance_event)
+    grievance_event_recorded.register_many(on_grievance_events)
     mediation_decision_recorded.register(on_mediation_decision)
     qa_decision_recorded.register(on_qa_decision)
     personal_data_accessed.register(on_personal_data_accessed)

@@ -39,23 +39,44 @@ def append(
     object_hash: str = "", data: dict | None = None, at: dt.datetime | None = None,
 ) -> AuditEntry:
     """Append one row to the chain (audit.chain documents what its hash covers)."""
-    data = dict(data or {})
-    chain.canonical_bytes(data)  # refuse a float or an object before taking the lock
-    actor_id = actor.pk if actor is not None and actor.pk else None
-    fields = {
-        "at": at or timezone.now(), "kind": str(kind), "actor_id": actor_id, "actor": actor_name(actor),
-        "ip": chain.normalise_ip(ip), "object_type": object_type, "object_id": str(object_id or ""),
-        "object_hash": object_hash, "summary": str(summary)[:300], "data": data,
-    }
-    with transaction.atomic():
+    return append_many([dict(kind=kind, summary=summary, actor=actor, ip=ip, object_type=object_type,
+                             object_id=object_id, object_hash=object_hash, data=data, at=at)])[0]
+
+
+def append_many(entries: list[dict]) -> list[AuditEntry]:
+    """Append rows in the order given (each a dict of ``append``'s arguments): the head is
+    locked and updated once and the rows are written in one INSERT, so a batch of N events
+    costs three statements, not 3 × N. The chain is the same as N single appends."""
+    prepared = []
+    for entry in entries:
+        data = dict(entry.get("data") or {})
+        chain.canonical_bytes(data)  # refuse a float or an object before taking the lock
+        actor = entry.get("actor")
+        actor_id = actor.pk if actor is not None and actor.pk else None
+        object_type = entry.get("object_type", "")
+        object_hash = entry.get("object_hash", "")
+        prepared.append({
+            "at": entry.get("at") or timezone.now(), "kind": str(entry["kind"]), "actor_id": actor_id,
+            "actor": actor_name(actor), "ip": chain.normalise_ip(entry.get("ip", "")), "object_type": object_type,
+            "object_id": str(entry.get("object_id") or ""), "object_hash": object_hash,
+            "summary": str(entry["summary"])[:300], "data": data,
+        })
+    if not prepared:
+        return []
+    rows = []
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
-        seq = head.seq + 1
-        row_hash = chain.row_hash(seq=seq, prev=head.row_hash, **fields)
-        entry = AuditEntry(
-            seq=seq, at=fields["at"], kind=fields["kind"], actor_id=actor_id, actor_name=fields["actor"],
-            ip=fields["ip"], object_type=object_type, object_id=fields["object_id"], object_hash=object_hash,
-            summary=fields["summary"], data=data, prev_hash=head.row_hash, row_hash=row_hash,
-        )
-        entry.save(force_insert=True)
-        ChainHead.objects.filter(pk=1).update(seq=seq, row_hash=row_hash)
-    return entry
+        seq, prev = head.seq, head.row_hash
+        for fields in prepared:
+            seq += 1
+            row_hash = chain.row_hash(seq=seq, prev=prev, **fields)
+            rows.append(AuditEntry(
+                seq=seq, at=fields["at"], kind=fields["kind"], actor_id=fields["actor_id"],
+                actor_name=fields["actor"], ip=fields["ip"], object_type=fields["object_type"],
+                object_id=fields["object_id"], object_hash=fields["object_hash"], summary=fields["summary"],
+                data=fields["data"], prev_hash=prev, row_hash=row_hash,
+            ))
+            prev = row_hash
+        AuditEntry.objects.bulk_create(rows)
+        ChainHead.objects.filter(pk=1).update(seq=seq, row_hash=prev)
+    return rows

@@ -31,6 +31,14 @@ Phases:
 - ``AFTER_COMMIT``: each listener is scheduled with ``transaction.on_commit`` and runs only
   if the transaction commits; a failing listener cannot undo the use-case, so it must be
   idempotent (or enqueue a task that is).
+
+Batches: ``emit_many(payloads)`` hands a whole list at once (the deadline scan writes the
+events of 50 items together). A listener registered with ``register_many`` receives the
+list, so it can do its work in a few set-based statements; ``emit(payload)`` is
+``emit_many([payload])``, so each rule has one implementation, exercised by both. A plain
+listener (``register``) is called once per payload. Listeners run in registration order,
+each with the whole list (in the order the payloads were written): listener A sees every
+payload before listener B sees the first.
 """
 
 from __future__ import annotations
@@ -68,7 +76,8 @@ class HookPoint(Generic[T]):
     phase: Phase
     doc: str
     required: bool = False
-    _listeners: list[Callable[[T], None]] = field(default_factory=list, repr=False)
+    _listeners: list[Callable] = field(default_factory=list, repr=False)
+    _takes_list: set = field(default_factory=set, repr=False)
 
     def __post_init__(self):
         if self.name in _ALL:
@@ -84,7 +93,15 @@ class HookPoint(Generic[T]):
             self._listeners.append(listener)
         return listener
 
-    def unregister(self, listener: Callable[[T], None]) -> None:
+    def register_many(self, listener: Callable[[list[T]], None]) -> Callable[[list[T]], None]:
+        """Add a listener that receives a list of payloads (one or more) per call."""
+        self.register(listener)
+        self._takes_list.add(listener)
+        return listener
+
+    def unregister(self, listener: Callable) -> None:
+        # (a list-taking listener stays one: registered again with ``register``, it still
+        # receives lists)
         if listener in self._listeners:
             self._listeners.remove(listener)
 
@@ -107,18 +124,35 @@ class HookPoint(Generic[T]):
                 self.unregister(listener)
 
     def emit(self, payload: T) -> None:
-        if not isinstance(payload, self.payload):
-            raise TypeError(f"{self.name} carries {self.payload.__name__}, not {type(payload).__name__}.")
+        self.emit_many([payload])
+
+    def emit_many(self, payloads) -> None:
+        """Hand every payload to every listener: a list-taking listener gets the whole list
+        in one call, a plain one each payload in turn."""
+        payloads = list(payloads)
+        for payload in payloads:
+            if not isinstance(payload, self.payload):
+                raise TypeError(f"{self.name} carries {self.payload.__name__}, not {type(payload).__name__}.")
         if self.required and not self._listeners:
             raise ImproperlyConfigured(f"Hook point {self.name} is required but has no listener.")
+        if not payloads:
+            return
         if self.phase is Phase.IN_TRANSACTION:
             if not transaction.get_connection().in_atomic_block:
                 raise RuntimeError(f"{self.name} runs its listeners inside the transaction: emit it inside atomic().")
             for listener in tuple(self._listeners):
-                listener(payload)
+                if listener in self._takes_list:
+                    listener(payloads)
+                else:
+                    for payload in payloads:
+                        listener(payload)
         else:
             for listener in tuple(self._listeners):
-                transaction.on_commit(partial(listener, payload))
+                if listener in self._takes_list:
+                    transaction.on_commit(partial(listener, payloads))
+                else:
+                    for payload in payloads:
+                        transaction.on_commit(partial(listener, payload))
 
 
 def all_hook_points() -> list[HookPoint]:

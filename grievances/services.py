@@ -14,7 +14,9 @@ same transaction, emits it on the hook points of ``grievances.hooks``
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core.files import File
@@ -24,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
-from grid import permissions
+from grid import bulk, permissions
 from grid.models import Region, RegionLevel, Unit, UnitKind, code_prefix
 from grievances import hooks
 from grievances.models import (
@@ -161,23 +163,105 @@ def _supervisor_check(actor, g: Grievance) -> str | None:
 # ---------------------------------------------------------------------------------------
 # the one place events are written
 
+# Inside ``events_written_together()`` the rows of the loop's writes are kept here and written
+# together when the block ends (``_WrittenTogether.write``).
+_together: contextvars.ContextVar[_WrittenTogether | None] = contextvars.ContextVar("grievance_writes", default=None)
+
+
+class _WrittenTogether:
+    """The rows a batch of use-cases writes: the items' new state, supervision orders, events."""
+
+    def __init__(self):
+        self.grievances: dict[int, Grievance] = {}
+        self.orders: list[SupervisionOrder] = []
+        self.events: list[GrievanceEvent] = []
+
+    def write(self) -> None:
+        if self.grievances:
+            now = timezone.now()
+            rows = [self.grievances[pk] for pk in sorted(self.grievances)]
+            for g in rows:
+                g.updated_at = now
+            bulk.update_rows(Grievance, rows, _GRIEVANCE_FIELDS)
+        if self.orders:
+            SupervisionOrder.objects.bulk_create(self.orders)
+        record_events(self.events)
+
+
+# What a deferred save writes: every column but the key (as ``save()`` does).
+_GRIEVANCE_FIELDS = [f for f in Grievance._meta.concrete_fields if not f.primary_key]
+
+
+def _save_item(grievance: Grievance) -> None:
+    """Save an item after a transition: with optimistic locking, or inside a batch (whose
+    caller holds the items' row locks) together with the batch's other items."""
+    together = _together.get()
+    if together is not None:
+        together.grievances[grievance.pk] = grievance
+        return
+    try:
+        grievance.save()
+    except ConcurrentTransition as exc:
+        raise ConcurrentChange(
+            _("该件刚刚已被他人处理（状态或内容已变化），您的操作未生效。请刷新页面查看最新情况后再试。")
+        ) from exc
+
 
 def _record(
     grievance: Grievance, *, actor, action: str, from_state: str, note: str = "", public: bool = True,
     unit: Unit | None = None,
 ) -> GrievanceEvent:
-    event = GrievanceEvent.objects.create(
+    event = GrievanceEvent(
         grievance=grievance, actor=actor if getattr(actor, "pk", None) else None, action=action,
         from_state=from_state, to_state=grievance.state, note=note, public=public, unit=unit,
+        created_at=timezone.now(),
     )
-    hooks.grievance_event_recorded.emit(event)
-    hooks.grievance_event_committed.emit(event)
+    together = _together.get()
+    if together is not None:
+        together.events.append(event)  # written, with its hooks, when the batch ends (pk None until then)
+    else:
+        record_events([event])
     return event
 
 
 record_event = _record
 """Public name of the one event writer, for events of other modules about an item (the
 deadlines module's paused/resumed/extension_* events): writes the row and emits the hooks."""
+
+
+def record_events(events: list[GrievanceEvent]) -> list[GrievanceEvent]:
+    """Write events (one INSERT however many) and emit them on both hook points as one list:
+    every event the loop writes goes through here, one at a time or a batch at a time."""
+    if not events:
+        return events
+    with transaction.atomic(savepoint=False):
+        GrievanceEvent.objects.bulk_create(events)
+        hooks.grievance_event_recorded.emit_many(events)
+        hooks.grievance_event_committed.emit_many(events)
+    return events
+
+
+@contextmanager
+def events_written_together():
+    """Inside the block the loop's writes are collected instead of written: the items' saves
+    after their transitions, supervision orders and events. When the block ends without an
+    error they are written set-based (one UPDATE of the items, one INSERT of the orders, one
+    INSERT of the events) and each listener of the hook points runs once with the whole list
+    of events. Used by the deadline scan's chunks (grievances.deadlines.services.process_clocks).
+    The caller runs it inside a transaction and holds the items' row locks (SELECT … FOR
+    UPDATE), which stands in for the optimistic check of a single save; inside the block the
+    new rows have no ``pk`` yet and the database still shows the items as before. Nested
+    blocks join the outer one."""
+    if _together.get() is not None:
+        yield
+        return
+    together = _WrittenTogether()
+    token = _together.set(together)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    together.write()
 
 
 def _state_label(state: str) -> str:
@@ -209,12 +293,7 @@ def _transition(
     if update:
         update(grievance)
     grievance.bump_version()
-    try:
-        grievance.save()
-    except ConcurrentTransition as exc:
-        raise ConcurrentChange(
-            _("该件刚刚已被他人处理（状态或内容已变化），您的操作未生效。请刷新页面查看最新情况后再试。")
-        ) from exc
+    _save_item(grievance)
     event = _record(
         grievance, actor=actor, action=action or custom["event"], from_state=from_state, note=note,
         public=custom["public"] if public is None else public, unit=unit,
@@ -940,10 +1019,15 @@ def reopen_grievance(*, actor, grievance: Grievance, reason: str) -> Supervision
 
 
 def _supervise(grievance: Grievance, *, actor, kind: str, note: str) -> SupervisionOrder:
-    order = SupervisionOrder.objects.create(
+    order = SupervisionOrder(
         grievance=grievance, kind=kind, issued_by=actor if getattr(actor, "pk", None) else None,
         unit=grievance.handling_unit, note=note,
     )
+    together = _together.get()
+    if together is not None:
+        together.orders.append(order)
+    else:
+        order.save(force_insert=True)
     _transition(grievance, "supervise", actor=actor, note=note, unit=grievance.handling_unit)
     return order
 
@@ -953,12 +1037,18 @@ def supervise_grievance(*, actor, grievance: Grievance, note: str, automatic: bo
     """督办: on any open item; the handling unit sees it flagged. ``automatic`` orders come
     from the deadline scan (actor None) for overdue items."""
     if automatic:
-        kind = SupervisionKind.OVERDUE
-    else:
-        _require(_supervisor_check, actor, grievance)
-        kind = SupervisionKind.SUPERVISION
+        return supervise_overdue(grievance=grievance, note=note)
+    _require(_supervisor_check, actor, grievance)
     note = _require_text(note, _("请填写督办意见。"))
-    return _supervise(grievance, actor=actor, kind=kind, note=note)
+    return _supervise(grievance, actor=actor, kind=SupervisionKind.SUPERVISION, note=note)
+
+
+@transaction.atomic(savepoint=False)
+def supervise_overdue(*, grievance: Grievance, note: str) -> SupervisionOrder:
+    """The deadline scan's automatic 督办 of an overdue item (actor: the system). Joins the
+    scan's transaction without a savepoint of its own (a chunk of items is one unit)."""
+    note = _require_text(note, _("请填写督办意见。"))
+    return _supervise(grievance, actor=None, kind=SupervisionKind.OVERDUE, note=note)
 
 
 @transaction.atomic
@@ -1040,7 +1130,12 @@ def close_duplicates_of(main: Grievance) -> list[GrievanceEvent]:
     its result (in the same transaction)."""
     events = []
     dup_ids = GrievanceLink.objects.filter(main=main, kind=LinkKind.DUPLICATE).values("grievance_id")
+    together = _together.get()
     for dup in Grievance.objects.select_for_update().filter(pk__in=dup_ids, state__in=OPEN_STATES).order_by("pk"):
+        if together is not None and dup.pk in together.grievances:
+            dup = together.grievances[dup.pk]  # changed earlier in this batch, not yet written
+            if dup.state not in OPEN_STATES:
+                continue
         events.append(_close_with_main(dup, main))
     return events
 

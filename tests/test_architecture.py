@@ -25,8 +25,8 @@ ARCHITECTURE = BASE / "docs" / "architecture.md"
 
 # Listeners the project relies on: without them the clocks stop or disputes lose their case.
 REQUIRED_LISTENERS = {
-    "grievances.event_recorded": ["grievances.deadlines.services.handle_grievance_event",
-                                  "audit.listeners.on_grievance_event"],
+    "grievances.event_recorded": ["grievances.deadlines.services.handle_grievance_events",
+                                  "audit.listeners.on_grievance_events"],
     "grievances.dispatched_to_mediation": ["mediation.services.cases.on_dispatched_to_mediation"],
     "mediation.decision_recorded": ["audit.listeners.on_mediation_decision"],
     "lawyers.decision_recorded": ["audit.listeners.on_qa_decision"],
@@ -280,6 +280,19 @@ def test_after_commit_listeners_run_only_when_the_transaction_commits(temp_hook)
         hook.emit(Payload())
         raise LookupError("the use-case failed after emitting")
     assert len(seen) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_reaches_a_list_listener_once_and_a_plain_listener_per_payload(temp_hook):
+    hook = temp_hook(Phase.IN_TRANSACTION)
+    calls = []
+    hook.register_many(lambda payloads: calls.append(("list", list(payloads))))
+    hook.register(lambda payload: calls.append(("one", payload)))
+    a, b = Payload(), Payload()
+    with transaction.atomic():
+        hook.emit_many([a, b])
+        hook.emit(a)  # one payload is a list of one for a list listener
+    assert calls == [("list", [a, b]), ("one", a), ("one", b), ("list", [a]), ("one", a)]
 
 
 def test_a_hook_point_refuses_a_payload_of_the_wrong_type(temp_hook):

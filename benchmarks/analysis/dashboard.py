@@ -237,12 +237,24 @@ def monthly_report(month, runs: int = 3):
           f"({runs} runs); {load()}")
 
 
+def _backend_cpu_ms() -> float:
+    """CPU time (user + system) of this connection's PostgreSQL backend so far, in ms (/proc:
+    the benchmark runs on the database's machine)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def maintenance(n: int = 60):
     """The rollup listener's cost on one transition (督办 through the service, in its own
     transaction, on appeals never supervised before, so the fact and ~45 rollup rows change).
     Runs alternate with and without the listener (ABAB, so the machine's load hits both
-    alike); inside the runs with it, the listener's own time is also taken directly. A bare
-    hello request through the test client is timed between runs as the yardstick."""
+    alike); inside the runs with it, the listener's own time is also taken directly, as wall
+    time and as CPU time (this process plus its PostgreSQL backend, which does not grow with
+    the machine's load). A bare hello request through the test client is timed between runs
+    as the yardstick."""
     from unittest import mock
 
     from analysis import rollups
@@ -256,13 +268,15 @@ def maintenance(n: int = 60):
     ids = list(Grievance.objects.filter(state__in=["dispatched", "handling"])
                .order_by("-id").values_list("id", flat=True)[: 2 * n])
     hello_client = Client()
-    real_refresh = rollups.refresh
+    real_refresh = rollups.refresh_many
     inside: list[float] = []
+    inside_cpu: list[float] = []
 
-    def timed_refresh(g):
-        t0 = time.perf_counter()
-        real_refresh(g)
+    def timed_refresh(grievances):
+        t0, c0, b0 = time.perf_counter(), time.process_time(), _backend_cpu_ms()
+        real_refresh(grievances)
         inside.append((time.perf_counter() - t0) * 1000)
+        inside_cpu.append((time.process_time() - c0) * 1000 + _backend_cpu_ms() - b0)
 
     with_l, without, hello_t = [], [], []
     for i in range(2 * n):
@@ -270,7 +284,7 @@ def maintenance(n: int = 60):
         # can be supervised again and again for the first time (the write path every time).
         gid = ids[(i // 2) % len(ids)]
         listener = i % 2 == 0
-        patch = mock.patch.object(rollups, "refresh", timed_refresh if listener else (lambda g: None))
+        patch = mock.patch.object(rollups, "refresh_many", timed_refresh if listener else (lambda grievances: None))
         with patch, transaction.atomic():
             # Never supervised, as far as the appeal and its fact know (rolled back below).
             Grievance.objects.filter(pk=gid).update(supervision_count=0)
@@ -287,10 +301,16 @@ def maintenance(n: int = 60):
         hello_client.get("/__hello__/")
         hello_t.append((time.perf_counter() - t0) * 1000)
     a, b = statistics.median(with_l), statistics.median(without)
+
+    def p95(values):
+        return sorted(values)[max(0, int(len(values) * .95) - 1)]
+
     print(f"督办 transition, {len(with_l)} with and {len(without)} without the rollup listener (alternating): "
           f"median {a:.2f} ms with, {b:.2f} ms without (+{a - b:.2f} ms); the listener itself inside the "
-          f"transition: median {statistics.median(inside):.2f} ms, p95 {sorted(inside)[int(len(inside) * .95) - 1]:.2f} ms; "
-          f"hello median {statistics.median(hello_t):.2f} ms")
+          f"transition: median {statistics.median(inside):.2f} ms, p95 {p95(inside):.2f} ms wall, "
+          f"CPU (process + PostgreSQL backend) median {statistics.median(inside_cpu):.2f} ms, "
+          f"p95 {p95(inside_cpu):.2f} ms; hello median {statistics.median(hello_t):.2f} ms, "
+          f"p95 {p95(hello_t):.2f} ms; load average {os.getloadavg()[0]:.1f}")
     return a, b, inside
 
 

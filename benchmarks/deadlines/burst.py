@@ -13,6 +13,13 @@ the centre. Then:
    old path); wall time from the first claim to the last commit;
 3. checks: every due item has exactly one supervision order and nothing is left due.
 
+Every appeal gets its analysis fact and rollup rows first (``rollups.rebuild``), as in a real
+database, and each county's departments and centres have staff with phones (scan.py), so
+the wave writes outbox rows (site, SMS, voice). Handing SMS/voice ids to the broker after
+commit is counted, not run. Besides wall time, each worker reports its own CPU time and the
+CPU time of its PostgreSQL backend (from /proc), per item: on a shared machine the wall time
+follows the load, the CPU time per item does not.
+
     createdb -h 127.0.0.1 -U root burst_bench
     DATABASE_URL=postgres://root@127.0.0.1:5432/burst_bench .venv/bin/python benchmarks/deadlines/burst.py \\
         --open 200000 --due 100000 --workers 2 --chunk 50
@@ -38,14 +45,30 @@ os.environ.setdefault("SMS_FILE_PATH", "/tmp/burst_bench_sms.log")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
 
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a PostgreSQL backend so far (/proc, same machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _worker(queue, results, chunked: bool):
     import django
 
     django.setup()
     from django.db import connection
 
+    from grid.notifications import services as outbox
     from grievances.deadlines import services
 
+    # The outbox rows are written and committed here; handing their ids to the broker (one
+    # publish per SMS/voice row) and sending them is the delivery workers' job, not the
+    # wave's: counted, not run (with eager Celery it would send every SMS inline).
+    published = []
+    outbox.enqueue = published.extend
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    cpu0, db0 = time.process_time(), _backend_cpu(backend)
     done = items = 0
     while True:
         chunk = queue.get()
@@ -58,8 +81,25 @@ def _worker(queue, results, chunked: bool):
             for pk in chunk:
                 done += len(services.process_clock(pk))
         items += len(chunk)
+    results.put({"items": items, "actions": done, "published": len(published),
+                 "cpu_s": time.process_time() - cpu0, "db_cpu_s": _backend_cpu(backend) - db0})
     connection.close()
-    results.put({"items": items, "actions": done})
+
+
+def _facts():
+    """Every appeal of a real database has its analysis fact and rollup rows (written from its
+    first event on); scan.build writes appeals with SQL only, so build them (the rebuild)."""
+    from django.db.models import Max, Min
+
+    from analysis import rollups
+    from analysis.facts import day_of
+    from grievances.models import Grievance
+
+    b = Grievance.objects.aggregate(lo=Min("created_at"), hi=Max("created_at"))
+    t0 = time.perf_counter()
+    appeals, rows = rollups.rebuild(day_of(b["lo"]), day_of(b["hi"]))
+    print(f"facts and rollups: {appeals:,} appeals, {rows:,} rollup rows in {time.perf_counter() - t0:.0f} s",
+          flush=True)
 
 
 def main() -> int:
@@ -86,6 +126,10 @@ def main() -> int:
     with connection.cursor() as cur:
         cur.execute("TRUNCATE deadlines_clock CASCADE")  # rebuild: the last run processed the wave
     scan.build()
+    _facts()
+    from grid.notifications.models import Message
+
+    messages_before = Message.objects.count()
     connection.close()
 
     ctx = mp.get_context("fork")
@@ -115,6 +159,9 @@ def main() -> int:
     orders = SupervisionOrder.objects.count()
     supervised = SupervisionOrder.objects.values("grievance_id").distinct().count()
     left = Clock.objects.filter(next_due__lte=timezone.now()).count()
+    messages = Message.objects.count() - messages_before
+    cpu = sum(t["cpu_s"] for t in totals)
+    db_cpu = sum(t["db_cpu_s"] for t in totals)
     claims.sort()
     figures = {
         "open": args.open, "due": args.due, "workers": args.workers, "chunk": args.chunk,
@@ -123,6 +170,10 @@ def main() -> int:
         "processed": sum(t["items"] for t in totals), "actions": sum(t["actions"] for t in totals),
         "wall_s": round(wall, 1), "items_per_s": round(args.due / wall, 1),
         "supervision_orders": orders, "items_supervised": supervised, "left_due": left,
+        "outbox_rows": messages, "outbox_ids_to_publish": sum(t["published"] for t in totals),
+        "worker_cpu_ms_per_item": round(cpu * 1000 / args.due, 2),
+        "db_backend_cpu_ms_per_item": round(db_cpu * 1000 / args.due, 2),
+        "load_average": os.getloadavg(),
     }
     print(json.dumps(figures))
     ok = claimed == args.due and orders == supervised == args.due and left == 0

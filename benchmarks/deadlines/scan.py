@@ -67,6 +67,7 @@ def build():
     depts = [Unit.objects.get_or_create(code=f"BD-{r.code}-{d}", defaults={
         "kind": UnitKind.DEPARTMENT, "name": f"{r.name}部门{d}", "region": r})[0]
         for r in counties for d in range(1, 5)]
+    _staff(centres, depts)
     rules = policy_for("livelihood").rules().as_dict()
     import json
 
@@ -117,6 +118,22 @@ def build():
         cur.execute("VACUUM ANALYZE deadlines_clock")
         cur.execute("VACUUM ANALYZE grievances_grievance")
     print(f"built {N} grievances and clocks, {DUE} due; centres {len(centres)}, departments {len(depts)}")
+
+
+def _staff(centres, depts):
+    """Who hears of a due item, as in a real county: a handler and a leader per department,
+    a staff member and a leader per centre (with phones, so SMS and voice rows are written)."""
+    from grid.models import Role, User
+
+    people = [(d, Role.DEPT_HANDLER, "h") for d in depts] + [(d, Role.DEPT_LEADER, "l") for d in depts]
+    people += [(c, Role.CENTRE_STAFF, "s") for c in centres] + [(c, Role.CENTRE_LEADER, "l") for c in centres]
+    have = set(User.objects.filter(username__startswith="bench_").values_list("username", flat=True))
+    new = []
+    for n, (unit, role, tag) in enumerate(people):
+        name = f"bench_{tag}_{unit.pk}"
+        if name not in have:
+            new.append(User(username=name, role=role, unit=unit, phone=f"199{n:08d}", display_name=name))
+    User.objects.bulk_create(new)
 
 
 def timeit(fn, n=30):

@@ -11,6 +11,7 @@ after a worker died between sending and recording.
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -54,8 +55,13 @@ def backoff_seconds(attempts: int) -> int:
     return min(retry_base_seconds() * (2 ** max(attempts - 1, 0)), 3600)
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str):
+    return _engine.from_string(source)
+
+
 def render_text(source: str, context: dict) -> str:
-    return _engine.from_string(source).render(Context(context, autoescape=False)).strip()
+    return _compiled(source).render(Context(context, autoescape=False)).strip()
 
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
@@ -188,16 +194,54 @@ def notify(*, key: str, template: str, context: dict, users: Iterable = (), phon
         ))
     if not rows:
         return []
-    keys = [r.idempotency_key for r in rows]
-    with transaction.atomic():
-        Message.objects.bulk_create(rows, ignore_conflicts=True)
+    collected = _collected.get()
+    if collected is not None:
+        collected.extend(rows)  # written with the rest of the batch (messages_written_together)
+        return []
+    return write_messages(rows)
+
+
+def write_messages(rows: list[Message]) -> list[int]:
+    """Write outbox rows in one INSERT (a key already written, or repeated in ``rows``, is
+    skipped: the first one counts) and enqueue the SMS/voice ones after commit."""
+    unique: dict[str, Message] = {}
+    for row in rows:
+        unique.setdefault(row.idempotency_key, row)
+    if not unique:
+        return []
+    keys = list(unique)
+    with transaction.atomic(savepoint=False):
+        Message.objects.bulk_create(list(unique.values()), ignore_conflicts=True)
         ids = list(
             Message.objects.filter(idempotency_key__in=keys, status=Status.PENDING, attempts=0)
-            .exclude(channel=Channel.SITE).values_list("id", flat=True)
+            .exclude(channel=Channel.SITE).order_by("pk").values_list("id", flat=True)
         )
     if ids:
         transaction.on_commit(lambda: enqueue(ids))
     return ids
+
+
+# Inside ``messages_written_together()`` the rows ``notify`` builds are kept here and written
+# in one INSERT when the block ends.
+_collected: contextvars.ContextVar[list | None] = contextvars.ContextVar("notify_collected", default=None)
+
+
+@contextmanager
+def messages_written_together():
+    """Inside the block ``notify`` renders its rows but does not write them (it returns []);
+    when the block ends without an error they are written together (``write_messages``). A
+    batch that writes thousands of messages (the deadline scan's chunks) does one INSERT.
+    Nested blocks join the outer one."""
+    if _collected.get() is not None:
+        yield
+        return
+    rows: list[Message] = []
+    token = _collected.set(rows)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+    write_messages(rows)
 
 
 def post_webhook(*, key: str, url: str, body: str) -> int | None:

@@ -1,9 +1,9 @@
 """Clock services: the one owner of every grievance's deadlines (DOMAIN.md §5).
 
-- ``handle_grievance_event(event)`` listens on ``grievances.hooks.grievance_event_recorded``
-  (registered in ``DeadlinesConfig.ready``), inside the transaction of every event the
-  loop writes: it moves the item's
-  timeline, recomputes the due times and writes the outbox messages the event causes.
+- ``handle_grievance_events(events)`` listens on ``grievances.hooks.grievance_event_recorded``
+  (registered in ``DeadlinesConfig.ready`` with ``register_many``), inside the transaction of
+  every event the loop writes (one, or a chunk's at once): it moves the item's timeline,
+  recomputes the due times and writes the outbox messages the event causes.
 - Pauses (专家咨询/鉴定) and extensions (延期) are use-cases here, with permission checks
   through grid.permissions; each writes a grievance event through the loop's one event
   writer, so the timeline shows them.
@@ -29,9 +29,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grid import permissions
+from grid import bulk, permissions
 from grid.models import RegionLevel, Role, Unit, UnitKind, User
-from grid.notifications.services import notify, remembered_templates
+from grid.notifications.services import messages_written_together, notify, remembered_templates
 from grievances import services as loop
 from grievances.deadlines import policy
 from grievances.deadlines.models import (
@@ -126,16 +126,23 @@ def work_calendar() -> policy.WorkCalendar:
     """The working-day calendar with the holidays and make-up working days entered by staff;
     cached (a few dozen rows a year), dropped whenever a Holiday row changes."""
 
+    memo = _batch.get()
+    if memo is not None and "calendar" in memo:
+        return memo["calendar"]  # a batch reads it once
+
     def load():
         rows = list(Holiday.objects.values_list("date", "is_workday"))
         return policy.WorkCalendar(holidays=frozenset(d for d, work in rows if not work),
                                    workdays=frozenset(d for d, work in rows if work))
 
     try:
-        return cache.get_or_set(CALENDAR_CACHE_KEY, load, CALENDAR_CACHE_SECONDS)
+        calendar = cache.get_or_set(CALENDAR_CACHE_KEY, load, CALENDAR_CACHE_SECONDS)
     except Exception:  # noqa: BLE001 — the cache (Redis) is down: the clocks must still run
         logger.warning("work calendar read without the cache", exc_info=True)
-        return load()
+        calendar = load()
+    if memo is not None:
+        memo["calendar"] = calendar
+    return calendar
 
 
 def forget_work_calendar() -> None:
@@ -182,8 +189,33 @@ def recompute(clock: Clock) -> dict[str, policy.Deadline]:
     clock.due_at = nearest.due if nearest else None
     clock.due_code = nearest.code if nearest else ""
     clock.next_due = policy.next_check(deadlines, clock.get_rules(), _done(clock)) if clock.is_open else None
-    clock.save()
+    if _in_batch(clock.pk):
+        _batch.get()["dirty"][clock.pk] = clock  # saved with the batch's others (save_dirty_clocks)
+    else:
+        clock.save()
     return deadlines
+
+
+def _in_batch(clock_id) -> bool:
+    memo = _batch.get()
+    return memo is not None and clock_id in memo["clocks"]
+
+
+# Every column of a clock but its key: what a batch writes back in one statement.
+_CLOCK_FIELDS = [f for f in Clock._meta.concrete_fields if not f.primary_key]
+
+
+def save_dirty_clocks() -> None:
+    """Write the batch's changed clocks in one UPDATE (grid.bulk.update_rows)."""
+    memo = _batch.get()
+    if memo is None or not memo["dirty"]:
+        return
+    now = timezone.now()
+    rows = [memo["dirty"][pk] for pk in sorted(memo["dirty"])]
+    for clock in rows:
+        clock.updated_at = now
+    bulk.update_rows(Clock, rows, _CLOCK_FIELDS)
+    memo["dirty"].clear()
 
 
 # ---------------------------------------------------------------------------------------
@@ -330,15 +362,35 @@ def _major_alert(grievance, key: str, event_label: str, users):
 # the event hook
 
 
+def handle_grievance_events(events) -> None:
+    """React to grievance events (codes: see notes/loop-interface.md), in the order written:
+    move each item's timeline, recompute its due times and write the messages each event
+    causes. One event (a person's transition) or a chunk's events (the scan): inside a
+    batch (``process_clocks``) the clocks are the ones the batch locked and read, and they
+    are saved together before the next listener runs."""
+    memo = _batch.get()
+    clocks: dict[int, Clock] = {}
+    for event in events:
+        g = event.grievance
+        if g.pk not in clocks:
+            clocks[g.pk] = memo["clock_objs"][g.pk] if _in_batch(g.pk) else _lock_clock(g)
+        clock = clocks[g.pk]
+        _apply_event(event, g, clock)
+        deadlines = recompute(clock)
+        _messages_for_event(event, g, f"grv:{g.pk}:ev:{event.pk}", deadlines)
+    if memo is not None:
+        save_dirty_clocks()
+
+
 def handle_grievance_event(event) -> None:
-    """React to one grievance event (codes: see notes/loop-interface.md): move the clock's
-    timeline, recompute its due times and write the messages this event causes."""
-    g = event.grievance
-    clock = _lock_clock(g)
+    """One event: the list path with one item."""
+    handle_grievance_events([event])
+
+
+def _apply_event(event, g, clock: Clock) -> None:
+    """Move the clock's timeline for one event (in memory; ``recompute`` saves)."""
     at = event.created_at
     action = event.action
-    key = f"grv:{g.pk}:ev:{event.pk}"
-
     if action == "submitted":
         clock.submitted_at = g.created_at
         clock.centre_started_at = clock.centre_started_at or g.created_at
@@ -385,8 +437,6 @@ def handle_grievance_event(event) -> None:
 
     clock.kind, clock.severity = g.kind, g.severity or ""
     clock.region_code, clock.unit_id, clock.centre_id = g.region_code, g.handling_unit_id, g.centre_id
-    deadlines = recompute(clock)
-    _messages_for_event(event, g, key, deadlines)
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -610,7 +660,8 @@ def _record_action(clock: Clock, deadline: policy.Deadline, action: str) -> bool
         key = (deadline.code, action, deadline.due)
         if key in memo["done"][clock.pk]:
             return False
-        ClockAction.objects.create(clock=clock, deadline=deadline.code, action=action, due=deadline.due)
+        # Written with the batch's others, before its events (whose listeners read them).
+        memo["new_actions"].append(ClockAction(clock=clock, deadline=deadline.code, action=action, due=deadline.due))
         memo["done"][clock.pk].add(key)
         return True
     try:
@@ -646,9 +697,17 @@ def process_clocks(clock_ids: list[int], now: datetime | None = None) -> dict[in
     now = now or timezone.now()
     ids = sorted(set(clock_ids))
     try:
-        with transaction.atomic(), _batch_scope(ids) as (grievances, clocks):
-            return {pk: _act(grievances[pk], clocks[pk], now) if pk in grievances and pk in clocks else []
-                    for pk in ids}
+        with transaction.atomic(), _batch_scope(ids) as (grievances, clocks), messages_written_together():
+            with loop.events_written_together():
+                out = {pk: _act(grievances[pk], clocks[pk], now) if pk in grievances and pk in clocks else []
+                       for pk in ids}
+                memo = _batch.get()
+                ClockAction.objects.bulk_create(memo["new_actions"])
+                memo["new_actions"].clear()
+            # The chunk's events are written here, in one INSERT, and every listener runs once
+            # with all of them (this module's handle_grievance_events saves the clocks).
+            save_dirty_clocks()
+            return out
     except Exception:  # noqa: BLE001 — isolate the failing item; its error is raised by its own run
         logger.warning("deadline batch of %d failed; processing its items one by one", len(ids), exc_info=True)
     out = {}
@@ -667,8 +726,9 @@ def _batch_scope(ids: list[int]):
         "handling_unit", "handling_unit__leader", "centre", "centre__leader", "centre__region", "region", "handler",
     ).filter(pk__in=ids).order_by("pk")}
     clocks = {c.pk: c for c in Clock.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-    memo = {"clocks": set(clocks), "pauses": defaultdict(list), "extensions": defaultdict(list),
-            "done": defaultdict(set), "staff": {}, "centres": {}}
+    memo = {"clocks": set(clocks), "clock_objs": clocks, "pauses": defaultdict(list),
+            "extensions": defaultdict(list), "done": defaultdict(set), "staff": {}, "centres": {},
+            "new_actions": [], "dirty": {}}
     for p in ClockPause.objects.filter(clock_id__in=clocks).order_by("started_at", "pk"):
         memo["pauses"][p.clock_id].append(policy.Pause(p.started_at, p.ended_at))
     for e in ExtensionRequest.objects.filter(clock_id__in=clocks, status=ExtensionStatus.APPROVED).order_by(
@@ -715,7 +775,8 @@ def _act(g, clock: Clock, now: datetime) -> list[str]:
             overdue.append(deadline)
     if overdue:
         _supervise_overdue(clock, g, overdue)
-    clock.refresh_from_db()
+    if not _in_batch(clock.pk):
+        clock.refresh_from_db()  # the event's listener saved it (in a batch: this same object, later)
     recompute(clock)
     return done
 
@@ -727,12 +788,12 @@ def _supervise_overdue(clock: Clock, g, overdue: list[policy.Deadline]) -> None:
     first = min(overdue, key=lambda d: d.due)
     key = f"clock:{g.pk}:overdue:{'+'.join(d.code for d in overdue)}:{int(first.due.timestamp())}"
     clock.overdue_count += len(overdue)
-    clock.save(update_fields=["overdue_count"])
-    loop.supervise_grievance(
-        actor=None, grievance=g, automatic=True,
+    if not _in_batch(clock.pk):
+        clock.save(update_fields=["overdue_count"])  # in a batch: saved with the clock's other changes
+    loop.supervise_overdue(
+        grievance=g,
         note=_("%(deadline)s已超期（应于%(due)s前完成），系统自动督办") % {"deadline": labels, "due": _fmt(first.due)},
     )
-    g.refresh_from_db()
     _tell_staff(unit_leaders(g), key + ":leader", "deadline_overdue", g, deadline=labels, due=_fmt(first.due))
     _tell_staff(centre_staff(g), key + ":centre", "deadline_overdue", g, channels=("site",),
                 deadline=labels, due=_fmt(first.due))

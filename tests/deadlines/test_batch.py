@@ -1,6 +1,8 @@
 """The batched deadline processing (services.process_clocks, the scan's chunks) does exactly what
 the one-by-one path (services.process_clock) does, for a mixed set of clocks: the same actions,
-events, supervision orders, outbox messages and clock state, item for item."""
+events, supervision orders, outbox messages and clock state, item for item; the chunk's events
+are written in one INSERT and each listener runs once for the chunk (the audit chain still
+verifies, with one row per event in order, and the rollups still equal a recount)."""
 
 import re
 from datetime import datetime, timedelta
@@ -9,12 +11,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from analysis.models import GrievanceFact
+from audit import verify
+from audit.models import AuditEntry
 from grid.notifications.models import Message
 from grievances import services as loop
 from grievances.deadlines import services
 from grievances.deadlines.models import Clock, ClockAction, ClockPause, ExtensionRequest
 from grievances.deadlines.policy import SHANGHAI
 from grievances.models import GrievanceEvent, Severity, SupervisionOrder
+from tests.analysis.test_rollups import assert_rollups_equal_recount
 from tests.deadlines import helpers
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +148,24 @@ def test_batched_processing_does_exactly_what_the_one_by_one_path_does(
 
     last = Message.objects.order_by("-pk").values_list("pk", flat=True).first()
     singles = {g.pk: services.process_clock(g.pk, now=NOW) for g in one_by_one}
-    together = services.process_clocks([g.pk for g in batched], now=NOW)
+    first_event = GrievanceEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with CaptureQueriesContext(connection) as chunk:
+        together = services.process_clocks([g.pk for g in batched], now=NOW)
+    # One INSERT for all of the chunk's events (not one per event) …
+    chunk_events = list(GrievanceEvent.objects.filter(pk__gt=first_event).order_by("pk"))
+    assert len(chunk_events) >= 4
+    inserts = [q["sql"] for q in chunk.captured_queries if 'INSERT INTO "grievances_grievanceevent"' in q["sql"]]
+    assert len(inserts) == 1
+    # … and one audit row per event, in the order written, on a chain that verifies.
+    audited = list(AuditEntry.objects.filter(object_type="grievances.grievanceevent",
+                                             object_id__in=[str(e.pk) for e in chunk_events])
+                   .order_by("seq").values_list("object_id", flat=True))
+    assert audited == [str(e.pk) for e in chunk_events]
+    report = verify.walk()
+    assert report.ok, report.problem
+    # The rollups were refreshed once for the chunk and equal a from-scratch recount.
+    assert GrievanceFact.objects.filter(pk__in=[g.pk for g in batched]).count() == len(batched)
+    assert_rollups_equal_recount()
 
     kinds = set()
     for a, b in zip(one_by_one, batched, strict=True):
