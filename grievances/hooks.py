@@ -4,13 +4,16 @@ grievances owns these seams and imports none of its listeners; each listening ap
 registers in its own ``AppConfig.ready()`` (the registry and its rules: ``grid/hooks.py``).
 
 ``grievance_event_recorded`` (in the transaction, required)
-    Every ``GrievanceEvent`` the loop writes (``grievances.services.record_event``, the one
+    Every ``GrievanceEvent`` the loop writes (``grievances.services.record_events``, the one
     event writer: transitions, supervision, rejected returns, the deadlines module's
     paused/resumed/extension events …) is passed to each listener inside the transaction
     that wrote it, so a listener's rows commit or roll back together with the event.
-    Listener signature ``(event: GrievanceEvent) -> None``; ``event.grievance`` is the
-    item as just saved. Registered today: the 137+2030 clocks
-    (``grievances.deadlines.services.handle_grievance_event``). An append-only audit log
+    Listener signature ``(event: GrievanceEvent) -> None`` (``register``) or, set-based,
+    ``(events: list[GrievanceEvent]) -> None`` (``register_many``: one event, or a batch
+    written together, e.g. a deadline-scan chunk); ``event.grievance`` is the item as
+    saved. Registered today: the 137+2030 clocks
+    (``grievances.deadlines.services.handle_grievance_events``), the audit trail, the
+    analysis rollups and the Open311 webhooks, all list listeners. An append-only audit log
     belongs here (its entry must exist exactly when the event does)::
 
         def ready(self):
