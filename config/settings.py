@@ -202,12 +202,44 @@ PUBLIC_MEDIA_PREFIXES = ("pufa/media/",)
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 PRIVATE_MEDIA_SERVER = env.str("PRIVATE_MEDIA_SERVER", default="nginx" if PRODUCTION else "django")
 PRIVATE_MEDIA_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_ACCEL_PREFIX", default="/_private/")
+# Object storage instead of the two roots (docs/deployment.md, "Files in an object store"):
+# an S3-compatible bucket (AWS S3, MinIO, Ceph RGW, a cloud's S3 endpoint) through
+# django-storages (`pip install -e ".[s3]"`) when AWS_STORAGE_BUCKET_NAME is set. Credentials
+# come from boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment,
+# or an instance role); they are never settings here. Private files live under "private/",
+# published media under "media/" of AWS_PUBLIC_MEDIA_BUCKET_NAME (default: the same bucket).
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "auto")
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_S3_FILE_OVERWRITE = False  # Django's rule: a taken name gets a suffix, never replaces a file
+AWS_DEFAULT_ACL = None  # the bucket's policy decides; nothing is made public object by object
+AWS_S3_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a file read from the store spools to disk past 5 MB
+AWS_PUBLIC_MEDIA_BUCKET_NAME = env.str("AWS_PUBLIC_MEDIA_BUCKET_NAME", default="") or AWS_STORAGE_BUCKET_NAME
+# Where browsers fetch published media from (a host, optionally with a path: the site itself
+# with an nginx location proxying to the bucket, or a CDN); empty: the endpoint's own URLs.
+AWS_S3_PUBLIC_MEDIA_DOMAIN = env.str("AWS_S3_PUBLIC_MEDIA_DOMAIN", default="") or None
+# A private file in the store is handed out (PRIVATE_MEDIA_SERVER=nginx) as an X-Accel-Redirect
+# to this internal location, which proxies to AWS_S3_ENDPOINT_URL with a presigned GET valid
+# for PRIVATE_MEDIA_URL_EXPIRE seconds (grid.files.store_accel_redirect).
+PRIVATE_MEDIA_STORE_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_STORE_ACCEL_PREFIX", default="/_private_store/")
+PRIVATE_MEDIA_URL_EXPIRE = env.int("PRIVATE_MEDIA_URL_EXPIRE", default=60)
+if AWS_STORAGE_BUCKET_NAME:
+    from config.storage import s3_storages
+
+    FILE_STORAGES = s3_storages(bucket=AWS_STORAGE_BUCKET_NAME, public_bucket=AWS_PUBLIC_MEDIA_BUCKET_NAME,
+                                public_domain=AWS_S3_PUBLIC_MEDIA_DOMAIN, expire=PRIVATE_MEDIA_URL_EXPIRE)
+else:
+    FILE_STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "grid.files.PrivateFileSystemStorage",
+            "OPTIONS": {"file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "grid.files.PrivateFileSystemStorage",
-        "OPTIONS": {"file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
-    },
+    **FILE_STORAGES,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

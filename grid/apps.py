@@ -14,6 +14,11 @@ class GridConfig(AppConfig):
         # A required hook point with no listener is a start-up error (grid/hooks.py).
         checks.register(check_required_listeners)
 
+        from grid.files import check_private_media_server
+
+        # X-Sendfile needs a file-system path: refused with an object store (grid/files.py).
+        checks.register(check_private_media_server)
+
         # Each task starts with fresh replica routing state (grid/replica.py): a write made by
         # an earlier task in the same worker process must not pin this one to the primary.
         from celery.signals import task_prerun

@@ -3,11 +3,13 @@
 Every uploaded file except published media (rendered videos, posters, subtitles and
 article images of ``pufa_media``) is private:
 
-* Stored through the ``"private"`` storage (``settings.STORAGES``; a FileSystemStorage
-  rooted at ``PRIVATE_MEDIA_ROOT``, outside ``MEDIA_ROOT`` and any public URL) under a
-  random name (:class:`RandomName`). Only Django's storage API is used (open, save,
-  delete, exists), so an object store can replace the file system; the one exception is
-  the Apache ``X-Sendfile`` mode, which needs a file-system path by its nature.
+* Stored through the ``"private"`` storage (``settings.STORAGES``: a FileSystemStorage
+  rooted at ``PRIVATE_MEDIA_ROOT``, outside ``MEDIA_ROOT`` and any public URL, or an
+  S3-compatible bucket through django-storages when ``AWS_STORAGE_BUCKET_NAME`` is set) under
+  a random name (:class:`RandomName`). Only Django's storage API is used (open, save,
+  delete, exists, url); a file-system path is asked for only where the storage is a
+  ``FileSystemStorage`` (the Apache ``X-Sendfile`` mode needs one by its nature; the system
+  check ``grid.E110`` refuses that mode with any other storage).
 * Declared with :class:`PrivateFileField`, whose ``.url`` is the permission-checked view
   below (``/files/<app.model>/<field>/<pk>/``), so templates and the admin keep writing
   ``{{ obj.file.url }}``.
@@ -17,8 +19,11 @@ article images of ``pufa_media``) is private:
   (anonymous, another citizen, a department of another region) gets 404, never a hint
   that the file exists.
 * Answered by :func:`file_response`: with ``PRIVATE_MEDIA_SERVER = "nginx"`` an
-  ``X-Accel-Redirect`` to the ``internal`` location (docs/deployment.md), with
-  ``"apache"`` an ``X-Sendfile``, otherwise (development, embedded) streamed by Django.
+  ``X-Accel-Redirect`` to an ``internal`` location (docs/deployment.md): the private root
+  on a file system, or, on an object store, a proxy to the store with a presigned URL valid
+  for ``PRIVATE_MEDIA_URL_EXPIRE`` seconds that never reaches the browser; with
+  ``"apache"`` an ``X-Sendfile``; otherwise (development, embedded) streamed by Django
+  from the storage.
   Every answer carries ``X-Content-Type-Options: nosniff`` and
   ``Content-Security-Policy: sandbox; default-src 'none'``; only the image, audio and
   video types the upload gate produces are shown inline, everything else is an
@@ -34,16 +39,18 @@ import posixpath
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
-from django.utils.functional import cached_property
+from django.utils.functional import LazyObject, cached_property, empty
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
@@ -73,9 +80,45 @@ class PrivateFileSystemStorage(FileSystemStorage):
             self.__dict__.pop("location", None)
 
 
+class _PrivateStorage(LazyObject):
+    """``storages["private"]``, looked up on first use and again after ``STORAGES`` changes
+    (as Django's ``default_storage``), so a FileField holding it follows the setting."""
+
+    def _setup(self):
+        self._wrapped = storages[PRIVATE_STORAGE]
+
+    def __copy__(self):
+        return self  # one handle for the process: a copied field must follow STORAGES too
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+_private = _PrivateStorage()
+
+
+def _reset_private(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private._wrapped = empty
+
+
+setting_changed.connect(_reset_private)
+
+
 def private_storage():
-    """The storage of private files (a callable, so migrations do not freeze its root)."""
-    return storages[PRIVATE_STORAGE]
+    """The storage of private files (a callable, so migrations do not freeze it)."""
+    return _private
+
+
+def is_file_system(storage) -> bool:
+    """Whether ``storage`` keeps files on this machine's file system (``.path()`` works)."""
+    return isinstance(storage, FileSystemStorage)
+
+
+def local_path(storage, name: str) -> str | None:
+    """The file-system path of a stored file when the storage has one, else None (an
+    object store: read it through ``storage.open``)."""
+    return storage.path(name) if is_file_system(storage) else None
 
 
 @deconstructible
@@ -225,13 +268,19 @@ def file_response(storage, name: str, *, filename: str = "", as_attachment: bool
     shown = display_name(filename, default="") or f"file{ext}"
     if ext and not shown.lower().endswith(ext):
         shown = f"{shown}{ext}"
+    disposition = content_disposition_header(not inline, shown)
     mode = getattr(settings, "PRIVATE_MEDIA_SERVER", "django")
     if mode == "nginx":
         if not storage.exists(name):
             raise Http404
         response = HttpResponse(content_type=ctype)
-        response["X-Accel-Redirect"] = settings.PRIVATE_MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + quote(name)
+        if is_file_system(storage):
+            response["X-Accel-Redirect"] = settings.PRIVATE_MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + quote(name)
+        else:
+            response["X-Accel-Redirect"] = store_accel_redirect(storage, name, ctype=ctype, disposition=disposition)
     elif mode == "apache":
+        if not is_file_system(storage):
+            raise ImproperlyConfigured("PRIVATE_MEDIA_SERVER=apache needs a file-system private storage")
         if not storage.exists(name):
             raise Http404
         response = HttpResponse(content_type=ctype)
@@ -242,9 +291,46 @@ def file_response(storage, name: str, *, filename: str = "", as_attachment: bool
         except (FileNotFoundError, OSError) as exc:
             raise Http404 from exc
         response = FileResponse(handle, content_type=ctype)
-    response["Content-Disposition"] = content_disposition_header(not inline, shown)
+    response["Content-Disposition"] = disposition
     protect(response)
     return response
+
+
+def store_accel_redirect(storage, name: str, *, ctype: str, disposition: str) -> str:
+    """The ``X-Accel-Redirect`` target for a file in an object store: the path and query of
+    a presigned GET (valid ``PRIVATE_MEDIA_URL_EXPIRE`` seconds, with the type, disposition
+    and caching the store must answer with) under ``PRIVATE_MEDIA_STORE_ACCEL_PREFIX``,
+    an ``internal`` nginx location that proxies to the store's endpoint. The browser sees
+    neither the store nor the signature; nginx streams the file without holding a worker."""
+    params = {"ResponseContentType": ctype, "ResponseContentDisposition": disposition,
+              "ResponseCacheControl": "private, no-store"}
+    try:
+        url = storage.url(name, parameters=params, expire=settings.PRIVATE_MEDIA_URL_EXPIRE)
+    except TypeError:  # a storage without presigned URLs of its own
+        url = storage.url(name)
+    parts = urlsplit(url)
+    target = settings.PRIVATE_MEDIA_STORE_ACCEL_PREFIX.rstrip("/") + parts.path
+    return f"{target}?{parts.query}" if parts.query else target
+
+
+def check_private_media_server(app_configs=None, **kwargs):
+    """System check grid.E110: a server hand-off that needs a file-system path (Apache's
+    ``X-Sendfile``) with a private storage that has none."""
+    from django.core import checks
+
+    if getattr(settings, "PRIVATE_MEDIA_SERVER", "django") != "apache":
+        return []
+    try:
+        storage = storages[PRIVATE_STORAGE]
+    except Exception:  # noqa: BLE001 - a broken STORAGES is reported by Django itself
+        return []
+    if is_file_system(storage):
+        return []
+    return [checks.Error(
+        "PRIVATE_MEDIA_SERVER=apache (X-Sendfile) needs a file-system private storage, "
+        f"not {type(storage).__name__}.",
+        hint="Use PRIVATE_MEDIA_SERVER=nginx (X-Accel-Redirect to a proxy of the object store) or django.",
+        id="grid.E110")]
 
 
 def protect(response: HttpResponse) -> HttpResponse:

@@ -52,12 +52,15 @@ def check_broker() -> None:
 
 
 def check_storage() -> None:
-    """Media storage accepts a write and a delete (a full disk or a read-only mount fails)."""
+    """Both file storages (published media and private files; two roots or an object store)
+    accept a write and a delete (a full disk, a read-only mount or a refused bucket fails)."""
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import storages
 
-    name = default_storage.save(f"readyz/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
-    default_storage.delete(name)
+    for alias in ("default", "private"):
+        storage = storages[alias]
+        name = storage.save(f"readyz/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
+        storage.delete(name)
 
 
 def check_migrations() -> None:

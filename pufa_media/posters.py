@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import io
 
-import qrcode
 from django.conf import settings
 from django.utils.translation import gettext as _
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
+
+# qrcode (with Pillow) and ReportLab are imported where a QR code or a PDF is drawn: the
+# views module imports this one, and a web worker should not hold them until a poster is
+# asked for (benchmarks/README.md, "Memory of a web worker").
 
 FONT = "STSong-Light"  # a CID font every PDF reader has: Chinese without embedding a TTF
 
@@ -24,6 +22,8 @@ def absolute_url(path: str) -> str:
 
 
 def qr_matrix(data: str) -> list[list[bool]]:
+    import qrcode
+
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     qr.add_data(data)
     qr.make(fit=True)
@@ -55,6 +55,12 @@ def _wrap(text: str, width_chars: int) -> list[str]:
 
 def poster_pdf(*, title: str, text: str, url: str, footer: str = "") -> bytes:
     """An A4 poster; url must be absolute. Uncompressed so the QR squares can be checked."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     buf = io.BytesIO()

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import av
-import numpy as np
 from django.utils.translation import gettext as _
+
+# PyAV and NumPy are imported inside the functions that decode or encode: a web worker
+# imports this module (settings, rendition specs, subtitles) and never transcodes, so it does
+# not pay their memory (benchmarks/README.md, "Memory of a web worker").
 
 MAX_FPS = 30
 
@@ -128,6 +130,8 @@ def _msg_too_long(duration: float, limit: float) -> str:
 
 def probe(path: str | os.PathLike, *, max_duration: float) -> ProbeResult:
     """Read the file by its content, never by its name, and refuse what cannot be served."""
+    import av
+
     path = str(path)
     if not os.path.exists(path) or os.path.getsize(path) == 0:
         raise MediaRejected(_("文件为空，请重新上传。"))
@@ -216,6 +220,8 @@ def output_size(src_w: int, src_h: int, height: int) -> tuple[int, int]:
 def display_rotation(path) -> int:
     """Counter-clockwise degrees (0/90/180/270) the player must turn the picture: phones record
     portrait video as landscape frames plus a display matrix."""
+    import av
+
     with av.open(str(path), metadata_errors="ignore") as container:
         for frame in container.decode(container.streams.video[0]):
             return round((frame.rotation or 0) / 90) % 4 * 90
@@ -236,6 +242,9 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, spec: RenditionSpe
               keyframe_seconds: float = 2.0, preset: str = "veryfast") -> RenditionResult:
     """One H.264/AAC MP4 rendition, faststart, constant keyframe interval."""
     import time
+
+    import av
+    import numpy as np
 
     started = time.monotonic()
     inp = av.open(str(src), metadata_errors="ignore")
@@ -326,6 +335,8 @@ def transcode(src: str | os.PathLike, dst: str | os.PathLike, spec: RenditionSpe
 def make_poster(src: str | os.PathLike, dst: str | os.PathLike, *, at_fraction: float = 0.1,
                 max_width: int = 1280) -> Path:
     """A JPEG of the frame at about at_fraction of the duration."""
+    import av
+
     container = av.open(str(src), metadata_errors="ignore")
     try:
         vin = container.streams.video[0]
@@ -427,6 +438,8 @@ def generate_clip(path: str | os.PathLike, *, seconds: float = 2.0, width: int =
 
     Only Latin text is drawn (no CJK font is assumed on the machine); Chinese goes in subtitles.
     """
+    import av
+    import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
     options = {"movflags": "+faststart"} if faststart else {}

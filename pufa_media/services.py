@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from grid import chunked, permissions, uploads
-from grid.files import private_storage
+from grid.files import local_path, private_storage
 from pufa_media import citations, conf, processing
 from pufa_media.models import (
     Answer,
@@ -181,8 +181,7 @@ def process_video(video_id: int) -> str:
 
     workdir = Path(tempfile.mkdtemp(prefix="pufa-"))
     try:
-        with private_storage().open(source_name, "rb") as src_file:
-            src_path = _local_path(src_file, workdir)
+        with _local_source(source_name, workdir) as src_path:
             result = processing.process_file(
                 src_path, workdir / "out",
                 specs=conf.rendition_specs(),
@@ -200,18 +199,21 @@ def process_video(video_id: int) -> str:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _local_path(src_file, workdir: Path) -> Path:
-    try:
-        return Path(src_file.file.name) if os.path.exists(src_file.file.name) else _copy(src_file, workdir)
-    except (AttributeError, TypeError):
-        return _copy(src_file, workdir)
-
-
-def _copy(src_file, workdir: Path) -> Path:
+@contextmanager
+def _local_source(name: str, workdir: Path):
+    """A path FFmpeg can open for the stored source: the file itself on a file-system
+    storage; otherwise (an object store) a copy downloaded into the work directory, which
+    is removed with it. Renditions and the poster are written there too and go back
+    through the storage API (``_finish``)."""
+    storage = private_storage()
+    path = local_path(storage, name)
+    if path is not None and os.path.exists(path):
+        yield Path(path)
+        return
     dst = workdir / "source"
-    with open(dst, "wb") as out:
-        shutil.copyfileobj(src_file, out, 1024 * 1024)
-    return dst
+    with storage.open(name, "rb") as src, open(dst, "wb") as out:
+        shutil.copyfileobj(src, out, 1024 * 1024)
+    yield dst
 
 
 def _fail(video_id: int, attempt: int, message: str) -> str:

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analysis import reports
 from analysis.models import ReportKind
+from grid.files import local_path
 from grid.models import Region
 
 KINDS = {"day": ReportKind.DAILY, "week": ReportKind.WEEKLY, "month": ReportKind.MONTHLY, "year": ReportKind.YEARLY}
@@ -47,8 +48,10 @@ class Command(BaseCommand):
         if place is None:
             raise CommandError(f"no region with code {region}")
         report = reports.generate(kind=kind, region=place, start=day)
-        self.stdout.write(report.docx.path)
-        self.stdout.write(report.xlsx.path)
+        # The files' paths on a file-system storage, their names in an object store (staff
+        # download them from the report's page either way).
+        for f in (report.docx, report.xlsx):
+            self.stdout.write(local_path(f.storage, f.name) or f.name)
 
 
 _date = date
