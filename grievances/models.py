@@ -327,6 +327,13 @@ class Grievance(CachedChoiceDisplay, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["kind", "created_at", "id"], name="grv_kind_created_idx",
                          include=["category", "state", "region_code"]),
             models.Index(Substr("region_code", 1, 9), "created_at", "id", name="grv_town_created_idx"),
+            # A jurisdiction (a city or a county) newest first: requests.json?jurisdiction_id=.
+            # region_code is included although the key has its prefix: PostgreSQL answers from
+            # an expression index alone only when the expression's column is in it too.
+            models.Index(Substr("region_code", 1, 4), "created_at", "id", name="grv_city_created_idx",
+                         include=["kind", "category", "state", "region_code"]),
+            models.Index(Substr("region_code", 1, 6), "created_at", "id", name="grv_county_created_idx",
+                         include=["kind", "category", "state", "region_code"]),
         ]
         constraints = [
             models.CheckConstraint(
