@@ -52,6 +52,22 @@ def _place(g, *, days_ago: float):
     services.recompute(clock)
 
 
+def _place_before_completion_due(g, *, hours: float):
+    """Place the item so that its completion falls due ``hours`` after NOW. The deadline counts
+    working days, so the distance from submission to due depends on the weekday the item lands
+    on: move the timeline until the due time sits where it should (a fixed point, whatever the
+    day the test runs)."""
+    clock = Clock.objects.get(pk=g.pk)
+    days_ago = (clock.completion_due - clock.submitted_at - timedelta(hours=hours)).total_seconds() / 86400
+    for _ in range(8):
+        _place(g, days_ago=days_ago)
+        gap = Clock.objects.get(pk=g.pk).completion_due - NOW
+        if timedelta(hours=3) <= gap <= timedelta(hours=hours):  # the 24 h reminder, not the 2 h one
+            return
+        days_ago += (gap - timedelta(hours=hours - 0.5)).total_seconds() / 86400
+    raise AssertionError(f"could not place the completion due {hours} h after NOW (gap {gap})")
+
+
 def _scenarios(world, citizen, staff, handler, leader):
     """One item per situation the minute scan meets; returns them in a fixed order."""
     items = []
@@ -75,9 +91,7 @@ def _scenarios(world, citizen, staff, handler, leader):
 
     g = helpers.sign(helpers.dispatch(helpers.accept(helpers.submit(citizen, world.east_village), staff), staff,
                                       world.east_dept), handler)
-    clock = Clock.objects.get(pk=g.pk)
-    to_due = clock.completion_due - clock.submitted_at
-    _place(g, days_ago=(to_due - timedelta(hours=23)).total_seconds() / 86400)  # 23 h before: a reminder
+    _place_before_completion_due(g, hours=23)  # 23 h before: a reminder
     items.append(g)
 
     g = helpers.sign(helpers.dispatch(helpers.accept(helpers.submit(citizen, world.east_village), staff), staff,
