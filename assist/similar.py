@@ -1,17 +1,22 @@
 """Duplicate and related appeals (重复件 / 关联件): text + place + time.
 
-Text: short, colloquial Chinese. Each text becomes the set of its character bigrams (after
-dropping punctuation, spaces and the boilerplate every appeal shares: 反映, 问题, 希望,
-解决 …); two texts are compared by the Dice coefficient of their sets weighted by squared
-inverse document frequency over the texts compared (``Weights``), which works on a
-six-character title as on a paragraph and needs no vocabulary trained beforehand.
+Text: short, colloquial Chinese, told by different people in their own words. Each text
+becomes a set of features (``features``; after dropping punctuation, spaces and the
+boilerplate every appeal shares: 反映, 问题, 希望, 来电人 …): its single characters and
+character bigrams, the names of the places, estates, firms and shops it mentions (``names``:
+the characters before 小区/华庭/路/村/公司/烧烤 …, and quoted names), and what its problem
+words mean in the platform's colloquial word lists (``concepts``). Two texts are compared
+by TF-IDF cosine, the inverse document frequency taken over the texts compared
+(``Weights``), which works on a six-character title as on a paragraph and needs no
+vocabulary trained beforehand.
 
 Place: within ``RADIUS_M`` metres when both have coordinates, else the same village
 (region code). Time: submitted within ``WINDOW_DAYS`` of each other.
 
 A pair in the same place and time window is a likely *duplicate* when its text score is at
-least ``DUPLICATE_AT``, *related* from ``RELATED_AT``. The thresholds were chosen on the
-labelled set (benchmarks/related.py; figures in benchmarks/README.md).
+least ``DUPLICATE_AT``, *related* from ``RELATED_AT``. The weights and the threshold were
+chosen on the tuning sets and measured once on a held-out set (benchmarks/related.py;
+figures in benchmarks/README.md).
 
 Candidates come from an index, never a scan: on the pages, open items of the township
 (index ``grv_town_created_idx`` on the township code and the time) in the window, newest first,
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,6 +45,8 @@ BOILERPLATE = (
     "一下", "我们", "你们", "他们", "这个", "那个", "现在", "已经", "还是", "没有", "什么", "怎么", "为什么",
     "一直", "情况", "严重", "影响", "群众", "居民", "村民", "老百姓", "谢谢", "麻烦", "尽快", "赶紧", "及时",
     "管管", "管一管", "来看", "看看", "查一下", "调查", "到底", "真的", "非常", "特别", "好几", "几天", "天天",
+    # a hotline operator's summary: "来电人反映…，来电人称该…"
+    "来电人", "来电", "投诉",
 )
 
 
@@ -60,12 +67,115 @@ def shingles(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-class Weights:
-    """Bigram weights: squared inverse document frequency over the texts being compared
-    (the batch, or the candidates of a page with the new text), so what every report of a
-    kind of problem says weighs little and what names this place, stall or firm weighs most."""
+# Words that end the name of an estate, a road or place, a firm, shop or institution: the two
+# characters before them are the name's own part (锦绣|华庭, 建设|路, 老周|烧烤, 宏达|公司).
+NAME_ENDINGS = (
+    "小区", "花园", "华庭", "华府", "家园", "公寓", "大厦", "新村", "苑", "府", "湾", "城",
+    "大道", "路", "街", "巷", "村", "社区", "桥", "河", "广场", "公园", "市场",
+    "公司", "集团", "工厂", "厂", "饭店", "酒店", "餐馆", "烧烤", "超市", "店", "馆",
+    "医院", "学校", "小学", "中学", "幼儿园",
+)
+NOT_NAMES = frozenset((
+    "那家", "这家", "一家", "那个", "这个", "门口", "我们", "你们", "他们", "对面", "旁边", "附近", "隔壁", "楼下",
+    "楼上", "里面", "外面", "边上", "新开", "整个", "所在", "本村", "全村", "我家", "住在", "个小", "的小",
+))
+_CJK = "\u4e00-\u9fff"
+# overlapping: 清河路 gives 清河 even after 映清|河 was seen
+_NAME_RE = re.compile(f"(?=([{_CJK}]{{2}})(" + "|".join(sorted(NAME_ENDINGS, key=len, reverse=True)) + "))")
+_NAME3_RE = re.compile(f"(?=([{_CJK}]{{3}})(" + "|".join(sorted(NAME_ENDINGS, key=len, reverse=True)) + "))")
+_QUOTED_RE = re.compile(r"[“\"「『《]([^”\"」』》]{2,12})[”\"」』》]")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 
-    def __init__(self, docs: Iterable[frozenset[str]]):
+# Feature kinds and their weight beside a character bigram (1.0), chosen on the tuning sets
+# (benchmarks/related.py; README): single characters carry most of what two wordings of one
+# problem share (灯/黑, 水/停, 吵/噪 …: people rarely repeat a whole two-character word);
+# a shared name (锦绣华庭, 老周烧烤, “湘味轩”) and a problem word's meaning from the
+# colloquial word lists add a little each.
+NAME_WEIGHT = 2.0
+CONCEPT_WEIGHT = 1.0
+CHAR_WEIGHT = 3.0
+# Characters that say nothing on their own (particles, pronouns, measure words); on a page
+# with a handful of candidates their IDF cannot tell that.
+FUNCTION_CHARS = frozenset("的了个是在有我你他她它们这那都也就还又很太把被给说要会着过吗呢吧啊呀和跟与及等之其该从对为以于而并但却再才只已得地么啥哪谁")
+# find_duplicates links a report to the main item of its best match only if it also scores
+# at least this share of DUPLICATE_AT against that main item (no chains A~B~C where A and C
+# are two different problems of one village).
+CHAIN_AT = 0.5
+
+
+def names(text: str) -> set[str]:
+    """The name parts of places, estates, firms and shops the text mentions, and quoted names."""
+    out: set[str] = set()
+    for piece in normalise(text).split():
+        for m in _NAME_RE.finditer(piece):
+            if m.group(1) not in NOT_NAMES:
+                out.add(m.group(1) + m.group(2))
+        # and with one character more: 罗|建筑公司 tells two firms apart where 建筑公司 cannot
+        for m in _NAME3_RE.finditer(piece):
+            if m.group(1)[1:] not in NOT_NAMES:
+                out.add(m.group(1) + m.group(2))
+    out.update(_NOISE.sub("", q) for q in _QUOTED_RE.findall(text or ""))
+    return {n for n in out if len(n) >= 2}
+
+
+def concepts(text: str) -> set[str]:
+    """What the problem words mean, from word lists the platform already keeps, not written
+    for this: the department directory's everyday words (grid.directory_terms: 油烟 → 环境污染
+    大气 餐饮, 漏水 → 房屋安全 物业) and the law search's seed concepts, whose triggers are
+    colloquial phrasings of one situation (相邻排水与漏水: 漏水 渗水 滴水 水管 …)."""
+    from grid.directory_terms import DIRECTORY_TERMS
+
+    out: set[str] = set()
+    for word, terms in DIRECTORY_TERMS:
+        if word in text:
+            out.update(terms)
+    for c in _legal_concepts():
+        if c.matches(text):
+            out.add(c.name)
+    return out
+
+
+_LEGAL: list = []
+
+
+def _legal_concepts():
+    """The seed rows of legalqa's concept table (the text, not the database rows staff edit:
+    the same vocabulary on every machine and no query per suggestion)."""
+    if not _LEGAL:
+        from legalqa.search.concepts import Concept, seed_rows
+
+        for row in seed_rows():
+            trig = tuple(tuple(tuple(a for a in part.split("/") if a) for part in t.split("+"))
+                         for t in row["triggers"].split("\n") if t)
+            _LEGAL.append(Concept(name=row["name"], field=row["field"], triggers=trig, terms=(), laws=()))
+    return _LEGAL
+
+
+def features(text: str) -> dict[str, float]:
+    """The text's features with their kind weights: character bigrams (as ``shingles``),
+    single characters, names (``@``) and problem concepts (``#``)."""
+    out: dict[str, float] = {}
+    pieces = normalise(text).split()
+    for piece in pieces:
+        for ch in _CJK_RUN.findall(piece):
+            for c in ch:
+                if c not in FUNCTION_CHARS:
+                    out[c] = CHAR_WEIGHT
+    for g in shingles(text):
+        out[g] = 1.0
+    for n in names(text):
+        out["@" + n] = NAME_WEIGHT
+    for c in concepts(text):
+        out["#" + c] = CONCEPT_WEIGHT
+    return {k: v for k, v in out.items() if v > 0}
+
+
+class Weights:
+    """Squared inverse document frequency of each feature over the texts being compared (the
+    batch, or the candidates of a page with the new text), so what every report of a kind
+    of problem says weighs little and what names this place, stall or firm weighs most."""
+
+    def __init__(self, docs: Iterable[Mapping[str, float]]):
         df: dict[str, int] = {}
         n = 0
         for d in docs:
@@ -76,17 +186,25 @@ class Weights:
         self.w = {g: (math.log((n + 1) / (c + 1)) + 1) ** 2 for g, c in df.items()}
         self.unseen = (math.log(n + 1) + 1) ** 2
 
-    def mass(self, grams: frozenset[str]) -> float:
-        return sum(self.w.get(g, self.unseen) for g in grams)
 
 
-def text_score(a: frozenset[str], b: frozenset[str], weights: Weights | None = None) -> float:
-    """Weighted Dice coefficient of two bigram sets (plain Dice without weights)."""
+def text_score(a: Mapping[str, float], b: Mapping[str, float], weights: Weights | None = None) -> float:
+    """TF-IDF cosine of two feature sets: each feature's value is its kind weight times its
+    inverse document frequency (kind weights only without ``weights``)."""
     if not a or not b:
         return 0.0
+    shared = a.keys() & b.keys()
+    if not shared or all(len(g) == 1 for g in shared):
+        return 0.0  # single characters alone are no match: no shared word, name or meaning
     if weights is None:
-        return 2 * len(a & b) / (len(a) + len(b))
-    return 2 * weights.mass(a & b) / (weights.mass(a) + weights.mass(b))
+        w: dict[str, float] = {}
+        u = 1.0
+    else:
+        w, u = weights.w, weights.unseen
+    num = sum(a[g] * b[g] * w.get(g, u) for g in shared)
+    da = sum(v * v * w.get(g, u) for g, v in a.items())
+    db = sum(v * v * w.get(g, u) for g, v in b.items())
+    return num / math.sqrt(da * db)
 
 
 def distance_m(lat1, lng1, lat2, lng2) -> float:
@@ -106,11 +224,11 @@ class Item:
     lng: float | None
     created: datetime
     category: object = None
-    grams: frozenset[str] = field(default=frozenset(), repr=False)
+    grams: Mapping[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if not self.grams:
-            self.grams = shingles(f"{self.title} {self.description}")
+            self.grams = features(f"{self.title} {self.description}")
 
 
 def same_place(a: Item, b: Item) -> bool:
@@ -182,6 +300,9 @@ def find_duplicates(items: Sequence[Item]) -> list[tuple[Item, Item, float]]:
         best = max(((c, score_pair(item, c, weights)) for c in pool.values()), key=lambda cs: cs[1], default=None)
         if best is not None and best[1] >= DUPLICATE_AT:
             main = main_of.get(best[0].id, best[0])
+            if main is not best[0] and score_pair(item, main, weights) < CHAIN_AT * DUPLICATE_AT:
+                best = None  # like its best match, but not like that match's main item
+        if best is not None and best[1] >= DUPLICATE_AT:
             main_of[item.id] = main
             out.append((item, main, best[1]))
         if item.region_code:

@@ -7,10 +7,13 @@ predicted; recall = correct / true duplicates. Also the text-only baseline (no p
 rule) and a threshold sweep.
 
     PYTHONPATH=. python benchmarks/related.py                 # the tuning set, with the sweep
-    PYTHONPATH=. python benchmarks/related.py --heldout       # the held-out set: the shipped rule only
+    PYTHONPATH=. python benchmarks/related.py --heldout       # the first held-out set (now tuning data)
+    PYTHONPATH=. python benchmarks/related.py --heldout2      # the second held-out set: the shipped rule only
 
-The held-out set (benchmarks/data/related_heldout.jsonl, written by hand before it was ever
-measured) is measured with the shipped threshold only: a sweep on it would be tuning on it.
+The first held-out set (benchmarks/data/related_heldout.jsonl) was measured once and then
+looked at while the text measure was redesigned, so it is tuning data now. The second
+(benchmarks/data/related_heldout2.jsonl, written by hand and committed before the new
+measure was designed) is measured with the shipped rule only: a sweep on it would be tuning.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from assist.management.commands.find_related import read_items  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "related_labelled.jsonl"
 HELDOUT = Path(__file__).parent / "data" / "related_heldout.jsonl"
+HELDOUT2 = Path(__file__).parent / "data" / "related_heldout2.jsonl"
 
 
 def evaluate(items, cluster):
@@ -46,8 +50,8 @@ def evaluate(items, cluster):
 
 
 def main():
-    heldout = "--heldout" in sys.argv[1:]
-    data = HELDOUT if heldout else DATA
+    heldout = "--heldout" in sys.argv[1:] or "--heldout2" in sys.argv[1:]
+    data = HELDOUT2 if "--heldout2" in sys.argv[1:] else HELDOUT if heldout else DATA
     items = read_items(str(data))
     cluster = {json.loads(line)["id"]: json.loads(line)["cluster"] for line in data.open(encoding="utf-8")}
     print(f"{data.name}: {len(items)} appeals, {len({c for c in cluster.values() if c.startswith('C')})} clusters")
