@@ -101,6 +101,7 @@ FUNCTION_CHARS = frozenset("的了个是在有我你他她它们这那都也就�
 # at least this share of DUPLICATE_AT against that main item (no chains A~B~C where A and C
 # are two different problems of one village).
 CHAIN_AT = 0.5
+MIN_DOCS = 100
 
 
 def names(text: str) -> set[str]:
@@ -183,8 +184,11 @@ class Weights:
             for g in d:
                 df[g] = df.get(g, 0) + 1
         self.n = n
-        self.w = {g: (math.log((n + 1) / (c + 1)) + 1) ** 2 for g, c in df.items()}
-        self.unseen = (math.log(n + 1) + 1) ** 2
+        # IDF over a handful of texts (a quiet township's page) says little: counted as if
+        # there were at least MIN_DOCS texts, the rest without the feature.
+        m = max(n, MIN_DOCS)
+        self.w = {g: (math.log((m + 1) / (c + 1)) + 1) ** 2 for g, c in df.items()}
+        self.unseen = (math.log(m + 1) + 1) ** 2
 
 
 

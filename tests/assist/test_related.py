@@ -76,6 +76,27 @@ def test_linked_duplicate_closes_with_the_main_items_result(client, world, loop,
     assert dup.events.filter(action=EventAction.CLOSED_WITH_MAIN).exists()
 
 
+def test_the_same_problem_in_other_words_is_suggested_and_a_look_alike_next_door_is_not(
+        client, world, citizen, other_citizen):
+    """Two people tell one problem in their own words (few shared words: 停水 / 没有自来水 /
+    放不出水) in the same village two days apart: the second sees the first as a likely
+    duplicate; the same complaint word for word from the next village of the township is not
+    offered."""
+    from grid.models import RegionLevel
+    from tests.factories import RegionFactory
+
+    next_door = RegionFactory(code="439001001002", name="桂花村", level=RegionLevel.VILLAGE, parent=world.east_town)
+    first = submit(citizen, world.east_village, title="锦江花园停水两天了",
+                   description="锦江花园7栋从前天开始就没水，物业说加压水泵坏了，一直没人来修。")
+    submit(citizen, next_door, title="锦江花园停水两天了",
+           description="锦江花园7栋从前天开始就没水，物业说加压水泵坏了，一直没人来修。")
+    client.login(username=other_citizen.username, password=PASSWORD)
+    found = client.get(reverse("assist:similar"), {
+        "region_code": world.east_village.code, "title": "小区高层没有自来水",
+        "description": "我们锦江花园十楼以上好几天放不出水，做饭都要下楼去提。"}).json()["items"]
+    assert [i["pk"] for i in found] == [first.pk]
+
+
 def test_link_refused_outside_scope(world, loop, west_centre_staff):
     a, b = loop.accepted(), loop.accepted()
     with pytest.raises(services.GrievanceError):
