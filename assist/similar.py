@@ -26,11 +26,14 @@ at most ``MAX_CANDIDATES``; in ``find_related`` (batch), blocks per village and 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 
 RADIUS_M = 800.0
 WINDOW_DAYS = 30
@@ -57,10 +60,10 @@ def normalise(text: str) -> str:
     return text
 
 
-def shingles(text: str) -> frozenset[str]:
+def shingles(text: str, pieces: list[str] | None = None) -> frozenset[str]:
     """Character bigrams within the pieces left after removing boilerplate."""
     out: set[str] = set()
-    for piece in normalise(text).split():
+    for piece in normalise(text).split() if pieces is None else pieces:
         if len(piece) == 1:
             continue
         out.update(piece[i:i + 2] for i in range(len(piece) - 1))
@@ -84,7 +87,7 @@ _CJK = "\u4e00-\u9fff"
 _NAME_RE = re.compile(f"(?=([{_CJK}]{{2}})(" + "|".join(sorted(NAME_ENDINGS, key=len, reverse=True)) + "))")
 _NAME3_RE = re.compile(f"(?=([{_CJK}]{{3}})(" + "|".join(sorted(NAME_ENDINGS, key=len, reverse=True)) + "))")
 _QUOTED_RE = re.compile(r"[“\"「『《]([^”\"」』》]{2,12})[”\"」』》]")
-_CJK_RUN = re.compile(f"[{_CJK}]+")
+_NOT_CJK = re.compile(f"[^{_CJK}]+")
 
 # Feature kinds and their weight beside a character bigram (1.0), chosen on the tuning sets
 # (benchmarks/related.py; README): single characters carry most of what two wordings of one
@@ -104,10 +107,10 @@ CHAIN_AT = 0.5
 MIN_DOCS = 100
 
 
-def names(text: str) -> set[str]:
+def names(text: str, pieces: list[str] | None = None) -> set[str]:
     """The name parts of places, estates, firms and shops the text mentions, and quoted names."""
     out: set[str] = set()
-    for piece in normalise(text).split():
+    for piece in normalise(text).split() if pieces is None else pieces:
         for m in _NAME_RE.finditer(piece):
             if m.group(1) not in NOT_NAMES:
                 out.add(m.group(1) + m.group(2))
@@ -124,51 +127,78 @@ def concepts(text: str) -> set[str]:
     for this: the department directory's everyday words (grid.directory_terms: 油烟 → 环境污染
     大气 餐饮, 漏水 → 房屋安全 物业) and the law search's seed concepts, whose triggers are
     colloquial phrasings of one situation (相邻排水与漏水: 漏水 渗水 滴水 水管 …)."""
-    from grid.directory_terms import DIRECTORY_TERMS
-
+    words, directory, legal = _vocabulary()
+    # the substrings that could be a listed word, looked up: a few dozen set lookups rather
+    # than a substring search for each of the ~2,000 listed words
+    starts = _STARTS
+    present = {text[i:i + k] for i, c in enumerate(text) if c in starts for k in starts[c]} & words
     out: set[str] = set()
-    for word, terms in DIRECTORY_TERMS:
-        if word in text:
-            out.update(terms)
-    for c in _legal_concepts():
-        if c.matches(text):
-            out.add(c.name)
+    maybe: set[int] = set()
+    for w in present:
+        out.update(directory.get(w, ()))
+        maybe.update(legal.get(w, ()))
+    for name, trig in (_LEGAL_ROWS[i] for i in maybe):
+        if name not in out and all(not part.isdisjoint(present) for part in trig):
+            out.add(name)
     return out
 
 
-_LEGAL: list = []
+_VOCAB: list = []
+_STARTS: dict[str, set[int]] = {}
+_LEGAL_ROWS: list[tuple[str, tuple[frozenset[str], ...]]] = []
 
 
-def _legal_concepts():
-    """The seed rows of legalqa's concept table (the text, not the database rows staff edit:
+def _vocabulary():
+    """Every word of both lists (to find the ones a text contains in one pass), the directory
+    terms, and the seed rows of legalqa's concept table (the text, not the rows staff edit:
     the same vocabulary on every machine and no query per suggestion)."""
-    if not _LEGAL:
-        from legalqa.search.concepts import Concept, seed_rows
+    if not _VOCAB:
+        from grid.directory_terms import DIRECTORY_TERMS
+        from legalqa.search.concepts import seed_rows
 
+        directory: dict[str, tuple[str, ...]] = dict(DIRECTORY_TERMS)
+        legal: dict[str, set[int]] = {}  # word -> the triggers that use it
         for row in seed_rows():
-            trig = tuple(tuple(tuple(a for a in part.split("/") if a) for part in t.split("+"))
-                         for t in row["triggers"].split("\n") if t)
-            _LEGAL.append(Concept(name=row["name"], field=row["field"], triggers=trig, terms=(), laws=()))
-    return _LEGAL
+            for t in row["triggers"].split("\n"):
+                # a trigger: parts that must all occur, each a set of alternatives (a+b/c)
+                trig = tuple(frozenset(alt for alt in part.split("/") if alt) for part in t.split("+") if part)
+                if not trig:
+                    continue
+                for alt in frozenset().union(*trig):
+                    legal.setdefault(alt, set()).add(len(_LEGAL_ROWS))
+                _LEGAL_ROWS.append((row["name"], trig))
+        words = frozenset(directory) | frozenset(legal)
+        for w in words:  # first character -> the lengths of the listed words it starts
+            _STARTS.setdefault(w[0], set()).add(len(w))
+        _VOCAB.extend((words, directory, legal))
+    return _VOCAB
 
 
 def features(text: str) -> dict[str, float]:
-    """The text's features with their kind weights: character bigrams (as ``shingles``),
-    single characters, names (``@``) and problem concepts (``#``)."""
+    """The text's features with their kind weights: single characters, character bigrams (as
+    ``shingles``), names (``@``) and problem concepts (``#``). Read-only: the same text's
+    features are shared (a page scores the township's open items again at every keystroke)."""
+    return _features(text or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _features(text: str) -> dict[str, float]:
     out: dict[str, float] = {}
-    pieces = normalise(text).split()
-    for piece in pieces:
-        for ch in _CJK_RUN.findall(piece):
-            for c in ch:
-                if c not in FUNCTION_CHARS:
-                    out[c] = CHAR_WEIGHT
-    for g in shingles(text):
+    norm = normalise(text)
+    pieces = norm.split()
+    if CHAR_WEIGHT:
+        for c in _NOT_CJK.sub("", norm):
+            if c not in FUNCTION_CHARS:
+                out[c] = CHAR_WEIGHT
+    for g in shingles(text, pieces):
         out[g] = 1.0
-    for n in names(text):
-        out["@" + n] = NAME_WEIGHT
-    for c in concepts(text):
-        out["#" + c] = CONCEPT_WEIGHT
-    return {k: v for k, v in out.items() if v > 0}
+    if NAME_WEIGHT:
+        for n in names(text, pieces):
+            out["@" + n] = NAME_WEIGHT
+    if CONCEPT_WEIGHT:
+        for c in concepts(text):
+            out["#" + c] = CONCEPT_WEIGHT
+    return out
 
 
 class Weights:
@@ -177,19 +207,35 @@ class Weights:
     of problem says weighs little and what names this place, stall or firm weighs most."""
 
     def __init__(self, docs: Iterable[Mapping[str, float]]):
-        df: dict[str, int] = {}
-        n = 0
-        for d in docs:
-            n += 1
-            for g in d:
-                df[g] = df.get(g, 0) + 1
-        self.n = n
+        docs = list(docs)
+        self.n = n = len(docs)
+        self.df = Counter(chain.from_iterable(docs))
         # IDF over a handful of texts (a quiet township's page) says little: counted as if
         # there were at least MIN_DOCS texts, the rest without the feature.
-        m = max(n, MIN_DOCS)
-        self.w = {g: (math.log((m + 1) / (c + 1)) + 1) ** 2 for g, c in df.items()}
-        self.unseen = (math.log(m + 1) + 1) ** 2
+        self.m = max(n, MIN_DOCS)
+        self.unseen = (math.log(self.m + 1) + 1) ** 2
+        self.w = _IDF(self)  # computed for the features that are compared, when first needed
+        self._norms: dict[int, tuple[Mapping[str, float], float]] = {}
 
+    def norm2(self, feats: Mapping[str, float]) -> float:
+        """The squared length of the text's TF-IDF vector (kept: a text meets many others)."""
+        hit = self._norms.get(id(feats))
+        if hit is not None and hit[0] is feats:
+            return hit[1]
+        w = self.w
+        n2 = sum(v * v * w[g] for g, v in feats.items())
+        self._norms[id(feats)] = (feats, n2)
+        return n2
+
+
+class _IDF(dict):
+    def __init__(self, weights: Weights):
+        super().__init__()
+        self.df, self.m = weights.df, weights.m
+
+    def __missing__(self, g: str) -> float:
+        v = self[g] = (math.log((self.m + 1) / (self.df.get(g, 0) + 1)) + 1) ** 2
+        return v
 
 
 def text_score(a: Mapping[str, float], b: Mapping[str, float], weights: Weights | None = None) -> float:
@@ -201,14 +247,11 @@ def text_score(a: Mapping[str, float], b: Mapping[str, float], weights: Weights 
     if not shared or all(len(g) == 1 for g in shared):
         return 0.0  # single characters alone are no match: no shared word, name or meaning
     if weights is None:
-        w: dict[str, float] = {}
-        u = 1.0
-    else:
-        w, u = weights.w, weights.unseen
-    num = sum(a[g] * b[g] * w.get(g, u) for g in shared)
-    da = sum(v * v * w.get(g, u) for g, v in a.items())
-    db = sum(v * v * w.get(g, u) for g, v in b.items())
-    return num / math.sqrt(da * db)
+        num = sum(a[g] * b[g] for g in shared)
+        return num / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    w = weights.w
+    num = sum(a[g] * b[g] * w[g] for g in shared)
+    return num / math.sqrt(weights.norm2(a) * weights.norm2(b))
 
 
 def distance_m(lat1, lng1, lat2, lng2) -> float:
