@@ -23,7 +23,7 @@ def _text(value) -> str:
     return escape(str(value))
 
 
-def _fill(out: list[str], tag: str, value) -> None:
+def _fill_generic(out: list[str], tag: str, value) -> None:
     """``<tag>value</tag>`` appended as strings (a page of 1000 requests is ~20,000 elements:
     building them as ElementTree nodes cost more than reading the page). Empty: ``<tag />``."""
     if value is None or value == [] or value == {}:
@@ -31,15 +31,39 @@ def _fill(out: list[str], tag: str, value) -> None:
     elif isinstance(value, dict):
         out.append(f"<{tag}>")
         for k, v in value.items():
-            _fill(out, k, v)
+            _fill_generic(out, k, v)
         out.append(f"</{tag}>")
     elif isinstance(value, list):
         out.append(f"<{tag}>")
         for item in value:
-            _fill(out, ITEM[tag], item)
+            _fill_generic(out, ITEM[tag], item)
         out.append(f"</{tag}>")
     else:
         out.append(f"<{tag}>{_text(value)}</{tag}>")
+
+
+def _fill(out: list[str], tag: str, value) -> None:
+    """What ``_fill_generic`` writes, with the list of flat rows (a page of requests or
+    updates) written row by row without a call per element (a third of the XML's CPU)."""
+    if not (isinstance(value, list) and value and tag in ITEM):
+        _fill_generic(out, tag, value)
+        return
+    item = ITEM[tag]
+    out.append(f"<{tag}>")
+    for row in value:
+        if not isinstance(row, dict) or not row:
+            _fill_generic(out, item, row)
+            continue
+        out.append(f"<{item}>")
+        for k, v in row.items():
+            if v is None:
+                out.append(f"<{k} />")
+            elif v.__class__ is str:
+                out.append(f"<{k}>{escape(v)}</{k}>")
+            else:
+                _fill_generic(out, k, v)
+        out.append(f"</{item}>")
+    out.append(f"</{tag}>")
 
 
 def to_xml(root: str, value) -> bytes:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
@@ -324,7 +325,129 @@ def _records(ids) -> list[SimpleNamespace]:
     return out
 
 
-def _rows(ids, *, key: ApiKey | None, absolute) -> list[dict]:
+def _w3c_sql(local: str, offset: str) -> str:
+    """``w3c`` in SQL: ``local`` (a timestamp in the zone) and ``offset`` (the zone's offset
+    from UTC there, an interval) as 2026-11-29T11:35:37+08:00, seconds truncated as
+    ``isoformat(timespec="seconds")`` does; NULL stays NULL."""
+    return (f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {offset} < interval '0' THEN '-' "
+            f"ELSE '+' END || to_char(greatest({offset}, -{offset}), CASE WHEN date_part('second', {offset}) = 0 "
+            f"THEN 'HH24:MI' ELSE 'HH24:MI:SS' END)")
+
+
+def _page_sql(ids) -> tuple[str, list]:
+    """The page's query for PostgreSQL: the page of ids first (``ids``, a query of ids or a
+    list), then each page row's appeal, clock, category, region (and its parent) and units
+    by primary key, with the fields the public row shows already in their final form (W3C
+    datetimes in the current time zone, the township-level place, the responsible agency)."""
+    from grievances.deadlines.models import Clock
+
+    if isinstance(ids, list):
+        page, params = "SELECT unnest(%s::bigint[]) AS id", [ids]
+    else:
+        page, params = ids.query.sql_with_params()
+        params = list(params)
+    at = {n: f"t{n} AT TIME ZONE z.tz" for n in (1, 2, 3)}
+    sql = f"""
+        WITH page AS MATERIALIZED ({page}),
+        z AS (SELECT %s::text AS tz),
+        a AS MATERIALIZED (
+            SELECT g.id, g.tracking_no, g.kind, c.code AS c_code, c.name AS c_name, g.state, g.title, g.result,
+                   g.contact_name, g.address,
+                   CASE WHEN r.level >= 5 AND r.parent_id IS NOT NULL THEN p.name ELSE r.name END AS place,
+                   CASE WHEN r.level >= 5 AND r.parent_id IS NOT NULL THEN p.code ELSE r.code END AS place_code,
+                   COALESCE(u.name, ce.name) AS agency,
+                   g.created_at AS t1,
+                   CASE WHEN g.state = %s AND g.closed_at IS NOT NULL THEN g.closed_at ELSE g.updated_at END AS t2,
+                   CASE WHEN k.is_open AND k.paused_at IS NULL THEN COALESCE(k.completion_due, k.centre_due)
+                        ELSE NULL END AS t3
+            FROM page
+            JOIN {Grievance._meta.db_table} g ON g.id = page.id
+            JOIN {Region._meta.db_table} r ON r.id = g.region_id
+            LEFT JOIN {Region._meta.db_table} p ON p.id = r.parent_id
+            LEFT JOIN {Category._meta.db_table} c ON c.id = g.category_id
+            LEFT JOIN {Unit._meta.db_table} u ON u.id = g.handling_unit_id
+            LEFT JOIN {Unit._meta.db_table} ce ON ce.id = g.centre_id
+            LEFT JOIN {Clock._meta.db_table} k ON k.grievance_id = g.id
+        ),
+        b AS MATERIALIZED (
+            SELECT a.*, {at[1]} AS l1, {at[1]} - (t1 AT TIME ZONE 'UTC') AS o1,
+                   {at[2]} AS l2, {at[2]} - (t2 AT TIME ZONE 'UTC') AS o2,
+                   {at[3]} AS l3, {at[3]} - (t3 AT TIME ZONE 'UTC') AS o3
+            FROM a, z
+        )
+        SELECT id, tracking_no, kind, c_code, c_name, state, title, result, contact_name, address,
+               {_w3c_sql("l1", "o1")}, {_w3c_sql("l2", "o2")}, {_w3c_sql("l3", "o3")}, place, place_code, agency
+        FROM b ORDER BY t1 DESC, id DESC"""
+    return sql, [*params, timezone.get_current_timezone_name(), State.CLOSED.value]
+
+
+def _public_rows(ids) -> list[tuple[int, dict]]:
+    """The page's rows as the public sees them (``request_row`` with ``full=False``), newest
+    first, with their ids, in one query on PostgreSQL: no model instances and no per-row
+    datetime arithmetic in Python (a 1000-row page cost ~56 ms of CPU that way); only the
+    anonymising of closed appeals' text stays in Python (grievances.selectors.anonymise)."""
+    sql, params = _page_sql(ids)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    labels = _labels()
+    notes = {state: f"{labels['step'][state]}：{labels['state'][state]}" for state in labels["step"]}
+    kinds = labels["kind"]
+    dispute, closed_state = GrievanceKind.DISPUTE.value, State.CLOSED.value
+    closed_states = {s.value for s in CLOSED_STATES}
+    out = []
+    for (pk, tracking_no, kind, c_code, c_name, state, title, result, contact_name, address, created, updated,
+         expected, place, place_code, agency) in rows:
+        note, description = notes[state], None
+        if state == closed_state:
+            names = [contact_name, address]
+            description = anonymise(title, names=names)
+            if result:
+                note += "。" + anonymise(result, names=names)
+        category = kind == dispute and c_code is not None
+        out.append((pk, {
+            "service_request_id": tracking_no,
+            "status": "closed" if state in closed_states else "open",
+            "status_notes": note,
+            "service_name": c_name if category else kinds[kind],
+            "service_code": DISPUTE_PREFIX + c_code if category else kind,
+            "description": description,
+            "agency_responsible": agency,
+            "service_notice": None,
+            "requested_datetime": created,
+            "updated_datetime": updated,
+            "expected_datetime": expected,
+            "address": place,
+            "address_id": place_code,
+            "zipcode": None,
+            "lat": None,
+            "long": None,
+            "media_url": None,
+        }))
+    return out
+
+
+def _rows(ids, *, key: ApiKey | None, absolute, fast: bool | None = None) -> list[dict]:
+    """The rows of ``ids`` (a list, or a query of ids) newest first. On PostgreSQL (``fast``)
+    the page is read by ``_public_rows`` and only a trusted key's own requests (text, exact
+    place, material) are rebuilt by the reference path below; elsewhere the reference path
+    reads the whole page."""
+    if fast is None:
+        fast = connection.vendor == "postgresql"
+    if fast:
+        page = _public_rows(ids)
+        own = set()
+        if key is not None and key.trusted and page:
+            own = set(ApiRequest.objects.filter(key=key, grievance_id__in=[pk for pk, _row in page])
+                      .values_list("grievance_id", flat=True))
+        if not own:
+            return [row for _pk, row in page]
+        full = {row["service_request_id"]: row for row in _reference_rows(sorted(own), key=key, absolute=absolute)}
+        return [full.get(row["service_request_id"], row) if pk in own else row for pk, row in page]
+    return _reference_rows(ids, key=key, absolute=absolute)
+
+
+def _reference_rows(ids, *, key: ApiKey | None, absolute) -> list[dict]:
     """The rows of ``ids`` (a list, or a query of ids) newest first: one query for the page
     (without the long texts only a trusted key's own requests show); for a trusted key its
     own requests' text and first public attachment."""
