@@ -39,6 +39,9 @@ from grievances.models import (
 from grievances.selectors import anonymise
 
 MAX_REQUESTS = 1000
+# The page reader on PostgreSQL (``_public_rows``); False: the reference reader everywhere
+# (benchmarks/api/requests.py --reference measures the two in the same run).
+FAST_PAGES = True
 MAX_SPAN = timedelta(days=90)
 DISPUTE_PREFIX = "dispute-"
 # Legal aid is applied for with its own form (legalqa.lawyers), never through the API.
@@ -325,20 +328,12 @@ def _records(ids) -> list[SimpleNamespace]:
     return out
 
 
-def _w3c_sql(local: str, offset: str) -> str:
-    """``w3c`` in SQL: ``local`` (a timestamp in the zone) and ``offset`` (the zone's offset
-    from UTC there, an interval) as 2026-11-29T11:35:37+08:00, seconds truncated as
-    ``isoformat(timespec="seconds")`` does; NULL stays NULL."""
-    return (f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {offset} < interval '0' THEN '-' "
-            f"ELSE '+' END || to_char(greatest({offset}, -{offset}), CASE WHEN date_part('second', {offset}) = 0 "
-            f"THEN 'HH24:MI' ELSE 'HH24:MI:SS' END)")
-
-
 def _page_sql(ids) -> tuple[str, list]:
     """The page's query for PostgreSQL: the page of ids first (``ids``, a query of ids or a
     list), then each page row's appeal, clock, category, region (and its parent) and units
-    by primary key, with the fields the public row shows already in their final form (W3C
-    datetimes in the current time zone, the township-level place, the responsible agency)."""
+    by primary key, with the township-level place, the responsible agency and the three
+    datetimes the row shows (as the database's text: formatting them in SQL, AT TIME ZONE and
+    to_char, cost the server more than ``w3c`` costs Python)."""
     from grievances.deadlines.models import Clock
 
     if isinstance(ids, list):
@@ -346,46 +341,33 @@ def _page_sql(ids) -> tuple[str, list]:
     else:
         page, params = ids.query.sql_with_params()
         params = list(params)
-    at = {n: f"t{n} AT TIME ZONE z.tz" for n in (1, 2, 3)}
     sql = f"""
-        WITH page AS MATERIALIZED ({page}),
-        z AS (SELECT %s::text AS tz),
-        a AS MATERIALIZED (
-            SELECT g.id, g.tracking_no, g.kind, c.code AS c_code, c.name AS c_name, g.state, g.title, g.result,
-                   g.contact_name, g.address,
-                   CASE WHEN r.level >= 5 AND r.parent_id IS NOT NULL THEN p.name ELSE r.name END AS place,
-                   CASE WHEN r.level >= 5 AND r.parent_id IS NOT NULL THEN p.code ELSE r.code END AS place_code,
-                   COALESCE(u.name, ce.name) AS agency,
-                   g.created_at AS t1,
-                   CASE WHEN g.state = %s AND g.closed_at IS NOT NULL THEN g.closed_at ELSE g.updated_at END AS t2,
-                   CASE WHEN k.is_open AND k.paused_at IS NULL THEN COALESCE(k.completion_due, k.centre_due)
-                        ELSE NULL END AS t3
-            FROM page
-            JOIN {Grievance._meta.db_table} g ON g.id = page.id
-            JOIN {Region._meta.db_table} r ON r.id = g.region_id
-            LEFT JOIN {Region._meta.db_table} p ON p.id = r.parent_id
-            LEFT JOIN {Category._meta.db_table} c ON c.id = g.category_id
-            LEFT JOIN {Unit._meta.db_table} u ON u.id = g.handling_unit_id
-            LEFT JOIN {Unit._meta.db_table} ce ON ce.id = g.centre_id
-            LEFT JOIN {Clock._meta.db_table} k ON k.grievance_id = g.id
-        ),
-        b AS MATERIALIZED (
-            SELECT a.*, {at[1]} AS l1, {at[1]} - (t1 AT TIME ZONE 'UTC') AS o1,
-                   {at[2]} AS l2, {at[2]} - (t2 AT TIME ZONE 'UTC') AS o2,
-                   {at[3]} AS l3, {at[3]} - (t3 AT TIME ZONE 'UTC') AS o3
-            FROM a, z
-        )
-        SELECT id, tracking_no, kind, c_code, c_name, state, title, result, contact_name, address,
-               {_w3c_sql("l1", "o1")}, {_w3c_sql("l2", "o2")}, {_w3c_sql("l3", "o3")}, place, place_code, agency
-        FROM b ORDER BY t1 DESC, id DESC"""
-    return sql, [*params, timezone.get_current_timezone_name(), State.CLOSED.value]
+        WITH page AS MATERIALIZED ({page})
+        SELECT g.id, g.tracking_no, g.kind, c.code, c.name, g.state, g.title, g.result, g.contact_name, g.address,
+               g.created_at::text,
+               (CASE WHEN g.state = %s AND g.closed_at IS NOT NULL THEN g.closed_at ELSE g.updated_at END)::text,
+               (CASE WHEN k.is_open AND k.paused_at IS NULL THEN COALESCE(k.completion_due, k.centre_due)
+                     ELSE NULL END)::text,
+               CASE WHEN r.level >= 5 AND r.parent_id IS NOT NULL THEN p.name ELSE r.name END,
+               CASE WHEN r.level >= 5 AND r.parent_id IS NOT NULL THEN p.code ELSE r.code END,
+               COALESCE(u.name, ce.name)
+        FROM page
+        JOIN {Grievance._meta.db_table} g ON g.id = page.id
+        JOIN {Region._meta.db_table} r ON r.id = g.region_id
+        LEFT JOIN {Region._meta.db_table} p ON p.id = r.parent_id
+        LEFT JOIN {Category._meta.db_table} c ON c.id = g.category_id
+        LEFT JOIN {Unit._meta.db_table} u ON u.id = g.handling_unit_id
+        LEFT JOIN {Unit._meta.db_table} ce ON ce.id = g.centre_id
+        LEFT JOIN {Clock._meta.db_table} k ON k.grievance_id = g.id
+        ORDER BY g.created_at DESC, g.id DESC"""
+    return sql, [*params, State.CLOSED.value]
 
 
 def _public_rows(ids) -> list[tuple[int, dict]]:
     """The page's rows as the public sees them (``request_row`` with ``full=False``), newest
-    first, with their ids, in one query on PostgreSQL: no model instances and no per-row
-    datetime arithmetic in Python (a 1000-row page cost ~56 ms of CPU that way); only the
-    anonymising of closed appeals' text stays in Python (grievances.selectors.anonymise)."""
+    first, with their ids, in one query on PostgreSQL, built from the query's tuples with
+    the labels looked up once: no model instances, no namespaces, no related objects (a
+    1000-row page cost ~56 ms of CPU that way)."""
     sql, params = _page_sql(ids)
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -395,6 +377,11 @@ def _public_rows(ids) -> list[tuple[int, dict]]:
     kinds = labels["kind"]
     dispute, closed_state = GrievanceKind.DISPUTE.value, State.CLOSED.value
     closed_states = {s.value for s in CLOSED_STATES}
+    tz = labels["tz"]
+
+    def w3c_text(value: str | None) -> str | None:
+        return _parse(value).astimezone(tz).isoformat(timespec="seconds") if value else None
+
     out = []
     for (pk, tracking_no, kind, c_code, c_name, state, title, result, contact_name, address, created, updated,
          expected, place, place_code, agency) in rows:
@@ -414,9 +401,9 @@ def _public_rows(ids) -> list[tuple[int, dict]]:
             "description": description,
             "agency_responsible": agency,
             "service_notice": None,
-            "requested_datetime": created,
-            "updated_datetime": updated,
-            "expected_datetime": expected,
+            "requested_datetime": w3c_text(created),
+            "updated_datetime": w3c_text(updated),
+            "expected_datetime": w3c_text(expected),
             "address": place,
             "address_id": place_code,
             "zipcode": None,
@@ -433,7 +420,7 @@ def _rows(ids, *, key: ApiKey | None, absolute, fast: bool | None = None) -> lis
     place, material) are rebuilt by the reference path below; elsewhere the reference path
     reads the whole page."""
     if fast is None:
-        fast = connection.vendor == "postgresql"
+        fast = FAST_PAGES and connection.vendor == "postgresql"
     if fast:
         page = _public_rows(ids)
         own = set()

@@ -114,6 +114,41 @@ def reads(runs: int):
     return out
 
 
+def cpu(runs: int):
+    """The process CPU (time.process_time) of a full page (the newest 1000 of the last 90
+    days): reading and building its rows (selectors.requests, query included: the client
+    side of it), then writing JSON and XML; median of ``runs``, the page reader of PostgreSQL
+    (api.selectors._public_rows) and the reference reader interleaved in the same run."""
+    from django.http import QueryDict
+
+    from api import render, selectors
+
+    def absolute(url):
+        return "http://testserver" + url
+
+    took = {(fast, part): [] for fast in (True, False) for part in ("rows", "json", "xml", "wall")}
+    for i in range(runs + 2):
+        for fast in (True, False):
+            selectors.FAST_PAGES = fast
+            w0, t0 = time.perf_counter(), time.process_time()
+            rows = selectors.requests(QueryDict(""), key=None, absolute=absolute)
+            t1 = time.process_time()
+            w1 = time.perf_counter()
+            render.respond("json", "service_requests", rows)
+            t2 = time.process_time()
+            render.respond("xml", "service_requests", rows)
+            t3 = time.process_time()
+            if i >= 2:
+                for part, ms in (("rows", t1 - t0), ("json", t2 - t1), ("xml", t3 - t2), ("wall", w1 - w0)):
+                    took[(fast, part)].append(ms * 1000)
+    selectors.FAST_PAGES = True
+    for fast, label in ((False, "reference reader"), (True, "PostgreSQL page reader")):
+        med = {part: statistics.median(took[(fast, part)]) for part in ("rows", "json", "xml", "wall")}
+        print(f"{label:<24} {len(rows)} rows: CPU rows {med['rows']:5.1f} ms  JSON {med['json']:5.1f} ms  "
+              f"XML {med['xml']:5.1f} ms  (rows wall {med['wall']:5.1f} ms)", flush=True)
+    print(f"load average {os.getloadavg()}", flush=True)
+
+
 def updates(runs: int):
     """servicerequestupdates for a big and a small key, set up in a transaction rolled back."""
     from django.db import transaction
@@ -212,6 +247,8 @@ def main():
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--post", type=int, default=0, help="time N API POSTs beside N web-form POSTs")
     parser.add_argument("--updates", action="store_true", help="servicerequestupdates (set up and rolled back)")
+    parser.add_argument("--cpu", action="store_true", help="CPU of a full page, page reader beside reference reader")
+    parser.add_argument("--reference", action="store_true", help="reads through the reference page reader")
     args = parser.parse_args()
     assert connection.vendor == "postgresql", "PostgreSQL only"
     settings.ROOT_URLCONF = __name__
@@ -219,10 +256,16 @@ def main():
     settings.OPEN311_ANONYMOUS_RATE = 10**6
     settings.DEBUG = False
     print(f"load average {os.getloadavg()}", flush=True)
+    if args.reference:
+        from api import selectors
+
+        selectors.FAST_PAGES = False
     if args.post:
         posts(args.post)
     elif args.updates:
         updates(args.runs)
+    elif args.cpu:
+        cpu(args.runs)
     else:
         reads(args.runs)
 
