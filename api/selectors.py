@@ -337,12 +337,11 @@ def _page_sql(ids) -> tuple[str, list]:
     from grievances.deadlines.models import Clock
 
     if isinstance(ids, list):
-        page, params = "SELECT unnest(%s::bigint[]) AS id", [ids]
+        page, params = "g.id = ANY(%s::bigint[])", [ids]
     else:
-        page, params = ids.query.sql_with_params()
-        params = list(params)
+        sub, params = ids.query.sql_with_params()
+        page, params = f"g.id IN ({sub})", list(params)
     sql = f"""
-        WITH page AS MATERIALIZED ({page})
         SELECT g.id, g.tracking_no, g.kind, c.code, c.name, g.state, g.title, g.result, g.contact_name, g.address,
                g.created_at::text,
                (CASE WHEN g.state = %s AND g.closed_at IS NOT NULL THEN g.closed_at ELSE g.updated_at END)::text,
@@ -351,16 +350,16 @@ def _page_sql(ids) -> tuple[str, list]:
                CASE WHEN r.level >= 5 AND r.parent_id IS NOT NULL THEN p.name ELSE r.name END,
                CASE WHEN r.level >= 5 AND r.parent_id IS NOT NULL THEN p.code ELSE r.code END,
                COALESCE(u.name, ce.name)
-        FROM page
-        JOIN {Grievance._meta.db_table} g ON g.id = page.id
+        FROM {Grievance._meta.db_table} g
         JOIN {Region._meta.db_table} r ON r.id = g.region_id
         LEFT JOIN {Region._meta.db_table} p ON p.id = r.parent_id
         LEFT JOIN {Category._meta.db_table} c ON c.id = g.category_id
         LEFT JOIN {Unit._meta.db_table} u ON u.id = g.handling_unit_id
         LEFT JOIN {Unit._meta.db_table} ce ON ce.id = g.centre_id
         LEFT JOIN {Clock._meta.db_table} k ON k.grievance_id = g.id
+        WHERE {page}
         ORDER BY g.created_at DESC, g.id DESC"""
-    return sql, [*params, State.CLOSED.value]
+    return sql, [State.CLOSED.value, *params]
 
 
 def _public_rows(ids) -> list[tuple[int, dict]]:
@@ -494,11 +493,11 @@ def requests(params, *, key: ApiKey | None, absolute) -> list[dict]:
     elif statuses == {"closed"}:
         qs = qs.filter(state__in=CLOSED_STATES)
     start, end = date_range(params.get("start_date"), params.get("end_date"))
-    if not chosen:
+    scoped = [qs.filter(kind=s.kind, category=s.category) if s.category else qs.filter(kind=s.kind) for s in chosen]
+    if len(scoped) <= 1:
         # The page's ids as a subquery of the page's query: one round trip.
-        return _rows(_newest(qs, start, end).values("id"), key=key, absolute=absolute)
-    pages = [list(_newest(qs.filter(kind=s.kind, category=s.category) if s.category else qs.filter(kind=s.kind),
-                          start, end).values_list("created_at", "id")) for s in chosen]
+        return _rows(_newest(scoped[0] if scoped else qs, start, end).values("id"), key=key, absolute=absolute)
+    pages = [list(_newest(one, start, end).values_list("created_at", "id")) for one in scoped]
     seen: set[int] = set()
     page: list[int] = []
     # "dispute" and "dispute-neighbour" overlap: an appeal is listed once.

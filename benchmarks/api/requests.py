@@ -5,6 +5,10 @@ database, and the cost of a POST beside the web form's submission.
     DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m nice -n 10 .venv/bin/python benchmarks/api/requests.py
     # POST through the API beside the web form (writes appeals: use a database of your own)
     DATABASE_URL=postgres://root@127.0.0.1:5432/mine .venv/bin/python benchmarks/api/requests.py --post 50
+    # process CPU of a full page, the PostgreSQL page reader beside the reference reader
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m nice -n 10 .venv/bin/python benchmarks/api/requests.py --cpu
+    # the reads through the reference page reader (model fields through request_row)
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m nice -n 10 .venv/bin/python benchmarks/api/requests.py --reference
 
 Every request goes through the Django test client (middleware, API view, queries,
 rendering) beside a bare "hello" view served the same way in the same run. The reads
