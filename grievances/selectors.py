@@ -444,6 +444,7 @@ _PHONE_RE = re.compile(r"1[3-9]\d{9}")
 _ID_RE = re.compile(r"\d{17}[\dXx]")
 _LONG_DIGITS_RE = re.compile(r"\d{7,}")
 _HOUSE_RE = re.compile(r"\d+\s*(号楼|栋|单元|室|号)")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def anonymise(text: str, *, names: list[str]) -> str:
@@ -452,6 +453,10 @@ def anonymise(text: str, *, names: list[str]) -> str:
         name = (name or "").strip()
         if len(name) >= 2:
             text = text.replace(name, name[0] + "某")
+    if _DIGIT_RE.search(text) is None:
+        # Every pattern below needs a digit and most texts have none: one scan instead of
+        # four (an Open311 page anonymises up to 2000 texts: 4.0 -> 1.3 ms of CPU).
+        return text
     text = _ID_RE.sub("***", text)
     text = _PHONE_RE.sub("***", text)
     text = _LONG_DIGITS_RE.sub("***", text)
