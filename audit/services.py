@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audit import chain
 from audit.models import AuditEntry, ChainHead
+from grid import bulk
 
 
 def _locked_head() -> ChainHead:
@@ -77,6 +78,6 @@ def append_many(entries: list[dict]) -> list[AuditEntry]:
                 data=fields["data"], prev_hash=prev, row_hash=row_hash,
             ))
             prev = row_hash
-        AuditEntry.objects.bulk_create(rows)
+        bulk.insert_rows(AuditEntry, rows)
         ChainHead.objects.filter(pk=1).update(seq=seq, row_hash=prev)
     return rows

@@ -184,7 +184,7 @@ class _WrittenTogether:
                 g.updated_at = now
             bulk.update_rows(Grievance, rows, _GRIEVANCE_FIELDS)
         if self.orders:
-            SupervisionOrder.objects.bulk_create(self.orders)
+            bulk.insert_rows(SupervisionOrder, self.orders, returning_pk=True)
         record_events(self.events)
 
 
@@ -235,7 +235,7 @@ def record_events(events: list[GrievanceEvent]) -> list[GrievanceEvent]:
     if not events:
         return events
     with transaction.atomic(savepoint=False):
-        GrievanceEvent.objects.bulk_create(events)
+        bulk.insert_rows(GrievanceEvent, events, returning_pk=True)
         hooks.grievance_event_recorded.emit_many(events)
         hooks.grievance_event_committed.emit_many(events)
     return events

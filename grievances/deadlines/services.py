@@ -169,7 +169,25 @@ def delete_holiday(*, holiday: Holiday) -> None:
 
 
 def deadlines_of(clock: Clock) -> dict[str, policy.Deadline]:
-    return policy.compute(clock.get_rules(), timeline(clock), work_calendar())
+    return _rules_and_deadlines(clock)[1]
+
+
+def _rules_and_deadlines(clock: Clock) -> tuple[policy.Rules, dict[str, policy.Deadline]]:
+    """The clock's rules and due times. In a batch an item's are computed once and reused
+    while its timeline, rules and calendar are unchanged (the scan's pass, the supervision
+    event's listener and the final recompute read the same ones); read-only for callers."""
+    memo = _batch.get()
+    if memo is None or clock.pk not in memo["clocks"]:
+        rules = clock.get_rules()
+        return rules, policy.compute(rules, timeline(clock), work_calendar())
+    line, calendar = timeline(clock), work_calendar()
+    cached = memo["computed"].get(clock.pk)
+    if cached is not None and cached[0] == line and cached[1] == (clock.rules or {}) and cached[2] is calendar:
+        return cached[3], cached[4]
+    rules = clock.get_rules()
+    deadlines = policy.compute(rules, line, calendar)
+    memo["computed"][clock.pk] = (line, dict(clock.rules or {}), calendar, rules, deadlines)
+    return rules, deadlines
 
 
 def _done(clock: Clock) -> set[tuple[str, str, datetime]]:
@@ -181,14 +199,14 @@ def _done(clock: Clock) -> set[tuple[str, str, datetime]]:
 
 def recompute(clock: Clock) -> dict[str, policy.Deadline]:
     """Recompute due times, the nearest deadline and the next scan time; saves the clock."""
-    deadlines = deadlines_of(clock)
+    rules, deadlines = _rules_and_deadlines(clock)
     for code in policy.DEADLINE_CODES:
         d = deadlines.get(code)
         setattr(clock, f"{code}_due", d.due if d and d.active else None)
     nearest = policy.nearest_due(deadlines)
     clock.due_at = nearest.due if nearest else None
     clock.due_code = nearest.code if nearest else ""
-    clock.next_due = policy.next_check(deadlines, clock.get_rules(), _done(clock)) if clock.is_open else None
+    clock.next_due = policy.next_check(deadlines, rules, _done(clock)) if clock.is_open else None
     if _in_batch(clock.pk):
         _batch.get()["dirty"][clock.pk] = clock  # saved with the batch's others (save_dirty_clocks)
     else:
@@ -348,9 +366,20 @@ def _tell_citizen(grievance, key: str, template: str, **extra):
            link=_absolute(citizen_link(grievance)))
 
 
+def _staff_url(grievance) -> str:
+    """The absolute staff link; a batch resolves each item's once (an item gets several notices)."""
+    memo = _batch.get()
+    if memo is None:
+        return _absolute(staff_link(grievance))
+    links = memo["links"]
+    if grievance.pk not in links:
+        links[grievance.pk] = _absolute(staff_link(grievance))
+    return links[grievance.pk]
+
+
 def _tell_staff(users, key: str, template: str, grievance, channels=("site", "sms"), **extra):
     notify(key=key, template=template, context=_context(grievance, **extra), users=users,
-           channels=channels, link=_absolute(staff_link(grievance)))
+           channels=channels, link=_staff_url(grievance))
 
 
 def _major_alert(grievance, key: str, event_label: str, users):
@@ -702,7 +731,7 @@ def process_clocks(clock_ids: list[int], now: datetime | None = None) -> dict[in
                 out = {pk: _act(grievances[pk], clocks[pk], now) if pk in grievances and pk in clocks else []
                        for pk in ids}
                 memo = _batch.get()
-                ClockAction.objects.bulk_create(memo["new_actions"])
+                bulk.insert_rows(ClockAction, memo["new_actions"])
                 memo["new_actions"].clear()
             # The chunk's events are written here, in one INSERT, and every listener runs once
             # with all of them (this module's handle_grievance_events saves the clocks).
@@ -728,7 +757,7 @@ def _batch_scope(ids: list[int]):
     clocks = {c.pk: c for c in Clock.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     memo = {"clocks": set(clocks), "clock_objs": clocks, "pauses": defaultdict(list),
             "extensions": defaultdict(list), "done": defaultdict(set), "staff": {}, "centres": {},
-            "new_actions": [], "dirty": {}}
+            "new_actions": [], "dirty": {}, "links": {}, "computed": {}}
     for p in ClockPause.objects.filter(clock_id__in=clocks).order_by("started_at", "pk"):
         memo["pauses"][p.clock_id].append(policy.Pause(p.started_at, p.ended_at))
     for e in ExtensionRequest.objects.filter(clock_id__in=clocks, status=ExtensionStatus.APPROVED).order_by(
@@ -753,10 +782,10 @@ def _act(g, clock: Clock, now: datetime) -> list[str]:
         clock.is_open = False
         recompute(clock)
         return []
-    rules = clock.get_rules()
+    rules, deadlines = _rules_and_deadlines(clock)
     done: list[str] = []
     overdue: list[policy.Deadline] = []
-    for deadline, action in policy.due_actions(deadlines_of(clock), rules, now):
+    for deadline, action in policy.due_actions(deadlines, rules, now):
         if not _record_action(clock, deadline, action):
             continue
         done.append(f"{deadline.code}:{action}")

@@ -183,3 +183,31 @@ def test_broker_down_costs_one_failed_publish_not_one_per_message(citizen, monke
                               phones=["13900000001", "13900000002", "13900000003"])
     assert len(ids) == 3 and len(calls) == 1
     assert Message.objects.filter(pk__in=ids, status=Status.PENDING).count() == 3
+
+
+def _engine_render(source, context):
+    from django.template import Context
+
+    return services._compiled(source).render(Context(context, autoescape=False)).strip()
+
+
+@pytest.mark.parametrize("code", sorted(services.TEMPLATES))
+def test_every_catalogue_template_renders_as_the_template_engine_does(code):
+    from django.utils.translation import gettext_lazy
+
+    spec = services.TEMPLATES[code]
+    names = set(services._compiled(spec["text"]).nodelist.get_nodes_by_type(services.VariableNode))
+    names = {n.filter_expression.var.lookups[0] for n in names if n.filter_expression.var.lookups}
+    texts = {name: f"<{name}>&“值”" for name in names}
+    lazies = {name: gettext_lazy("受理或分派") for name in names}
+    numbers = {name: 1234 for name in names}
+    missing = dict(list(texts.items())[:-1])  # one name left out: the engine renders ""
+    for source in (spec["text"], spec.get("title", "")):
+        for context in (texts, lazies, numbers, missing):
+            assert services.render_text(source, context) == _engine_render(source, context)
+
+
+def test_a_template_with_filters_or_tags_is_rendered_by_the_engine(citizen):
+    services.notify(key="f", template="custom_filter", context={"n": "abcdef", "ok": True}, users=[citizen],
+                    text="{{ n|upper }}{% if ok %}!{% endif %} {{ n.0 }}")
+    assert Message.objects.get().text == "ABCDEF! a"
