@@ -18,7 +18,9 @@ database, and each county's departments and centres have staff with phones (scan
 the wave writes outbox rows (site, SMS, voice). Handing SMS/voice ids to the broker after
 commit is counted, not run. Besides wall time, each worker reports its own CPU time and the
 CPU time of its PostgreSQL backend (from /proc), per item: on a shared machine the wall time
-follows the load, the CPU time per item does not.
+follows the load, the CPU time per item does not. A bare Django "hello" view is timed in
+this process (test client, full middleware stack) before and after the wave, as a yardstick
+of the machine at that moment.
 
     createdb -h 127.0.0.1 -U root burst_bench
     DATABASE_URL=postgres://root@127.0.0.1:5432/burst_bench .venv/bin/python benchmarks/deadlines/burst.py \\
@@ -86,6 +88,29 @@ def _worker(queue, results, chunked: bool):
     connection.close()
 
 
+def _hello_ms(runs: int = 300) -> float:
+    """p50 of a bare Django "hello" view through the full middleware stack, in this process
+    (Django's test client): the machine's speed at this moment, beside the wave's figures."""
+    import statistics
+    import types
+
+    from django.http import HttpResponse
+    from django.test import Client, override_settings
+    from django.urls import path
+
+    urls = types.ModuleType("burst_hello_urls")
+    urls.urlpatterns = [path("__hello__/", lambda request: HttpResponse("hello"))]
+    sys.modules[urls.__name__] = urls
+    times = []
+    with override_settings(ROOT_URLCONF=urls.__name__, ALLOWED_HOSTS=["*"]):
+        client = Client()
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            client.get("/__hello__/")
+            times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
 def _facts():
     """Every appeal of a real database has its analysis fact and rollup rows (written from its
     first event on); scan.build writes appeals with SQL only, so build them (the rebuild)."""
@@ -132,6 +157,8 @@ def main() -> int:
     messages_before = Message.objects.count()
     connection.close()
 
+    hello_before = _hello_ms()
+    connection.close()
     ctx = mp.get_context("fork")
     queue, results = ctx.Queue(), ctx.Queue()
     workers = [ctx.Process(target=_worker, args=(queue, results, args.chunk > 1)) for _ in range(args.workers)]
@@ -155,6 +182,8 @@ def main() -> int:
         w.join()
     wall = time.perf_counter() - started
 
+    load_after = os.getloadavg()
+    hello_after = _hello_ms()
     connection.connect()
     orders = SupervisionOrder.objects.count()
     supervised = SupervisionOrder.objects.values("grievance_id").distinct().count()
@@ -173,7 +202,10 @@ def main() -> int:
         "outbox_rows": messages, "outbox_ids_to_publish": sum(t["published"] for t in totals),
         "worker_cpu_ms_per_item": round(cpu * 1000 / args.due, 2),
         "db_backend_cpu_ms_per_item": round(db_cpu * 1000 / args.due, 2),
-        "load_average": os.getloadavg(),
+        "load_average": load_after,
+        "hello_ms_p50_before_after": [round(hello_before, 3), round(hello_after, 3)],
+        "cpu_ms_per_item_in_hellos": round((cpu + db_cpu) * 1000 / args.due / ((hello_before + hello_after) / 2), 1),
+        "code": services.__file__,
     }
     print(json.dumps(figures))
     ok = claimed == args.due and orders == supervised == args.due and left == 0
