@@ -97,8 +97,11 @@ def insert_rows(model, objs, *, ignore_conflicts: bool = False, returning_pk: bo
     columns = [f for f in model._meta.concrete_fields if not (f is pk and auto_pk)]
     stamped = [f for f in columns if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
     for obj in objs:
+        # What bulk_create does: a related object saved after it was assigned gives its key,
+        # an unsaved one is refused; auto_now(_add) columns are stamped.
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
         for f in stamped:
-            f.pre_save(obj, add=True)  # what bulk_create does: the same timezone.now() stamp
+            f.pre_save(obj, add=True)
     names = [f.attname for f in columns]
     rows = [[getattr(obj, name) for name in names] for obj in objs]
     # varchar(n) read from the JSON as text: too long a value fails on the INSERT, as it does

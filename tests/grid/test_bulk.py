@@ -46,3 +46,15 @@ def test_a_conflicting_row_is_skipped_or_refused():
 def test_a_value_too_long_for_its_column_fails_instead_of_being_cut():
     with pytest.raises(DataError), transaction.atomic():
         bulk.insert_rows(Message, [_row("long", title="长" * 201)])
+
+
+def test_a_related_row_saved_after_it_was_assigned_gives_its_key_and_an_unsaved_one_is_refused():
+    from grid.models import User
+
+    user = User(username="later", phone="13700000002")
+    row = Message(idempotency_key="rel", channel="site", user=user, text="正文")
+    user.save()
+    bulk.insert_rows(Message, [row])
+    assert Message.objects.get(idempotency_key="rel").user_id == user.pk
+    with pytest.raises(ValueError):
+        bulk.insert_rows(Message, [Message(idempotency_key="x", channel="site", user=User(username="never", phone="13700000003"), text="t")])
