@@ -7,7 +7,10 @@
   of that ancestor), a 15-digit grid code, "u<unit id>" for one handling unit's own rows,
   or "" for everything. Every page, report and
   figure of this app reads these rows, never the appeal table. Maintained incrementally
-  on every grievance event (``analysis.rollups``) and rebuildable from the events.
+  from every grievance event (``analysis.rollups``) and rebuildable from the events.
+- ``StaleFact``: the appeals whose fact and rollup rows wait for the refresher (the event's
+  transaction only marks them here; ``analysis.rollups.refresh_stale`` applies them seconds
+  later, set-based).
 - ``StaffLogin``: one row per staff member and day they logged in (工作人员登录率).
 - ``Boundary``: GeoJSON boundaries of regions and grids for the map, uploaded by staff.
 - ``Report`` / ``ReportTemplate``: reports with their figures frozen at generation.
@@ -123,6 +126,26 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.scope} {self.dim}={self.value}"
+
+
+class StaleFact(models.Model):
+    """An appeal an event touched whose fact and rollup rows are not refreshed yet. The
+    event's transaction upserts the id (one statement for a whole batch); the refresher
+    claims rows (DELETE … RETURNING over SKIP LOCKED rows) and refreshes those appeals.
+    The upsert's DO UPDATE locks an existing row until the transition commits, so the
+    refresher skips it and cannot consume the mark before the change it stands for is
+    visible. No foreign key: the mark is written on the hot path and must not lock or
+    check the appeal row."""
+
+    grievance_id = models.BigIntegerField(_("诉求件"), primary_key=True)
+    marked_at = models.DateTimeField(_("标记时间"))
+
+    class Meta:
+        verbose_name = _("待刷新统计")
+        verbose_name_plural = _("待刷新统计")
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} {self.marked_at:%H:%M:%S}"
 
 
 class StaffLogin(models.Model):

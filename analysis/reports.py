@@ -259,11 +259,16 @@ def leaders_of(region: Region) -> list[User]:
 
 
 def generate(*, kind: str, region: Region, start: date, user=None, notify_leaders: bool = True) -> Report:
-    """The report of this kind for the period containing ``start``, made once."""
+    """The report of this kind for the period containing ``start``, made once. Its figures
+    are frozen, so the transitions still waiting for the rollup refresher are applied
+    first: a report counts every transition committed before it was generated."""
+    from analysis import rollups
+
     start, end = period_of(kind, start)
     existing = Report.objects.filter(kind=kind, region=region, period_start=start).first()
     if existing is not None:
         return existing
+    rollups.refresh_stale()
     figures = compute_figures(kind, region, start, end)
     try:
         with transaction.atomic():

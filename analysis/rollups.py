@@ -1,16 +1,23 @@
 """Rollup maintenance: the one writer of GrievanceFact and Rollup rows.
 
-``on_grievance_event(event)`` runs inside the transaction of every grievance event (it is
-registered on grievances' "event recorded" hook point): it recomputes the appeal's fact
-(analysis.facts), and adds the difference to the rollup rows of the old and new fact in
-one INSERT … ON CONFLICT DO UPDATE statement, rows sorted by key so two transactions lock
-shared rows in the same order. An event that changes no counter writes nothing.
+``on_grievance_events(events)`` runs inside the transaction of every grievance event (it is
+registered on grievances' "event recorded" hook point) and only marks the appeals stale:
+one upsert of their ids into ``StaleFact``, nothing else, so a transition pays about a
+millisecond for the rollups (benchmarks/README.md, "Rollup maintenance per transition").
+After the commit it asks for a refresh (``kick``); a beat entry runs the refresher every
+few seconds in any case (settings ``ANALYSIS_REFRESH_SECONDS``), so dashboards trail the
+appeals by seconds.
+
+``refresh_stale()`` (the refresher; the Celery task ``analysis.tasks.refresh_stale_rollups``)
+claims marked appeals a chunk at a time and runs ``refresh_many`` over them: it recomputes
+each appeal's fact (analysis.facts) and adds the difference to the rollup rows of the old
+and new fact in one INSERT … ON CONFLICT DO UPDATE statement, rows sorted by key. An
+appeal whose figures did not change writes nothing.
 
 ``rebuild(start, end)`` recomputes every fact of the appeals submitted in [start, end]
 from the appeals, their clocks and their events, and replaces those days' rollup rows:
 idempotent, and the rows it writes are exactly what incremental maintenance keeps.
 """
-
 from __future__ import annotations
 
 from collections import defaultdict
@@ -19,9 +26,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from analysis import facts
-from analysis.models import METRICS, GrievanceFact, Rollup
+from analysis.models import METRICS, GrievanceFact, Rollup, StaleFact
 from grid import bulk
 
 Key = tuple[date, str, str, str]  # (day, scope, dim, value)
@@ -289,10 +297,112 @@ def _refresh_later_repeats(gid: int, old: facts.Fact | None, new: facts.Fact) ->
             GrievanceFact.objects.filter(pk=row.pk).update(counts=after.counts)
 
 
+# --------------------------------------------------------------------------- deferred refresh
+
+# Appeals per refresher transaction (one refresh_many each).
+REFRESH_CHUNK = 500
+# Held (transaction-scoped) by the refresher and by rebuild on PostgreSQL: refreshes of
+# different appeals add to the same rollup rows in several statements each, so two running
+# at once could deadlock; and a rebuild must not interleave with a refresh.
+_LOCK_KEY = 0x616E616C  # "anal": analysis rollups
+
+
+def mark_stale(grievance_ids) -> None:
+    """Mark appeals for the refresher, in the caller's transaction: one statement for any
+    number of appeals. DO UPDATE (not DO NOTHING) locks a row already marked until the
+    caller commits, so the refresher skips it (SKIP LOCKED) rather than consuming the mark
+    and refreshing from the state before this transaction's change."""
+    ids = sorted(set(grievance_ids))
+    if not ids:
+        return
+    table = connection.ops.quote_name(StaleFact._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (grievance_id, marked_at) SELECT unnest(%s::bigint[]), now() "
+                f"ON CONFLICT (grievance_id) DO UPDATE SET marked_at = excluded.marked_at",
+                [ids],
+            )
+        else:
+            now = timezone.now()
+            cursor.execute(
+                f"INSERT INTO {table} (grievance_id, marked_at) VALUES {', '.join(['(%s, %s)'] * len(ids))} "
+                f"ON CONFLICT (grievance_id) DO UPDATE SET marked_at = excluded.marked_at",
+                [v for gid in ids for v in (gid, now)],
+            )
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
+def _claim(limit: int) -> list[int]:
+    """Take up to ``limit`` marks off the table (in the caller's transaction: a refresh that
+    fails puts them back). Rows locked by a transaction still running are skipped."""
+    table = connection.ops.quote_name(StaleFact._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"DELETE FROM {table} WHERE grievance_id IN (SELECT grievance_id FROM {table} "
+                f"ORDER BY grievance_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING grievance_id",
+                [limit],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+    # SQLite (the embedded profile): one writer at a time, no row locks to skip.
+    ids = list(StaleFact.objects.order_by("grievance_id").values_list("grievance_id", flat=True)[:limit])
+    StaleFact.objects.filter(grievance_id__in=ids).delete()
+    return ids
+
+
+def refresh_stale(chunk: int = REFRESH_CHUNK) -> int:
+    """The refresher: until no mark is left, claim up to ``chunk`` marked appeals and bring
+    their facts and rollup rows up to date (``refresh_many``), each chunk in its own
+    transaction (the claim commits with the refresh, or neither does). Safe to run in
+    several workers at once: a mark is claimed by one of them (DELETE … RETURNING over
+    ``FOR UPDATE SKIP LOCKED`` rows) and the refreshes themselves take turns (an advisory
+    lock), so no appeal is counted twice and no two refreshes deadlock on shared rollup
+    rows. Idempotent: refreshing an appeal that is already up to date writes nothing.
+    Returns the number of appeals refreshed."""
+    from grievances.models import Grievance
+
+    done = 0
+    while True:
+        with transaction.atomic():
+            _lock()
+            ids = _claim(chunk)
+            if not ids:
+                return done
+            # Appeals deleted since they were marked have no fact to refresh.
+            refresh_many(list(Grievance.objects.filter(pk__in=ids)))
+        done += len(ids)
+
+
+def kick() -> None:
+    """Ask for a refresh now (after a commit). Without a broker (the embedded profile and
+    the tests: tasks run eagerly) the refresh runs here, so the dashboard is current as
+    soon as the transition returns. With a broker, at most one task a second is sent; the
+    beat entry runs it every ``ANALYSIS_REFRESH_SECONDS`` anyway."""
+    from django.conf import settings
+
+    from analysis.tasks import refresh_stale_rollups
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        refresh_stale()
+        return
+    from django.core.cache import cache
+
+    if cache.add("analysis:refresh-stale-kick", 1, timeout=1):
+        refresh_stale_rollups.apply_async(expires=2 * settings.ANALYSIS_REFRESH_SECONDS)
+
+
 def on_grievance_events(events) -> None:
-    """The listener on grievances' "event recorded" hook point (see AppConfig.ready): each
-    appeal the events touched is refreshed once, as it stands after all of them."""
-    refresh_many(event.grievance for event in events)
+    """The listener on grievances' "event recorded" hook point (see AppConfig.ready), in the
+    events' transaction: only marks the appeals they touched (one statement, the whole batch
+    of the deadline scan's chunk at once); the refresher applies them after the commit."""
+    mark_stale(event.grievance_id for event in events)
+    transaction.on_commit(kick)
 
 
 def on_grievance_event(event) -> None:
@@ -418,7 +528,9 @@ def rebuild(start: date, end: date, chunk_days: int = 7) -> tuple[int, int]:
     recount from the appeals and their events, a week at a time (memory stays bounded).
     The facts are computed in Python (the same ``facts.compute`` as the incremental path),
     the rollup rows are grouped from them in SQL. One transaction: readers see the old
-    rows or the new ones. Returns (appeals, rollup rows)."""
+    rows or the new ones; the refresher waits for it (and it for a refresh running).
+    Returns (appeals, rollup rows)."""
+    _lock()
     appeals = 0
     first = start
     while first <= end:

@@ -20,3 +20,12 @@ def run_export(export_id: int) -> None:
     from analysis import exports
 
     exports.run(export_id)
+
+
+@shared_task(name="analysis.tasks.refresh_stale_rollups")
+def refresh_stale_rollups() -> int:
+    """Every few seconds (beat) and after each transition's commit: apply the appeals the
+    events marked stale to the facts and rollups (analysis.rollups.refresh_stale)."""
+    from analysis import rollups
+
+    return rollups.refresh_stale()

@@ -307,6 +307,15 @@ CELERY_BEAT_SCHEDULE["audit-daily-head"] = {
 CELERY_BEAT_SCHEDULE["analysis-due-reports"] = {
     "task": "analysis.tasks.generate_due_reports", "schedule": 3600.0, "options": {"expires": 3000},
 }
+# analysis: the rollup refresher (analysis.rollups.refresh_stale). A transition only marks its
+# appeal stale; this applies the marks, so dashboards trail transitions by at most about this
+# many seconds plus the refresh itself (docs/guide-leader.md). A kick after each commit
+# usually runs it sooner.
+ANALYSIS_REFRESH_SECONDS = env.int("ANALYSIS_REFRESH_SECONDS", default=5)
+CELERY_BEAT_SCHEDULE["analysis-refresh-stale-rollups"] = {
+    "task": "analysis.tasks.refresh_stale_rollups", "schedule": float(ANALYSIS_REFRESH_SECONDS),
+    "options": {"expires": 2 * ANALYSIS_REFRESH_SECONDS},
+}
 # mediation: drop old signalling messages of video rooms and abandoned recording uploads
 CELERY_BEAT_SCHEDULE["mediation-room-cleanup"] = {
     "task": "mediation.tasks.clean_video_rooms", "schedule": 900.0, "options": {"expires": 1800},

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from analysis import kpis, selectors
+from analysis import kpis, rollups, selectors
 from grievances import services
 from grievances.deadlines import services as clocks
 from grievances.models import Grievance, GrievanceKind, Satisfaction, Severity
@@ -105,6 +105,7 @@ def test_kpis_from_a_hand_built_history(world, citizen, east_centre_staff, east_
     c = submit()
     services.reject_grievance(actor=east_centre_staff, grievance=fresh(c), reason="不属受理范围", guidance="请向法院起诉")
 
+    rollups.refresh_stale()  # the refresher has applied the history
     today = timezone.localdate()
     scope = selectors.scope_for(east_centre_leader)
     period = selectors.period_for("custom", str(today - timedelta(days=3)), str(today))

@@ -5,10 +5,12 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from analysis import rollups
-from analysis.models import METRICS, GrievanceFact, Rollup
+from analysis.models import METRICS, GrievanceFact, Rollup, StaleFact
 from grievances import services
 from grievances.deadlines import services as clocks
 from grievances.models import Grievance, GrievanceKind, Satisfaction, Severity, State
@@ -142,6 +144,10 @@ def test_rollups_equal_a_recount_after_random_transitions(
     now = timezone.now()
     for _ in range(60):
         step(rng, actors, items, now)
+        if rng.random() < 0.3:  # the refresher runs between some transitions, not others
+            rollups.refresh_stale()
+    rollups.refresh_stale()
+    assert not StaleFact.objects.exists()
     assert Rollup.objects.exists()
     assert_rollups_equal_recount()
     # The rebuild (facts in Python, rows grouped in SQL) writes exactly the same rows.
@@ -154,6 +160,7 @@ def test_rollups_equal_a_recount_after_random_transitions(
 def test_rebuild_is_idempotent_and_restores_lost_rows(loop):
     loop.closed()
     loop.handling()
+    rollups.refresh_stale()
     day = timezone.localdate()
     before = stored_rows()
     Rollup.objects.all().delete()
@@ -166,10 +173,15 @@ def test_rebuild_is_idempotent_and_restores_lost_rows(loop):
 
 def test_an_event_that_changes_no_figure_writes_no_rollup_row(loop, citizen):
     g = loop.handling()
+    rollups.refresh_stale()
     # A supplement changes no counter: the fact is read and left alone.
     before = stored_rows()
-    services.supplement_grievance(actor=citizen, grievance=fresh(g), note="补充照片说明")
+    with CaptureQueriesContext(connection) as refresh:
+        services.supplement_grievance(actor=citizen, grievance=fresh(g), note="补充照片说明")
+        assert rollups.refresh_stale() == 1
     assert stored_rows() == before
+    assert not [q for q in refresh.captured_queries if 'analysis_rollup"' in q["sql"] or
+                'UPDATE "analysis_grievancefact"' in q["sql"]]
 
 
 def test_unit_rows_have_their_own_scope_and_the_migration_moves_old_rows_there(loop):
@@ -183,6 +195,7 @@ def test_unit_rows_have_their_own_scope_and_the_migration_moves_old_rows_there(l
     from django.db import connection
 
     g = loop.handling()
+    rollups.refresh_stale()
     unit = str(fresh(g).handling_unit_id)
     now = stored_rows()
     own = {k: v for k, v in now.items() if k[1] == f"u{unit}"}

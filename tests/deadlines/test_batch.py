@@ -11,7 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from analysis.models import GrievanceFact
+from analysis.models import GrievanceFact, StaleFact
+from analysis.rollups import refresh_stale
 from audit import verify
 from audit.models import AuditEntry
 from grid.notifications.models import Message
@@ -177,7 +178,13 @@ def test_batched_processing_does_exactly_what_the_one_by_one_path_does(
     assert audited == [str(e.pk) for e in chunk_events]
     report = verify.walk()
     assert report.ok, report.problem
-    # The rollups were refreshed once for the chunk and equal a from-scratch recount.
+    # The chunk's appeals were marked for the rollup refresher in one statement; once it has
+    # run, the rollups equal a from-scratch recount.
+    marks = [q["sql"] for q in chunk.captured_queries if 'INTO "analysis_stalefact"' in q["sql"]]
+    assert len(marks) == 1
+    assert set(StaleFact.objects.values_list("grievance_id", flat=True)) >= {g.pk for g in batched}
+    refresh_stale()
+    assert not StaleFact.objects.exists()
     assert GrievanceFact.objects.filter(pk__in=[g.pk for g in batched]).count() == len(batched)
     assert_rollups_equal_recount()
 
