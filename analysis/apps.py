@@ -18,9 +18,10 @@ class AnalysisConfig(AppConfig):
         from analysis import rollups
         from grievances.hooks import grievance_event_recorded
 
-        # In the event's own transaction (after the clocks, registered earlier): the
-        # rollups commit or roll back with the event, so they always equal a recount. The
-        # listener takes a list (a chunk of the deadline scan's events: one refresh each).
+        # In the event's own transaction (after the clocks, registered earlier): marks the
+        # appeals stale, committed or rolled back with the event; the refresher applies the
+        # marks seconds later (analysis.rollups.refresh_stale). The listener takes a list
+        # (a chunk of the deadline scan's events: one statement for all of them).
         grievance_event_recorded.register_many(rollups.on_grievance_events)
 
         from analysis import selectors

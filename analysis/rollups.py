@@ -402,7 +402,9 @@ def on_grievance_events(events) -> None:
     events' transaction: only marks the appeals they touched (one statement, the whole batch
     of the deadline scan's chunk at once); the refresher applies them after the commit."""
     mark_stale(event.grievance_id for event in events)
-    transaction.on_commit(kick)
+    # robust: a broker that is down must not fail the request after its commit (the beat
+    # catches up).
+    transaction.on_commit(kick, robust=True)
 
 
 def on_grievance_event(event) -> None:

@@ -247,14 +247,20 @@ def _backend_cpu_ms() -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def maintenance(n: int = 60):
+def maintenance(n: int = 60, refresh_appeals: int = 2000):
     """The rollup listener's cost on one transition (督办 through the service, in its own
-    transaction, on appeals never supervised before, so the fact and ~45 rollup rows change).
-    Runs alternate with and without the listener (ABAB, so the machine's load hits both
-    alike); inside the runs with it, the listener's own time is also taken directly, as wall
-    time and as CPU time (this process plus its PostgreSQL backend, which does not grow with
-    the machine's load). A bare hello request through the test client is timed between runs
-    as the yardstick."""
+    transaction, rolled back, on appeals never supervised before, so the fact and ~45 rollup
+    rows would change). Three arms alternate (ABCABC, so the machine's load hits all
+    alike): the listener as built (it only marks the appeal stale: ``mark_stale``), no
+    listener, and the earlier design (``refresh_many`` in the transaction; here after one
+    extra SELECT of the appeal, as the mark only carries ids). Inside the runs the
+    listener's own time is also taken directly, as wall time and as CPU time (this process
+    plus its PostgreSQL backend, which does not grow with the machine's load). A bare hello
+    request through the test client is timed between runs as the yardstick.
+
+    Then the refresher's throughput: ``refresh_appeals`` appeals marked stale with their
+    stored facts emptied (so each refresh writes the appeal's ~45 rollup rows, as a new
+    appeal does), ``refresh_stale`` timed over them (chunks of 500), rolled back."""
     from unittest import mock
 
     from analysis import rollups
@@ -263,47 +269,37 @@ def maintenance(n: int = 60):
     from grievances.models import Grievance
 
     staff = User.objects.get(username="admin")
-    from analysis.models import GrievanceFact
+    from analysis.models import GrievanceFact, StaleFact
 
     ids = list(Grievance.objects.filter(state__in=["dispatched", "handling"])
                .order_by("-id").values_list("id", flat=True)[: 2 * n])
     hello_client = Client()
+    real_mark = rollups.mark_stale
     real_refresh = rollups.refresh_many
     inside: list[float] = []
     inside_cpu: list[float] = []
-
-    def timed_refresh(grievances):
-        t0, c0, b0 = time.perf_counter(), time.process_time(), _backend_cpu_ms()
-        real_refresh(grievances)
-        inside.append((time.perf_counter() - t0) * 1000)
-        inside_cpu.append((time.process_time() - c0) * 1000 + _backend_cpu_ms() - b0)
-
-    # The deferred alternative (issue 15's "dirty table" design): the listener would only mark
-    # the appeal in a small table, a batch refresher applying the deltas seconds later. Its
-    # in-transaction cost is one upsert of one row, measured here as a third arm.
-    with connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS bench_stale_fact "
-                    "(grievance_id bigint PRIMARY KEY, marked_at timestamptz NOT NULL)")
     marked: list[float] = []
     marked_cpu: list[float] = []
 
-    def mark_only(grievances):
+    def timed_refresh(grievance_ids):
         t0, c0, b0 = time.perf_counter(), time.process_time(), _backend_cpu_ms()
-        with connection.cursor() as cur:
-            cur.execute("INSERT INTO bench_stale_fact SELECT unnest(%s::bigint[]), now() "
-                        "ON CONFLICT (grievance_id) DO UPDATE SET marked_at = excluded.marked_at",
-                        [[g.pk for g in grievances]])
+        real_refresh(list(Grievance.objects.filter(pk__in=list(grievance_ids))))
+        inside.append((time.perf_counter() - t0) * 1000)
+        inside_cpu.append((time.process_time() - c0) * 1000 + _backend_cpu_ms() - b0)
+
+    def timed_mark(grievance_ids):
+        t0, c0, b0 = time.perf_counter(), time.process_time(), _backend_cpu_ms()
+        real_mark(grievance_ids)
         marked.append((time.perf_counter() - t0) * 1000)
         marked_cpu.append((time.process_time() - c0) * 1000 + _backend_cpu_ms() - b0)
 
-    with_l, without, with_mark, hello_t = [], [], [], []
+    with_mark, without, with_refresh, hello_t = [], [], [], []
     for i in range(3 * n):
         # Each transition runs in a transaction that is rolled back, so the same appeals
         # can be supervised again and again for the first time (the write path every time).
         gid = ids[(i // 3) % len(ids)]
-        arm = i % 3  # listener, none, mark only: ABCABC, so the machine's load hits all alike
-        patch = mock.patch.object(rollups, "refresh_many",
-                                  [timed_refresh, lambda grievances: None, mark_only][arm])
+        arm = i % 3  # as built, none, the earlier in-transaction refresh
+        patch = mock.patch.object(rollups, "mark_stale", [timed_mark, lambda grievance_ids: None, timed_refresh][arm])
         with patch, transaction.atomic():
             # Never supervised, as far as the appeal and its fact know (rolled back below).
             Grievance.objects.filter(pk=gid).update(supervision_count=0)
@@ -314,28 +310,47 @@ def maintenance(n: int = 60):
             g = Grievance.objects.get(pk=gid)
             t0 = time.perf_counter()
             services.supervise_grievance(actor=staff, grievance=g, note="请加快办理")
-            [with_l, without, with_mark][arm].append((time.perf_counter() - t0) * 1000)
+            [with_mark, without, with_refresh][arm].append((time.perf_counter() - t0) * 1000)
             transaction.set_rollback(True)
         t0 = time.perf_counter()
         hello_client.get("/__hello__/")
         hello_t.append((time.perf_counter() - t0) * 1000)
-    a, b = statistics.median(with_l), statistics.median(without)
 
     def p95(values):
         return sorted(values)[max(0, int(len(values) * .95) - 1)]
 
-    print(f"督办 transition, {len(with_l)} with and {len(without)} without the rollup listener (alternating): "
-          f"median {a:.2f} ms with, {b:.2f} ms without (+{a - b:.2f} ms); the listener itself inside the "
-          f"transition: median {statistics.median(inside):.2f} ms, p95 {p95(inside):.2f} ms wall, "
-          f"CPU (process + PostgreSQL backend) median {statistics.median(inside_cpu):.2f} ms, "
-          f"p95 {p95(inside_cpu):.2f} ms; hello median {statistics.median(hello_t):.2f} ms, "
-          f"p95 {p95(hello_t):.2f} ms; load average {os.getloadavg()[0]:.1f}")
-    m = statistics.median(with_mark)
-    print(f"deferred alternative (the listener only marks the appeal stale: one-row upsert): transition median "
-          f"{m:.2f} ms (+{m - b:.2f} ms); the mark itself median {statistics.median(marked):.2f} ms, "
-          f"p95 {p95(marked):.2f} ms wall, CPU median {statistics.median(marked_cpu):.2f} ms, "
-          f"p95 {p95(marked_cpu):.2f} ms")
-    return a, b, inside
+    a, b, r = statistics.median(with_mark), statistics.median(without), statistics.median(with_refresh)
+    print(f"督办 transition, {len(with_mark)} per arm (alternating), load average {os.getloadavg()[0]:.1f} at the end; "
+          f"hello median {statistics.median(hello_t):.2f} ms, p95 {p95(hello_t):.2f} ms")
+    print(f"  no listener: transition median {b:.2f} ms")
+    print(f"  as built (mark stale, 1 statement): transition median {a:.2f} ms (+{a - b:.2f} ms); the mark itself "
+          f"median {statistics.median(marked):.2f} ms, p95 {p95(marked):.2f} ms wall, CPU (process + PostgreSQL "
+          f"backend, including the two pg_backend_pid() reads of the measurement) median "
+          f"{statistics.median(marked_cpu):.2f} ms, p95 {p95(marked_cpu):.2f} ms")
+    print(f"  earlier design (refresh_many in the transaction): transition median {r:.2f} ms (+{r - b:.2f} ms); "
+          f"the refresh itself median {statistics.median(inside):.2f} ms, p95 {p95(inside):.2f} ms wall, CPU median "
+          f"{statistics.median(inside_cpu):.2f} ms, p95 {p95(inside_cpu):.2f} ms")
+
+    # The refresher's throughput, rolled back. Three runs, alternating with a hello.
+    pool = list(GrievanceFact.objects.order_by("-grievance_id").values_list("grievance_id", flat=True)[:refresh_appeals])
+    for run in range(3):
+        with transaction.atomic():
+            GrievanceFact.objects.filter(pk__in=pool).update(counts={})
+            StaleFact.objects.all().delete()
+            rollups.mark_stale(pool)
+            t0, c0, b0 = time.perf_counter(), time.process_time(), _backend_cpu_ms()
+            done = rollups.refresh_stale()
+            wall = time.perf_counter() - t0
+            cpu = (time.process_time() - c0) * 1000 + _backend_cpu_ms() - b0
+            assert done == len(pool) and not StaleFact.objects.exists()
+            transaction.set_rollback(True)
+        t0 = time.perf_counter()
+        hello_client.get("/__hello__/")
+        hello = (time.perf_counter() - t0) * 1000
+        print(f"refresher run {run + 1}: {done:,} appeals in {wall:.2f} s wall ({done / wall:,.0f} appeals/s), "
+              f"CPU (process + backend) {cpu / 1000:.2f} s = {cpu / done:.2f} ms per appeal; hello {hello:.2f} ms; "
+              f"load average {os.getloadavg()[0]:.1f}")
+    return a, b, marked
 
 
 def _rss_mb() -> float:
