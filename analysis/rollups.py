@@ -18,6 +18,7 @@ appeal whose figures did not change writes nothing.
 from the appeals, their clocks and their events, and replaces those days' rollup rows:
 idempotent, and the rows it writes are exactly what incremental maintenance keeps.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -304,7 +305,7 @@ REFRESH_CHUNK = 500
 # Held (transaction-scoped) by the refresher and by rebuild on PostgreSQL: refreshes of
 # different appeals add to the same rollup rows in several statements each, so two running
 # at once could deadlock; and a rebuild must not interleave with a refresh.
-_LOCK_KEY = 0x616E616C  # "anal": analysis rollups
+_LOCK_KEY = 150_015  # any constant no other advisory lock of the project uses (issue 15)
 
 
 def mark_stale(grievance_ids) -> None:
