@@ -25,3 +25,7 @@ class AssistConfig(AppConfig):
         grievance_panels.register("dispatch", dispatch.dispatch_panel)
         # After commit: what staff chose at a dispatch, beside what was suggested.
         grievance_event_committed.register(dispatch.on_event_committed)
+        # After commit: an appeal's text features, stored when it is filed or retitled.
+        from assist import related
+
+        grievance_event_committed.register_many(related.on_events_committed)

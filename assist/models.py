@@ -97,3 +97,23 @@ class RoutingOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grievance_id} → {self.chosen_unit_id}"
+
+
+class TextFeatures(models.Model):
+    """An appeal's text features for duplicate suggestions (``assist.similar.features``),
+    made once when its text is saved so a page reads its candidates' features instead of
+    making them: ``digest`` is of the text and the measure (``similar.text_digest``), so the
+    features of a changed text or of an older measure are made again when read
+    (``assist.related.stored_features``)."""
+
+    grievance = models.OneToOneField("grievances.Grievance", primary_key=True, on_delete=models.CASCADE,
+                                     related_name="+")
+    digest = models.BigIntegerField()
+    features = models.TextField()  # similar.encode: one feature a line, in order
+
+    class Meta:
+        verbose_name = _("诉求文本特征")
+        verbose_name_plural = _("诉求文本特征")
+
+    def __str__(self) -> str:
+        return str(self.grievance_id)

@@ -3,25 +3,78 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from assist import similar
-from grievances.models import OPEN_STATES, CoReporter, Grievance, GrievanceLink
+from assist.models import TextFeatures
+from grievances.models import OPEN_STATES, CoReporter, EventAction, Grievance, GrievanceLink
 from grievances.selectors import anonymise
+
+logger = logging.getLogger(__name__)
 
 FIELDS = ("pk", "tracking_no", "title", "description", "region_code", "latitude", "longitude", "created_at",
           "category_id", "state", "region__name", "contact_name", "address")
 
 
-def _item(row: dict) -> similar.Item:
+def _item(row: dict, grams: Mapping[str, float]) -> similar.Item:
     lat, lng = row["latitude"], row["longitude"]
     return similar.Item(id=row["pk"], title=row["title"], description=row["description"],
                         region_code=row["region_code"], lat=float(lat) if lat is not None else None,
                         lng=float(lng) if lng is not None else None, created=row["created_at"],
-                        category=row["category_id"])
+                        category=row["category_id"], grams=grams)
+
+
+def save_features(grievances: Iterable[Grievance]) -> None:
+    """Store the text features of appeals whose text was just saved (one INSERT … ON CONFLICT
+    UPDATE for all of them)."""
+    rows = {g.pk: similar.item_text(g.title, g.description) for g in grievances}
+    _store({pk: (similar.text_digest(t), similar.features(t)) for pk, t in rows.items()})
+
+
+def _store(made: Mapping[int, tuple[int, Mapping[str, float]]]) -> None:
+    TextFeatures.objects.bulk_create(
+        [TextFeatures(grievance_id=pk, digest=d, features=similar.encode(f)) for pk, (d, f) in sorted(made.items())],
+        update_conflicts=True, unique_fields=["grievance"], update_fields=["digest", "features"])
+
+
+def stored_features(rows: Sequence[Mapping]) -> dict[int, Mapping[str, float]]:
+    """The text features of appeals (rows with ``pk``, ``title``, ``description``), read in
+    one query; a row whose stored set is missing or was made from another text or measure
+    (its digest differs) has its features made from the text and stored. Either way they are
+    exactly what ``similar.features`` makes of the text."""
+    texts = {r["pk"]: similar.item_text(r["title"], r["description"]) for r in rows}
+    if not texts:
+        return {}
+    digests = {pk: similar.text_digest(t) for pk, t in texts.items()}
+    out: dict[int, Mapping[str, float]] = {}
+    for pk, digest, stored in TextFeatures.objects.filter(pk__in=list(texts)).values_list(
+            "pk", "digest", "features"):
+        if digest == digests[pk]:
+            out[pk] = similar.decode(stored)
+    made = {pk: (digests[pk], similar.features(t)) for pk, t in texts.items() if pk not in out}
+    if made:
+        _store(made)
+        out.update((pk, f) for pk, (_d, f) in made.items())
+    return out
+
+
+TEXT_ACTIONS = (EventAction.SUBMITTED, EventAction.ACCEPTED)  # the steps that write an appeal's text
+
+
+def on_events_committed(events) -> None:
+    """After an appeal is filed or accepted (受理 may retitle it): store its text features."""
+    saved = {e.grievance_id: e.grievance for e in events if e.action in TEXT_ACTIONS}
+    if not saved:
+        return
+    try:
+        save_features(saved.values())
+    except Exception:  # noqa: BLE001 — a page makes missing features itself; never disturb the loop
+        logger.exception("could not store the text features of appeals %s", sorted(saved))
 
 
 def candidates(*, region_code: str, around, open_only: bool = True, exclude: int | None = None) -> list[dict]:
@@ -54,11 +107,12 @@ def for_citizen(user, *, region_code: str, category_id, title: str, description:
                       lng=float(lng) if lng not in (None, "") else None, created=now,
                       category=int(category_id) if str(category_id or "").isdigit() else None)
     by_pk = {r["pk"]: r for r in rows}
+    grams = stored_features(rows)
     mine = set(Grievance.objects.filter(pk__in=list(by_pk)).filter(reporter_id=user.pk).values_list("pk", flat=True))
     joined = set(CoReporter.objects.filter(grievance_id__in=list(by_pk), user_id=user.pk)
                  .values_list("grievance_id", flat=True))
     out = []
-    for item, score in similar.rank(me, [_item(r) for r in rows], minimum=similar.DUPLICATE_AT):
+    for item, score in similar.rank(me, [_item(r, grams[r["pk"]]) for r in rows], minimum=similar.DUPLICATE_AT):
         if item.id in mine:
             continue
         r = by_pk[item.id]
@@ -82,13 +136,15 @@ def for_item(grievance: Grievance, *, limit: int = 8) -> dict:
     linked = {lk.main_id for lk in links_out} | {lk.grievance_id for lk in links_in}
     rows = candidates(region_code=grievance.region_code, around=grievance.created_at, open_only=False,
                       exclude=grievance.pk)
-    me = _item({"pk": grievance.pk, "title": grievance.title, "description": grievance.description,
-                "region_code": grievance.region_code, "latitude": grievance.latitude,
-                "longitude": grievance.longitude, "created_at": grievance.created_at,
-                "category_id": grievance.category_id})
+    mine = {"pk": grievance.pk, "title": grievance.title, "description": grievance.description,
+            "region_code": grievance.region_code, "latitude": grievance.latitude,
+            "longitude": grievance.longitude, "created_at": grievance.created_at,
+            "category_id": grievance.category_id}
+    grams = stored_features([mine, *rows])  # one query for the item and its candidates
+    me = _item(mine, grams[grievance.pk])
     by_pk = {r["pk"]: r for r in rows}
     suggestions = []
-    for item, score in similar.rank(me, [_item(r) for r in rows]):
+    for item, score in similar.rank(me, [_item(r, grams[r["pk"]]) for r in rows]):
         if item.id in linked:
             continue
         r = by_pk[item.id]

@@ -27,6 +27,7 @@ at most ``MAX_CANDIDATES``; in ``find_related`` (batch), blocks per village and 
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 from collections import Counter
@@ -201,6 +202,59 @@ def _features(text: str) -> dict[str, float]:
     return out
 
 
+# Bump when the way features are made changes in a way the constants below do not show (a
+# regular expression, a new kind): every stored feature set is then made again when read.
+FEATURES_REVISION = 1
+_SEP = "\n"  # no feature contains it: whitespace is removed from texts, names and meanings
+
+
+def kind_weight(feature: str) -> float:
+    """A feature's kind weight, read from its form (as ``features`` writes it)."""
+    if len(feature) == 1:
+        return CHAR_WEIGHT
+    return NAME_WEIGHT if feature[0] == "@" else CONCEPT_WEIGHT if feature[0] == "#" else 1.0
+
+
+def encode(feats: Mapping[str, float]) -> str:
+    """A feature set as stored (``assist.TextFeatures``): its features in order, one a line;
+    the weights follow from each feature's kind."""
+    return _SEP.join(feats)
+
+
+def decode(stored: str) -> dict[str, float]:
+    """``encode`` undone: the same features with the same weights in the same order, so the
+    scores are the very same floats as from the text."""
+    return {g: kind_weight(g) for g in stored.split(_SEP)} if stored else {}
+
+
+@functools.cache
+def measure_version() -> str:
+    """A fingerprint of everything that decides a text's features (word lists, names, weights,
+    ``FEATURES_REVISION``): a stored feature set made under another one is made again."""
+    from grid.directory_terms import DIRECTORY_TERMS
+    from legalqa.search.concepts import seed_rows
+
+    h = hashlib.blake2b(digest_size=8)
+    for part in (FEATURES_REVISION, BOILERPLATE, NAME_ENDINGS, sorted(NOT_NAMES), sorted(FUNCTION_CHARS),
+                 CHAR_WEIGHT, NAME_WEIGHT, CONCEPT_WEIGHT, _NAME_RE.pattern, _NAME3_RE.pattern, _QUOTED_RE.pattern,
+                 _NOISE.pattern, sorted(dict(DIRECTORY_TERMS).items()),
+                 [(r["name"], r["triggers"]) for r in seed_rows()]):
+        h.update(repr(part).encode())
+    return h.hexdigest()
+
+
+def item_text(title: str, description: str) -> str:
+    """The text an appeal is compared by."""
+    return f"{title} {description}"
+
+
+def text_digest(text: str) -> int:
+    """A signed 64-bit digest of the text and ``measure_version``: a stored feature set is
+    used only while both are unchanged (an edited title, another word list)."""
+    h = hashlib.blake2b(text.encode(), digest_size=8, key=measure_version().encode())
+    return int.from_bytes(h.digest(), "big", signed=True)
+
+
 class Weights:
     """Squared inverse document frequency of each feature over the texts being compared (the
     batch, or the candidates of a page with the new text), so what every report of a kind
@@ -275,7 +329,7 @@ class Item:
 
     def __post_init__(self):
         if not self.grams:
-            self.grams = features(f"{self.title} {self.description}")
+            self.grams = features(item_text(self.title, self.description))
 
 
 def same_place(a: Item, b: Item) -> bool:
