@@ -109,7 +109,7 @@ class TextFeatures(models.Model):
     grievance = models.OneToOneField("grievances.Grievance", primary_key=True, on_delete=models.CASCADE,
                                      related_name="+")
     digest = models.BigIntegerField()
-    features = models.TextField()  # similar.encode: one feature a line, in order
+    features = models.TextField()  # similar.encode: the features by kind, in order
 
     class Meta:
         verbose_name = _("诉求文本特征")

@@ -203,28 +203,36 @@ def _features(text: str) -> dict[str, float]:
 
 
 # Bump when the way features are made changes in a way the constants below do not show (a
-# regular expression, a new kind): every stored feature set is then made again when read.
+# regular expression, a new kind, the stored form): every stored feature set is then made again
+# when read.
 FEATURES_REVISION = 1
-_SEP = "\n"  # no feature contains it: whitespace is removed from texts, names and meanings
-
-
-def kind_weight(feature: str) -> float:
-    """A feature's kind weight, read from its form (as ``features`` writes it)."""
-    if len(feature) == 1:
-        return CHAR_WEIGHT
-    return NAME_WEIGHT if feature[0] == "@" else CONCEPT_WEIGHT if feature[0] == "#" else 1.0
 
 
 def encode(feats: Mapping[str, float]) -> str:
-    """A feature set as stored (``assist.TextFeatures``): its features in order, one a line;
-    the weights follow from each feature's kind."""
-    return _SEP.join(feats)
+    """A feature set as stored (``assist.TextFeatures``): ``features`` writes the kinds one
+    after another (characters, bigrams, names, concepts), so each kind is kept in its order
+    in one tab-separated section (characters and bigrams run together, names and concepts
+    one a line); the weights follow from the kind."""
+    chars = "".join(g for g in feats if len(g) == 1)
+    grams = "".join(g for g in feats if len(g) == 2 and g[0] not in "@#")
+    named = "\n".join(g[1:] for g in feats if g[0] == "@")
+    meant = "\n".join(g[1:] for g in feats if g[0] == "#")
+    return f"{chars}\t{grams}\t{named}\t{meant}" if feats else ""
 
 
 def decode(stored: str) -> dict[str, float]:
     """``encode`` undone: the same features with the same weights in the same order, so the
-    scores are the very same floats as from the text."""
-    return {g: kind_weight(g) for g in stored.split(_SEP)} if stored else {}
+    scores are the very same floats as from the text (a test checks it on the labelled sets)."""
+    if not stored:
+        return {}
+    chars, grams, named, meant = stored.split("\t")
+    out = dict.fromkeys(chars, CHAR_WEIGHT)
+    out.update(dict.fromkeys([grams[i:i + 2] for i in range(0, len(grams), 2)], 1.0))
+    if named:
+        out.update(dict.fromkeys(["@" + n for n in named.split("\n")], NAME_WEIGHT))
+    if meant:
+        out.update(dict.fromkeys(["#" + c for c in meant.split("\n")], CONCEPT_WEIGHT))
+    return out
 
 
 @functools.cache
