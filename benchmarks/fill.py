@@ -399,7 +399,7 @@ G_COLS = ("id", "tracking_no", "kind", "category_id", "severity", "risk_level", 
           "handling_unit_id", "handler_id", "return_count", "supervision_count", "is_joint", "is_mass",
           "is_difficult", "has_leader_instruction", "satisfaction", "reject_reason", "guidance", "result",
           "created_at", "updated_at", "accepted_at", "dispatched_at", "signed_at", "completed_at", "verified_at",
-          "closed_at")
+          "closed_at", "due_at")
 E_COLS = ("grievance_id", "actor_id", "action", "from_state", "to_state", "unit_id", "note", "public", "created_at")
 C_COLS = ("grievance_id", "region_code", "kind", "severity", "rules", "submitted_at", "centre_started_at",
           "centre_done_at", "accepted_at", "dispatched_at", "signed_at", "interim_at", "completed_at", "verified_at",
@@ -408,7 +408,7 @@ C_COLS = ("grievance_id", "region_code", "kind", "severity", "rules", "submitted
 A_COLS = ("clock_id", "deadline", "action", "due", "created_at")
 F_COLS = ("grievance_id", "day", "region_code", "grid_code", "kind", "category_id", "severity", "channel", "unit_id",
           "cell", "person", "counts")
-COH_COLS = ("grievance_id", "unit_id", "created_at")
+COH_COLS = ("grievance_id", "unit_id", "created_at", "state")
 R_COLS = ("grievance_id", "satisfaction", "professionalism", "comment", "created_at", "rated_by_id", "method")
 S_COLS = ("grievance_id", "kind", "note", "created_at", "issued_by_id", "unit_id")
 M_COLS = ("id", "grievance_id", "organisation_id", "state", "region_code", "facts", "opened_at", "ended_at",
@@ -667,39 +667,6 @@ def work(args) -> tuple[int, int]:
             if state in ("submitted", "accepted", "dispatched", "handling", "completed", "verified") and not rated_at:
                 satisfaction = satisfaction if rated_at else ""
             is_joint = unit is not None and rng.random() < 0.01
-            # ---- rows
-            events.sort(key=lambda ev: ev[0])
-            updated = events[-1][0]
-            sev = severity
-            g_row = (
-                str(gid), tracking, kind, str(cat), sev, "", channel, state, "1", str(vid), vcode,
-                str(grid) if grid else "\\N", address, "\\N" if lat is None else f"{lat:.6f}",
-                "\\N" if lng is None else f"{lng:.6f}", title, desc, str(reporter) if reporter else "\\N",
-                fill["name"], phone, "f", str(centre), str(first_unit) if first_unit else "\\N",
-                str(unit) if unit and state not in ("submitted", "rejected") else "\\N",
-                str(handler) if handler and signed else "\\N", str(return_count), str(supervision),
-                "t" if is_joint else "f", "f", "f", "f", satisfaction, reject_reason, guidance, result,
-                ts(c), ts(updated), tsn(accepted), tsn(dispatched), tsn(signed), tsn(completed), tsn(verified),
-                tsn(closed),
-            )
-            if bigrams:
-                g_row += (bigrams_tsvector(title, desc),)
-            sink.add("g", g_row)
-            for e_at, actor, action, fs, tst, eu, note, pub in events:
-                sink.add("e", (str(gid), str(actor) if actor else "\\N", action, fs, tst,
-                               str(eu) if eu else "\\N", note, pub, ts(e_at)))
-            n_events += len(events)
-            for dl, due, created in actions:
-                sink.add("a", (str(gid), dl, "overdue", ts(due), ts(created)))
-            for o_at, okind in orders:
-                sink.add("s", (str(gid), okind, "请加快办理。", ts(o_at), "\\N", str(unit) if unit else "\\N"))
-            if rated_at is not None:
-                sink.add("r", (str(gid), satisfaction, str(rng.randint(3, 5)), "", ts(rated_at),
-                               str(reporter) if reporter else "\\N", "online" if reporter else "phone"))
-            if unit is not None and rng.random() < 0.06 and len(county_depts) > 1:
-                other = county_depts[rng.randrange(len(county_depts))]
-                if other != unit:
-                    sink.add("h", (str(gid), str(other), ts(dispatched)))
             # clock
             is_open = state not in ("rejected", "closed")
             overdue_codes = {a[0] for a in actions}
@@ -725,6 +692,39 @@ def work(args) -> tuple[int, int]:
                         if point > now_e:
                             next_due = point
                             break
+            # ---- rows
+            events.sort(key=lambda ev: ev[0])
+            updated = events[-1][0]
+            sev = severity
+            g_row = (
+                str(gid), tracking, kind, str(cat), sev, "", channel, state, "1", str(vid), vcode,
+                str(grid) if grid else "\\N", address, "\\N" if lat is None else f"{lat:.6f}",
+                "\\N" if lng is None else f"{lng:.6f}", title, desc, str(reporter) if reporter else "\\N",
+                fill["name"], phone, "f", str(centre), str(first_unit) if first_unit else "\\N",
+                str(unit) if unit and state not in ("submitted", "rejected") else "\\N",
+                str(handler) if handler and signed else "\\N", str(return_count), str(supervision),
+                "t" if is_joint else "f", "f", "f", "f", satisfaction, reject_reason, guidance, result,
+                ts(c), ts(updated), tsn(accepted), tsn(dispatched), tsn(signed), tsn(completed), tsn(verified),
+                tsn(closed), tsn(due_at),
+            )
+            if bigrams:
+                g_row += (bigrams_tsvector(title, desc),)
+            sink.add("g", g_row)
+            for e_at, actor, action, fs, tst, eu, note, pub in events:
+                sink.add("e", (str(gid), str(actor) if actor else "\\N", action, fs, tst,
+                               str(eu) if eu else "\\N", note, pub, ts(e_at)))
+            n_events += len(events)
+            for dl, due, created in actions:
+                sink.add("a", (str(gid), dl, "overdue", ts(due), ts(created)))
+            for o_at, okind in orders:
+                sink.add("s", (str(gid), okind, "请加快办理。", ts(o_at), "\\N", str(unit) if unit else "\\N"))
+            if rated_at is not None:
+                sink.add("r", (str(gid), satisfaction, str(rng.randint(3, 5)), "", ts(rated_at),
+                               str(reporter) if reporter else "\\N", "online" if reporter else "phone"))
+            if unit is not None and rng.random() < 0.06 and len(county_depts) > 1:
+                other = county_depts[rng.randrange(len(county_depts))]
+                if other != unit:
+                    sink.add("h", (str(gid), str(other), ts(dispatched), state))
             sink.add("c", (
                 str(gid), vcode, kind, sev, RULES, ts(c), ts(c), tsn(accepted or (closed if rejected else None)),
                 tsn(accepted), tsn(dispatched), tsn(signed), tsn(interim), tsn(completed), tsn(verified),

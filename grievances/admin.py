@@ -252,7 +252,7 @@ class GrievanceAdmin(admin.ModelAdmin):
         css = {"all": ("grievances/admin-workbench.css",)}
 
     def get_queryset(self, request):
-        qs = Grievance.objects.visible_to(request.user)
+        qs = selectors.queue(request.user)
         if _queue_urgency:
             # The changelist adds list_select_related only to a queryset without any.
             qs = qs.select_related(*self.list_select_related, _queue_urgency[0].related)

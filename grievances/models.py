@@ -148,6 +148,21 @@ class TrackingSequence(models.Model):
         return f"{self.day:%Y%m%d} {self.last}"
 
 
+# Columns of an item that its own saves leave alone: their one writer is another module.
+KEPT_BY_OTHERS = frozenset({"due_at"})
+
+# Region prefix lengths (city, county) whose queue order has an expression index, and the
+# indexes: (prefix, due_at, id DESC) INCLUDE (region_code); the whole province: (due_at, id DESC).
+QUEUE_PREFIX_LENGTHS = (4, 6)
+QUEUE_INDEXES = [
+    models.Index(Substr("region_code", 1, 4), "due_at", models.F("id").desc(), name="grv_city_queue_idx",
+                 include=["region_code"]),
+    models.Index(Substr("region_code", 1, 6), "due_at", models.F("id").desc(), name="grv_county_queue_idx",
+                 include=["region_code"]),
+    models.Index("due_at", models.F("id").desc(), name="grv_queue_idx"),
+]
+
+
 class GrievanceQuerySet(models.QuerySet):
     def visible_to(self, user) -> GrievanceQuerySet:
         """Scope by role (grid.permissions): citizens their own items, centre staff their
@@ -293,6 +308,11 @@ class Grievance(CachedChoiceDisplay, ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     verified_at = models.DateTimeField(_("核查反馈时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    # The item's nearest unmet deadline: its clock's due_at, copied here by grievances.deadlines
+    # (the clocks' one owner, the only writer of this column) so the centre's queue, which puts
+    # the most urgent first, is ordered by a column of this table and its first page is a walk
+    # of the (region prefix, due_at, id) indexes below (issue 18). NULL: no running clock.
+    due_at = models.DateTimeField(_("最近截止时间"), null=True, blank=True, editable=False)
 
     objects = GrievanceQuerySet.as_manager()
 
@@ -334,6 +354,10 @@ class Grievance(CachedChoiceDisplay, ConcurrentTransitionMixin, models.Model):
                          include=["kind", "category", "state", "region_code"]),
             models.Index(Substr("region_code", 1, 6), "created_at", "id", name="grv_county_created_idx",
                          include=["kind", "category", "state", "region_code"]),
+            # The centre's queue, most urgent first (due_at ascending, NULLs last, then newest):
+            # a county's, a city's or the whole province's first page is an index walk.
+            # region_code is included so the capped count reads the index alone.
+            *QUEUE_INDEXES,
         ]
         constraints = [
             models.CheckConstraint(
@@ -348,6 +372,18 @@ class Grievance(CachedChoiceDisplay, ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_no} {self.title}"
+
+    def save(self, *args, **kwargs):
+        """A save of the item never writes ``due_at`` (grievances.deadlines writes it with an
+        UPDATE of that column alone), so an object loaded before the deadline moved cannot put
+        the old time back."""
+        if not self._state.adding and not args and kwargs.get("update_fields") is None \
+                and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.attname not in deferred
+                                       and f.name not in KEPT_BY_OTHERS]
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:
@@ -502,12 +538,18 @@ class CoHandling(models.Model):
     grievance = models.ForeignKey(Grievance, on_delete=models.CASCADE, related_name="co_handlings")
     unit = models.ForeignKey("grid.Unit", verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # The item's state, copied by grievances.services (the one place states change: _transition,
+    # and _replace_co_units when the rows are made) so a unit's co-handled count per state is
+    # an index-only count on (unit, state), not a probe of every item (issue 18).
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.SUBMITTED,
+                             editable=False)
 
     class Meta:
         verbose_name = _("协办单位")
         verbose_name_plural = _("协办单位")
         constraints = [models.UniqueConstraint(fields=["grievance", "unit"], name="cohandling_unique")]
-        indexes = [models.Index(fields=["unit", "grievance"], name="cohandling_unit_idx")]
+        indexes = [models.Index(fields=["unit", "grievance"], name="cohandling_unit_idx"),
+                   models.Index(fields=["unit", "state"], name="cohandling_unit_state_idx")]
 
     def __str__(self) -> str:
         return str(self.unit)

@@ -15,6 +15,7 @@ same transaction, emits it on the hook points of ``grievances.hooks``
 from __future__ import annotations
 
 import contextvars
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -31,6 +32,7 @@ from grid.models import Region, RegionLevel, Unit, UnitKind, code_prefix
 from grievances import hooks
 from grievances.models import (
     API_CHANNELS,
+    KEPT_BY_OTHERS,
     OPEN_STATES,
     Attachment,
     AttachmentKind,
@@ -173,6 +175,7 @@ class _WrittenTogether:
 
     def __init__(self):
         self.grievances: dict[int, Grievance] = {}
+        self.moved: dict[int, str] = {}  # items whose state changed: their new state
         self.orders: list[SupervisionOrder] = []
         self.events: list[GrievanceEvent] = []
 
@@ -183,13 +186,35 @@ class _WrittenTogether:
             for g in rows:
                 g.updated_at = now
             bulk.update_rows(Grievance, rows, _GRIEVANCE_FIELDS)
+        by_state: dict[str, list[int]] = defaultdict(list)
+        for pk, state in sorted(self.moved.items()):
+            by_state[state].append(pk)
+        for state, pks in by_state.items():  # one statement per new state (a chunk has one or two)
+            _co_handling_follows(pks, state)
         if self.orders:
             bulk.insert_rows(SupervisionOrder, self.orders, returning_pk=True)
         record_events(self.events)
 
 
-# What a deferred save writes: every column but the key (as ``save()`` does).
-_GRIEVANCE_FIELDS = [f for f in Grievance._meta.concrete_fields if not f.primary_key]
+# What a deferred save writes: every column but the key and those another module keeps (as
+# ``Grievance.save()`` does).
+_GRIEVANCE_FIELDS = [f for f in Grievance._meta.concrete_fields
+                     if not f.primary_key and f.name not in KEPT_BY_OTHERS]
+
+
+def _co_handling_follows(grievance_ids, state: str) -> None:
+    """The co-handling rows of these items take the items' new state (CoHandling.state)."""
+    CoHandling.objects.filter(grievance_id__in=grievance_ids).exclude(state=state).update(state=state)
+
+
+def _state_moved(grievance: Grievance, from_state: str) -> None:
+    if grievance.state == from_state:
+        return
+    together = _together.get()
+    if together is not None:
+        together.moved[grievance.pk] = grievance.state  # with the batch's other writes
+    else:
+        _co_handling_follows([grievance.pk], grievance.state)
 
 
 def _save_item(grievance: Grievance) -> None:
@@ -294,6 +319,7 @@ def _transition(
         update(grievance)
     grievance.bump_version()
     _save_item(grievance)
+    _state_moved(grievance, from_state)
     event = _record(
         grievance, actor=actor, action=action or custom["event"], from_state=from_state, note=note,
         public=custom["public"] if public is None else public, unit=unit,
@@ -744,7 +770,7 @@ def _set_units(g: Grievance, lead: Unit, co: Sequence[Unit]):
 
 def _replace_co_units(g: Grievance, co: Sequence[Unit]):
     CoHandling.objects.filter(grievance=g).delete()
-    CoHandling.objects.bulk_create([CoHandling(grievance=g, unit=u) for u in co])
+    CoHandling.objects.bulk_create([CoHandling(grievance=g, unit=u, state=g.state) for u in co])
 
 
 @transaction.atomic

@@ -125,7 +125,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--appeals", type=int, default=0, help="fill a fresh database up to this many first")
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--only", default="", help="only pages whose label contains this")
+    parser.add_argument("--only", default="", help="only pages whose label contains this (several: a|b)")
     parser.add_argument("--slow", type=float, default=3000,
                         help="a page slower than this (ms) is requested 3 times only")
     parser.add_argument("--no-migrate", action="store_true",
@@ -141,7 +141,8 @@ def main():
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM grievances_grievance")
         total = cur.fetchone()[0]
-    pages = [p for p in urls() if (args.only in p[0] and not (args.skip and args.skip in p[0]))
+    only = args.only.split("|")
+    pages = [p for p in urls() if (any(o in p[0] for o in only) and not (args.skip and args.skip in p[0]))
              or p[2] == "/__hello__/"]
     cookies = cookies_for({u for _l, u, _p in pages if u})
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="settings_pages",

@@ -23,9 +23,11 @@ from grievances.deadlines.models import (
 
 # The centre's queue (grievances admin) shows each item's time left and puts the most urgent
 # first: open clocks by their nearest deadline (overdue ones are the earliest), the rest after.
+# It orders by the item's copy of the clock's due time (Grievance.due_at, kept by
+# services._keep_item_due), which the queue indexes of the grievance table serve.
 register_queue_urgency(QueueUrgency(
     related="clock",
-    ordering=(F("clock__due_at").asc(nulls_last=True),),
+    ordering=(F("due_at").asc(nulls_last=True),),
     cell=selectors.queue_cell,
 ))
 

@@ -211,7 +211,15 @@ def recompute(clock: Clock) -> dict[str, policy.Deadline]:
         _batch.get()["dirty"][clock.pk] = clock  # saved with the batch's others (save_dirty_clocks)
     else:
         clock.save()
+        _keep_item_due(clock)
     return deadlines
+
+
+def _keep_item_due(clock: Clock) -> None:
+    """The item's copy of its nearest deadline (Grievance.due_at, the queue's order) follows
+    the clock: written here and in save_dirty_clocks only, in the clock's transaction. The
+    UPDATE writes nothing when the copy is already right."""
+    Grievance.objects.filter(pk=clock.pk).exclude(due_at=clock.due_at).update(due_at=clock.due_at)
 
 
 def _in_batch(clock_id) -> bool:
@@ -233,7 +241,18 @@ def save_dirty_clocks() -> None:
     for clock in rows:
         clock.updated_at = now
     bulk.update_rows(Clock, rows, _CLOCK_FIELDS)
+    # The items' copies of the due time (see _keep_item_due), in one more statement for those
+    # that moved: the batch read the items' rows (locked) when it began.
+    item_due = memo["item_due"]
+    moved = [Grievance(pk=clock.pk, due_at=clock.due_at) for clock in rows
+             if item_due.get(clock.pk, _UNKNOWN) != clock.due_at]
+    if moved:
+        bulk.update_rows(Grievance, moved, ["due_at"])
+        item_due.update((g.pk, g.due_at) for g in moved)
     memo["dirty"].clear()
+
+
+_UNKNOWN = object()
 
 
 # ---------------------------------------------------------------------------------------
@@ -757,7 +776,8 @@ def _batch_scope(ids: list[int]):
     clocks = {c.pk: c for c in Clock.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     memo = {"clocks": set(clocks), "clock_objs": clocks, "pauses": defaultdict(list),
             "extensions": defaultdict(list), "done": defaultdict(set), "staff": {}, "centres": {},
-            "new_actions": [], "dirty": {}, "links": {}, "computed": {}}
+            "new_actions": [], "dirty": {}, "links": {}, "computed": {},
+            "item_due": {pk: g.due_at for pk, g in grievances.items()}}
     for p in ClockPause.objects.filter(clock_id__in=clocks).order_by("started_at", "pk"):
         memo["pauses"][p.clock_id].append(policy.Pause(p.started_at, p.ended_at))
     for e in ExtensionRequest.objects.filter(clock_id__in=clocks, status=ExtensionStatus.APPROVED).order_by(

@@ -125,6 +125,7 @@ def _scenarios(world, citizen, staff, handler, leader):
 def _snapshot(g, after_message: int = 0) -> dict:
     g.refresh_from_db()
     clock = Clock.objects.get(pk=g.pk)
+    assert g.due_at == clock.due_at  # the item's copy (the queue's order), both ways, before and after
 
     def norm(text):
         text = (text or "").replace(g.tracking_no, "<no>").replace(f"/{g.pk}/", "/<pk>/").replace(

@@ -229,3 +229,79 @@ def test_hotline_csv_import_reports_bad_rows(client, world, east_centre_staff):
     assert "第3行：联系电话不是有效的手机号码" in body and "第4行：区域代码不存在" in body
     g = Grievance.objects.get()
     assert g.channel == "hotline" and g.title == "小区停水" and g.category.code == "property_mgmt"
+
+
+def _queue_titles(client) -> list[str]:
+    import re
+
+    titles = []
+    for t in re.findall(r"队列件\d", client.get(reverse(CHANGELIST)).content.decode()):
+        if t not in titles:
+            titles.append(t)
+    return titles
+
+
+def test_queue_order_follows_the_clocks_and_an_item_moves_when_its_due_time_does(
+        client, loop, world, east_centre_staff, east_handler):
+    """Most urgent first by the items' nearest deadline (the copy on the item), items without a
+    running clock after them newest first: the same order as the clocks themselves give."""
+    from django.db.models import F
+
+    from grievances.deadlines import services as deadlines
+    from grievances.deadlines.models import Clock
+
+    handling = loop.handling(title="队列件1")  # completion due in days
+    loop.dispatched(title="队列件2")  # to be signed today
+    loop.closed(title="队列件3")  # no running clock
+    loop.submit(title="队列件4")  # the centre's 24 hours
+
+    def by_clocks():
+        rows = (Grievance.objects.visible_to(east_centre_staff).filter(title__startswith="队列件")
+                .order_by(F("clock__due_at").asc(nulls_last=True), "-id").values_list("title", flat=True))
+        return list(rows)
+
+    client.force_login(east_centre_staff)
+    before = _queue_titles(client)
+    assert before == by_clocks()
+    assert before.index("队列件2") < before.index("队列件1") and before[-1] == "队列件3"
+    # 专家咨询: the clock stops, the item has no due time until it resumes and goes after the
+    # timed ones (newest first among the untimed: after 队列件3).
+    deadlines.pause_clock(actor=east_handler, grievance=handling, reason="expert", note="请专家论证")
+    paused = _queue_titles(client)
+    assert paused == by_clocks() != before
+    assert paused[-2:] == ["队列件3", "队列件1"]
+    deadlines.resume_clock(actor=east_handler, grievance=handling)
+    assert _queue_titles(client) == by_clocks() == before
+    assert Grievance.objects.get(pk=handling.pk).due_at == Clock.objects.get(pk=handling.pk).due_at
+
+
+def test_county_queue_first_page_is_an_index_walk(client, loop, east_centre_staff, city_centre_staff):
+    """PostgreSQL: the queue's page query (ordered by due time) walks the county's (or the
+    city's) queue index in order; no sort of the region's items, whatever their number."""
+    import pytest
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL plans only")
+    for _ in range(3):
+        loop.dispatched()
+    for user, index in ((east_centre_staff, "grv_county_queue_idx"), (city_centre_staff, "grv_city_queue_idx")):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse(CHANGELIST)).status_code == 200
+        page = [q["sql"] for q in ctx.captured_queries
+                if 'FROM "grievances_grievance"' in q["sql"] and '."due_at" ASC' in q["sql"]]
+        assert len(page) == 1, [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"]]
+        # One page here is the whole list (no LIMIT); a longer list's first page is LIMIT 50.
+        sql = page[0] if " LIMIT " in page[0] else page[0] + " LIMIT 50"
+        with connection.cursor() as cursor:
+            # A table this small is cheaper to sort: forbid sorting and scanning to see whether
+            # an index can serve the order at all.
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("RESET enable_sort")
+            cursor.execute("RESET enable_seqscan")
+        assert index in plan and "Sort" not in plan, plan
