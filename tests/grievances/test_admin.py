@@ -305,3 +305,18 @@ def test_county_queue_first_page_is_an_index_walk(client, loop, east_centre_staf
             cursor.execute("RESET enable_sort")
             cursor.execute("RESET enable_seqscan")
         assert index in plan and "Sort" not in plan, plan
+
+
+def test_queue_scope_is_the_users_scope(loop, world, citizen, east_centre_staff, west_centre_staff, city_centre_staff,
+                                        admin_user):
+    """The queue states a city's or county's scope on the prefix expression: the same items."""
+    from grievances import selectors
+    from tests.grievances.factories import submit
+
+    loop.submit()
+    loop.dispatched()
+    submit(citizen, world.west_village)
+    for user in (east_centre_staff, west_centre_staff, city_centre_staff, admin_user):
+        assert set(selectors.queue(user).values_list("pk", flat=True)) == set(
+            Grievance.objects.visible_to(user).values_list("pk", flat=True))
+    assert selectors.queue(west_centre_staff).count() == 1 and selectors.queue(city_centre_staff).count() == 3
