@@ -129,15 +129,18 @@ class Rollup(models.Model):
 
 
 class StaleFact(models.Model):
-    """An appeal an event touched whose fact and rollup rows are not refreshed yet. The
-    event's transaction upserts the id (one statement for a whole batch); the refresher
-    claims rows (DELETE … RETURNING over SKIP LOCKED rows) and refreshes those appeals.
-    The upsert's DO UPDATE locks an existing row until the transition commits, so the
-    refresher skips it and cannot consume the mark before the change it stands for is
-    visible. No foreign key: the mark is written on the hot path and must not lock or
-    check the appeal row."""
+    """A mark: an appeal an event touched whose fact and rollup rows are not refreshed yet.
+    The event's transaction appends one row per appeal (one plain INSERT for a whole batch);
+    the refresher claims rows (DELETE … RETURNING over SKIP LOCKED rows) and refreshes those
+    appeals. Append-only, with no unique key and no foreign key, so writing a mark never
+    waits for another transaction (an upsert on the appeal's id made two deadline scans of
+    one item wait for each other's mark and deadlock) and never locks or checks the appeal
+    row. A mark becomes visible to the refresher only when its transaction commits, so the
+    refresher cannot consume it before the change it stands for is visible; an appeal may
+    hold several marks, and the refresher takes them all at once."""
 
-    grievance_id = models.BigIntegerField(_("诉求件"), primary_key=True)
+    id = models.BigAutoField(primary_key=True)
+    grievance_id = models.BigIntegerField(_("诉求件"))
     marked_at = models.DateTimeField(_("标记时间"))
 
     class Meta:

@@ -2,7 +2,7 @@
 
 ``on_grievance_events(events)`` runs inside the transaction of every grievance event (it is
 registered on grievances' "event recorded" hook point) and only marks the appeals stale:
-one upsert of their ids into ``StaleFact``, nothing else, so a transition pays about a
+one INSERT of their ids into ``StaleFact`` (append-only), nothing else, so a transition pays about a
 millisecond for the rollups (benchmarks/README.md, "Rollup maintenance per transition").
 After the commit it asks for a refresh (``kick``); a beat entry runs the refresher every
 few seconds in any case (settings ``ANALYSIS_REFRESH_SECONDS``), so dashboards trail the
@@ -309,10 +309,9 @@ _LOCK_KEY = 150_015  # any constant no other advisory lock of the project uses (
 
 
 def mark_stale(grievance_ids) -> None:
-    """Mark appeals for the refresher, in the caller's transaction: one statement for any
-    number of appeals. DO UPDATE (not DO NOTHING) locks a row already marked until the
-    caller commits, so the refresher skips it (SKIP LOCKED) rather than consuming the mark
-    and refreshing from the state before this transaction's change."""
+    """Mark appeals for the refresher, in the caller's transaction: one plain INSERT for any
+    number of appeals. Append-only (no ON CONFLICT): it never waits for another transaction's
+    mark of the same appeal, and the refresher sees it only once the caller commits."""
     ids = sorted(set(grievance_ids))
     if not ids:
         return
@@ -320,15 +319,13 @@ def mark_stale(grievance_ids) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"INSERT INTO {table} (grievance_id, marked_at) SELECT unnest(%s::bigint[]), now() "
-                f"ON CONFLICT (grievance_id) DO UPDATE SET marked_at = excluded.marked_at",
+                f"INSERT INTO {table} (grievance_id, marked_at) SELECT unnest(%s::bigint[]), now()",
                 [ids],
             )
         else:
             now = timezone.now()
             cursor.execute(
-                f"INSERT INTO {table} (grievance_id, marked_at) VALUES {', '.join(['(%s, %s)'] * len(ids))} "
-                f"ON CONFLICT (grievance_id) DO UPDATE SET marked_at = excluded.marked_at",
+                f"INSERT INTO {table} (grievance_id, marked_at) VALUES {', '.join(['(%s, %s)'] * len(ids))}",
                 [v for gid in ids for v in (gid, now)],
             )
 
@@ -340,19 +337,24 @@ def _lock() -> None:
 
 
 def _claim(limit: int) -> list[int]:
-    """Take up to ``limit`` marks off the table (in the caller's transaction: a refresh that
-    fails puts them back). Rows locked by a transaction still running are skipped."""
+    """Take the oldest ``limit`` marks off the table, and every other committed mark of the
+    same appeals (the refresh reads their committed state, which includes those changes),
+    in the caller's transaction: a refresh that fails puts them back. Marks of transactions
+    still running are invisible and stay for a later round."""
     table = connection.ops.quote_name(StaleFact._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"DELETE FROM {table} WHERE grievance_id IN (SELECT grievance_id FROM {table} "
-                f"ORDER BY grievance_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING grievance_id",
+                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "
+                f"ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING grievance_id",
                 [limit],
             )
-            return sorted(row[0] for row in cursor.fetchall())
+            ids = sorted({row[0] for row in cursor.fetchall()})
+            if ids:
+                cursor.execute(f"DELETE FROM {table} WHERE grievance_id = ANY(%s::bigint[])", [ids])
+            return ids
     # SQLite (the embedded profile): one writer at a time, no row locks to skip.
-    ids = list(StaleFact.objects.order_by("grievance_id").values_list("grievance_id", flat=True)[:limit])
+    ids = sorted(set(StaleFact.objects.order_by("id").values_list("grievance_id", flat=True)[:limit]))
     StaleFact.objects.filter(grievance_id__in=ids).delete()
     return ids
 
