@@ -394,8 +394,10 @@ LOOKALIKES = [
 ]
 
 
-def main() -> None:
-    rng = random.Random(1716)
+def write_set(clusters, lookalikes, out: Path, seed: int, start: datetime) -> None:
+    """Lay the reports out on the map and the calendar (the same code for every held-out set,
+    so a set is reproduced byte for byte from its seed) and write them as JSON lines."""
+    rng = random.Random(seed)
     rows = []
     n = 0
 
@@ -406,13 +408,13 @@ def main() -> None:
         if rng.random() < 0.5:
             # within ~350 m of the spot (0.001 degree ≈ 110 m)
             lat, lng = spot[0] + rng.uniform(-0.0022, 0.0022), spot[1] + rng.uniform(-0.0022, 0.0022)
-        created = START + timedelta(days=day, minutes=rng.randrange(0, 14 * 60))
+        created = start + timedelta(days=day, minutes=rng.randrange(0, 14 * 60))
         rows.append({"id": f"H{n:04d}", "cluster": cluster, "title": title, "description": description,
                      "region_code": village, "lat": None if lat is None else round(lat, 6),
                      "lng": None if lng is None else round(lng, 6), "created": created.strftime("%Y-%m-%dT%H:%M")})
 
     spots = {}
-    for cluster, villages, day, spread, reports in CLUSTERS:
+    for cluster, villages, day, spread, reports in clusters:
         c = centre(villages[0])
         # the spot: within ~450 m of the village centre; on a boundary for two-village clusters
         spot = (c[0] + rng.uniform(-0.004, 0.004), c[1] + rng.uniform(-0.004, 0.004))
@@ -424,15 +426,18 @@ def main() -> None:
             village = villages[k % len(villages)]
             offset = 0 if k == 0 else rng.uniform(0, spread)
             add(cluster, village, spot, day + offset, title, description)
-    for cluster, village, day, title, description in LOOKALIKES:
+    for cluster, village, day, title, description in lookalikes:
         c = centre(village)
         spot = (c[0] + rng.uniform(-0.004, 0.004), c[1] + rng.uniform(-0.004, 0.004))
         add(cluster, village, spot, day + rng.uniform(0, 3), title, description)
     rows.sort(key=lambda r: (r["created"], r["id"]))
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    clusters = sum(1 for c in CLUSTERS)
-    in_clusters = sum(len(c[4]) for c in CLUSTERS)
-    print(f"{len(rows)} appeals: {in_clusters} in {clusters} clusters, {len(LOOKALIKES)} look-alikes -> {OUT}")
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    in_clusters = sum(len(c[4]) for c in clusters)
+    print(f"{len(rows)} appeals: {in_clusters} in {len(clusters)} clusters, {len(lookalikes)} look-alikes -> {out}")
+
+
+def main() -> None:
+    write_set(CLUSTERS, LOOKALIKES, OUT, 1716, START)
 
 
 if __name__ == "__main__":

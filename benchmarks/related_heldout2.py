@@ -28,10 +28,10 @@ village code, as on the citizen form. Deterministic (seed 2916).
 
 from __future__ import annotations
 
-import json
-import random
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
+
+from related_heldout import write_set  # the same layout on map and calendar (and centre())
 
 OUT = Path(__file__).parent / "data" / "related_heldout2.jsonl"
 START = datetime(2026, 5, 4, 8, 0)
@@ -42,12 +42,6 @@ G1, G2, G3, G4 = "439104001001", "439104001002", "439104001003", "439104001004" 
 H1, H2, H3 = "439104002001", "439104002002", "439104002003"                      # township 439104002
 J1, J2, J3 = "439105001001", "439105001002", "439105001003"                      # another county
 K1, K2, K3 = "439106003001", "439106003002", "439106003003"
-
-
-def centre(code: str) -> tuple[float, float]:
-    county, town, village = int(code[4:6]), int(code[6:9]), int(code[9:12])
-    return (27.5 + county * 0.15 + town * 0.03 + village * 0.011,
-            112.5 + county * 0.12 + town * 0.025 + (village % 2) * 0.01)
 
 
 # (cluster, villages the reports come from, day offset of the first report, spread in days,
@@ -375,44 +369,7 @@ LOOKALIKES = [
 
 
 def main() -> None:
-    rng = random.Random(2916)
-    rows = []
-    n = 0
-
-    def add(cluster, village, spot, day, title, description):
-        nonlocal n
-        n += 1
-        lat = lng = None
-        if rng.random() < 0.5:
-            # within ~350 m of the spot (0.001 degree ≈ 110 m)
-            lat, lng = spot[0] + rng.uniform(-0.0022, 0.0022), spot[1] + rng.uniform(-0.0022, 0.0022)
-        created = START + timedelta(days=day, minutes=rng.randrange(0, 14 * 60))
-        rows.append({"id": f"H{n:04d}", "cluster": cluster, "title": title, "description": description,
-                     "region_code": village, "lat": None if lat is None else round(lat, 6),
-                     "lng": None if lng is None else round(lng, 6), "created": created.strftime("%Y-%m-%dT%H:%M")})
-
-    spots = {}
-    for cluster, villages, day, spread, reports in CLUSTERS:
-        c = centre(villages[0])
-        # the spot: within ~450 m of the village centre; on a boundary for two-village clusters
-        spot = (c[0] + rng.uniform(-0.004, 0.004), c[1] + rng.uniform(-0.004, 0.004))
-        if len(villages) > 1:
-            other = centre(villages[1])
-            spot = ((c[0] + other[0]) / 2, (c[1] + other[1]) / 2)
-        spots[cluster] = spot
-        for k, (title, description) in enumerate(reports):
-            village = villages[k % len(villages)]
-            offset = 0 if k == 0 else rng.uniform(0, spread)
-            add(cluster, village, spot, day + offset, title, description)
-    for cluster, village, day, title, description in LOOKALIKES:
-        c = centre(village)
-        spot = (c[0] + rng.uniform(-0.004, 0.004), c[1] + rng.uniform(-0.004, 0.004))
-        add(cluster, village, spot, day + rng.uniform(0, 3), title, description)
-    rows.sort(key=lambda r: (r["created"], r["id"]))
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    clusters = sum(1 for c in CLUSTERS)
-    in_clusters = sum(len(c[4]) for c in CLUSTERS)
-    print(f"{len(rows)} appeals: {in_clusters} in {clusters} clusters, {len(LOOKALIKES)} look-alikes -> {OUT}")
+    write_set(CLUSTERS, LOOKALIKES, OUT, 2916, START)
 
 
 if __name__ == "__main__":
