@@ -161,6 +161,14 @@ QUEUE_INDEXES = [
                  include=["region_code"]),
     models.Index("due_at", models.F("id").desc(), name="grv_queue_idx"),
 ]
+# The queue filtered by one state (the admin's state filter, an equality): (prefix, state,
+# due_at, id DESC), so its first page and capped count read that state's items of the region
+# only, not the region's and the state's items ANDed (issue 18).
+QUEUE_STATE_INDEXES = [
+    models.Index(Substr("region_code", 1, 4), "state", "due_at", models.F("id").desc(), name="grv_city_state_queue_idx"),
+    models.Index(Substr("region_code", 1, 6), "state", "due_at", models.F("id").desc(),
+                 name="grv_county_state_queue_idx"),
+]
 
 
 class GrievanceQuerySet(models.QuerySet):
@@ -358,6 +366,7 @@ class Grievance(CachedChoiceDisplay, ConcurrentTransitionMixin, models.Model):
             # a county's, a city's or the whole province's first page is an index walk.
             # region_code is included so the capped count reads the index alone.
             *QUEUE_INDEXES,
+            *QUEUE_STATE_INDEXES,
         ]
         constraints = [
             models.CheckConstraint(

@@ -307,6 +307,45 @@ def test_county_queue_first_page_is_an_index_walk(client, loop, east_centre_staf
         assert index in plan and "Sort" not in plan, plan
 
 
+def test_state_filtered_queue_is_an_index_walk_of_that_state(client, loop, east_centre_staff, city_centre_staff):
+    """PostgreSQL: the queue filtered by one state (the admin's state filter) walks the
+    (prefix, state, due_at, id DESC) index in order, and its capped count reads that index:
+    no sort, and not the region's and the state's items ANDed, whatever their number."""
+    import pytest
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL plans only")
+    for _ in range(3):
+        loop.handling()
+    loop.dispatched()
+    for user, index in ((east_centre_staff, "grv_county_state_queue_idx"), (city_centre_staff, "grv_city_state_queue_idx")):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(reverse(CHANGELIST) + "?state__exact=handling").content.decode()
+        assert body.count("/change/") >= 3
+        mine = [q["sql"] for q in ctx.captured_queries
+                if 'FROM "grievances_grievance"' in q["sql"] and '."state" = ' in q["sql"]]
+        page = [sql for sql in mine if '."due_at" ASC' in sql]
+        count = [sql for sql in mine if "COUNT(*)" in sql]
+        assert len(page) == 1 and len(count) == 1, mine
+        sql = page[0] if " LIMIT " in page[0] else page[0] + " LIMIT 50"
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            plans = []
+            for query in (sql, count[0]):
+                cursor.execute("EXPLAIN " + query)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+            cursor.execute("RESET enable_sort")
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_bitmapscan")
+        for plan in plans:
+            assert index in plan and "Sort" not in plan and "Filter" not in plan, plan
+
+
 def test_queue_scope_is_the_users_scope(loop, world, citizen, east_centre_staff, west_centre_staff, city_centre_staff,
                                         admin_user):
     """The queue states a city's or county's scope on the prefix expression: the same items."""
