@@ -151,8 +151,9 @@ def fill(target: int):
         )
         cur.execute(
             """
-            INSERT INTO grievances_cohandling (grievance_id, unit_id, created_at)
-            SELECT g.id, (%(depts)s::bigint[])[1 + (g.id / 7) %% array_length(%(depts)s::bigint[], 1)], now()
+            INSERT INTO grievances_cohandling (grievance_id, unit_id, created_at, state)
+            SELECT g.id, (%(depts)s::bigint[])[1 + (g.id / 7) %% array_length(%(depts)s::bigint[], 1)], now(),
+                   g.state
             FROM grievances_grievance g
             WHERE g.tracking_no BETWEEN %(lo)s AND %(hi)s AND g.handling_unit_id IS NOT NULL AND g.id %% 10 = 0
               AND (%(depts)s::bigint[])[1 + (g.id / 7) %% array_length(%(depts)s::bigint[], 1)] != g.handling_unit_id
