@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connections
-from django.db.models import BooleanField, Count, Func, Prefetch, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
 from django.http import Http404
@@ -136,12 +136,17 @@ NEW_SUPERVISION = timedelta(days=7)
 def timed_filters(now: datetime) -> dict[str, Q]:
     """Filters on grievances that depend on the time: due soon, overdue (the item's clock,
     kept by grievances.deadlines) and newly supervised. The same filter feeds a list and
-    the workbench count that links to it, so the two always agree."""
+    the workbench count that links to it, so the two always agree.
+
+    "new_supervision" is a correlated EXISTS on the item's own orders (index grievance, id),
+    not ``pk IN (orders of the last week)``: inside a count's FILTER PostgreSQL cannot turn
+    the IN into a join and hashes every recent order of the province first (a sequential
+    scan of the order table, 52 ms at 10 M appeals), while a unit's open items are a few."""
     return {
         "soon": Q(clock__is_open=True, clock__due_at__gte=now, clock__due_at__lt=now + DUE_SOON),
         "overdue": Q(clock__is_open=True, clock__due_at__lt=now),
-        "new_supervision": Q(state__in=OPEN_STATES, pk__in=SupervisionOrder.objects.filter(
-            created_at__gte=now - NEW_SUPERVISION).values("grievance_id")),
+        "new_supervision": Q(Exists(SupervisionOrder.objects.filter(
+            grievance_id=OuterRef("pk"), created_at__gte=now - NEW_SUPERVISION)), state__in=OPEN_STATES),
     }
 
 
