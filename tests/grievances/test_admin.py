@@ -332,6 +332,18 @@ def test_state_filtered_queue_is_an_index_walk_of_that_state(client, loop, east_
         assert len(page) == 1 and len(count) == 1, mine
         sql = page[0] if " LIMIT " in page[0] else page[0] + " LIMIT 50"
         with connection.cursor() as cursor:
+            # On a table of a few rows the planner may as well use another index and filter
+            # the rest (at a million rows it does not: benchmarks/README.md); the test is that
+            # the state queue index fits the query (the order and both conditions in its key),
+            # so every other non-unique index of the table is dropped inside the test's
+            # transaction (rolled back with it).
+            cursor.execute(
+                "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'grievances_grievance'::regclass "
+                "AND NOT indisprimary AND NOT indisunique")
+            others = [name for (name,) in cursor.fetchall() if name.strip('"') not in (
+                "grv_county_state_queue_idx", "grv_city_state_queue_idx")]
+            if others:  # (the second user's round finds them gone already)
+                cursor.execute("DROP INDEX " + ", ".join(others))
             cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_bitmapscan = off")
