@@ -128,7 +128,7 @@ def _delete_parts(storage, upload) -> None:
         return
     try:
         names = [f"{upload.temp_name}/{n}" for n in storage.listdir(upload.temp_name)[1]]
-    except (FileNotFoundError, NotImplementedError, OSError):
+    except (NotImplementedError, OSError):  # a store that cannot list folders, or no folder yet
         names = [chunk_name(upload, 0)]
     for name in names:
         storage.delete(name)

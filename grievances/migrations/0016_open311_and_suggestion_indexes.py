@@ -10,6 +10,8 @@ build is dropped and built again. Other databases build them the ordinary way.
 import django.db.models.functions.text
 from django.db import migrations, models
 
+from grid.index_ops import add_indexes_concurrently
+
 NEW = [
     models.Index(fields=['created_at', 'id'], include=('kind', 'category', 'state', 'region_code'),
                  name='grv_created_cover_idx'),
@@ -26,48 +28,6 @@ NEW = [
 OLD = models.Index(fields=['created_at', 'id'], name='grv_created_idx')
 
 
-def _postgres(schema_editor) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
-
-
-def _valid(cursor, name):
-    cursor.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
-                   [name])
-    row = cursor.fetchone()
-    return None if row is None else row[0]
-
-
-def build(apps, schema_editor):
-    model = apps.get_model("grievances", "Grievance")
-    if not _postgres(schema_editor):
-        for index in NEW:
-            schema_editor.add_index(model, index)
-        schema_editor.remove_index(model, OLD)
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for index in NEW:
-            state = _valid(cursor, index.name)
-            if state is True:
-                continue
-            if state is False:
-                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{index.name}"')
-            cursor.execute(str(index.create_sql(model, schema_editor, concurrently=True)))
-        cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{OLD.name}"')
-
-
-def unbuild(apps, schema_editor):
-    model = apps.get_model("grievances", "Grievance")
-    if not _postgres(schema_editor):
-        schema_editor.add_index(model, OLD)
-        for index in NEW:
-            schema_editor.remove_index(model, index)
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(str(OLD.create_sql(model, schema_editor, concurrently=True)))
-        for index in NEW:
-            cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{index.name}"')
-
-
 class Migration(migrations.Migration):
     atomic = False
 
@@ -76,11 +36,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.RemoveIndex(model_name='grievance', name='grv_created_idx'),
-                *[migrations.AddIndex(model_name='grievance', index=index) for index in NEW],
-            ],
-            database_operations=[migrations.RunPython(build, unbuild)],
-        ),
+        add_indexes_concurrently("grievances", [("grievance", index) for index in NEW], replaces=[("grievance", OLD)]),
     ]

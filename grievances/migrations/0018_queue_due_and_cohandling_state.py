@@ -14,6 +14,8 @@ dropped and made again.
 import django.db.models.functions.text
 from django.db import migrations, models
 
+from grid.index_ops import add_indexes_concurrently
+
 COHANDLING_INDEX = models.Index(fields=['unit', 'state'], name='cohandling_unit_state_idx')
 QUEUE_INDEXES = [
     models.Index(django.db.models.functions.text.Substr('region_code', 1, 4), models.F('due_at'),
@@ -38,38 +40,6 @@ def fill_cohandling_state(apps, schema_editor):
                 "WHERE g.id = grievances_cohandling.grievance_id)")
 
 
-def _valid(cursor, name):
-    cursor.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
-                   [name])
-    row = cursor.fetchone()
-    return None if row is None else row[0]
-
-
-def build(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        for model_name, index in INDEXES:
-            schema_editor.add_index(apps.get_model("grievances", model_name), index)
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for model_name, index in INDEXES:
-            state = _valid(cursor, index.name)
-            if state is True:
-                continue
-            if state is False:
-                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{index.name}"')
-            model = apps.get_model("grievances", model_name)
-            cursor.execute(str(index.create_sql(model, schema_editor, concurrently=True)))
-
-
-def unbuild(apps, schema_editor):
-    for model_name, index in INDEXES:
-        if schema_editor.connection.vendor != "postgresql":
-            schema_editor.remove_index(apps.get_model("grievances", model_name), index)
-        else:
-            with schema_editor.connection.cursor() as cursor:
-                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{index.name}"')
-
-
 class Migration(migrations.Migration):
     atomic = False
 
@@ -90,8 +60,5 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='最近截止时间'),
         ),
         migrations.RunPython(fill_cohandling_state, migrations.RunPython.noop),
-        migrations.SeparateDatabaseAndState(
-            state_operations=[migrations.AddIndex(model_name=model_name, index=index) for model_name, index in INDEXES],
-            database_operations=[migrations.RunPython(build, unbuild)],
-        ),
+        add_indexes_concurrently("grievances", INDEXES),
     ]

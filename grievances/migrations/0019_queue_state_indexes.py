@@ -9,45 +9,14 @@ dropped and made again.
 import django.db.models.functions.text
 from django.db import migrations, models
 
+from grid.index_ops import add_indexes_concurrently
+
 INDEXES = [
     models.Index(django.db.models.functions.text.Substr('region_code', 1, 4), models.F('state'), models.F('due_at'),
                  models.OrderBy(models.F('id'), descending=True), name='grv_city_state_queue_idx'),
     models.Index(django.db.models.functions.text.Substr('region_code', 1, 6), models.F('state'), models.F('due_at'),
                  models.OrderBy(models.F('id'), descending=True), name='grv_county_state_queue_idx'),
 ]
-
-
-def _valid(cursor, name):
-    cursor.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
-                   [name])
-    row = cursor.fetchone()
-    return None if row is None else row[0]
-
-
-def build(apps, schema_editor):
-    model = apps.get_model("grievances", "grievance")
-    if schema_editor.connection.vendor != "postgresql":
-        for index in INDEXES:
-            schema_editor.add_index(model, index)
-        return
-    with schema_editor.connection.cursor() as cursor:
-        for index in INDEXES:
-            state = _valid(cursor, index.name)
-            if state is True:
-                continue
-            if state is False:
-                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{index.name}"')
-            cursor.execute(str(index.create_sql(model, schema_editor, concurrently=True)))
-
-
-def unbuild(apps, schema_editor):
-    model = apps.get_model("grievances", "grievance")
-    for index in INDEXES:
-        if schema_editor.connection.vendor != "postgresql":
-            schema_editor.remove_index(model, index)
-        else:
-            with schema_editor.connection.cursor() as cursor:
-                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{index.name}"')
 
 
 class Migration(migrations.Migration):
@@ -58,8 +27,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[migrations.AddIndex(model_name='grievance', index=index) for index in INDEXES],
-            database_operations=[migrations.RunPython(build, unbuild)],
-        ),
+        add_indexes_concurrently("grievances", [("grievance", index) for index in INDEXES]),
     ]
