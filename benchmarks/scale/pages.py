@@ -132,7 +132,14 @@ def main():
                         help="leave the schema as it is (a shared database others are migrating)")
     parser.add_argument("--skip", default="", help="leave out pages whose label contains this")
     parser.add_argument("--port", type=int, default=PORT, help="for gunicorn on 127.0.0.1 (one per concurrent run)")
+    parser.add_argument("--inbox-size", type=int, default=0,
+                        help="rows per department inbox page instead of 20 (compare units at the same page size)")
     args = parser.parse_args()
+    if args.inbox_size:
+        from grievances import selectors
+
+        os.environ["PAGES_INBOX_SIZE"] = str(args.inbox_size)  # the gunicorn workers (urls_pages)
+        selectors.inbox.__kwdefaults__["size"] = args.inbox_size  # the query count here
     globals()["PORT"] = args.port
     if not args.no_migrate:
         fill.ensure_demo()  # migrates, so the schema is the code's

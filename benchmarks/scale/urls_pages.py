@@ -1,3 +1,5 @@
+import os
+
 from django.http import HttpResponse
 from django.urls import include, path
 
@@ -5,5 +7,18 @@ from django.urls import include, path
 def hello(request):
     return HttpResponse("hello")
 
+
+def _inbox_page_size() -> None:
+    """pages.py --inbox-size: the department inbox pages show this many rows instead of 20, so
+    a unit with few items (15 at 10 k) and one with thousands (10 M) are compared at the same
+    page size. Benchmark only: the selector's default argument is replaced in the workers."""
+    size = os.environ.get("PAGES_INBOX_SIZE")
+    if size:
+        from grievances import selectors
+
+        selectors.inbox.__kwdefaults__["size"] = int(size)
+
+
+_inbox_page_size()
 
 urlpatterns = [path("__hello__/", hello), path("", include("config.urls"))]

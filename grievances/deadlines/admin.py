@@ -192,6 +192,9 @@ class SupervisionAdmin(_ClockDisplay, _Scoped, admin.ModelAdmin):
                     "overdue_count"]
     list_filter = [UnitFilter, RegionFilter, "kind", "severity"]
     ordering = ["due_at"]
+    # Pages of 50 like the centre's queue: a city's overdue items run to hundreds at 10 M
+    # appeals, and the page's time follows the rows it renders (Django's default is 100).
+    list_per_page = 50
     actions = ["supervise"]
     change_list_template = "admin/deadlines/supervisionitem/change_list.html"
 

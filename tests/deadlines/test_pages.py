@@ -121,6 +121,24 @@ def test_supervision_page_query_count_does_not_grow_with_rows(
     assert response.content.decode().count("已超期") >= 6
 
 
+def test_supervision_rows_with_their_checkboxes_are_djangos_rows(client, world, citizen, east_centre_staff, item):
+    """The 督办 rows, action checkbox included (written without a widget template per row,
+    grid/templatetags/admin_rows.py), are the HTML Django's own tag renders."""
+    from django.contrib.admin.templatetags import admin_list
+
+    from grid.templatetags import admin_rows
+
+    item.title = '<b>标签</b> & 引号"测试'
+    item.save(update_fields=["title"])
+    make_overdue(item)
+    client.force_login(east_centre_staff)
+    cl = client.get(reverse("admin:deadlines_supervisionitem_changelist")).context["cl"]
+    ours = [[str(cell) for cell in row] for row in admin_rows.result_list(cl)["results"]]
+    django = [[str(cell) for cell in row] for row in admin_list.result_list(cl)["results"]]
+    assert ours == django and len(ours) == 1
+    assert 'name="_selected_action"' in ours[0][0] and any("&lt;b&gt;" in cell for cell in ours[0])
+
+
 def test_supervise_action_from_the_supervision_page(client, item, east_centre_staff):
     make_overdue(item)
     client.force_login(east_centre_staff)

@@ -69,3 +69,34 @@ def test_new_supervision_counts_only_this_weeks_orders_on_the_units_open_items(
     services.supervise_grievance(actor=east_centre_leader, grievance=recent, note="再次督办")
     assert selectors.unit_workbench_counts(east_handler)["new_supervision"] == 1
     assert selectors.centre_workbench_counts(east_centre_staff)["new_supervision"] == 2
+
+
+def test_mine_count_is_an_index_only_count_of_the_handlers_open_items(
+        client, world, citizen, east_centre_staff, east_handler2):
+    """PostgreSQL: 我的办理事项's count of the open items this person signed reads the partial
+    index of open items by handler (grv_handler_open_idx, migration 0020) alone: not the
+    person's items of every year ANDed with the province's open items (6–12 ms at 10 M)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    handling(citizen, world.east_village, east_centre_staff, world.east_dept2, east_handler2)
+    assert selectors.inbox_counts(east_handler2)["mine"] == 1
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL plans only")
+    client.force_login(east_handler2)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("grievances:inbox_mine")).status_code == 200
+    counts = [q["sql"] for q in ctx.captured_queries
+              if f'"handler_id" = {east_handler2.pk} AND' in q["sql"] and "COUNT(*)" in q["sql"]]
+    assert len(counts) == 1, [q["sql"] for q in ctx.captured_queries]
+    with connection.cursor() as cursor:
+        # A table of a few rows is cheaper to scan: forbid the scans that do not use an index
+        # fitting the whole condition, so the plan shows whether the partial index fits it.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + counts[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+        cursor.execute("RESET enable_bitmapscan")
+    assert "Index Only Scan using grv_handler_open_idx" in plan and "Filter" not in plan, plan

@@ -1,0 +1,81 @@
+"""Where one page's server time goes (issue 18, goal 2): its SQL, each statement's plan, and
+its Python profile.
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/bench10m \\
+        .venv/bin/python benchmarks/scale/explain_page.py --user bumen --path /appeals/work/ \\
+        [--analyze] [--profile 25]
+
+Requests the page through the test client as the given user (twice to warm up, then once with
+the statements captured), prints the request's time, each statement's time inside the request
+and the rows it returned, then with ``--analyze`` EXPLAIN (ANALYZE, BUFFERS) of every statement
+that takes at least ``--min-ms`` (run twice, the second, warm, reported), and with
+``--profile N`` the N functions with the most cumulative time over five profiled requests.
+Read-only: EXPLAIN ANALYZE runs SELECTs only, inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+import fill  # noqa: E402,F401  (sets up Django)
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--user", default="bumen")
+    parser.add_argument("--path", default="/appeals/work/")
+    parser.add_argument("--analyze", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) the slower statements")
+    parser.add_argument("--min-ms", type=float, default=0.5, help="only statements at least this slow")
+    parser.add_argument("--profile", type=int, default=0, help="print this many functions of a cProfile")
+    args = parser.parse_args()
+    from grid.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=args.user))
+    for _ in range(2):
+        client.get(args.path)
+    with CaptureQueriesContext(connection) as ctx:
+        t = time.perf_counter()
+        response = client.get(args.path)
+        total = (time.perf_counter() - t) * 1000
+    sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+    print(f"{args.path} as {args.user}: {response.status_code}, {total:.1f} ms in the test client, "
+          f"{len(ctx.captured_queries)} queries, {sql_ms:.1f} ms of SQL")
+    for i, q in enumerate(ctx.captured_queries, 1):
+        print(f"{i:3d}. {float(q['time']) * 1000:7.2f} ms  {q['sql'][:220]}")
+    if args.analyze:
+        with transaction.atomic(), connection.cursor() as cur:
+            for i, q in enumerate(ctx.captured_queries, 1):
+                sql = q["sql"]
+                if float(q["time"]) * 1000 < args.min_ms or not sql.lstrip().upper().startswith("SELECT"):
+                    continue
+                for _ in range(2):
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    plan = [r[0] for r in cur.fetchall()]
+                print(f"\n-- {i}. {float(q['time']) * 1000:.2f} ms in the request:\n{sql}\n")
+                print("\n".join(plan))
+            transaction.set_rollback(True)
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(5):
+            client.get(args.path)
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        print(f"\n{stats.total_calls / 5:,.0f} Python calls per request")
+        stats.sort_stats("cumulative").print_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()
