@@ -152,6 +152,23 @@ BREAKDOWN_DIMS = ("kind", "category", "severity", "channel", "unit")
 UNIT_SCOPE_DIMS = ("kind", "category", "severity", "channel")
 
 
+# Month rows: beside every day row (day, scope, dim, value) the fact also counts in the row
+# (first day of its month, scope, MONTH_PREFIX + dim, value). The dims of month rows are a
+# set of their own ("m:total", "m:kind", …), so a read of whole months walks the rollup key
+# (scope, dim, day, value) over month rows only, and a read of days over day rows only; a
+# month row always holds the sum of its month's day rows (both are written by the same
+# statement of analysis.rollups.add_to_rollups; the rebuild regroups them from the days).
+MONTH_PREFIX = "m:"
+
+
+def month_dim(dim: str) -> str:
+    return MONTH_PREFIX + dim
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
 def unit_scope(unit_id: int | str) -> str:
     return f"u{unit_id}"
 

@@ -5,7 +5,9 @@
 - ``Rollup``: the sums of those counters by submission day × scope × dimension value. A
   scope is a region code at any level (city, county, township, village: the 12-digit code
   of that ancestor), a 15-digit grid code, "u<unit id>" for one handling unit's own rows,
-  or "" for everything. Every page, report and
+  or "" for everything. Beside the day rows, month rows: day = the month's first day and
+  dim "m:<dim>" (``analysis.facts.MONTH_PREFIX``), the sum of the month's day rows, so a
+  page reads one row per value for a whole month. Every page, report and
   figure of this app reads these rows, never the appeal table. Maintained incrementally
   from every grievance event (``analysis.rollups``) and rebuildable from the events.
 - ``StaleFact``: the appeals whose fact and rollup rows wait for the refresher (the event's

@@ -14,9 +14,15 @@ each appeal's fact (analysis.facts) and adds the difference to the rollup rows o
 and new fact in one INSERT … ON CONFLICT DO UPDATE statement, rows sorted by key. An
 appeal whose figures did not change writes nothing.
 
+Every fact counts in its day's rows and in its month's rows (day = the month's first day,
+dims "m:<dim>": analysis.facts.MONTH_PREFIX); ``contributions`` lists both, so every delta
+reaches both in the same statement and a month row always equals the sum of its day rows.
+Pages read whole months from month rows (analysis.selectors.split).
+
 ``rebuild(start, end)`` recomputes every fact of the appeals submitted in [start, end]
-from the appeals, their clocks and their events, and replaces those days' rollup rows:
-idempotent, and the rows it writes are exactly what incremental maintenance keeps.
+from the appeals, their clocks and their events, regroups those days' rollup rows and the
+month rows of the months they touch in SQL, and writes only the rows that differ:
+idempotent, and the rows it leaves are exactly what incremental maintenance keeps.
 """
 
 from __future__ import annotations
@@ -152,9 +158,13 @@ def _stored(row: GrievanceFact) -> facts.Fact:
 
 
 def contributions(fact: facts.Fact, sign: int = 1) -> dict[Key, dict[str, int]]:
+    """The rows a fact counts in: its day's rows and its month's rows (facts.MONTH_PREFIX)."""
     out: dict[Key, dict[str, int]] = {}
+    month = facts.month_of(fact.day)
     for scope, dim, value in facts.keys(fact):
-        out[(fact.day, scope, dim, value)] = {k: sign * v for k, v in fact.counts.items()}
+        counts = {k: sign * v for k, v in fact.counts.items()}
+        out[(fact.day, scope, dim, value)] = counts
+        out[(month, scope, facts.month_dim(dim), value)] = dict(counts)
     return out
 
 
@@ -425,15 +435,18 @@ def recount_facts(start: date, end: date, batch: int = 2000) -> list[tuple[int, 
 
     lo = datetime.combine(start, time.min, tzinfo=SHANGHAI)
     hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+    # Keyset chunks in (created_at, id) order: each an index range scan (grv_created_cover_idx),
+    # however the ids of a month's appeals are spread over the table.
     qs = (Grievance.objects.filter(created_at__gte=lo, created_at__lt=hi)
-          .select_related("clock", "grid").order_by("id"))
+          .select_related("clock", "grid").order_by("created_at", "id"))
     computed: list[tuple[int, facts.Fact]] = []
-    last_id = 0
+    after = Q()
     while True:
-        chunk = list(qs.filter(id__gt=last_id)[:batch])
+        chunk = list(qs.filter(after)[:batch])
         if not chunk:
             break
-        last_id = chunk[-1].pk
+        last = chunk[-1]
+        after = Q(created_at__gt=last.created_at) | Q(created_at=last.created_at, id__gt=last.pk)
         ids = [g.pk for g in chunk]
         history, overdue = _history(ids), _overdue_codes(ids)
         for g in chunk:
@@ -486,22 +499,118 @@ def _key_expressions() -> list[tuple[str, str, str, str]]:
     return out
 
 
-def rollups_from_facts(start: date, end: date) -> None:
-    """Add the stored facts of [start, end] to the rollup rows, grouped in SQL (one
-    INSERT … SELECT … GROUP BY per scope level and dimension)."""
+_WIDE = "analysis_rebuild_facts"  # temporary tables of the rebuild (this session only)
+_NEW = "analysis_rebuild_rows"
+_KEY = ("scope", "dim", "day", "value")
+
+
+def _temp_tables(cursor) -> None:
     table = connection.ops.quote_name(Rollup._meta.db_table)
+    for name in (_WIDE, _NEW):
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    # Same column types as the rollup table; no key (rows are unique by construction).
+    cursor.execute(f"CREATE TEMPORARY TABLE {_NEW} AS SELECT day, scope, dim, value, {', '.join(METRICS)} "
+                   f"FROM {table} WHERE 1 = 0")
+
+
+def _unpack_facts(cursor, start: date, end: date) -> None:
+    """The stored facts of [start, end] with their counters as columns (the JSON read once)."""
     facts_table = connection.ops.quote_name(GrievanceFact._meta.db_table)
-    sums = ", ".join(f"SUM({_json_int(m)})" for m in METRICS)
-    updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in METRICS)
+    cursor.execute(f"DROP TABLE IF EXISTS {_WIDE}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {_WIDE} AS SELECT day, region_code, grid_code, kind, category_id, severity, "
+        f"channel, unit_id, cell, {', '.join(f'{_json_int(m)} AS {m}' for m in METRICS)} "
+        f"FROM {facts_table} WHERE day >= %s AND day <= %s",
+        [start, end],
+    )
+
+
+def _group_day_rows(cursor) -> None:
+    """The day rows the unpacked facts make, into the new-rows table: one INSERT … SELECT …
+    GROUP BY per scope level and dimension (``_key_expressions``, the rows of ``facts.keys``)."""
+    sums = ", ".join(f"SUM({m})" for m in METRICS)
+    for scope, dim, value, cond in _key_expressions():
+        cursor.execute(
+            f"INSERT INTO {_NEW} (day, scope, dim, value, {', '.join(METRICS)}) "
+            f"SELECT day, {scope}, '{dim}', {value}, {sums} FROM {_WIDE} WHERE {cond} GROUP BY 1, 2, 4"
+        )
+
+
+def _group_month_rows(cursor, first: date, nxt: date) -> None:
+    """The month rows of one month from its day rows (in the rollup table) into the new-rows table."""
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    sums = ", ".join(f"SUM({m})" for m in METRICS)
+    cursor.execute(
+        f"INSERT INTO {_NEW} (day, scope, dim, value, {', '.join(METRICS)}) "
+        f"SELECT %s, scope, %s || dim, value, {sums} FROM {table} "
+        f"WHERE day >= %s AND day < %s AND dim NOT LIKE %s GROUP BY scope, dim, value "
+        # zero rows (left where incremental changes cancelled out) make no month row
+        f"HAVING {' OR '.join(f'SUM({m}) <> 0' for m in METRICS)}",
+        [first, facts.MONTH_PREFIX, first, nxt, facts.MONTH_PREFIX + "%"],
+    )
+
+
+def _merge(cursor, where: str, params: list) -> None:
+    """Make the rollup rows matching ``where`` exactly the new-rows table: insert the missing
+    rows, update the rows whose counters differ, delete the rows the new set lacks. Rows
+    that are already right are not written, nor locked, on PostgreSQL (a rebuild that finds
+    what incremental maintenance kept writes nothing: no dead tuples and no index churn in
+    a big table)."""
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    where = where.format(t=table)  # its columns qualified with {t}
+    cols = ", ".join(METRICS)
+    match = " AND ".join(f"n.{c} = {table}.{c}" for c in _KEY)
+    if connection.vendor == "postgresql":
+        differs = " OR ".join(f"{table}.{m} <> n.{m}" for m in METRICS)
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(f'{m} = n.{m}' for m in METRICS)} FROM {_NEW} n "
+            f"WHERE {match} AND {where} AND ({differs})", params)
+        cursor.execute(
+            f"INSERT INTO {table} (day, scope, dim, value, {cols}) "
+            f"SELECT day, scope, dim, value, {cols} FROM {_NEW} n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {match} AND {where})", params)
+    else:
+        differs = " OR ".join(f"{table}.{m} <> excluded.{m}" for m in METRICS)
+        cursor.execute(
+            f"INSERT INTO {table} (day, scope, dim, value, {cols}) "
+            f"SELECT day, scope, dim, value, {cols} FROM {_NEW} WHERE 1 = 1 "
+            f"ON CONFLICT (scope, dim, day, value) DO UPDATE SET "
+            f"{', '.join(f'{m} = excluded.{m}' for m in METRICS)} WHERE {differs}")
+    cursor.execute(
+        f"DELETE FROM {table} WHERE {where} AND NOT EXISTS (SELECT 1 FROM {_NEW} n WHERE {match})", params)
+    cursor.execute(f"DELETE FROM {_NEW}")
+
+
+def rollups_from_facts(start: date, end: date) -> None:
+    """Make the day rows of [start, end] exactly what the stored facts of those days add up
+    to, then the month rows of every month the range touches the sums of their day rows;
+    grouped in SQL, written only where they differ (``_merge``)."""
     with connection.cursor() as cursor:
-        for scope, dim, value, cond in _key_expressions():
-            cursor.execute(
-                f"INSERT INTO {table} (day, scope, dim, value, {', '.join(METRICS)}) "
-                f"SELECT day, {scope}, '{dim}', {value}, {sums} FROM {facts_table} "
-                f"WHERE day >= %s AND day <= %s AND {cond} GROUP BY 1, 2, 4 "
-                f"ON CONFLICT (scope, dim, day, value) DO UPDATE SET {updates}",
-                [start, end],
-            )
+        _temp_tables(cursor)
+        _unpack_facts(cursor, start, end)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {_WIDE}")
+        _group_day_rows(cursor)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE INDEX ON {_NEW} (scope, dim, day, value)")
+            cursor.execute(f"ANALYZE {_NEW}")
+        _merge(cursor, "{t}.day >= %s AND {t}.day <= %s AND {t}.dim NOT LIKE %s", [start, end, facts.MONTH_PREFIX + "%"])
+        for first, nxt in _months(start, end):
+            _group_month_rows(cursor, first, nxt)
+            _merge(cursor, "{t}.day = %s AND {t}.dim LIKE %s", [first, facts.MONTH_PREFIX + "%"])
+        cursor.execute(f"DROP TABLE {_WIDE}")
+        cursor.execute(f"DROP TABLE {_NEW}")
+
+
+def _months(start: date, end: date) -> list[tuple[date, date]]:
+    """(first day, first day of the next month) of every month [start, end] touches."""
+    out = []
+    m = facts.month_of(start)
+    while m <= end:
+        nxt = facts.month_of(m + timedelta(days=31))
+        out.append((m, nxt))
+        m = nxt
+    return out
 
 
 def _mark_repeats(computed: list[tuple[int, facts.Fact]], start: date) -> None:
@@ -527,29 +636,42 @@ def _mark_repeats(computed: list[tuple[int, facts.Fact]], start: date) -> None:
             seen[k].append(fact.day)
 
 
+def _store_facts(first: date, last: date, computed: list[tuple[int, facts.Fact]]) -> None:
+    """Make the stored facts of [first, last] the computed ones, writing only those that
+    differ (new, changed, or of appeals no longer there)."""
+    stored = {row.pk: row for row in GrievanceFact.objects.filter(day__gte=first, day__lte=last)}
+    new_rows: list[GrievanceFact] = []
+    changed: list[GrievanceFact] = []
+    for gid, fact in computed:
+        row = stored.pop(gid, None)
+        if row is None:
+            new_rows.append(_fact_row(gid, fact))
+        elif not _unchanged(_stored(row), fact):
+            changed.append(_fact_row(gid, fact))
+    if stored:
+        GrievanceFact.objects.filter(pk__in=sorted(stored)).delete()
+    bulk.update_rows(GrievanceFact, changed, _FACT_FIELDS)
+    GrievanceFact.objects.bulk_create(new_rows, batch_size=2000)
+
+
 @transaction.atomic
 def rebuild(start: date, end: date, chunk_days: int = 7) -> tuple[int, int]:
-    """Replace the facts and rollup rows of the appeals submitted in [start, end] with a
-    recount from the appeals and their events, a week at a time (memory stays bounded).
-    The facts are computed in Python (the same ``facts.compute`` as the incremental path),
-    the rollup rows are grouped from them in SQL. One transaction: readers see the old
-    rows or the new ones; the refresher waits for it (and it for a refresh running).
-    Returns (appeals, rollup rows)."""
+    """Make the facts and rollup rows of the appeals submitted in [start, end] a recount
+    from the appeals and their events. The facts are computed in Python a week at a time
+    (the same ``facts.compute`` as the incremental path; memory stays bounded) and stored
+    where they differ; then the day rows of the range are grouped from the facts in SQL and
+    the month rows of the months it touches from their day rows, and written where they
+    differ (``rollups_from_facts``). Idempotent: a second run writes nothing. One
+    transaction: readers see the old rows or the new ones; the refresher waits for it (and
+    it for a refresh running). Returns (appeals, rollup rows of the range's days)."""
     _lock()
     appeals = 0
     first = start
     while first <= end:
         last = min(first + timedelta(days=chunk_days - 1), end)
         computed = recount_facts(first, last)
-        Rollup.objects.filter(day__gte=first, day__lte=last).delete()
-        GrievanceFact.objects.filter(day__gte=first, day__lte=last).delete()
-        GrievanceFact.objects.bulk_create([
-            GrievanceFact(grievance_id=gid, day=f.day, region_code=f.region_code, grid_code=f.grid_code,
-                          kind=f.kind, category_id=f.category_id, severity=f.severity, channel=f.channel,
-                          unit_id=f.unit_id, cell=f.cell, person=f.person, counts=f.counts)
-            for gid, f in computed
-        ], batch_size=2000)
-        rollups_from_facts(first, last)
+        _store_facts(first, last, computed)
         appeals += len(computed)
         first = last + timedelta(days=1)
+    rollups_from_facts(start, end)
     return appeals, Rollup.objects.filter(day__gte=start, day__lte=end).count()

@@ -4,7 +4,8 @@ A viewer's scope comes from grid.permissions: centre staff and leaders see their
 region and everything below it (and may drill down inside it), administrators everything,
 department leaders and handlers (and mediation organisations) only their own unit. All
 figures come from Rollup rows: a fixed number of indexed queries per page, whatever the
-number of appeals.
+number of appeals. Whole months are read from month rows (one row per value and month),
+the partial months at a period's ends from day rows (``split``).
 """
 
 from __future__ import annotations
@@ -148,6 +149,53 @@ def _sum_rows(where: str, params: list, group: str) -> list[tuple]:
         return cursor.fetchall()
 
 
+def split(start: date, end: date, today: date | None = None) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """How to read [start, end]: (day spans read from day rows, (first, last) first days of
+    the whole months read from month rows, or None). A month is whole when the period
+    covers it to its last day, or to today (no appeal is submitted after today, so the
+    current month's row holds exactly its days so far): "this month" and "last month" read
+    one row per value, "this year" one per value and month."""
+    today = today or timezone.localdate()
+    first = start if start.day == 1 else month_bounds(start)[1] + timedelta(days=1)
+    end_first, end_last = month_bounds(end)
+    last = end_first if (end == end_last or end >= today) else month_bounds(end_first - timedelta(days=1))[0]
+    if first > last:
+        return [(start, end)], None
+    days = []
+    if start < first:
+        days.append((start, first - timedelta(days=1)))
+    after = month_bounds(last)[1]
+    if end > after:
+        days.append((after + timedelta(days=1), end))
+    return days, (first, last)
+
+
+def _rollup_rows(scope_where: str, scope_params: list, dims: list[str], start: date, end: date,
+                 group: str, months: bool = True) -> list[tuple]:
+    """``_sum_rows`` over the rows of these scopes and dims in [start, end]: the month rows of
+    its whole months and the day rows of the rest (``split``), one query (a UNION ALL of
+    index range scans of the rollup key, the month rows' dims renamed to the day rows')."""
+    spans, whole = split(start, end) if months else ([(start, end)], None)
+    marks = ", ".join(["%s"] * len(dims))
+    cols = f"day, scope, dim, value, {', '.join(METRICS)}"
+    parts, params = [], []
+    for lo, hi in spans:
+        parts.append(f"SELECT {cols} FROM {_TABLE} WHERE {scope_where} AND dim IN ({marks}) AND day BETWEEN %s AND %s")
+        params += [*scope_params, *dims, lo, hi]
+    if whole is not None:
+        parts.append(f"SELECT day, scope, substr(dim, {len(facts.MONTH_PREFIX) + 1}) AS dim, value, "
+                     f"{', '.join(METRICS)} FROM {_TABLE} WHERE {scope_where} AND dim IN ({marks}) "
+                     f"AND day BETWEEN %s AND %s")
+        params += [*scope_params, *(facts.month_dim(d) for d in dims), *whole]
+    if len(parts) == 1 and whole is None:
+        return _sum_rows(f"{scope_where} AND dim IN ({marks}) AND day BETWEEN %s AND %s",
+                         [*scope_params, *dims, start, end], group)
+    with heavy_reads(), connections[read_alias()].cursor() as cursor:
+        cursor.execute(f"SELECT {group}, {_SUM_COLUMNS} FROM ({' UNION ALL '.join(parts)}) r GROUP BY {group}",
+                       params)
+        return cursor.fetchall()
+
+
 def _counts(values) -> dict[str, int]:
     return {m: int(v or 0) for m, v in zip(METRICS, values, strict=True)}
 
@@ -162,9 +210,8 @@ def sums(scope: Scope, period: Period, dims) -> dict[str, dict[str, dict[str, in
         dims = [d for d in dims if d == "total" or d in facts.UNIT_SCOPE_DIMS]
         if not dims:
             return out
-    where = f"scope = %s AND dim IN ({', '.join(['%s'] * len(dims))}) AND day BETWEEN %s AND %s"
-    for dim, value, *values in _sum_rows(where, [_scope_key(scope), *dims, period.start, period.end],
-                                         "dim, value"):
+    for dim, value, *values in _rollup_rows("scope = %s", [_scope_key(scope)], dims, period.start, period.end,
+                                            "dim, value"):
         out[dim][value] = _counts(values)
     return out
 
@@ -186,11 +233,12 @@ def breakdown(scope: Scope, period: Period, dim: str) -> dict[str, dict[str, int
 
 def trend(scope: Scope, period: Period) -> list[dict]:
     """Per day (or per week / month for long periods): submitted, completed, overdue."""
-    rows = _sum_rows("scope = %s AND dim = 'total' AND day BETWEEN %s AND %s",
-                     [_scope_key(scope), period.start, period.end], "day")
+    grain = "day" if period.days <= 62 else ("week" if period.days <= 200 else "month")
+    # By month: whole months from their month rows (dated the 1st, the day the bucket starts).
+    rows = _rollup_rows("scope = %s", [_scope_key(scope)], ["total"], period.start, period.end, "day",
+                        months=grain == "month")
     by_day = {(day if isinstance(day, date) else date.fromisoformat(str(day)[:10])): _counts(values)
               for day, *values in rows}
-    grain = "day" if period.days <= 62 else ("week" if period.days <= 200 else "month")
     buckets: dict[str, dict[str, int]] = {}
     day = period.start
     while day <= period.end:
@@ -217,8 +265,8 @@ def children(scope: Scope, period: Period) -> list[dict]:
     if not regions:
         return []
     codes = [r.code for r in regions]
-    rows = _sum_rows(f"scope IN ({', '.join(['%s'] * len(codes))}) AND dim = 'total' AND day BETWEEN %s AND %s",
-                     [*codes, period.start, period.end], "scope")
+    rows = _rollup_rows(f"scope IN ({', '.join(['%s'] * len(codes))})", codes, ["total"], period.start, period.end,
+                        "scope")
     by_code = {code: _counts(values) for code, *values in rows}
     return [{"code": r.code, "name": r.name, "level": r.level, "counts": by_code.get(r.code, _zero())}
             for r in regions]

@@ -933,7 +933,8 @@ def build_rollups(weight: int | None = None, connections: int = 2) -> int:
     two connections (each month's grouping fits in memory; the rollup table's indexes are
     dropped meanwhile and built after). The facts' counters are unpacked once into a wide
     unlogged table; per month, one GROUPING SETS statement per scope level (the same rows as
-    ``analysis.facts.keys``; ``analysis.rollups.rebuild`` gives the same).
+    ``analysis.facts.keys``; ``analysis.rollups.rebuild`` gives the same), once by day for
+    the day rows and once for the whole month for its month rows (dims "m:…").
 
     ``weight`` > 1 (default after ``amplify``: its factor): only the base's facts are grouped,
     the generated ones counted ``weight`` times — the copies' facts are the base's, so this
@@ -1012,24 +1013,28 @@ def build_rollups(weight: int | None = None, connections: int = 2) -> int:
         cur = c.cursor()
         cur.execute("SET work_mem = '256MB'")
         rng = f"day >= '{start}' AND day < '{end}'"
-        for scope, cond in scopes:
+        # Day rows (gday = the day) and month rows (gday = the month's first day, dims
+        # "m:<dim>": analysis.facts.MONTH_PREFIX), the same statements for both.
+        for gday, p in (("day", ""), (f"DATE '{start}'", F.MONTH_PREFIX)):
+            src = f"(SELECT {gday} AS gday, * FROM bench_fact_wide WHERE {rng}) f"
+            for scope, cond in scopes:
+                cur.execute(
+                    insert + f"SELECT gday, scope, '{p}' || {dim_case}, {val_case}, {metric_cols} FROM ("
+                    f"  SELECT gday, scope, kind, category, severity, channel, unit, cell, {grouping} AS g, "
+                    f"  {', '.join(f'SUM({m}) AS {m}' for m in METRICS)} "
+                    f"  FROM (SELECT *, {scope} AS scope FROM {src} WHERE {cond}) w "
+                    f"  GROUP BY gday, scope, GROUPING SETS ({sets})) s "
+                    f"WHERE NOT (g = {(1 << len(dims)) - 2} AND cell = '')"
+                )
             cur.execute(
-                insert + f"SELECT day, scope, {dim_case}, {val_case}, {metric_cols} FROM ("
-                f"  SELECT day, scope, kind, category, severity, channel, unit, cell, {grouping} AS g, "
-                f"  {', '.join(f'SUM({m}) AS {m}' for m in METRICS)} "
-                f"  FROM (SELECT *, {scope} AS scope FROM bench_fact_wide WHERE {rng} AND {cond}) w "
-                f"  GROUP BY day, scope, GROUPING SETS ({sets})) s "
-                f"WHERE NOT (g = {(1 << len(dims)) - 2} AND cell = '')"
-            )
-        cur.execute(
-            insert + f"SELECT day, grid_code, 'total', '', {sums} FROM bench_fact_wide "
-            f"WHERE {rng} AND grid_code <> '' GROUP BY 1, 2 "
-            f"UNION ALL SELECT day, grid_code, 'cell', cell, {sums} FROM bench_fact_wide "
-            f"WHERE {rng} AND grid_code <> '' AND cell <> '' GROUP BY 1, 2, 4")
-        for d, v in (("total", "''"), *((d, d) for d in F.UNIT_SCOPE_DIMS)):
-            cur.execute(
-                insert + f"SELECT day, 'u' || unit, '{d}', {v}, {sums} FROM bench_fact_wide "
-                f"WHERE {rng} AND unit <> '' GROUP BY 1, 2, 4")
+                insert + f"SELECT gday, grid_code, '{p}total', '', {sums} FROM {src} "
+                f"WHERE grid_code <> '' GROUP BY 1, 2 "
+                f"UNION ALL SELECT gday, grid_code, '{p}cell', cell, {sums} FROM {src} "
+                f"WHERE grid_code <> '' AND cell <> '' GROUP BY 1, 2, 4")
+            for d, v in (("total", "''"), *((d, d) for d in F.UNIT_SCOPE_DIMS)):
+                cur.execute(
+                    insert + f"SELECT gday, 'u' || unit, '{p}{d}', {v}, {sums} FROM {src} "
+                    f"WHERE unit <> '' GROUP BY 1, 2, 4")
 
     t = time.perf_counter()
     parallel(months, month, connections)
