@@ -11,6 +11,11 @@ and the rows it returned, then with ``--analyze`` EXPLAIN (ANALYZE, BUFFERS) of 
 that takes at least ``--min-ms`` (run twice, the second, warm, reported), and with
 ``--profile N`` the N functions with the most cumulative time over five profiled requests.
 Read-only: EXPLAIN ANALYZE runs SELECTs only, inside a transaction that is rolled back.
+
+``--pages "department|督办"`` instead: for each page of benchmarks/scale/pages.py whose label
+contains one of these, one line of load-independent figures: the rows it shows, its
+statements, the sum of their warm EXPLAIN ANALYZE execution times, and the Python function
+calls per request (cProfile over five requests).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "benchmarks" / "scale"))
 sys.path.insert(0, str(ROOT))
 import fill  # noqa: E402,F401  (sets up Django)
 from django.db import connection, transaction  # noqa: E402
@@ -38,7 +44,15 @@ def main():
     parser.add_argument("--analyze", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) the slower statements")
     parser.add_argument("--min-ms", type=float, default=0.5, help="only statements at least this slow")
     parser.add_argument("--profile", type=int, default=0, help="print this many functions of a cProfile")
+    parser.add_argument("--pages", default="", help="a summary line per page of pages.py whose label contains this")
+    parser.add_argument("--inbox-size", type=int, default=0, help="rows per department inbox page instead of 20")
     args = parser.parse_args()
+    if args.inbox_size:
+        from grievances import selectors
+
+        selectors.inbox.__kwdefaults__["size"] = args.inbox_size
+    if args.pages:
+        return summary(args.pages.split("|"))
     from grid.models import User
 
     client = Client()
@@ -75,6 +89,53 @@ def main():
         stats = pstats.Stats(profiler)
         print(f"\n{stats.total_calls / 5:,.0f} Python calls per request")
         stats.sort_stats("cumulative").print_stats(args.profile)
+
+
+def _rows(html: str) -> int:
+    """Item rows on an inbox page (the tracking-number cell) or an admin list (the checkbox)."""
+    return max(html.count('<td class="font-monospace small">'), html.count('class="action-select"'))
+
+
+def _sql_ms(queries) -> float:
+    total = 0.0
+    with transaction.atomic(), connection.cursor() as cur:
+        for q in queries:
+            if not q["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            for _ in range(2):  # the second, warm
+                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q["sql"])
+                plan = cur.fetchone()[0]
+            plan = plan[0] if isinstance(plan, list) else plan
+            total += plan["Execution Time"]
+        transaction.set_rollback(True)
+    return total
+
+
+def summary(only: list[str]) -> None:
+    import pages
+
+    from grid.models import User
+
+    print("| page | rows shown | queries | SQL (EXPLAIN ANALYZE, warm) | Python calls per request |")
+    print("|---|---:|---:|---:|---:|")
+    for label, username, path in pages.urls():
+        if not username or not any(o in label for o in only):
+            continue
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for _ in range(2):
+            client.get(path)
+        connection.queries_log.clear()  # (a full log, 9,000 entries under DEBUG, captures nothing)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(path).content.decode()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(5):
+            client.get(path)
+        profiler.disable()
+        calls = pstats.Stats(profiler).total_calls / 5
+        print(f"| {label} | {_rows(html)} | {len(ctx.captured_queries)} | {_sql_ms(ctx.captured_queries):.2f} ms "
+              f"| {calls:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":
