@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from django import forms as djforms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -65,13 +66,46 @@ def register_queue_urgency(urgency: QueueUrgency) -> None:
 
 class CappedCountPaginator(Paginator):
     """COUNT(*) over millions of rows is slow, and OFFSET pages grow with the page number:
-    count at most CAP rows (40 pages of 50); beyond that staff narrow the list with filters."""
+    count at most ``cap`` + 1 rows (CAP: 40 pages of 50, and a 41st); beyond that the list
+    says "more than N" (``capped``) and staff narrow it with filters. ``ordered``: count in the list's order
+    (a walked search reads the list's index and stops at cap + 1 matches)."""
 
     CAP = 2000
 
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, cap=None, ordered=False):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.cap = cap or self.CAP
+        self.ordered = ordered
+        self.capped = False
+
     @cached_property
     def count(self):
-        return self.object_list.order_by()[: self.CAP + 1].count()
+        qs = self.object_list if self.ordered else self.object_list.order_by()
+        n = qs[: self.cap + 1].count()
+        self.capped = n > self.cap  # then n = cap + 1: one more page to go to
+        return n
+
+
+class GrievanceChangeList(ChangeList):
+    """The queue's changelist. A text search of a common term (``selectors.search_plan``)
+    is walked: its count and its page run inside ``selectors.search_walk`` (the list's index
+    in order, no bigram index, no sort), the count capped at the end of the current page
+    (page 1: "more than 50", with a link to page 2), and no "show all"."""
+
+    def get_results(self, request):
+        self.search_plan = self.model_admin.search_plan(request)
+        if self.search_plan != selectors.SEARCH_WALK:
+            super().get_results(request)
+        else:
+            self.show_all = False
+            with selectors.search_walk(self.queryset.db):
+                super().get_results(request)
+                if isinstance(self.result_list, QuerySet):
+                    self.result_list._fetch_all()
+        self.result_count_capped = getattr(self.paginator, "capped", False)
+        self.result_count_shown = self.paginator.cap if self.result_count_capped else self.result_count
+        if self.result_count_capped:
+            self.can_show_all = False
 
 
 class RegionFilter(admin.SimpleListFilter):
@@ -265,15 +299,54 @@ class GrievanceAdmin(admin.ModelAdmin):
             return [*_queue_urgency[0].ordering, "-id"]
         return ["-id"]
 
-    def get_search_results(self, request, queryset, search_term):
-        term = (search_term or "").strip()
+    @staticmethod
+    def exact_term(term: str) -> tuple[str, str] | None:
+        """(field, value) when the search is a phone number or a tracking number."""
+        term = (term or "").strip()
         digits = normalise(term)
         if term and digits == term.replace(" ", "").replace("-", "") and len(digits) in (11, 14):
-            field = "contact_phone" if len(digits) == 11 else "tracking_no"
-            return queryset.filter(**{field: digits}), False
+            return ("contact_phone" if len(digits) == 11 else "tracking_no"), digits
+        return None
+
+    def text_term(self, term: str) -> str:
+        """The term of a free-text search ('' for none or an exact one)."""
+        term = (term or "").strip()
+        return "" if self.exact_term(term) else term
+
+    def get_search_results(self, request, queryset, search_term):
+        exact = self.exact_term(search_term)
+        if exact:
+            return queryset.filter(**{exact[0]: exact[1]}), False
+        term = self.text_term(search_term)
         if term:
-            return selectors.text_search(queryset, term), False
+            # A list sorted by a column header is not in an index's order: not walked.
+            plan = (selectors.SEARCH_INDEX if request.GET.get(ORDER_VAR) else selectors.search_plan(
+                term, queryset.select_related(None), rows=self.list_per_page * self._page(request) + 1))
+            request.grievance_search_plan = plan
+            return selectors.text_search(queryset, term, plan=plan), False
         return queryset, False
+
+    @staticmethod
+    def _page(request) -> int:
+        try:
+            return max(int(request.GET.get(PAGE_VAR, 1)), 1)
+        except ValueError:
+            return 1
+
+    @staticmethod
+    def search_plan(request) -> str | None:
+        """How this request's text search runs (set by get_search_results from
+        ``selectors.search_plan`` over the filtered list)."""
+        return getattr(request, "grievance_search_plan", None)
+
+    def get_changelist(self, request, **kwargs):
+        return GrievanceChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if self.search_plan(request) == selectors.SEARCH_WALK:
+            return self.paginator(queryset, per_page, orphans, allow_empty_first_page,
+                                  cap=per_page * self._page(request), ordered=True)
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def has_add_permission(self, request):
         return False

@@ -6,11 +6,14 @@ their related rows with joins so a page costs a fixed number of queries whatever
 
 from __future__ import annotations
 
+import json
 import re
+import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
@@ -200,16 +203,21 @@ def _inbox_sources(user, scope: str):
     return [base.filter(handling_unit_id=unit_id), base.filter(pk__in=co).exclude(handling_unit_id=unit_id)]
 
 
-def bigram_tsquery(term: str) -> str:
-    """The tsquery that ``grievances_grievance.search_bigrams`` must match for ``term`` to occur
-    in the title or description: every pair of adjacent characters of each word (a word of
-    one character stands for itself), upper-cased like the column (migration 0013)."""
+def _bigram_tokens(term: str) -> list[str]:
+    """Every pair of adjacent characters of each word of ``term`` (a word of one character
+    stands for itself), upper-cased like ``search_bigrams`` (migration 0013), once each."""
     lexemes: list[str] = []
-    for word in term.upper().split():
+    for word in (term or "").upper().split():
         for token in ([word] if len(word) == 1 else [word[i:i + 2] for i in range(len(word) - 1)]):
             if token not in lexemes:
                 lexemes.append(token)
-    return " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in lexemes)
+    return lexemes
+
+
+def bigram_tsquery(term: str) -> str:
+    """The tsquery that ``grievances_grievance.search_bigrams`` must match for ``term`` to occur
+    in the title or description: its bigrams (``_bigram_tokens``) ANDed."""
+    return " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in _bigram_tokens(term))
 
 
 class _BigramMatch(Func):
@@ -226,11 +234,162 @@ class _BigramMatch(Func):
         return f"{table}.search_bigrams @@ ({value_sql})::tsquery", params
 
 
-def text_search(qs: QuerySet, term: str, fields: tuple[str, ...] = ("title", "description")) -> QuerySet:
+# How a text search is answered on PostgreSQL (issue 18, goal 3). "index": the bigram GIN
+# index finds every appeal of the province holding the term's rarest bigram, ANDed with the
+# scope's index (a county's, a unit's), then the matches are read and sorted: it decodes
+# share × appeals posting entries, and reads share × scope rows (7 % for 漏水: 687 k entries
+# at 10 M for a 50-row page). "walk": no bigram condition at all (so the GIN index cannot be
+# used), and the list is read in its own order (the queue indexes, the inbox's unit index)
+# with the substring rechecked row by row, stopping when the page is full: about rows ÷
+# share rows (at most the scope's), whatever the province's size. search_plan compares the
+# two in rows read, an entry costing 1/SEARCH_ENTRIES_PER_ROW of a row (0.24 µs an entry,
+# 6.8 µs a row measured at 10 M), and walks when that is cheaper. A term whose rarest bigram
+# is below the listed ones (share unknown: it may be in five appeals) is never walked.
+SEARCH_WALK = "walk"
+SEARCH_INDEX = "index"
+SEARCH_ENTRIES_PER_ROW = 28.0
+SEARCH_STATS_SECONDS = 600
+_search_stats: dict[str, tuple[float, dict[str, float], float, float]] = {}
+_scope_rows: dict[tuple, tuple[float, float]] = {}
+
+
+def _bigram_stats(using: str) -> tuple[dict[str, float], float, float]:
+    """(share of appeals holding each of the most common bigrams, the lowest listed share,
+    the table's estimated rows) from pg_stats and pg_class, read at most every
+    SEARCH_STATS_SECONDS per process and database."""
+    now = time.monotonic()
+    cached = _search_stats.get(using)
+    if cached and now - cached[0] < SEARCH_STATS_SECONDS:
+        return cached[1], cached[2], cached[3]
+    shares: dict[str, float] = {}
+    floor, rows = 0.0, 0.0
+    with connections[using].cursor() as cur:
+        cur.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = %s AND attname = 'search_bigrams' AND schemaname = ANY(current_schemas(false))",
+            [Grievance._meta.db_table])
+        row = cur.fetchone()
+        if row and row[0] and row[1]:
+            elems, freqs = row
+            shares = dict(zip(elems, freqs[: len(elems)], strict=True))
+            floor = float(freqs[len(elems)])  # ts_typanalyze appends the lowest and highest share
+        cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Grievance._meta.db_table])
+        row = cur.fetchone()
+        rows = max(float(row[0]), 0.0) if row else 0.0
+    _search_stats[using] = (now, shares, floor, rows)
+    return shares, floor, rows
+
+
+def search_share(term: str, using: str = "default") -> float | None:
+    """Share of appeals holding the term's rarest bigram, as ANALYZE listed it; None when
+    that bigram is not listed (rarer than all listed ones), without statistics, or off
+    PostgreSQL."""
+    if connections[using].vendor != "postgresql":
+        return None
+    tokens = _bigram_tokens(term)
+    if not tokens:
+        return None
+    shares, _, rows = _bigram_stats(using)
+    if not shares or rows <= 0 or any(t not in shares for t in tokens):
+        return None
+    return min(shares[t] for t in tokens)
+
+
+def _estimated_rows(qs: QuerySet) -> float:
+    """PostgreSQL's estimate of the rows of ``qs`` (EXPLAIN, no execution), kept for
+    SEARCH_STATS_SECONDS per query text."""
+    sql, params = qs.order_by().query.sql_with_params()
+    key = (qs.db, sql, tuple(map(str, params)))
+    now = time.monotonic()
+    cached = _scope_rows.get(key)
+    if cached and now - cached[0] < SEARCH_STATS_SECONDS:
+        return cached[1]
+    with connections[qs.db].cursor() as cur:
+        cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cur.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    rows = float(plan[0]["Plan"]["Plan Rows"])
+    if len(_scope_rows) > 1000:
+        _scope_rows.clear()
+    _scope_rows[key] = (now, rows)
+    return rows
+
+
+def search_plan(term: str, scope: QuerySet | None = None, *, rows: int = 51, queries: int = 2,
+                whole_scope: bool = False) -> str | None:
+    """SEARCH_WALK or SEARCH_INDEX for searching ``scope`` (the list before the search; the
+    whole table by default) for ``term``, when ``rows`` matches are wanted in list order by
+    each of ``queries`` queries (the admin's first page: a count capped at 51 and a page of
+    50; the inbox: one page of 21); None where there is no choice (SQLite, empty term).
+    ``whole_scope``: count the walk as reading the whole scope, for a scope whose share of
+    the term may be far below the province's (a unit's items are of a few categories: 欠薪
+    is in 1.2 % of appeals and in 3 of the 424 items of a housing bureau at 1 M)."""
+    using = scope.db if scope is not None else "default"
+    if connections[using].vendor != "postgresql" or not _bigram_tokens(term):
+        return None
+    share = search_share(term, using)
+    if share is None or share <= 0:
+        return SEARCH_INDEX
+    table_rows = _bigram_stats(using)[2]
+    scope_rows = min(_estimated_rows(scope), table_rows) if scope is not None else table_rows
+    walk = scope_rows if whole_scope else min(scope_rows, rows / share)
+    index = queries * share * (table_rows / SEARCH_ENTRIES_PER_ROW + scope_rows)
+    return SEARCH_WALK if walk < index else SEARCH_INDEX
+
+
+@contextmanager
+def search_walk(using: str = "default", *, sort: bool = False):
+    """Run the queries inside in a transaction where PostgreSQL may not use bitmap scans,
+    sequential scans, parallel workers (a walk stops after a few thousand rows; starting
+    workers costs more) or (unless ``sort``) sorts (``SET LOCAL``, undone at the end even
+    inside an outer transaction): a walked search's list and count then read an index in the
+    list's order and stop after their LIMIT; without the bigram condition there is nothing
+    else cheap. The inbox keeps sorts (its co-handled source joins a few rows and sorts
+    them) and loses the bitmap of all the unit's items. A no-op elsewhere."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    names = ("enable_bitmapscan", "enable_seqscan", "max_parallel_workers_per_gather") + (
+        () if sort else ("enable_sort",))
+    nested = connection.in_atomic_block
+    with transaction.atomic(using=using):
+        with connection.cursor() as cur:
+            before = None
+            if nested:
+                cur.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in names))
+                before = cur.fetchone()
+            cur.execute("SELECT " + ", ".join(f"set_config('{n}', '{'0' if n.startswith('max') else 'off'}', true)"
+                                              for n in names))
+        yield
+        # Our own transaction's COMMIT ends SET LOCAL; inside an outer one the old values are
+        # put back (an exception rolls the savepoint back, which undoes SET LOCAL too).
+        if before is not None:
+            with connection.cursor() as cur:
+                cur.execute("SELECT " + ", ".join(f"set_config('{n}', %s, true)" for n in names), list(before))
+
+
+def _rarest_tsquery(term: str, using: str) -> str:
+    """The tsquery of the term's rarest bigram alone ('' without statistics). All of its
+    bigrams ANDed would find fewer candidates, but PostgreSQL multiplies their shares as if
+    independent (电梯, 梯故, 故障: 1 row expected, 10,799 found at 1 M) and then skips ANDing
+    the scope's index: it rechecks the region of every candidate in the province on the heap
+    (10,427 pages at 1 M, 1.1 s at 10 M). One bigram is estimated as PostgreSQL counts it,
+    and ``icontains`` keeps the exact matches either way."""
+    tokens = _bigram_tokens(term)
+    shares, _, _ = _bigram_stats(using)
+    if not tokens or not shares:
+        return ""
+    return bigram_tsquery(min(tokens, key=lambda t: shares.get(t, 0.0)))
+
+
+def text_search(qs: QuerySet, term: str, fields: tuple[str, ...] = ("title", "description"),
+                plan: str | None = None) -> QuerySet:
     """Appeals whose given text fields contain ``term`` (case-insensitive substring). On
-    PostgreSQL the character-bigram GIN index narrows the rows first, so a one- or
-    two-character Chinese term (漏水) costs what a long one costs; ``icontains`` then keeps
-    the exact matches."""
+    PostgreSQL a rare term is narrowed by the character-bigram GIN index first (any length,
+    one- or two-character Chinese terms too), then ``icontains`` keeps the exact matches; a
+    common one (``search_plan``) gets no bigram condition, to be read in list order inside
+    ``search_walk``. Either way the rows are the same."""
     term = (term or "").strip()
     if not term:
         return qs
@@ -239,9 +398,11 @@ def text_search(qs: QuerySet, term: str, fields: tuple[str, ...] = ("title", "de
         condition |= Q(**{f"{name}__icontains": term})
     qs = qs.filter(condition)
     query = bigram_tsquery(term)
-    if query and connections[qs.db].vendor == "postgresql" and set(fields) <= {"title", "description"}:
-        qs = qs.filter(_BigramMatch(query))
-    return qs
+    if not query or connections[qs.db].vendor != "postgresql" or not set(fields) <= {"title", "description"}:
+        return qs
+    if (plan or search_plan(term, qs)) == SEARCH_WALK:
+        return qs
+    return qs.filter(_BigramMatch(_rarest_tsquery(term, qs.db) or query))
 
 
 def inbox(user, *, scope: str = "unit", filter_name: str = "", q: str = "", before: int | None = None,
@@ -251,16 +412,19 @@ def inbox(user, *, scope: str = "unit", filter_name: str = "", q: str = "", befo
         return KeysetPage(items=[], next_before=None, has_next=False)
     q = (q or "").strip()
     ids: set[int] = set()
-    for qs in _inbox_sources(user, scope):
-        condition = inbox_filter(filter_name)
-        if condition is not None:
-            qs = qs.filter(condition)
-        if q:
-            digits = normalise(q)
-            qs = qs.filter(tracking_no=digits) if len(digits) >= 14 else text_search(qs, q, ("title",))
-        if before:
-            qs = qs.filter(pk__lt=before)
-        ids.update(qs.order_by("-pk").values_list("pk", flat=True)[: size + 1])
+    tracking = len(normalise(q)) >= 14
+    sources = _inbox_sources(user, scope)
+    plan = search_plan(q, sources[0], rows=size + 1, queries=1, whole_scope=True) if q and not tracking else None
+    with search_walk(Grievance.objects.db, sort=True) if plan == SEARCH_WALK else nullcontext():
+        for qs in sources:
+            condition = inbox_filter(filter_name)
+            if condition is not None:
+                qs = qs.filter(condition)
+            if q:
+                qs = qs.filter(tracking_no=normalise(q)) if tracking else text_search(qs, q, ("title",), plan=plan)
+            if before:
+                qs = qs.filter(pk__lt=before)
+            ids.update(qs.order_by("-pk").values_list("pk", flat=True)[: size + 1])
     top = sorted(ids, reverse=True)[: size + 1]
     has_next = len(top) > size
     top = top[:size]

@@ -6,12 +6,14 @@
 Requests the admin changelist with ``?q=`` through the test client as the given user,
 captures its SQL, and prints each query that reads ``grievances_grievance`` with the
 execution time and the plan of EXPLAIN (ANALYZE, BUFFERS) — run twice, the second (warm)
-reported.
+reported. A term the admin walks (``grievances.selectors.search_plan``) is explained inside
+``selectors.search_walk``, as it runs; ``--plan walk|index`` forces one plan.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -31,8 +33,16 @@ def main():
     parser.add_argument("--user", default="zhongxin")
     parser.add_argument("--q", default="漏水")
     parser.add_argument("--path", default="/admin/grievances/grievance/")
+    parser.add_argument("--plan", choices=["auto", "walk", "index"], default="auto")
     args = parser.parse_args()
     from grid.models import User
+    from grievances import selectors
+
+    print(f"{args.q}: share of its rarest bigram {selectors.search_share(args.q)}"
+          + (f", plan forced: {args.plan}" if args.plan != "auto" else ""))
+    if args.plan != "auto":
+        forced = args.plan
+        selectors.search_plan = lambda term, *a, **k: forced
 
     client = Client()
     client.force_login(User.objects.get(username=args.user))
@@ -42,9 +52,12 @@ def main():
         t = time.perf_counter()
         response = client.get(url)
         total = (time.perf_counter() - t) * 1000
+    walked = any("set_config('enable_bitmapscan'" in q["sql"] for q in ctx.captured_queries)
+    chosen = selectors.SEARCH_WALK if walked else selectors.SEARCH_INDEX
     print(f"{url} as {args.user}: {response.status_code}, {total:.0f} ms in the test client, "
-          f"{len(ctx.captured_queries)} queries")
-    with connection.cursor() as cur:
+          f"{len(ctx.captured_queries)} queries, plan {chosen}")
+    walk = selectors.search_walk() if chosen == selectors.SEARCH_WALK else contextlib.nullcontext()
+    with walk, connection.cursor() as cur:
         for q in ctx.captured_queries:
             if "grievances_grievance" not in q["sql"] or "grievances_grievance\" WHERE" not in q["sql"] and "FROM \"grievances_grievance\"" not in q["sql"]:
                 continue
