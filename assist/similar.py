@@ -7,16 +7,18 @@ character bigrams, the names of the places, estates, firms and shops it mentions
 the characters before 小区/华庭/路/村/公司/烧烤 …, and quoted names), and what its problem
 words mean in the platform's colloquial word lists (``concepts``). Two texts are compared
 by TF-IDF cosine, the inverse document frequency taken over the texts compared
-(``Weights``), which works on a six-character title as on a paragraph and needs no
-vocabulary trained beforehand.
+(``Weights``; a page with fewer than ``MIN_DOCS`` texts is counted as if the missing ones were
+typical appeals, ``rates``), which works on a six-character title as on a paragraph.
 
 Place: within ``RADIUS_M`` metres when both have coordinates, else the same village
 (region code). Time: submitted within ``WINDOW_DAYS`` of each other.
 
-A pair in the same place and time window is a likely *duplicate* when its text score is at
-least ``DUPLICATE_AT``, *related* from ``RELATED_AT``. The weights and the threshold were
-chosen on the tuning sets and measured once on a held-out set (benchmarks/related.py;
-figures in benchmarks/README.md).
+A pair in the same place and time window is scored by a small logistic regression over
+``pair_features`` (the cosine split by kind, the overlap over the shorter text, the distance,
+the days between, the same village, different building numbers), trained on the labelled sets
+by benchmarks/related_model.py: a likely *duplicate* from probability ``DUPLICATE_AT``,
+*related* from ``RELATED_AT``. The threshold was chosen by cross-validation across the sets
+and measured once on a held-out set (benchmarks/related.py; figures in benchmarks/README.md).
 
 Candidates come from an index, never a scan: on the pages, open items of the township
 (index ``grv_town_created_idx`` on the township code and the time) in the window, newest first,
@@ -35,11 +37,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain
+from pathlib import Path
 
 RADIUS_M = 800.0
 WINDOW_DAYS = 30
-DUPLICATE_AT = 0.20
-RELATED_AT = 0.12
+DUPLICATE_AT = 0.60
+RELATED_AT = 0.35
 MAX_CANDIDATES = 300
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -273,11 +276,15 @@ class Weights:
         self.n = n = len(docs)
         self.df = Counter(chain.from_iterable(docs))
         # IDF over a handful of texts (a quiet township's page) says little: counted as if
-        # there were at least MIN_DOCS texts, the rest without the feature.
+        # there were at least MIN_DOCS texts, the missing ones typical appeals (``rates``: a
+        # character like 楼 is in many, a name in none). A batch of MIN_DOCS or more texts is
+        # counted as it is.
         self.m = max(n, MIN_DOCS)
+        self.pad = self.m - n
         self.unseen = (math.log(self.m + 1) + 1) ** 2
         self.w = _IDF(self)  # computed for the features that are compared, when first needed
         self._norms: dict[int, tuple[Mapping[str, float], float]] = {}
+        self._buildings: dict[int, tuple[Mapping[str, float], set[str]]] = {}
 
     def norm2(self, feats: Mapping[str, float]) -> float:
         """The squared length of the text's TF-IDF vector (kept: a text meets many others)."""
@@ -289,15 +296,38 @@ class Weights:
         self._norms[id(feats)] = (feats, n2)
         return n2
 
+    def buildings(self, feats: Mapping[str, float]) -> set[str]:
+        """``_buildings`` of the text, kept like its length."""
+        hit = self._buildings.get(id(feats))
+        if hit is not None and hit[0] is feats:
+            return hit[1]
+        out = _buildings(feats)
+        self._buildings[id(feats)] = (feats, out)
+        return out
+
 
 class _IDF(dict):
     def __init__(self, weights: Weights):
         super().__init__()
-        self.df, self.m = weights.df, weights.m
+        self.df, self.m, self.pad = weights.df, weights.m, weights.pad
+        self.rates = rates() if self.pad else {}
 
     def __missing__(self, g: str) -> float:
-        v = self[g] = (math.log((self.m + 1) / (self.df.get(g, 0) + 1)) + 1) ** 2
+        df = self.df.get(g, 0) + self.pad * self.rates.get(g, 0.0)
+        v = self[g] = (math.log((self.m + 1) / (df + 1)) + 1) ** 2
         return v
+
+
+RATES_PATH = Path(__file__).with_name("text_rates.tsv")
+
+
+@functools.cache
+def rates() -> dict[str, float]:
+    """The share of reference appeals each feature occurs in (``assist/text_rates.tsv``, written
+    by benchmarks/related_rates.py; features in fewer than 3 of them are absent: rate 0)."""
+    lines = RATES_PATH.read_text(encoding="utf-8").splitlines()
+    docs = int(lines[0])
+    return {g: int(k) / docs for g, k in (line.split("\t") for line in lines[1:])}
 
 
 def text_score(a: Mapping[str, float], b: Mapping[str, float], weights: Weights | None = None) -> float:
@@ -314,6 +344,43 @@ def text_score(a: Mapping[str, float], b: Mapping[str, float], weights: Weights 
     w = weights.w
     num = sum(a[g] * b[g] * w[g] for g in shared)
     return num / math.sqrt(weights.norm2(a) * weights.norm2(b))
+
+
+def text_parts(a: Mapping[str, float], b: Mapping[str, float], weights: Weights) -> tuple[float, ...]:
+    """The TF-IDF cosine split by feature kind (single characters, bigrams, names, meanings:
+    the four add up to ``text_score``), and the shared weight over the shorter text's length
+    (a two-word title inside a long description): one pass over the shared features."""
+    shared = a.keys() & b.keys()
+    if not shared:
+        return (0.0, 0.0, 0.0, 0.0, 0.0)
+    w = weights.w
+    # the characters of the names both mention: a character or bigram made of them says where,
+    # not what (御龙湾 in two reports of two problems of one estate)
+    named = [g for g in shared if g[0] == "@"]
+    placed = set("".join(g[1:] for g in named)) if named else None
+    chars = grams = names = meant = 0.0
+    word = False  # single characters alone are no match: no shared word, name or meaning
+    for g in shared:
+        v = a[g] * b[g] * w[g]
+        if len(g) == 1:
+            if placed and g in placed:
+                names += v
+            else:
+                chars += v
+            continue
+        word = True
+        if g[0] == "@" or (placed and placed.issuperset(g)):
+            names += v
+        elif g[0] == "#":
+            meant += v
+        else:
+            grams += v
+    if not word:
+        return (0.0, 0.0, 0.0, 0.0, 0.0)
+    parts = (chars, grams, names, meant)
+    na, nb = weights.norm2(a), weights.norm2(b)
+    d = math.sqrt(na * nb)
+    return (parts[0] / d, parts[1] / d, parts[2] / d, parts[3] / d, sum(parts) / min(na, nb))
 
 
 def distance_m(lat1, lng1, lat2, lng2) -> float:
@@ -352,12 +419,69 @@ def in_window(a: Item, b: Item) -> bool:
     return abs(a.created - b.created) <= timedelta(days=WINDOW_DAYS)
 
 
+PAIR_FEATURES = ("chars", "bigrams", "names", "meanings", "shorter", "coordinates", "distance", "days", "village",
+                 "problem", "other_building")
+# A logistic regression over PAIR_FEATURES, trained by benchmarks/related_model.py on the three
+# earlier labelled sets (pairs in the same place and window; each set weighing the same; C=1);
+# the threshold and CHAIN_AT were chosen by cross-validation across the sets (train on two,
+# find_duplicates on the third). Re-run the script and paste its output to retrain.
+PAIR_COEF = (3.8840, -0.1027, 2.7800, -0.0336, 6.1949, 2.1845, -4.2171, -2.8269, -0.9425, 3.7477, -3.4875)
+PAIR_INTERCEPT = -0.2278
+
+
+_NUMERALS = {"一": "1", "二": "2", "两": "2", "三": "3", "叁": "3", "贰": "2", "四": "4", "五": "5", "六": "6",
+             "七": "7", "八": "8", "九": "9", "十": "0"}
+
+
+def _buildings(feats: Mapping[str, float]) -> set[str]:
+    """The building numbers a text names, by their last digit: the bigram of a digit or numeral
+    and 栋/幢 (3栋, 叁栋 → 3; 12栋 → 2); 三号楼 is not read."""
+    out: set[str] = set()
+    if "栋" not in feats and "幢" not in feats:  # the characters are features of their own
+        return out
+    for g in feats:
+        if len(g) == 2 and g[1] in "栋幢" and (g[0].isdigit() or g[0] in _NUMERALS):
+            out.add(_NUMERALS.get(g[0], g[0]))
+    return out
+
+
+def other_building(a: Mapping[str, float], b: Mapping[str, float], weights: Weights | None = None) -> float:
+    """1 when both texts name a building and none is the same (3栋 / 5栋), else 0."""
+    ba = weights.buildings(a) if weights is not None else _buildings(a)
+    if not ba:
+        return 0.0
+    bb = weights.buildings(b) if weights is not None else _buildings(b)
+    return float(bool(bb) and ba.isdisjoint(bb))
+
+
+def pair_features(a: Item, b: Item, weights: Weights | None = None) -> tuple[float, ...]:
+    """What the model weighs about a pair in the same place and window (PAIR_FEATURES): the
+    text cosine by kind (characters and bigrams of names counted as names), the shared weight
+    over the shorter text, whether both have coordinates and their distance (in RADIUS_M), the
+    days between them (in WINDOW_DAYS), the same village, and the cosine of what is not a name
+    (the problem). All from the two items: no query, no scan."""
+    weights = weights if weights is not None else Weights([a.grams, b.grams])
+    chars, grams, named, meant, shorter = text_parts(a.grams, b.grams, weights)
+    coords = None not in (a.lat, a.lng, b.lat, b.lng)
+    dist = distance_m(a.lat, a.lng, b.lat, b.lng) / RADIUS_M if coords else 0.0
+    days = abs((a.created - b.created).total_seconds()) / 86400 / WINDOW_DAYS
+    problem = chars + grams + meant
+    return (chars, grams, named, meant, shorter, float(coords), dist, days,
+            float(bool(a.region_code) and a.region_code == b.region_code), problem, other_building(a.grams, b.grams, weights))
+
+
+def pair_probability(feats: Sequence[float]) -> float:
+    z = PAIR_INTERCEPT + sum(c * f for c, f in zip(PAIR_COEF, feats, strict=True))
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
 def score_pair(a: Item, b: Item, weights: Weights | None = None) -> float:
-    """The text score when place and time match, else 0 (a look-alike elsewhere is no match).
-    Two items filed under different categories need a clearer text match."""
+    """How likely the two tell one problem (the pair model's probability) when place and time
+    match, else 0 (a look-alike elsewhere is no match). Two items filed under different
+    categories need a clearer match."""
     if not (same_place(a, b) and in_window(a, b)):
         return 0.0
-    s = text_score(a.grams, b.grams, weights)
+    s = pair_probability(pair_features(a, b, weights))
     if a.category is not None and b.category is not None and a.category != b.category:
         s *= 0.8
     return s
