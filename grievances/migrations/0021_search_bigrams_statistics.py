@@ -29,7 +29,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ('grievances', '0019_queue_state_indexes'),
+        ('grievances', '0020_handler_open_index'),
     ]
 
     operations = [migrations.RunPython(forward, backward, elidable=False)]
