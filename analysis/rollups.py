@@ -544,13 +544,18 @@ def _temp_tables(cursor) -> None:
 
 
 def _unpack_facts(cursor, start: date, end: date) -> None:
-    """The stored facts of [start, end] with their counters as columns (the JSON read once)."""
+    """The stored facts of [start, end] with their counters as columns (the JSON read once),
+    already summed over facts with the same dimensions: the grouping statements then read
+    one row per (day, place, grid, kind, category, grade, channel, unit, cell) instead of
+    one per appeal (their cost no longer grows with the appeals of a day, only with the
+    distinct combinations)."""
     facts_table = connection.ops.quote_name(GrievanceFact._meta.db_table)
+    dims = "day, region_code, grid_code, kind, category_id, severity, channel, unit_id, cell"
     cursor.execute(f"DROP TABLE IF EXISTS {_WIDE}")
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {_WIDE} AS SELECT day, region_code, grid_code, kind, category_id, severity, "
-        f"channel, unit_id, cell, {', '.join(f'{_json_int(m)} AS {m}' for m in METRICS)} "
-        f"FROM {facts_table} WHERE day >= %s AND day <= %s",
+        f"CREATE TEMPORARY TABLE {_WIDE} AS SELECT {dims}, "
+        f"{', '.join(f'CAST(SUM({_json_int(m)}) AS BIGINT) AS {m}' for m in METRICS)} "
+        f"FROM {facts_table} WHERE day >= %s AND day <= %s GROUP BY {dims}",
         [start, end],
     )
 
