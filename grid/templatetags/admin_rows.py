@@ -202,19 +202,24 @@ def fast_rows(cl):
 
 def result_list(cl):
     if cl.formset or cl.is_popup or cl.to_field:
-        return admin_list.result_list(cl)
+        context = admin_list.result_list(cl)
+        context["rows_html"] = None  # the template then renders Django's rows itself
+        return context
     headers = list(admin_list.result_headers(cl))
+    rows = fast_rows(cl)
     return {
         "cl": cl,
         "result_hidden_fields": [],
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-        "results": fast_rows(cl),
+        "results": rows,
+        # What Django's template prints for each row (no form: lists with forms are Django's).
+        "rows_html": [SafeString("\n<tr>" + "".join(row) + "</tr>\n") for row in rows],
     }
 
 
 @register.tag(name="result_list")
 def result_list_tag(parser, token):
-    return InclusionAdminNode(parser, token, func=result_list, template_name="change_list_results.html",
+    return InclusionAdminNode(parser, token, func=result_list, template_name="change_list_results_fast.html",
                               takes_context=False)
 

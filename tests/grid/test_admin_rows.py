@@ -116,3 +116,21 @@ def test_the_sidebar_still_lists_what_the_person_may_open(client, rf, east_centr
         assert shown[east_centre_staff.pk] < shown[admin_user.pk]
     finally:
         admin.site.enable_nav_sidebar = False
+
+
+def test_the_rows_html_is_what_djangos_template_prints(client, queue, east_centre_staff):
+    """The list's table written from whole-row HTML (admin/change_list_results_fast.html) is
+    the table Django's admin/change_list_results.html prints, but for blank lines."""
+    from django.template.loader import render_to_string
+
+    client.force_login(east_centre_staff)
+    cl = client.get(reverse(CHANGELIST)).context["cl"]
+    ours = render_to_string("admin/change_list_results_fast.html", admin_rows.result_list(cl))
+    django = render_to_string("admin/change_list_results.html", admin_list.result_list(cl))
+
+    def lines(html):
+        return [line for line in html.splitlines() if line.strip()]
+
+    assert lines(ours) == lines(django)
+    assert sum(line.startswith("<tr><td class=\"action-checkbox\">") or line.startswith("<tr><th")
+               for line in lines(ours)) == len(queue)
