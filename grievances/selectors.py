@@ -115,7 +115,9 @@ def get_by_tracking(user, tracking_no: str) -> Grievance | None:
     return visible_grievances(user).filter(tracking_no=normalise(tracking_no)).first()
 
 
-LIST_RELATED = ("category", "region", "handling_unit", "centre")
+# What an inbox row shows beside the item's own columns (grievances/inbox.html): joining the
+# lead unit and the centre too built a hash of every unit of the province per page (1 ms).
+LIST_RELATED = ("category", "region")
 
 
 # ---- department inbox (我的办理事项 / 我们的工作任务) ----
