@@ -474,7 +474,9 @@ def recount_facts(start: date, end: date, batch: int = 2000) -> list[tuple[int, 
         if not chunk:
             break
         last = chunk[-1]
-        after = Q(created_at__gt=last[1]) | Q(created_at=last[1], id__gt=last[0])
+        # created_at >= the last one bounds the index range (the OR alone would be a filter
+        # over every row from the start of the range, for every chunk)
+        after = Q(created_at__gte=last[1]) & (Q(created_at__gt=last[1]) | Q(id__gt=last[0]))
         ids = [row[0] for row in chunk]
         history, overdue = _history(ids), _overdue_codes(ids)
         for gid, *values in chunk:
