@@ -1,0 +1,164 @@
+"""Train the learned ranker on every answered question set, heldout2.tsv and heldout3.tsv
+included (issue 20, fifth round), and compare with the 14-set training by cross-validation
+that holds out one whole set at a time.
+
+    .venv/bin/python benchmarks/lawsearch/all_sets.py                 # CV of both trainings
+    .venv/bin/python benchmarks/lawsearch/all_sets.py --write 16      # write the 16-set model
+    .venv/bin/python benchmarks/lawsearch/all_sets.py --no-cv --heldout heldout4.tsv
+
+heldout4.tsv is the untouched set of this round: never trained on, scored once at the end.
+
+Both trainings are the shipped kind (past_tables.py, variant past_current: every set
+featurized with the concept table before it was written, with today's table and with none;
+pairwise logistic loss, L2 1). A fold holds out one of the 16 sets: the "14" training learns
+from the other sets of the 14 (heldout2/heldout3 never enter its memory or its training, as
+shipped until now), the "16" training from all 15 others, its memory holding them too. The held
+out set is scored with the table before it (for heldout2 and heldout3 that is today's: the table
+has not changed since 4161a86). The candidate ceiling is the share of questions with an
+answering article among the ranker's candidates (lexical top 40 + up to 10 from the memory)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from evaluate import load_questions  # noqa: E402
+from past_tables import PAST_TABLE, TableFeaturizer, fmt, learned, table_at  # noqa: E402
+from train_ranker import HELDOUT, TRAIN_SETS, metrics  # noqa: E402
+
+from legalqa.search import engine, memory, rank  # noqa: E402
+from legalqa.search.engine import CANDIDATES  # noqa: E402
+from legalqa.search.index import load_index  # noqa: E402
+from legalqa.search.training import memory_rows  # noqa: E402
+
+EXTRA = ["heldout2.tsv", "heldout3.tsv"]
+ALL_SETS = TRAIN_SETS + EXTRA
+PAST = {**PAST_TABLE, "heldout2.tsv": "c699406^", "heldout3.tsv": "c0d83eb^"}
+CONDITIONS = ("past", "current", "none")
+TRAININGS = {"14": TRAIN_SETS, "16": ALL_SETS}
+
+
+def ceiling(rows):
+    n = len(rows)
+    return sum(1 for _, y, _ in rows if len(y) and y.max() > 0) / max(n, 1)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--heldout", default="", help="untouched sets to score (heldout4.tsv)")
+    parser.add_argument("--no-cv", action="store_true")
+    parser.add_argument("--trainings", default="14,16")
+    parser.add_argument("--write", default="", help="training (14 or 16) whose model to write")
+    parser.add_argument("--neighbours", type=int, default=memory.NEIGHBOURS)
+    parser.add_argument("--memory-candidates", type=int, default=engine.MEMORY_CANDIDATES)
+    args = parser.parse_args()
+    memory.NEIGHBOURS, engine.MEMORY_CANDIDATES = args.neighbours, args.memory_candidates
+    print(f"memory: {memory.NEIGHBOURS} neighbours, {engine.MEMORY_CANDIDATES} candidates")
+    started = time.time()
+    held = [h for h in args.heldout.split(",") if h]
+    for h in held:
+        assert h in HELDOUT and h not in ALL_SETS, h
+    trainings = args.trainings.split(",")
+    idx = load_index()
+    sets = {name: load_questions(name) for name in ALL_SETS + held}
+    past = {name: table_at(PAST[name]) for name in ALL_SETS}
+    print("tables before each set (concepts):", ", ".join(f"{n} {len(t)}" for n, t in past.items()))
+    train = {n: sets[n] for n in ALL_SETS}
+    feats = {
+        "current": TableFeaturizer(idx, train, sets, {}),
+        "past": TableFeaturizer(idx, train, train, past),
+        "none": TableFeaturizer(idx, train, sets, {}, expand=False),
+    }
+    print(f"featurized in {time.time() - started:.0f} s; features {len(rank.FEATURES)}\n", flush=True)
+
+    def train_rows(train_sets, exclude_extra):
+        out = []
+        for c in CONDITIONS:
+            for n in train_sets:
+                out += [g[:2] for g in feats[c].rows_for(n, {n} | exclude_extra) if len(g[1])]
+        return out
+
+    results = {}
+    if not args.no_cv:
+        tot = {}
+        print("| held-out set | n | training | ceiling | past table R@1 | R@5 | MRR | today's table R@1 | R@5 | MRR | no table R@1 | R@5 | MRR |")
+        print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for fold in ALL_SETS:
+            n = len(sets[fold])
+            for t in trainings:
+                others = [s for s in TRAININGS[t] if s != fold]
+                outside = {s for s in ALL_SETS if s not in TRAININGS[t]} | {fold}
+                model = rank.train_pairwise(train_rows(others, outside), l2=args.l2)
+                cells = []
+                for c in CONDITIONS:
+                    rows = feats[c].rows_for(fold, outside)
+                    m = metrics(rows, learned(model))
+                    v = np.array([m["recall@1"], m["recall@5"], m["mrr"], ceiling(rows)])
+                    for group in ("all", "h23" if fold in EXTRA else "old"):
+                        tot.setdefault((t, c, group), [np.zeros(4), 0])
+                        tot[(t, c, group)][0] += n * v
+                        tot[(t, c, group)][1] += n
+                    cells.append(fmt(m))
+                    if c == "past":
+                        ceil = v[3]
+                print(f"| {fold} | {n} | {t} | {ceil:.3f} | " + " | ".join(cells) + " |", flush=True)
+        print("\nquestion-weighted totals (all 16 sets; the 14 older; heldout2+heldout3):")
+        print("| sets | training | ceiling | past table R@1 | R@5 | MRR | today's table R@1 | R@5 | MRR | no table R@1 | R@5 | MRR |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for group in ("all", "old", "h23"):
+            for t in trainings:
+                cells = []
+                for c in CONDITIONS:
+                    s, n = tot[(t, c, group)]
+                    a = s / n
+                    results[f"cv/{t}/{group}/{c}"] = a.round(3).tolist()
+                    cells.append(f"{a[0]:.3f} | {a[1]:.3f} | {a[2]:.3f}")
+                ceil = (tot[(t, "past", group)][0] / tot[(t, "past", group)][1])[3]
+                print(f"| {group} ({tot[(t, 'past', group)][1]}) | {t} | {ceil:.3f} | " + " | ".join(cells) + " |")
+    if held:
+        print("\nuntouched sets (today's table; memory = the training's sets):")
+        print("| set | training | ceiling | R@1 | R@5 | MRR | no table R@1 | R@5 | MRR |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for t in trainings:
+            outside = {s for s in ALL_SETS if s not in TRAININGS[t]}
+            model = rank.train_pairwise(train_rows(TRAININGS[t], outside), l2=args.l2)
+            for h in held:
+                rows = feats["current"].rows_for(h, outside)
+                m = metrics(rows, learned(model))
+                mn = metrics(feats["none"].rows_for(h, outside), learned(model))
+                print(f"| {h} | {t} | {ceiling(rows):.3f} | {fmt(m)} | {fmt(mn)} |", flush=True)
+    if args.write:
+        t = args.write
+        outside = {s for s in ALL_SETS if s not in TRAININGS[t]}
+        names = ["recall@1", "recall@5", "mrr"]
+        cv = {label: dict(zip(names, results[f"cv/{t}/all/{c}"][:3], strict=True))
+              for c, label in (("current", "learned"), ("past", "learned_past_table"), ("none", "learned_no_table"))
+              if f"cv/{t}/all/{c}" in results}
+        meta = {
+            "version": 1, "trained_at": datetime.date.today().isoformat(), "trained_on": TRAININGS[t],
+            "questions": sum(len(sets[n]) for n in TRAININGS[t]), "candidates": CANDIDATES, "l2": args.l2,
+            "augmented": True, "conditions": list(CONDITIONS), "past_tables": {n: PAST[n] for n in TRAININGS[t]},
+            "cv_leave_one_set_out": cv,
+            "retrain": f"python benchmarks/lawsearch/all_sets.py --trainings {t} --write {t}",
+        }
+        model = rank.train_pairwise(train_rows(TRAININGS[t], outside), l2=args.l2, meta=meta)
+        mem = [r for n in TRAININGS[t] for r in memory_rows(sets[n])]
+        rank.MODEL_PATH.write_text(json.dumps(model.to_json(mem), ensure_ascii=False, indent=0) + "\n",
+                                   encoding="utf-8")
+        top = sorted(zip(rank.FEATURES, model.weights, strict=True), key=lambda t: -abs(t[1]))[:12]
+        print("\nwrote", rank.MODEL_PATH, "; largest weights:", ", ".join(f"{n} {w:+.2f}" for n, w in top))
+    print(f"\ndone in {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
