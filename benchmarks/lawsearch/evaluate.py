@@ -85,8 +85,8 @@ RANKERS = {
     "concepts": ("char BM25 + concept terms (no law/chapter preference, no synonyms)",
                  lambda: ours(True, False, False, False)),
     "full": ("+ soft concept match by trigger bigrams (lexical order)", lambda: ours(True)),
-    "learned": ("+ learned re-ranking (shipped; in-sample on the 14 training sets — held-out figures "
-                "come from train_ranker.py)", lambda: ours(True, rerank=True)),
+    "learned": ("+ learned re-ranking (shipped; in-sample on the 16 training sets — held-out figures "
+                "come from all_sets.py)", lambda: ours(True, rerank=True)),
 }
 
 
