@@ -244,12 +244,13 @@ class _BigramMatch(Func):
 # used), and the list is read in its own order (the queue indexes, the inbox's unit index)
 # with the substring rechecked row by row, stopping when the page is full: about rows ÷
 # share rows (at most the scope's), whatever the province's size. search_plan compares the
-# two in rows read, an entry costing 1/SEARCH_ENTRIES_PER_ROW of a row (0.24 µs an entry,
-# 6.8 µs a row measured at 10 M), and walks when that is cheaper. A term whose rarest bigram
+# two in rows read, an entry costing 1/SEARCH_ENTRIES_PER_ROW of a row (measured at 10 M:
+# 0.24–0.73 µs an entry, 3–6.8 µs a row walked; 10 is the geometric middle of those
+# ratios), and walks when that is cheaper. A term whose rarest bigram
 # is below the listed ones (share unknown: it may be in five appeals) is never walked.
 SEARCH_WALK = "walk"
 SEARCH_INDEX = "index"
-SEARCH_ENTRIES_PER_ROW = 28.0
+SEARCH_ENTRIES_PER_ROW = 10.0
 SEARCH_STATS_SECONDS = 600
 _search_stats: dict[str, tuple[float, dict[str, float], float, float]] = {}
 _scope_rows: dict[tuple, tuple[float, float]] = {}
@@ -342,8 +343,9 @@ def search_plan(term: str, scope: QuerySet | None = None, *, rows: int = 51, que
 @contextmanager
 def search_walk(using: str = "default", *, sort: bool = False):
     """Run the queries inside in a transaction where PostgreSQL may not use bitmap scans,
-    sequential scans, parallel workers (a walk stops after a few thousand rows; starting
-    workers costs more) or (unless ``sort``) sorts (``SET LOCAL``, undone at the end even
+    sequential scans, parallel workers or JIT compilation (a walk stops after a few thousand
+    rows, but the planner prices it as the whole index, so at 10 M it compiled the page's
+    query for ~1 s) or (unless ``sort``) sorts (``SET LOCAL``, undone at the end even
     inside an outer transaction): a walked search's list and count then read an index in the
     list's order and stop after their LIMIT; without the bigram condition there is nothing
     else cheap. The inbox keeps sorts (its co-handled source joins a few rows and sorts
@@ -352,7 +354,7 @@ def search_walk(using: str = "default", *, sort: bool = False):
     if connection.vendor != "postgresql":
         yield
         return
-    names = ("enable_bitmapscan", "enable_seqscan", "max_parallel_workers_per_gather") + (
+    names = ("enable_bitmapscan", "enable_seqscan", "max_parallel_workers_per_gather", "jit") + (
         () if sort else ("enable_sort",))
     nested = connection.in_atomic_block
     with transaction.atomic(using=using):
