@@ -9,7 +9,8 @@ rule) and a threshold sweep.
     PYTHONPATH=. python benchmarks/related.py                 # the tuning set, with the sweep
     PYTHONPATH=. python benchmarks/related.py --heldout       # the first held-out set (now tuning data)
     PYTHONPATH=. python benchmarks/related.py --heldout2      # the second held-out set (now tuning data)
-    PYTHONPATH=. python benchmarks/related.py --heldout3      # the third held-out set: NOT measured yet; once, at the end
+    PYTHONPATH=. python benchmarks/related.py --heldout3      # the third held-out set (measured once; now training data)
+    PYTHONPATH=. python benchmarks/related.py --heldout4      # the fourth held-out set: measured once, at the end
 
 The first held-out set (benchmarks/data/related_heldout.jsonl) was measured once and then
 looked at while the text measure was redesigned, so it is tuning data now. The second
@@ -39,6 +40,7 @@ DATA = Path(__file__).parent / "data" / "related_labelled.jsonl"
 HELDOUT = Path(__file__).parent / "data" / "related_heldout.jsonl"
 HELDOUT2 = Path(__file__).parent / "data" / "related_heldout2.jsonl"
 HELDOUT3 = Path(__file__).parent / "data" / "related_heldout3.jsonl"
+HELDOUT4 = Path(__file__).parent / "data" / "related_heldout4.jsonl"
 
 
 def evaluate(items, cluster):
@@ -53,8 +55,8 @@ def evaluate(items, cluster):
 
 def main():
     args = sys.argv[1:]
-    heldout = bool({"--heldout", "--heldout2", "--heldout3"} & set(args))
-    data = HELDOUT3 if "--heldout3" in args else HELDOUT2 if "--heldout2" in args else HELDOUT if heldout else DATA
+    heldout = bool({"--heldout", "--heldout2", "--heldout3", "--heldout4"} & set(args))
+    data = HELDOUT4 if "--heldout4" in args else HELDOUT3 if "--heldout3" in args else HELDOUT2 if "--heldout2" in args else HELDOUT if heldout else DATA
     items = read_items(str(data))
     cluster = {json.loads(line)["id"]: json.loads(line)["cluster"] for line in data.open(encoding="utf-8")}
     print(f"{data.name}: {len(items)} appeals, {len({c for c in cluster.values() if c.startswith('C')})} clusters")

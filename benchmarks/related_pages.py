@@ -7,7 +7,7 @@ minimum ``DUPLICATE_AT``, the first three shown, as ``related.for_citizen`` does
 - precision: shown suggestions that are of the report's own cluster;
 - recall: reports after a cluster's first whose three suggestions include one of its cluster.
 
-    PYTHONPATH=. python benchmarks/related_pages.py [--heldout | --heldout2 | --heldout3]
+    PYTHONPATH=. python benchmarks/related_pages.py [--heldout | --heldout2 | --heldout3 | --heldout4]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from assist.management.commands.find_related import read_items  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 SETS = {"": "related_labelled", "--heldout": "related_heldout", "--heldout2": "related_heldout2",
-        "--heldout3": "related_heldout3"}
+        "--heldout3": "related_heldout3", "--heldout4": "related_heldout4"}
 
 
 def simulate(path: Path) -> tuple[float, float, int]:
