@@ -339,7 +339,9 @@ class Grievance(CachedChoiceDisplay, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handler", "id"], name="grv_handler_idx"),
             # 我的办理事项's count of the open items a person signed: an index-only count of
             # those alone, not the person's items of three years ANDed with the province's open ones.
-            models.Index(fields=["handler"], name="grv_handler_open_idx", condition=Q(state__in=OPEN_STATES)),
+            # Not a partial index on the open states: the planner then read that index whole as
+            # "the open items" for any state filter (the co-handled 办理中 list: 1.5 -> 40 ms at 10 M).
+            models.Index(fields=["handler", "state"], name="grv_handler_state_idx"),
             models.Index(fields=["handling_unit", "id"], name="grv_unit_flagged_idx",
                          condition=Q(supervision_count__gt=0) | Q(has_leader_instruction=True)),
             models.Index(fields=["handling_unit", "id"], name="grv_unit_joint_idx", condition=Q(is_joint=True)),
