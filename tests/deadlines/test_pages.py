@@ -125,6 +125,8 @@ def test_supervision_rows_with_their_checkboxes_are_djangos_rows(client, world, 
     """The 督办 rows, action checkbox included (written without a widget template per row,
     grid/templatetags/admin_rows.py), are the HTML Django's own tag renders."""
     from django.contrib.admin.templatetags import admin_list
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from grid.templatetags import admin_rows
 
@@ -133,9 +135,11 @@ def test_supervision_rows_with_their_checkboxes_are_djangos_rows(client, world, 
     make_overdue(item)
     client.force_login(east_centre_staff)
     cl = client.get(reverse("admin:deadlines_supervisionitem_changelist")).context["cl"]
-    ours = [[str(cell) for cell in row] for row in admin_rows.result_list(cl)["results"]]
-    django = [[str(cell) for cell in row] for row in admin_list.result_list(cl)["results"]]
+    with CaptureQueriesContext(connection) as ctx:  # the rows load what they show (no lazy loads)
+        ours = [[str(cell) for cell in row] for row in admin_rows.result_list(cl)["results"]]
+        django = [[str(cell) for cell in row] for row in admin_list.result_list(cl)["results"]]
     assert ours == django and len(ours) == 1
+    assert len(ctx.captured_queries) == 0, [q["sql"] for q in ctx.captured_queries]
     assert 'name="_selected_action"' in ours[0][0] and any("&lt;b&gt;" in cell for cell in ours[0])
 
 
