@@ -306,7 +306,8 @@ def points(scope: Scope, period: Period, cells=None) -> list[dict]:
 
 def mediation_figures(scope: Scope, period: Period) -> dict[str, kpis.Figure]:
     """Mediation cases ended and judicial confirmations granted in the period (two indexed
-    queries on the mediation tables: cases are a small fraction of appeals)."""
+    queries on the mediation tables: cases are a small fraction of appeals; the cases ended
+    are counted from medcase_region_ended_idx alone, whatever the region's other cases)."""
     from datetime import datetime, time
 
     from grievances.deadlines.policy import SHANGHAI
@@ -323,9 +324,12 @@ def mediation_figures(scope: Scope, period: Period) -> dict[str, kpis.Figure]:
     elif scope.region is not None:
         cases = cases.filter(region_code__startswith=scope.region.prefix)
         confirmations = confirmations.filter(case__region_code__startswith=scope.region.prefix)
+    # COUNT(state), not COUNT(id) (state is never null; Django has no COUNT(*) FILTER): every
+    # column read is then in medcase_region_ended_idx (region_code, ended_at INCLUDE state), so
+    # PostgreSQL counts from the index alone (an index-only scan).
     ended = cases.aggregate(
-        ended=Count("pk", filter=Q(state__in=[CaseState.SUCCEEDED, CaseState.FAILED, CaseState.TERMINATED])),
-        succeeded=Count("pk", filter=Q(state=CaseState.SUCCEEDED)))
+        ended=Count("state", filter=Q(state__in=[CaseState.SUCCEEDED, CaseState.FAILED, CaseState.TERMINATED])),
+        succeeded=Count("state", filter=Q(state=CaseState.SUCCEEDED)))
     return {
         "success_rate": kpis.mediation_success_rate(ended["succeeded"], ended["ended"]),
         "confirmations": kpis.judicial_confirmation_count(confirmations.count()),
