@@ -67,40 +67,67 @@ def register_queue_urgency(urgency: QueueUrgency) -> None:
 class CappedCountPaginator(Paginator):
     """COUNT(*) over millions of rows is slow, and OFFSET pages grow with the page number:
     count at most ``cap`` + 1 rows (CAP: 40 pages of 50, and a 41st); beyond that the list
-    says "more than N" (``capped``) and staff narrow it with filters. ``ordered``: count in the list's order
-    (a walked search reads the list's index and stops at cap + 1 matches)."""
+    says "more than N" (``capped``) and staff narrow it with filters. ``walked_page``: a
+    text search's page (walked: the list's index read in order, stopping at the end of the
+    page; or from the bigram index): one read of that page's rows and one more serves both
+    the count (capped at the end of the page: the rows before the page + the rows read,
+    cap + 1 when the one more exists) and the page, instead of a count reading the same
+    rows again."""
 
     CAP = 2000
 
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, cap=None, ordered=False):
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, cap=None, walked_page=None):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
-        self.cap = cap or self.CAP
-        self.ordered = ordered
+        self.walked_page = walked_page
+        self.cap = per_page * walked_page if walked_page else (cap or self.CAP)
         self.capped = False
+        self.walked_rows = None
 
     @cached_property
     def count(self):
-        qs = self.object_list if self.ordered else self.object_list.order_by()
-        n = qs[: self.cap + 1].count()
+        if self.walked_page:
+            bottom = (self.walked_page - 1) * self.per_page
+            rows = list(self.object_list[bottom: self.cap + 1])
+            if rows or not bottom:
+                self.walked_rows = rows
+                n = bottom + len(rows)
+            else:
+                # A page past the end (a link kept from a longer list): count as before, so
+                # Django's changelist answers as it does for any page out of range.
+                n = self.object_list[: self.cap + 1].count()
+        else:
+            n = self.object_list.order_by()[: self.cap + 1].count()
         self.capped = n > self.cap  # then n = cap + 1: one more page to go to
         return n
 
+    def page(self, number):
+        number = self.validate_number(number)  # counts, so a walked page's rows are read
+        if self.walked_rows is not None and number == self.walked_page:
+            return self._get_page(self.walked_rows[: self.per_page], number, self)
+        return super().page(number)
+
 
 class GrievanceChangeList(ChangeList):
-    """The queue's changelist. A text search of a common term (``selectors.search_plan``)
-    is walked: its count and its page run inside ``selectors.search_walk`` (the list's index
-    in order, no bigram index, no sort), the count capped at the end of the current page
-    (page 1: "more than 50", with a link to page 2), and no "show all"."""
+    """The queue's changelist. A text search reads its page and one row more in one query
+    (``CappedCountPaginator.walked_page``): the count is capped at the end of the current
+    page (page 1: "more than 50", with a link to page 2), and no "show all". Both plans
+    (``selectors.search_plan``) run inside ``selectors.search_walk``: a common term's read
+    walks the list's index in order (no bigram index, no sort), a rare term's reads the
+    bigram index; the same statements either way."""
 
     def get_results(self, request):
         self.search_plan = self.model_admin.search_plan(request)
-        if self.search_plan != selectors.SEARCH_WALK:
+        if not self.model_admin.is_text_search(request):
             super().get_results(request)
         else:
             self.show_all = False
-            with selectors.search_walk(self.queryset.db):
+            with selectors.search_walk(self.queryset.db, plan=self.search_plan):
                 super().get_results(request)
-                if isinstance(self.result_list, QuerySet):
+                if not self.multi_page and self.paginator.walked_rows is not None:
+                    # Django lists the whole queryset when it fits on one page: those are
+                    # the rows already read (at most a page), not a second query.
+                    self.result_list = self.paginator.walked_rows
+                elif isinstance(self.result_list, QuerySet):
                     self.result_list._fetch_all()
         self.result_count_capped = getattr(self.paginator, "capped", False)
         self.result_count_shown = self.paginator.cap if self.result_count_capped else self.result_count
@@ -323,6 +350,7 @@ class GrievanceAdmin(admin.ModelAdmin):
             plan = (selectors.SEARCH_INDEX if request.GET.get(ORDER_VAR) else selectors.search_plan(
                 term, queryset.select_related(None), rows=self.list_per_page * self._page(request) + 1))
             request.grievance_search_plan = plan
+            request.grievance_text_search = True
             return selectors.text_search(queryset, term, plan=plan), False
         return queryset, False
 
@@ -339,13 +367,18 @@ class GrievanceAdmin(admin.ModelAdmin):
         ``selectors.search_plan`` over the filtered list)."""
         return getattr(request, "grievance_search_plan", None)
 
+    @staticmethod
+    def is_text_search(request) -> bool:
+        """Whether this request's list is a free-text search (not a phone or tracking number)."""
+        return getattr(request, "grievance_text_search", False)
+
     def get_changelist(self, request, **kwargs):
         return GrievanceChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        if self.search_plan(request) == selectors.SEARCH_WALK:
+        if self.is_text_search(request):
             return self.paginator(queryset, per_page, orphans, allow_empty_first_page,
-                                  cap=per_page * self._page(request), ordered=True)
+                                  walked_page=self._page(request))
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def has_add_permission(self, request):

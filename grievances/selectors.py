@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -341,7 +341,7 @@ def search_plan(term: str, scope: QuerySet | None = None, *, rows: int = 51, que
 
 
 @contextmanager
-def search_walk(using: str = "default", *, sort: bool = False):
+def search_walk(using: str = "default", *, sort: bool = False, plan: str = SEARCH_WALK):
     """Run the queries inside in a transaction where PostgreSQL may not use bitmap scans,
     sequential scans, parallel workers or JIT compilation (a walk stops after a few thousand
     rows, but the planner prices it as the whole index, so at 10 M it compiled the page's
@@ -349,13 +349,19 @@ def search_walk(using: str = "default", *, sort: bool = False):
     inside an outer transaction): a walked search's list and count then read an index in the
     list's order and stop after their LIMIT; without the bigram condition there is nothing
     else cheap. The inbox keeps sorts (its co-handled source joins a few rows and sorts
-    them) and loses the bitmap of all the unit's items. A no-op elsewhere."""
+    them) and loses the bitmap of all the unit's items. ``plan=SEARCH_INDEX``: only JIT is
+    switched off (the same statements, so a search page makes the same number of queries
+    whichever plan the term's share chooses, at 10 k as at 10 M). A no-op elsewhere and
+    for ``plan=None``."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or plan is None:
         yield
         return
-    names = ("enable_bitmapscan", "enable_seqscan", "max_parallel_workers_per_gather", "jit") + (
-        () if sort else ("enable_sort",))
+    if plan == SEARCH_WALK:
+        names = ("enable_bitmapscan", "enable_seqscan", "max_parallel_workers_per_gather", "jit") + (
+            () if sort else ("enable_sort",))
+    else:
+        names = ("jit",)
     nested = connection.in_atomic_block
     with transaction.atomic(using=using):
         with connection.cursor() as cur:
@@ -419,7 +425,7 @@ def inbox(user, *, scope: str = "unit", filter_name: str = "", q: str = "", befo
     tracking = len(normalise(q)) >= 14
     sources = _inbox_sources(user, scope)
     plan = search_plan(q, sources[0], rows=size + 1, queries=1, whole_scope=True) if q and not tracking else None
-    with search_walk(Grievance.objects.db, sort=True) if plan == SEARCH_WALK else nullcontext():
+    with search_walk(Grievance.objects.db, sort=True, plan=plan):
         for qs in sources:
             condition = inbox_filter(filter_name)
             if condition is not None:

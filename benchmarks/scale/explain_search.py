@@ -56,7 +56,7 @@ def main():
     chosen = selectors.SEARCH_WALK if walked else selectors.SEARCH_INDEX
     print(f"{url} as {args.user}: {response.status_code}, {total:.0f} ms in the test client, "
           f"{len(ctx.captured_queries)} queries, plan {chosen}")
-    walk = selectors.search_walk() if chosen == selectors.SEARCH_WALK else contextlib.nullcontext()
+    walk = selectors.search_walk(plan=chosen) if ctx.captured_queries else contextlib.nullcontext()
     with walk, connection.cursor() as cur:
         for q in ctx.captured_queries:
             if "grievances_grievance" not in q["sql"] or "grievances_grievance\" WHERE" not in q["sql"] and "FROM \"grievances_grievance\"" not in q["sql"]:
