@@ -1,6 +1,7 @@
 """The department inbox over a unit's own and co-handled items: keyset pages, tabs and the
 newly-supervised count (issue 18: the page's queries must not read the whole province)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -102,5 +103,5 @@ def test_mine_count_is_an_index_only_count_of_the_handlers_open_items(
         cursor.execute("RESET enable_bitmapscan")
     # Both columns come from the index (an index-only scan); on a table of a few rows the
     # planner may test the states as a filter on the index entries instead of as key ranges.
-    assert "Index Only Scan using grv_handler_state_idx" in plan and "Index Cond: (handler_id = " in plan, plan
+    assert "Index Only Scan using grv_handler_state_idx" in plan and re.search(r"Index Cond: \(+handler_id = ", plan), plan
     assert "Heap" not in plan and "BitmapAnd" not in plan, plan
