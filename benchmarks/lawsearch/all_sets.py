@@ -6,7 +6,8 @@ that holds out one whole set at a time.
     .venv/bin/python benchmarks/lawsearch/all_sets.py --write 16      # write the 16-set model
     .venv/bin/python benchmarks/lawsearch/all_sets.py --no-cv --heldout heldout4.tsv
 
-heldout4.tsv is the untouched set of this round: never trained on, scored once at the end.
+heldout4.tsv (fifth round) and heldout5.tsv (sixth round) are untouched sets: never trained on, scored
+once at the end of their round.
 
 Both trainings are the shipped kind (past_tables.py, variant past_current: every set
 featurized with the concept table before it was written, with today's table and with none;
