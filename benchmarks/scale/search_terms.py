@@ -10,7 +10,7 @@ For each user and term: the share of the term's rarest bigram (pg_stats), the pl
 requested through the test client (warm, ``--runs`` requests), the SQL time of its queries
 and the rows on the page. ``--check`` also requests the first two pages with each plan forced
 and compares the appeals listed (ids, in order). ``--heldout`` takes the terms of
-benchmarks/scale/search_heldout.txt.
+benchmarks/scale/search_heldout.txt, ``--heldout2`` those of search_heldout2.txt.
 """
 
 from __future__ import annotations
@@ -48,14 +48,16 @@ def main():
     parser.add_argument("--users", default="zhongxin,shi_zhongxin")
     parser.add_argument("--terms", default=DEFAULT_TERMS)
     parser.add_argument("--heldout", action="store_true")
+    parser.add_argument("--heldout2", action="store_true", help="the terms of search_heldout2.txt")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     from grid.models import User
     from grievances import selectors
 
-    if args.heldout:
-        lines = (ROOT / "benchmarks/scale/search_heldout.txt").read_text(encoding="utf-8").splitlines()
+    if args.heldout or args.heldout2:
+        name = "search_heldout2.txt" if args.heldout2 else "search_heldout.txt"
+        lines = (ROOT / "benchmarks/scale" / name).read_text(encoding="utf-8").splitlines()
         terms = [t.strip() for t in lines if t.strip() and not t.startswith("#")]
     else:
         terms = args.terms.split(",")
@@ -86,7 +88,9 @@ def main():
                 same = "yes" if seen[selectors.SEARCH_INDEX] == seen[selectors.SEARCH_WALK] else "NO"
                 same += f" ({len(seen[selectors.SEARCH_WALK][0])}+{len(seen[selectors.SEARCH_WALK][1])} rows)"
             share = selectors.search_share(term)
-            print(f"| {username} | {term} | {share if share is None else f'{share:.2%}'} | {'walk' if walked else 'index'} "
+            listed = all(t in selectors._bigram_stats("default")[0] for t in selectors._bigram_tokens(term))
+            print(f"| {username} | {term} | {share if share is None else f'{share:.2%}'}{'' if listed else ' (sampled)'} "
+                  f"| {'walk' if walked else 'index'} "
                   f"| {statistics.median(times):.1f} | {sql_ms:.1f} | {len(page_ids(body))} | {same} |", flush=True)
 
 
