@@ -1,6 +1,8 @@
 """Page cost at scale (issue 18, goal 2; issue 15's dashboard): every citizen, department,
 admin and dashboard page served by gunicorn (2 sync workers, as deployed), beside a bare
-Django "hello" view served by the same workers in the same run.
+Django "hello" view served by the same workers in the same run. The workers open a new
+database connection per request unless ``CONN_MAX_AGE`` is set in the environment
+(``CONN_MAX_AGE=60``: persistent, as deployed; see settings_pages.py); the summary says which.
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m \\
         .venv/bin/python benchmarks/scale/pages.py [--appeals 1000000] [--runs 30] [--only admin] [--port 8791]
@@ -201,7 +203,9 @@ def main():
     hello = rows[0][1]
     print(f"\n{total:,} appeals; gunicorn 2 sync workers; {args.runs} sequential requests per page, each after a "
           f"hello request; hello p50 {hello:.1f} ms at the start, {hello_end[0]:.1f} ms (p95 {hello_end[1]:.1f}) "
-          f"at the end; load average (1 min) {load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end. "
+          f"at the end; load average (1 min) {load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end; "
+          f"database connections {'new per request' if os.environ.get('CONN_MAX_AGE', '0') == '0' else 'persistent'}"
+          f" (CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '0')}). "
           "p50 in hellos: the page's p50 over the p50 of the hellos requested beside it\n")
     print("| page | p50 | p95 | p50 in hellos | hello beside (p50) | queries |\n|---|---:|---:|---:|---:|---:|")
     for label, p50, p95, q, beside in rows:
