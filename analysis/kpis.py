@@ -11,36 +11,57 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from analysis.models import DURATION_BUCKETS_HOURS, HISTOGRAM
 
 Counts = Mapping[str, int]
 
+# One lazy string per msgid, made once: a page computes a few hundred figures (8 per unit of
+# its league, 3 per category, 4 per area), and each would otherwise make its label anew.
+_ = cache(gettext_lazy)
+PIECES = _("件")
+HOURS = _("小时")
+
 
 @dataclass(frozen=True)
 class Figure:
     code: str
-    label: str
+    label: str  # lazy: translated when shown
     value: float | int | None
-    unit: str
+    unit: str  # "%", or a lazy unit (件, 小时) translated when shown
     numerator: int | None = None
     denominator: int | None = None
 
     @property
     def display(self) -> str:
-        if self.value is None:
-            return "—"
-        if self.unit == "%":
-            return f"{self.value:.1f}%"
-        if isinstance(self.value, float):
-            return f"{self.value:.1f}{self.unit}"
-        return f"{self.value}{self.unit}"
+        return _display(self.value, str(self.unit))
 
-    def as_dict(self) -> dict:
-        return {"code": self.code, "label": str(self.label), "value": self.value, "unit": self.unit,
-                "display": self.display, "numerator": self.numerator, "denominator": self.denominator}
+    def as_dict(self, texts: dict | None = None) -> dict:
+        """The figure as plain data. ``texts``: a dict the caller keeps across the figures of
+        one page (code → translated label and unit), so each KPI's label and unit are
+        translated once per page, not once per unit, category or area."""
+        if texts is None:
+            label, unit = str(self.label), str(self.unit)
+        else:
+            pair = texts.get(self.code)
+            if pair is None:
+                pair = texts[self.code] = (str(self.label), str(self.unit))
+            label, unit = pair
+        return {"code": self.code, "label": label, "value": self.value, "unit": unit,
+                "display": _display(self.value, unit), "numerator": self.numerator, "denominator": self.denominator}
+
+
+def _display(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.1f}{unit}"
+    return f"{value}{unit}"
 
 
 def percent(numerator: int, denominator: int) -> float | None:
@@ -54,7 +75,7 @@ def _rate(code, label, c: Counts, num: str, den: str) -> Figure:
 
 
 def _count(code, label, c: Counts, key: str) -> Figure:
-    return Figure(code, label, int(c.get(key, 0)), str(_("件")))
+    return Figure(code, label, int(c.get(key, 0)), PIECES)
 
 
 def submitted(c: Counts) -> Figure:
@@ -145,7 +166,7 @@ def avg_completion_hours(c: Counts) -> Figure:
     completed appeals."""
     n = int(c.get("dur_n", 0))
     value = round(int(c.get("dur_minutes", 0)) / n / 60, 1) if n else None
-    return Figure("avg_completion_hours", _("平均办结时长"), value, str(_("小时")), int(c.get("dur_minutes", 0)), n)
+    return Figure("avg_completion_hours", _("平均办结时长"), value, HOURS, int(c.get("dur_minutes", 0)), n)
 
 
 def p90_completion_hours(c: Counts) -> Figure:
@@ -155,7 +176,7 @@ def p90_completion_hours(c: Counts) -> Figure:
     that bound (720 h, 30 days)."""
     n = int(c.get("dur_n", 0))
     if not n:
-        return Figure("p90_completion_hours", _("办结时长P90"), None, str(_("小时")), None, 0)
+        return Figure("p90_completion_hours", _("办结时长P90"), None, HOURS, None, 0)
     target, cum, low = 0.9 * n, 0, 0.0
     bounds = (*DURATION_BUCKETS_HOURS, DURATION_BUCKETS_HOURS[-1])
     value = float(DURATION_BUCKETS_HOURS[-1])
@@ -166,7 +187,7 @@ def p90_completion_hours(c: Counts) -> Figure:
             break
         cum += count
         low = float(high)
-    return Figure("p90_completion_hours", _("办结时长P90"), round(value, 1), str(_("小时")), None, n)
+    return Figure("p90_completion_hours", _("办结时长P90"), round(value, 1), HOURS, None, n)
 
 
 def major_count(c: Counts) -> Figure:
@@ -190,6 +211,16 @@ def grievance_figures(c: Counts, which=GRIEVANCE_KPIS) -> dict[str, Figure]:
     return {f.code: f for f in (fn(c) for fn in which)}
 
 
+def figure_dicts(c: Counts, which=GRIEVANCE_KPIS, texts: dict | None = None) -> dict[str, dict]:
+    """{code: Figure.as_dict()} of these KPIs over one set of counts (a league row, an area);
+    ``texts`` as in ``Figure.as_dict``."""
+    out = {}
+    for fn in which:
+        f = fn(c)
+        out[f.code] = f.as_dict(texts)
+    return out
+
+
 # --------------------------------------------------------------------------- staff logins
 
 
@@ -211,7 +242,7 @@ def mediation_success_rate(succeeded: int, ended: int) -> Figure:
 
 def judicial_confirmation_count(confirmed: int) -> Figure:
     """司法确认数 = judicial confirmations with status 已确认."""
-    return Figure("judicial_confirmation_count", _("司法确认数"), confirmed, str(_("件")))
+    return Figure("judicial_confirmation_count", _("司法确认数"), confirmed, PIECES)
 
 
 # --------------------------------------------------------------------------- legal Q&A

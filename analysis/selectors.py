@@ -10,7 +10,6 @@ the partial months at a period's ends from day rows (``split``).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -132,7 +131,13 @@ def period_for(code: str | None, start: str | None = None, end: str | None = Non
 
 # --------------------------------------------------------------------------- rollup reads
 
-_SUM_COLUMNS = ", ".join(f"SUM({m})" for m in METRICS)
+def _sums_sql(columns) -> str:
+    # CAST: PostgreSQL's SUM of a bigint column is numeric (a Decimal per value in Python);
+    # as bigint every sum arrives as an int and a row becomes a dict with no per-value work.
+    return ", ".join(f"CAST(SUM({m}) AS BIGINT)" for m in columns)
+
+
+_SUM_COLUMNS = _sums_sql(METRICS)
 _TABLE = Rollup._meta.db_table
 
 
@@ -140,12 +145,12 @@ def _zero() -> dict[str, int]:
     return dict.fromkeys(METRICS, 0)
 
 
-def _sum_rows(where: str, params: list, group: str) -> list[tuple]:
-    """SUM of every counter grouped by ``group`` (raw SQL: the dashboard's hot path, so the
-    37 aggregates are not rebuilt by the ORM on every request). A heavy read: on the replica
-    when one is configured and fresh (grid/replica.py)."""
+def _sum_rows(where: str, params: list, group: str, sums_sql: str = _SUM_COLUMNS) -> list[tuple]:
+    """SUM of every counter (or of those in ``sums_sql``) grouped by ``group`` (raw SQL: the
+    dashboard's hot path, so the 37 aggregates are not rebuilt by the ORM on every request).
+    A heavy read: on the replica when one is configured and fresh (grid/replica.py)."""
     with heavy_reads(), connections[read_alias()].cursor() as cursor:
-        cursor.execute(f"SELECT {group}, {_SUM_COLUMNS} FROM {_TABLE} WHERE {where} GROUP BY {group}", params)
+        cursor.execute(f"SELECT {group}, {sums_sql} FROM {_TABLE} WHERE {where} GROUP BY {group}", params)
         return cursor.fetchall()
 
 
@@ -171,33 +176,36 @@ def split(start: date, end: date, today: date | None = None) -> tuple[list[tuple
 
 
 def _rollup_rows(scope_where: str, scope_params: list, dims: list[str], start: date, end: date,
-                 group: str, months: bool = True) -> list[tuple]:
+                 group: str, months: bool = True, metrics=METRICS) -> list[tuple]:
     """``_sum_rows`` over the rows of these scopes and dims in [start, end]: the month rows of
     its whole months and the day rows of the rest (``split``), one query (a UNION ALL of
-    index range scans of the rollup key, the month rows' dims renamed to the day rows')."""
+    index range scans of the rollup key, the month rows' dims renamed to the day rows').
+    Each row: the ``group`` columns, then the sums of ``metrics`` (every counter by default)."""
     spans, whole = split(start, end) if months else ([(start, end)], None)
+    sums_sql = _SUM_COLUMNS if metrics is METRICS else _sums_sql(metrics)
     marks = ", ".join(["%s"] * len(dims))
-    cols = f"day, scope, dim, value, {', '.join(METRICS)}"
+    cols = f"day, scope, dim, value, {', '.join(metrics)}"
     parts, params = [], []
     for lo, hi in spans:
         parts.append(f"SELECT {cols} FROM {_TABLE} WHERE {scope_where} AND dim IN ({marks}) AND day BETWEEN %s AND %s")
         params += [*scope_params, *dims, lo, hi]
     if whole is not None:
         parts.append(f"SELECT day, scope, substr(dim, {len(facts.MONTH_PREFIX) + 1}) AS dim, value, "
-                     f"{', '.join(METRICS)} FROM {_TABLE} WHERE {scope_where} AND dim IN ({marks}) "
+                     f"{', '.join(metrics)} FROM {_TABLE} WHERE {scope_where} AND dim IN ({marks}) "
                      f"AND day BETWEEN %s AND %s")
         params += [*scope_params, *(facts.month_dim(d) for d in dims), *whole]
     if len(parts) == 1 and whole is None:
         return _sum_rows(f"{scope_where} AND dim IN ({marks}) AND day BETWEEN %s AND %s",
-                         [*scope_params, *dims, start, end], group)
+                         [*scope_params, *dims, start, end], group, sums_sql)
     with heavy_reads(), connections[read_alias()].cursor() as cursor:
-        cursor.execute(f"SELECT {group}, {_SUM_COLUMNS} FROM ({' UNION ALL '.join(parts)}) r GROUP BY {group}",
+        cursor.execute(f"SELECT {group}, {sums_sql} FROM ({' UNION ALL '.join(parts)}) r GROUP BY {group}",
                        params)
         return cursor.fetchall()
 
 
 def _counts(values) -> dict[str, int]:
-    return {m: int(v or 0) for m, v in zip(METRICS, values, strict=True)}
+    # The sums arrive as ints (``_sums_sql``), never NULL (a group has at least one row).
+    return dict(zip(METRICS, values, strict=True))
 
 
 def sums(scope: Scope, period: Period, dims) -> dict[str, dict[str, dict[str, int]]]:
@@ -231,30 +239,61 @@ def breakdown(scope: Scope, period: Period, dim: str) -> dict[str, dict[str, int
     return sums(scope, period, [dim])[dim]
 
 
+_TREND = ("n", "completed", "overdue")
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def trend(scope: Scope, period: Period) -> list[dict]:
     """Per day (or per week / month for long periods): submitted, completed, overdue."""
     grain = "day" if period.days <= 62 else ("week" if period.days <= 200 else "month")
     # By month: whole months from their month rows (dated the 1st, the day the bucket starts).
     rows = _rollup_rows("scope = %s", [_scope_key(scope)], ["total"], period.start, period.end, "day",
-                        months=grain == "month")
-    by_day = {(day if isinstance(day, date) else date.fromisoformat(str(day)[:10])): _counts(values)
-              for day, *values in rows}
-    buckets: dict[str, dict[str, int]] = {}
-    day = period.start
+                        months=grain == "month", metrics=_TREND)
+    # One bucket per day, week (labelled by its Monday) or month of the period, empty ones
+    # included, in order; each row (a day, or a whole month's first day) added to its bucket.
+    if grain == "day":
+        def first(day):
+            return day
+
+        def label(day):
+            return f"{day:%m-%d}"
+
+        def after(day):
+            return day + timedelta(days=1)
+    elif grain == "week":
+        def first(day):
+            return day - timedelta(days=day.weekday())
+
+        def label(day):
+            return f"{day:%m-%d}"
+
+        def after(day):
+            return day + timedelta(days=7)
+    else:
+        def first(day):
+            return day.replace(day=1)
+
+        def label(day):
+            return f"{day:%Y-%m}"
+
+        def after(day):
+            return month_bounds(day)[1] + timedelta(days=1)
+    buckets: dict[date, list[int]] = {}
+    day = first(period.start)
     while day <= period.end:
-        if grain == "day":
-            label = f"{day:%m-%d}"
-        elif grain == "week":
-            monday = day - timedelta(days=day.weekday())
-            label = f"{monday:%m-%d}"
-        else:
-            label = f"{day:%Y-%m}"
-        b = buckets.setdefault(label, defaultdict(int))
-        for m, v in by_day.get(day, {}).items():
-            b[m] += v
-        day += timedelta(days=1)
-    return [{"label": label, "n": b.get("n", 0), "completed": b.get("completed", 0),
-             "overdue": b.get("overdue", 0)} for label, b in buckets.items()]
+        buckets[day] = [0, 0, 0]
+        day = after(day)
+    for day, n, completed, overdue in rows:
+        b = buckets.get(first(_day(day)))
+        if b is not None:
+            b[0] += n
+            b[1] += completed
+            b[2] += overdue
+    return [{"label": label(day), "n": n, "completed": completed, "overdue": overdue}
+            for day, (n, completed, overdue) in buckets.items()]
 
 
 def children(scope: Scope, period: Period) -> list[dict]:
@@ -272,15 +311,17 @@ def children(scope: Scope, period: Period) -> list[dict]:
             for r in regions]
 
 
-def unit_league(scope: Scope, period: Period, limit: int = 15, per_unit=None) -> list[dict]:
-    """Units ranked by overdue items (then by volume), with their KPIs."""
+def unit_league(scope: Scope, period: Period, limit: int = 15, per_unit=None, texts=None) -> list[dict]:
+    """Units ranked by overdue items (then by volume), with their KPIs (``texts``: see
+    kpis.Figure.as_dict)."""
     if per_unit is None:
         per_unit = breakdown(scope, period, "unit") if not scope.is_unit else {}
-    per_unit = {k: v for k, v in per_unit.items() if k}
-    ranked = sorted(per_unit.items(), key=lambda kv: (-kv[1]["overdue"], -kv[1]["n"], kv[0]))[:limit]
+    ranked = sorted(((k, v) for k, v in per_unit.items() if k),
+                    key=lambda kv: (-kv[1]["overdue"], -kv[1]["n"], kv[0]))[:limit]
     names = dict(Unit.objects.filter(pk__in=[int(k) for k, _v in ranked]).values_list("pk", "name"))
+    texts = {} if texts is None else texts
     return [{"unit_id": int(k), "name": names.get(int(k), k),
-             "figures": {f.code: f.as_dict() for f in (fn(c) for fn in kpis.UNIT_KPIS)}}
+             "figures": kpis.figure_dicts(c, kpis.UNIT_KPIS, texts)}
             for k, c in ranked]
 
 
@@ -409,22 +450,23 @@ def _series(values: dict[str, dict[str, int]], names: dict[str, str]) -> list[di
     return sorted(rows, key=lambda r: -r["n"])
 
 
+_AREA_KPIS = (kpis.submitted, kpis.completion_rate, kpis.satisfaction_rate, kpis.overdue_open_count)
+
+
 @heavy_reads()
 def dashboard(scope: Scope, period: Period) -> dict:
     """Everything the dashboard shows, as plain data (also served as JSON)."""
     dims = ["total", *PANEL_DIMS] + ([] if scope.is_unit else ["unit", "cell"])
     parts = sums(scope, period, dims)
     c = parts["total"].get("", _zero())
-    figs = kpis.grievance_figures(c)
+    texts = {}  # every KPI label and unit translated once for the whole page (kpis.Figure.as_dict)
     names = labels()
     kids = children(scope, period)
     bounds = boundaries([k["code"] for k in kids] + ([scope.code] if scope.code else []))
     for kid in kids:
         b = bounds.get(kid["code"])
         pop = b.population if b is not None else None
-        kid_figs = kpis.grievance_figures(kid["counts"], (kpis.submitted, kpis.completion_rate,
-                                                          kpis.satisfaction_rate, kpis.overdue_open_count))
-        kid["figures"] = {k: f.as_dict() for k, f in kid_figs.items()}
+        kid["figures"] = kpis.figure_dicts(kid["counts"], _AREA_KPIS, texts)
         kid["n"] = kid["counts"]["n"]
         kid["overdue_open"] = kid["counts"]["overdue_open"]
         kid["per10k"] = round(kid["n"] * 10000 / pop, 2) if pop else None
@@ -435,12 +477,12 @@ def dashboard(scope: Scope, period: Period) -> dict:
                   "level": scope.region.level if scope.region is not None else 0},
         "period": {"code": period.code, "start": period.start.isoformat(), "end": period.end.isoformat(),
                    "label": str(period.label)},
-        "kpis": [f.as_dict() for f in figs.values()]
-        + [f.as_dict() for f in mediation_figures(scope, period).values()],
+        "kpis": [*kpis.figure_dicts(c, texts=texts).values()]
+        + [f.as_dict(texts) for f in mediation_figures(scope, period).values()],
         "trend": trend(scope, period),
         "breakdowns": {dim: _series(parts[dim], names[dim]) for dim in PANEL_DIMS},
         "children": kids,
-        "league": unit_league(scope, period, per_unit=parts.get("unit", {})),
+        "league": unit_league(scope, period, per_unit=parts.get("unit", {}), texts=texts),
         "points": points(scope, period, cells=parts.get("cell", {})) if not scope.is_unit else [],
         "has_map": any(k["has_boundary"] for k in kids),
         "text": {"submitted": _("诉求"), "completed": _("办结"), "overdue": _("超期"), "pieces": _("件"),
