@@ -172,3 +172,40 @@ def test_data_endpoints_and_the_department_page_have_a_fixed_query_count(
     refresh_stale()
     with django_assert_num_queries(queries):
         assert client.get(reverse(url)).status_code == 200
+
+
+# The league table's rows as the dashboard template's loop wrote them before
+# analysis_rows.league_rows (the markup a leader sees must not change).
+LEAGUE_LOOP = """{% for u in league %}
+          <tr><td>{{ u.name }}</td><td class="text-end">{{ u.figures.submitted.display }}</td><td class="text-end">{{ u.figures.completion_rate.display }}</td>
+            <td class="text-end">{{ u.figures.completion_on_time_rate.display }}</td><td class="text-end {% if u.figures.overdue_count.value %}text-danger fw-semibold{% endif %}">{{ u.figures.overdue_count.value }}</td>
+            <td class="text-end">{{ u.figures.satisfaction_rate.display }}</td><td class="text-end">{{ u.figures.avg_completion_hours.display }}</td></tr>
+        {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_league_rows_are_the_template_loops_html_escaped_alike(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from analysis import kpis
+    from analysis.models import METRICS
+
+    busy = dict.fromkeys(METRICS, 0) | {"n": 12, "completed": 7, "completion_due": 7, "completion_on_time": 5,
+                                         "overdue": 3, "overdue_open": 2, "rated": 4, "satisfied": 3,
+                                         "dispatched": 12, "returned": 1, "dur_n": 7, "dur_minutes": 4321}
+    with translation.override(language):
+        league = [{"unit_id": 1, "name": '<b>R&D "局"</b>', "figures": kpis.figure_dicts(busy, kpis.UNIT_KPIS)},
+                  {"unit_id": 2, "name": "空的单位", "figures": kpis.figure_dicts({}, kpis.UNIT_KPIS)}]
+        loop = Template(LEAGUE_LOOP).render(Context({"league": league}))
+        rows = Template("{% load analysis_rows %}{% league_rows league %}").render(Context({"league": league}))
+    assert rows == loop
+    assert "&lt;b&gt;R&amp;D &quot;局&quot;&lt;/b&gt;" in rows and "<b>" not in rows
+    assert rows.count("text-danger fw-semibold") == 1  # only the unit with overdue items
+
+
+def test_dashboard_league_lists_the_units_with_their_figures(client, spread, east_centre_leader):
+    client.force_login(east_centre_leader)
+    page = client.get(reverse("analysis:dashboard")).content.decode()
+    league = page.split("承办单位（超期最多在前）")[1].split("</table>")[0]
+    assert "东湖区住房和城乡建设局" in league and "本时段没有交办到单位的诉求。" not in league
