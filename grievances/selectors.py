@@ -255,7 +255,7 @@ SEARCH_WALK = "walk"
 SEARCH_INDEX = "index"
 SEARCH_ENTRIES_PER_ROW = 10.0
 SEARCH_STATS_SECONDS = 600
-SEARCH_SAMPLE_ROWS = 20_000
+SEARCH_SAMPLE_ROWS = 10_000
 _search_stats: dict[str, tuple[float, dict[str, float], float, float]] = {}
 _scope_rows: dict[tuple, tuple[float, float]] = {}
 _sample_shares: dict[tuple[str, str], tuple[float, float]] = {}
@@ -292,8 +292,8 @@ def _sampled_shares(tokens: list[str], using: str, table_rows: float) -> dict[st
     """Share of appeals holding each of ``tokens`` (bigrams), counted in a block sample of
     about SEARCH_SAMPLE_ROWS rows (``TABLESAMPLE SYSTEM … REPEATABLE``: the same blocks for
     every term and process; the whole table when it is smaller), one query for the tokens
-    not known yet, each kept for SEARCH_STATS_SECONDS per process. At 20,000 rows a bigram
-    in 0.2 % of appeals is seen about 40 times: enough to choose a plan, whose costs differ
+    not known yet, each kept for SEARCH_STATS_SECONDS per process. At 10,000 rows a bigram
+    in 0.2 % of appeals is seen about 20 times: enough to choose a plan, whose costs differ
     ten-fold around the choice. A token the sample does not hold gets 0 (rare)."""
     now = time.monotonic()
     out: dict[str, float] = {}
