@@ -72,6 +72,7 @@ def urls() -> list[tuple[str, str | None, str]]:
         ("admin list, county, search 欠薪 (2 chars)", "zhongxin", "/admin/grievances/grievance/?q=" + quote("欠薪")),
         ("admin list, county, search 电梯故障 (4 chars)", "zhongxin",
          "/admin/grievances/grievance/?q=" + quote("电梯故障")),
+        ("admin list, county, search 占道 (mid-frequency)", "zhongxin", "/admin/grievances/grievance/?q=" + quote("占道")),
         ("admin list, city centre (shi_zhongxin)", "shi_zhongxin", "/admin/grievances/grievance/"),
         ("admin list, city, search 漏水", "shi_zhongxin", "/admin/grievances/grievance/?q=" + quote("漏水")),
         ("admin list, administrator (whole province)", "admin", "/admin/grievances/grievance/"),
