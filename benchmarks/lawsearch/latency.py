@@ -9,7 +9,11 @@ Reports, for every question of the sets (warm, one thread):
   for /laws/api/search/ and the answer page /laws/search/, beside a bare "hello" view served
   the same way in the same run;
 - resident memory (VmRSS) of the process after Django start-up and after the index and the
-  ranker model are loaded."""
+  ranker model are loaded (with the dense memory's embedder when it is on).
+
+With the dense memory of answered questions on (legalqa/search/dense.py), the re-ranked path
+embeds every question as a new one (the embedding cache is cleared before each search), and
+the bigram-only model is timed beside it."""
 
 from __future__ import annotations
 
@@ -56,6 +60,7 @@ def main():
     from django.urls import include, path
     from evaluate import load_questions
 
+    from legalqa.search import dense
     from legalqa.search.engine import search
     from legalqa.search.index import load_index
     from legalqa.search.rank import load_model
@@ -70,9 +75,18 @@ def main():
     t = time.perf_counter()
     load_index()
     load_model()
-    search("预热")
+    search("预热", model=load_model())
     load_ms = (time.perf_counter() - t) * 1000
     loaded = rss_mb()
+    t = time.perf_counter()
+    ranker = dense.dense_ranker()
+    search("预热一下")
+    dense_ms = (time.perf_counter() - t) * 1000
+    dense_loaded = rss_mb()
+
+    def fresh(q):
+        dense.query_vector.cache_clear()
+        return search(q, limit=10)
 
     def timed(fn):
         out = []
@@ -85,23 +99,30 @@ def main():
 
     rows = [
         ("search(), lexical path (rerank=False)", timed(lambda q: search(q, limit=10, rerank=False))),
-        ("search(), re-ranked path (shipped)", timed(lambda q: search(q, limit=10))),
+        ("search(), re-ranked path, bigram memory only", timed(lambda q: search(q, limit=10, model=load_model()))),
+        ("search(), re-ranked path (shipped" + (", dense memory on)" if ranker else ", dense memory off)"),
+         timed(fresh)),
     ]
+    if ranker:
+        rows.append(("e5 embedding of the question alone", timed(lambda q: (dense.query_vector.cache_clear(),
+                                                                          dense.query_vector(q)))))
     global urlpatterns
     urlpatterns = [path("hello/", lambda request: HttpResponse("hello")), path("", include("config.urls"))]
     client = Client()
     with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
         client.get("/hello/")
         rows.append(("bare Django hello view (same client)", timed(lambda q: client.get("/hello/"))))
-        rows.append(("GET /laws/api/search/?q=…&limit=5", timed(lambda q: client.get("/laws/api/search/", {"q": q, "limit": 5}))))
-        rows.append(("GET /laws/search/?q=… (answer page)", timed(lambda q: client.get("/laws/search/", {"q": q}))))
+        rows.append(("GET /laws/api/search/?q=…&limit=5", timed(lambda q: (dense.query_vector.cache_clear(), client.get("/laws/api/search/", {"q": q, "limit": 5})))))
+        rows.append(("GET /laws/search/?q=… (answer page)", timed(lambda q: (dense.query_vector.cache_clear(), client.get("/laws/search/", {"q": q})))))
     print(f"{len(questions)} questions × {args.rounds} rounds; sets {args.sets}\n")
     print("| path | p50 ms | p95 ms | max ms |")
     print("|---|---:|---:|---:|")
     for name, values in rows:
         print(f"| {name} | {statistics.median(values):.1f} | {pct(values, 95):.1f} | {max(values):.1f} |")
     print(f"\nRSS after Django start-up {base:.0f} MB; with the index and ranker loaded {loaded:.0f} MB "
-          f"(+{loaded - base:.0f} MB; first load and first search {load_ms:.0f} ms); after the runs {rss_mb():.0f} MB")
+          f"(+{loaded - base:.0f} MB; first load and first search {load_ms:.0f} ms); with the dense memory "
+          f"{'on' if ranker else 'off'} {dense_loaded:.0f} MB (+{dense_loaded - loaded:.0f} MB, {dense_ms:.0f} ms); "
+          f"after the runs {rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":

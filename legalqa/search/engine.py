@@ -197,17 +197,40 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
     q = build_query(query, idx["vocab"], expand=expand, synonyms=synonyms, soft=soft)
     prefer = q.prefer if prefer_laws else []
     ranker = None
+    dense = None  # dense.DenseRanker: the model that also reads the e5 memory of answered questions
     if rerank:
         from .rank import load_model
 
-        ranker = model or load_model()
+        if model is None:
+            from .dense import dense_ranker
+
+            dense = dense_ranker()
+            ranker = dense.model if dense is not None else load_model()
+        elif hasattr(model, "vectors"):
+            dense, ranker = model, model.model
+        else:
+            ranker = model
     ev = None
+    dev = None
     extra: list[int] = []
     if ranker is not None and ranker.memory is not None:
         from .memory import evidence
 
         ev = evidence(ranker.memory, idx, query)
         extra = memory_candidates(ev)
+        if dense is not None:
+            from .dense import dense_candidates
+
+            dev = dense.evidence(idx, query)
+            if dev is None and model is None:  # the question could not be embedded: the bigram-only model
+                dense = None
+                ranker = load_model()
+                ev, extra = None, []
+                if ranker is not None and ranker.memory is not None:
+                    ev = evidence(ranker.memory, idx, query)
+                    extra = memory_candidates(ev)
+            else:
+                extra = list(dict.fromkeys(extra + dense_candidates(dev)))
     cand = score_candidates(idx, query, q, prefer, max(candidates if ranker else 0, limit + len(hits) + 5), extra,
                             reader=reader)
     if cand is not None and len(cand.docs):
@@ -216,7 +239,14 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
         if ranker is not None:
             from .rank import candidate_matrix
 
-            learned = ranker.score(candidate_matrix(idx, cand, ev))
+            x = candidate_matrix(idx, cand, ev)
+            if dense is not None:
+                from .dense import dense_columns
+
+                lexical = np.arange(len(cand.docs)) < cand.n_lexical
+                in_memory = np.array([int(d) in ev.article for d in cand.docs], dtype=bool)
+                x = np.hstack([x, dense_columns(idx, cand.docs, dev, lexical, in_memory)])
+            learned = ranker.score(x)
             order = np.argsort(-learned, kind="stable")
             scores = learned - learned.min() + 1e-3
         for i in order:
