@@ -38,6 +38,17 @@ def rss_mb() -> float:
     return 0.0
 
 
+def rss_parts() -> str:
+    """Anonymous and file-backed resident memory: file pages (the memory-mapped index arrays
+    and e5 weights) are the page cache's, shared by every worker of the host."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            name, value = line.split(":")
+            fields[name] = int(value.split()[0]) / 1024
+    return f"anonymous {fields.get('RssAnon', 0):.0f} MB, file-backed {fields.get('RssFile', 0):.0f} MB"
+
+
 def pct(values, p):
     values = sorted(values)
     k = (len(values) - 1) * p / 100
@@ -122,7 +133,7 @@ def main():
     print(f"\nRSS after Django start-up {base:.0f} MB; with the index and ranker loaded {loaded:.0f} MB "
           f"(+{loaded - base:.0f} MB; first load and first search {load_ms:.0f} ms); with the dense memory "
           f"{'on' if ranker else 'off'} {dense_loaded:.0f} MB (+{dense_loaded - loaded:.0f} MB, {dense_ms:.0f} ms); "
-          f"after the runs {rss_mb():.0f} MB")
+          f"after the runs {rss_mb():.0f} MB ({rss_parts()})")
 
 
 if __name__ == "__main__":
