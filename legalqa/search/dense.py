@@ -82,8 +82,12 @@ def query_vector(query: str) -> np.ndarray | None:
     model = embedder()
     if model is None:
         return None
-    with _embed_lock:
-        return np.asarray(model.query(query), dtype=np.float32)
+    try:
+        with _embed_lock:
+            return np.asarray(model.query(query), dtype=np.float32)
+    except Exception as exc:  # the engine refused the text: this search goes without the dense memory
+        log.warning("law search: question not embedded (%s)", exc)
+        return None
 
 
 @dataclass

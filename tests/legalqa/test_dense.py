@@ -99,3 +99,16 @@ def test_dense_search_can_be_switched_off(settings, embedder):
     settings.LAWSEARCH_DENSE = False
 
     assert dense.dense_ranker() is None
+
+
+class BrokenEmbedder:
+    def query(self, text):
+        raise RuntimeError("engine failure")
+
+
+def test_a_question_the_embedder_fails_on_is_ranked_by_the_bigram_model(law_corpus, embedder):
+    seed_concepts()
+    embedder(BrokenEmbedder())
+
+    hits = [(h.law_short, h.number) for h in search(QUESTION, limit=5).hits]
+    assert hits and hits == [(h.law_short, h.number) for h in search(QUESTION, limit=5, model=rank.load_model()).hits]
