@@ -209,3 +209,13 @@ def test_dashboard_league_lists_the_units_with_their_figures(client, spread, eas
     page = client.get(reverse("analysis:dashboard")).content.decode()
     league = page.split("承办单位（超期最多在前）")[1].split("</table>")[0]
     assert "东湖区住房和城乡建设局" in league and "本时段没有交办到单位的诉求。" not in league
+
+
+def test_dashboard_embeds_what_the_charts_draw_and_shows_the_league_as_a_table(client, spread, east_centre_leader):
+    client.force_login(east_centre_leader)
+    page = client.get(reverse("analysis:dashboard")).content.decode()
+    embedded = json.loads(page.split('id="analysis-data" type="application/json">')[1].split("</script>")[0])
+    assert {"trend", "breakdowns", "children", "points", "text", "kpis"} <= set(embedded)
+    assert "league" not in embedded  # shown by the table below; data.json still serves it
+    assert "东湖区住房和城乡建设局" in page.split("承办单位（超期最多在前）")[1].split("</table>")[0]
+    assert data(client, east_centre_leader)[1]["league"]
