@@ -46,11 +46,18 @@ def main():
     parser.add_argument("--profile", type=int, default=0, help="print this many functions of a cProfile")
     parser.add_argument("--pages", default="", help="a summary line per page of pages.py whose label contains this")
     parser.add_argument("--inbox-size", type=int, default=0, help="rows per department inbox page instead of 20")
+    parser.add_argument("--supervision-size", type=int, default=0, help="at most this many rows per 督办 page")
     args = parser.parse_args()
     if args.inbox_size:
         from grievances import selectors
 
         selectors.inbox.__kwdefaults__["size"] = args.inbox_size
+    if args.supervision_size:
+        from django.contrib import admin
+
+        from grievances.deadlines.models import SupervisionItem
+
+        admin.site._registry[SupervisionItem].list_per_page = args.supervision_size
     if args.pages:
         return summary(args.pages.split("|"))
     from grid.models import User
@@ -91,9 +98,13 @@ def main():
         stats.sort_stats("cumulative").print_stats(args.profile)
 
 
-def _rows(html: str) -> int:
-    """Item rows on an inbox page (the tracking-number cell) or an admin list (the checkbox)."""
-    return max(html.count('<td class="font-monospace small">'), html.count('class="action-select"'))
+def _rows(html: str) -> str:
+    """Item rows on an inbox page (the tracking-number cell) or an admin list (the checkbox),
+    and on a 督办 page the rows of its per-unit overdue table (+N)."""
+    import pages
+
+    units = html.count('<tr><td><a href="?unit=')
+    return f"{pages.rows_shown(html)}" + (f" (+{units} unit rows)" if units else "")
 
 
 def _sql_ms(queries) -> float:

@@ -13,7 +13,10 @@ Redis, shared by the workers), warms each URL up, then requests it ``--runs`` ti
 another from one client, each request after a hello request (so each figure is one request's
 latency: server time plus the loopback, and each page stands beside hellos served under the
 same load) and reports p50/p95, the p50 in hellos, plus the SQL query count of one request
-(Django test client, same process, after one request to warm its per-process caches). Prints a Markdown table.
+(Django test client, same process, after one request to warm its per-process caches) and the
+item rows it shows (an inbox's or an admin list's). Prints a Markdown table. ``--inbox-size`` and
+``--supervision-size`` set the rows per department inbox or 督办 page, to compare a small
+database and a large one at equal rows.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def urls() -> list[tuple[str, str | None, str]]:
         ("admin change page", "zhongxin", f"/admin/grievances/grievance/{county_item.pk}/change/"),
         ("supervision 督办, county centre", "zhongxin", "/admin/deadlines/supervisionitem/"),
         ("supervision 督办, city centre", "shi_zhongxin", "/admin/deadlines/supervisionitem/"),
+        ("supervision 督办, administrator (whole province)", "admin", "/admin/deadlines/supervisionitem/"),
         ("dashboard, county leader, this month", "zhongxin_lingdao", "/analysis/"),
         ("dashboard, county leader, this year", "zhongxin_lingdao", "/analysis/?period=year"),
         ("dashboard, city centre, this year", "shi_zhongxin", "/analysis/?period=year"),
@@ -113,7 +117,13 @@ def get(path: str, cookie: str | None) -> tuple[int, float]:
     return response.status, elapsed
 
 
-def query_count(path: str, username: str | None) -> int:
+def rows_shown(html: str) -> int:
+    """Item rows on an inbox page (the tracking-number cell) or an admin list (the checkbox)."""
+    return max(html.count('<td class="font-monospace small">'), html.count('class="action-select"'))
+
+
+def query_count(path: str, username: str | None) -> tuple[int, int]:
+    """(SQL queries, item rows shown) of one request of the page, in this process."""
     from grid.models import User
 
     client = Client()
@@ -121,8 +131,8 @@ def query_count(path: str, username: str | None) -> int:
         client.force_login(User.objects.get(username=username))
     client.get(path)  # once first: per-process caches (the search's bigram statistics, row estimates) warm
     with CaptureQueriesContext(connection) as ctx:
-        client.get(path)
-    return len(ctx.captured_queries)
+        html = client.get(path).content.decode()
+    return len(ctx.captured_queries), rows_shown(html)
 
 
 def main():
@@ -138,7 +148,16 @@ def main():
     parser.add_argument("--port", type=int, default=PORT, help="for gunicorn on 127.0.0.1 (one per concurrent run)")
     parser.add_argument("--inbox-size", type=int, default=0,
                         help="rows per department inbox page instead of 20 (compare units at the same page size)")
+    parser.add_argument("--supervision-size", type=int, default=0,
+                        help="at most this many rows per 督办 page instead of 50 (compare scopes at the same rows)")
     args = parser.parse_args()
+    if args.supervision_size:
+        from django.contrib import admin
+
+        from grievances.deadlines.models import SupervisionItem
+
+        os.environ["PAGES_SUPERVISION_SIZE"] = str(args.supervision_size)  # the gunicorn workers (urls_pages)
+        admin.site._registry[SupervisionItem].list_per_page = args.supervision_size  # the query count here
     if args.inbox_size:
         from grievances import selectors
 
@@ -189,10 +208,10 @@ def main():
             p50 = statistics.median(times)
             p95 = times[max(0, int(len(times) * 0.95) - 1)]
             hello_beside = statistics.median(hellos)
-            queries = query_count(path, username)
+            queries, shown = query_count(path, username)
             rows.append((label if runs == args.runs else f"{label} ({runs} requests)", p50, p95, queries,
-                         hello_beside))
-            print(f"{label:<50} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {queries:3d} queries  "
+                         hello_beside, shown))
+            print(f"{label:<50} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {queries:3d} queries  {shown:3d} rows  "
                   f"hello beside {hello_beside:5.2f} ms = {p50 / hello_beside:5.1f} hellos", flush=True)
         # hello again at the end: the load may have changed during the run
         times = sorted(get("/__hello__/", None)[1] for _ in range(args.runs))
@@ -208,9 +227,10 @@ def main():
           f"database connections {'new per request' if os.environ.get('CONN_MAX_AGE', '0') == '0' else 'persistent'}"
           f" (CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '0')}). "
           "p50 in hellos: the page's p50 over the p50 of the hellos requested beside it\n")
-    print("| page | p50 | p95 | p50 in hellos | hello beside (p50) | queries |\n|---|---:|---:|---:|---:|---:|")
-    for label, p50, p95, q, beside in rows:
-        print(f"| {label} | {p50:.1f} ms | {p95:.1f} ms | {p50 / beside:.0f} | {beside:.2f} ms | {q} |")
+    print("| page | p50 | p95 | p50 in hellos | hello beside (p50) | queries | rows shown |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")
+    for label, p50, p95, q, beside, shown in rows:
+        print(f"| {label} | {p50:.1f} ms | {p95:.1f} ms | {p50 / beside:.0f} | {beside:.2f} ms | {q} | {shown} |")
 
 
 if __name__ == "__main__":
