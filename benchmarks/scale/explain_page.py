@@ -12,6 +12,10 @@ that takes at least ``--min-ms`` (run twice, the second, warm, reported), and wi
 ``--profile N`` the N functions with the most cumulative time over five profiled requests.
 Read-only: EXPLAIN ANALYZE runs SELECTs only, inside a transaction that is rolled back.
 
+``--backend N`` instead: the page N times in a used database backend and N times in a new one
+(what ``CONN_MAX_AGE = 0`` gives each request), with the backend's CPU time and page faults
+read from /proc (PostgreSQL on this machine).
+
 ``--pages "department|督办"`` instead: for each page of benchmarks/scale/pages.py whose label
 contains one of these, one line of load-independent figures: the rows it shows, its
 statements, the sum of their warm EXPLAIN ANALYZE execution times, and the Python function
@@ -47,6 +51,9 @@ def main():
     parser.add_argument("--pages", default="", help="a summary line per page of pages.py whose label contains this")
     parser.add_argument("--inbox-size", type=int, default=0, help="rows per department inbox page instead of 20")
     parser.add_argument("--supervision-size", type=int, default=0, help="at most this many rows per 督办 page")
+    parser.add_argument("--backend", type=int, default=0,
+                        help="request the page this many times in a used database backend and as many in a new one, "
+                             "and print the medians of the request, its SQL, the backend's CPU and page faults")
     args = parser.parse_args()
     if args.inbox_size:
         from grievances import selectors
@@ -60,6 +67,8 @@ def main():
         admin.site._registry[SupervisionItem].list_per_page = args.supervision_size
     if args.pages:
         return summary(args.pages.split("|"))
+    if args.backend:
+        return backend(args.user, args.path, args.backend)
     from grid.models import User
 
     client = Client()
@@ -96,6 +105,52 @@ def main():
         stats = pstats.Stats(profiler)
         print(f"\n{stats.total_calls / 5:,.0f} Python calls per request")
         stats.sort_stats("cumulative").print_stats(args.profile)
+
+
+def _backend_stats(pid: int) -> tuple[float, int]:
+    """(CPU ms, minor page faults) of a PostgreSQL backend of this machine, from /proc."""
+    with open(f"/proc/{pid}/schedstat") as f:
+        cpu_ns = int(f.read().split()[0])
+    with open(f"/proc/{pid}/stat") as f:
+        minflt = int(f.read().rsplit(")", 1)[1].split()[7])
+    return cpu_ns / 1e6, minflt
+
+
+def backend(username: str, path: str, n: int) -> None:
+    """The page in a used backend (the connection kept, as with CONN_MAX_AGE > 0) and in a new
+    one (closed before each request, as with CONN_MAX_AGE = 0: the backend is opened and has
+    run one query before the request starts): medians of the request's time, its SQL as
+    captured, the backend's CPU time and minor page faults during the request."""
+    import statistics
+
+    from grid.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    for _ in range(3):
+        client.get(path)
+    print(f"{path} as {username}, {n} requests each way (medians):")
+    for fresh in (False, True):
+        total, sql, cpu, faults = [], [], [], []
+        for _ in range(n):
+            if fresh:
+                connection.close()
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                pid = cur.fetchone()[0]
+            cpu0, flt0 = _backend_stats(pid)
+            with CaptureQueriesContext(connection) as ctx:
+                t = time.perf_counter()
+                client.get(path)
+                total.append((time.perf_counter() - t) * 1000)
+            cpu1, flt1 = _backend_stats(pid)
+            sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+            cpu.append(cpu1 - cpu0)
+            faults.append(flt1 - flt0)
+        med = statistics.median
+        print(f"  {'new backend ' if fresh else 'used backend'}: request {med(total):6.1f} ms, SQL as captured "
+              f"{med(sql):6.1f} ms, backend CPU {med(cpu):6.1f} ms, backend minor faults {med(faults):7.0f}",
+              flush=True)
 
 
 def _rows(html: str) -> str:
