@@ -325,8 +325,11 @@ def unit_league(scope: Scope, period: Period, limit: int = 15, per_unit=None, te
             for k, c in ranked]
 
 
-def boundaries(codes: list[str]) -> dict[str, Boundary]:
-    return {b.code: b for b in Boundary.objects.filter(code__in=codes)}
+def populations(codes: list[str]) -> dict[str, int | None]:
+    """code → population (None when not given) of those areas that have a boundary. The
+    geometry is not read: the dashboard only needs to know that an area can be drawn (map.json
+    serves the outlines), and an uploaded outline may be hundreds of kB of JSON per area."""
+    return dict(Boundary.objects.filter(code__in=codes).values_list("code", "population"))
 
 
 def points(scope: Scope, period: Period, cells=None) -> list[dict]:
@@ -462,15 +465,14 @@ def dashboard(scope: Scope, period: Period) -> dict:
     texts = {}  # every KPI label and unit translated once for the whole page (kpis.Figure.as_dict)
     names = labels()
     kids = children(scope, period)
-    bounds = boundaries([k["code"] for k in kids] + ([scope.code] if scope.code else []))
+    pops = populations([k["code"] for k in kids])
     for kid in kids:
-        b = bounds.get(kid["code"])
-        pop = b.population if b is not None else None
+        pop = pops.get(kid["code"])
         kid["figures"] = kpis.figure_dicts(kid["counts"], _AREA_KPIS, texts)
         kid["n"] = kid["counts"]["n"]
         kid["overdue_open"] = kid["counts"]["overdue_open"]
         kid["per10k"] = round(kid["n"] * 10000 / pop, 2) if pop else None
-        kid["has_boundary"] = b is not None
+        kid["has_boundary"] = kid["code"] in pops
         del kid["counts"]
     return {
         "scope": {"label": str(scope.label), "code": scope.code, "is_unit": scope.is_unit,

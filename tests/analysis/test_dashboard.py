@@ -219,3 +219,30 @@ def test_dashboard_embeds_what_the_charts_draw_and_shows_the_league_as_a_table(c
     assert "league" not in embedded  # shown by the table below; data.json still serves it
     assert "东湖区住房和城乡建设局" in page.split("承办单位（超期最多在前）")[1].split("</table>")[0]
     assert data(client, east_centre_leader)[1]["league"]
+
+
+def test_areas_with_an_outline_show_appeals_per_10k_without_reading_the_outlines(
+    client, spread, east_centre_leader, django_assert_num_queries,
+):
+    """湖滨街道 has an outline and a population (2 appeals per 20,000 residents: 1.0 per 10k),
+    桂花街道 an outline without population ("—"); the county's own outline is not needed. The
+    outlines themselves (map.json serves them) are not read by the dashboard."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(east_centre_leader)
+    assert data(client, east_centre_leader)[1]["has_map"] is False
+    assert "尚未上传本级下属区域的边界" in client.get(reverse("analysis:dashboard")).content.decode()
+    Boundary.objects.create(code="439001001000", name="湖滨街道", geometry=SQUARE, population=20000)
+    Boundary.objects.create(code="439001002000", name="桂花街道", geometry=SQUARE)
+    _status, d = data(client, east_centre_leader)
+    assert d["has_map"] is True
+    assert {c["name"]: (c["per10k"], c["has_boundary"]) for c in d["children"]} == {
+        "湖滨街道": (1.0, True), "桂花街道": (None, True)}
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("analysis:dashboard")).content.decode()
+    assert "尚未上传本级下属区域的边界" not in page
+    areas = page.split("下级区域（点击下钻）")[1].split("</table>")[0]
+    assert '湖滨街道</a></td>\n            <td class="text-end">2</td><td class="text-end">1.0</td>' in areas
+    assert '桂花街道</a></td>\n            <td class="text-end">1</td><td class="text-end">—</td>' in areas
+    assert not [q["sql"] for q in ctx.captured_queries if "geometry" in q["sql"]]
