@@ -139,28 +139,35 @@ def rebuild_month(month, times: int = 1):
               f"{load()}", flush=True)
 
 
-def pages(runs: int, month):
+TOWNSHIP = "439001001000"
+
+
+def requests(month, extra: list[str] = ()) -> list[tuple[str, str | None, str]]:
+    """(label, username, url) of every request timed: the dashboard page and data.json of the
+    county leader, the city centre, a township (drill-down) and a department leader for this
+    month, the last full month and this year, map.json; then ``extra`` ("label|user|url")."""
+    m = f"period=custom&start={month[0]}&end={month[1]}"
+    t = f"region={TOWNSHIP}&"
+    rows = [("bare Django hello view", None, "/__hello__/")]
+    for what, base in (("dashboard", "/analysis/"), ("data.json", "/analysis/data.json")):
+        for who, user, region in (("county leader", "zhongxin_lingdao", ""), ("city centre", "shi_zhongxin", ""),
+                                  ("drill-down to a township", "zhongxin_lingdao", t),
+                                  ("department leader (own unit)", "bumen_lingdao", "")):
+            for period, query in (("this month", ""), ("last full month", m), ("this year", "period=year")):
+                q = f"{region}{query}".rstrip("&")
+                rows.append((f"{what}, {who}, {period}", user, f"{base}?{q}" if q else base))
+    rows += [("map.json, county leader", "zhongxin_lingdao", "/analysis/map.json"),
+             ("map.json, city centre", "shi_zhongxin", "/analysis/map.json")]
+    return rows + [tuple(e.split("|", 2)) for e in extra]
+
+
+def pages(runs: int, month, only: str = "", extra: list[str] = ()):
     from grid.models import User
 
     users = {u.username: u for u in User.objects.filter(username__in=["zhongxin_lingdao", "shi_zhongxin", "bumen_lingdao"])}
-    m = f"period=custom&start={month[0]}&end={month[1]}"
-    rows = [
-        ("bare Django hello view", None, "/__hello__/"),
-        ("dashboard, county leader, this month", "zhongxin_lingdao", "/analysis/"),
-        ("dashboard, county leader, last full month", "zhongxin_lingdao", f"/analysis/?{m}"),
-        ("dashboard, county leader, this year", "zhongxin_lingdao", "/analysis/?period=year"),
-        ("dashboard, city centre, last full month", "shi_zhongxin", f"/analysis/?{m}"),
-        ("dashboard, city centre, this year", "shi_zhongxin", "/analysis/?period=year"),
-        ("dashboard, drill-down to a township", "zhongxin_lingdao", f"/analysis/?region=439001001000&{m}"),
-        ("dashboard, department leader (own unit), last full month", "bumen_lingdao", f"/analysis/?{m}"),
-        ("dashboard, department leader (own unit), this year", "bumen_lingdao", "/analysis/?period=year"),
-        ("data.json, county leader, this month", "zhongxin_lingdao", "/analysis/data.json"),
-        ("data.json, city centre, last full month", "shi_zhongxin", f"/analysis/data.json?{m}"),
-        ("data.json, city centre, this year", "shi_zhongxin", "/analysis/data.json?period=year"),
-        ("data.json, department leader, this year", "bumen_lingdao", "/analysis/data.json?period=year"),
-        ("map.json, county leader", "zhongxin_lingdao", "/analysis/map.json"),
-        ("map.json, city centre", "shi_zhongxin", "/analysis/map.json"),
-    ]
+    users |= {u.username: u for u in User.objects.filter(username__in=[e.split("|")[1] for e in extra])}
+    rows = [r for r in requests(month, extra) if not only or any(o in r[0] for o in only.split("|"))
+            or r[2] == "/__hello__/"]
     out = []
     print(f"requests, {runs} runs each; {load()}", flush=True)
     for label, username, url in rows:
@@ -172,6 +179,80 @@ def pages(runs: int, month):
         print(f"{label:<58} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {q:3d} queries", flush=True)
     print(f"after the requests: {load()}", flush=True)
     return out
+
+
+def _shown(client: Client, url: str) -> str:
+    """What a request shows, from the data the page is drawn from (data.json for the page's
+    scope and period): league units, breakdown values (kind, category, severity, channel),
+    map points, trend buckets, child areas; map.json: its areas."""
+    import json
+
+    if "/map.json" in url:
+        return f"{len(client.get(url).json()['features'])} areas"
+    path, _sep, query = url.partition("?")
+    data = json.loads(client.get("/analysis/data.json" + (f"?{query}" if query else "")).content)
+    return (f"league {len(data['league'])}, breakdowns {sum(len(v) for v in data['breakdowns'].values())} "
+            f"({'/'.join(str(len(data['breakdowns'][d])) for d in ('kind', 'category', 'severity', 'channel'))}), "
+            f"points {len(data['points'])}, trend {len(data['trend'])}, children {len(data['children'])}")
+
+
+def shown(month, only: str = "", extra: list[str] = (), runs: int = 30):
+    """Load-independent figures per request: its bytes, what it shows (``_shown``), the rollup
+    rows its queries read (EXPLAIN ANALYZE: rows out of the scans of analysis_rollup), the
+    warm execution time of all its statements summed, the Python function calls per request
+    (cProfile over five requests), and the fastest of ``runs`` requests through the test
+    client. Read-only (EXPLAIN ANALYZE of SELECTs only)."""
+    import cProfile
+    import json
+    import pstats
+
+    from grid.models import User
+
+    print(f"{runs} runs each; {load()}", flush=True)
+    print("| request | bytes | shown | rollup rows read | SQL (warm, summed) | Python calls | fastest |\n"
+          "|---|---:|---|---:|---:|---:|---:|")
+    for label, username, url in requests(month, extra):
+        if only and not any(o in label for o in only.split("|")):
+            continue
+        client = Client()
+        if username:
+            client.force_login(User.objects.get(username=username))
+        for _ in range(2):
+            body = client.get(url).content
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        rollup_rows, sql_ms = 0, 0.0
+        with connection.cursor() as cur:
+            for q in ctx.captured_queries:
+                if not q["sql"].startswith("SELECT"):
+                    continue
+                for _ in range(2):  # the second, warm
+                    cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q["sql"])
+                    plan = cur.fetchone()[0]
+                plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]
+                sql_ms += plan["Execution Time"]
+
+                def walk(node):
+                    n = node["Actual Rows"] * node["Actual Loops"] if (
+                        "Scan" in node["Node Type"] and node.get("Relation Name") == "analysis_rollup") else 0
+                    return n + sum(walk(child) for child in node.get("Plans", []))
+
+                rollup_rows += walk(plan["Plan"])
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(5):
+            client.get(url)
+        profiler.disable()
+        calls = pstats.Stats(profiler).total_calls / 5
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - t0) * 1000)
+        what = _shown(client, url) if username else ""
+        print(f"| {label} | {len(body):,} | {what} | {rollup_rows:,} | {sql_ms:.2f} ms | {calls:,.0f} | "
+              f"{min(times):.1f} ms |", flush=True)
+    print(f"after: {load()}", flush=True)
 
 
 def explain(month):
@@ -415,8 +496,12 @@ def main():
                         help="a database already filled by fill.py: no migrate, fill or seeding")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--rebuild-all", action="store_true", help="rebuild every rollup first (WRITES, hours at 1 M)")
-    parser.add_argument("--only", choices=["pages", "explain", "maintenance", "report", "export", "rebuild"],
+    parser.add_argument("--only", choices=["pages", "shown", "explain", "maintenance", "report", "export", "rebuild"],
                         help="run only this part")
+    parser.add_argument("--requests", default="", help="of --only pages / shown: only requests whose label "
+                        "contains this (several: a|b)")
+    parser.add_argument("--extra", action="append", default=[], help="of --only pages / shown: one more request, "
+                        "\"label|username|url\" (repeatable)")
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="of --only export")
     parser.add_argument("--via", choices=["keyset", "iterator", "iterator-pooled"], default="keyset",
                         help="of --only export: the read (see export_all)")
@@ -464,7 +549,10 @@ def main():
     if args.only == "rebuild":
         rebuild_month(month, args.rebuild_times)
         return
-    rows = pages(args.runs, month)
+    if args.only == "shown":
+        shown(month, args.requests, args.extra, args.runs)
+        return
+    rows = pages(args.runs, month, args.requests, args.extra)
     if args.only != "pages":
         monthly_report(month)
     print("\n| request | p50 | p95 | queries |\n|---|---:|---:|---:|")
