@@ -6,6 +6,9 @@ rollups already there), read-only except where said:
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m \
         nice -n 10 .venv/bin/python benchmarks/analysis/dashboard.py --existing
+    ... --existing --only pages [--requests "city|township"] [--extra "label|user|url"]
+    ... --existing --only shown                        (what each request shows, rollup rows,
+                                                         SQL, Python calls: load-independent)
     ... --existing --only report                       (writes nothing: rolled back)
     ... --existing --only export --format csv          (rolled back; run in its own process,
     ... --existing --only export --format xlsx          so the peak RSS is the export's)

@@ -221,9 +221,7 @@ def test_dashboard_embeds_what_the_charts_draw_and_shows_the_league_as_a_table(c
     assert data(client, east_centre_leader)[1]["league"]
 
 
-def test_areas_with_an_outline_show_appeals_per_10k_without_reading_the_outlines(
-    client, spread, east_centre_leader, django_assert_num_queries,
-):
+def test_areas_with_an_outline_show_appeals_per_10k_without_reading_the_outlines(client, spread, east_centre_leader):
     """湖滨街道 has an outline and a population (2 appeals per 20,000 residents: 1.0 per 10k),
     桂花街道 an outline without population ("—"); the county's own outline is not needed. The
     outlines themselves (map.json serves them) are not read by the dashboard."""
