@@ -145,10 +145,11 @@ def rebuild_month(month, times: int = 1):
 TOWNSHIP = "439001001000"
 
 
-def requests(month, extra: list[str] = ()) -> list[tuple[str, str | None, str]]:
-    """(label, username, url) of every request timed: the dashboard page and data.json of the
-    county leader, the city centre, a township (drill-down) and a department leader for this
-    month, the last full month and this year, map.json; then ``extra`` ("label|user|url")."""
+def requests(month, extra: list[str] = (), only: str = "") -> list[tuple[str, str | None, str]]:
+    """(label, username, url) of every request timed: hello, the dashboard page and data.json
+    of the county leader, the city centre, a township (drill-down) and a department leader for
+    this month, the last full month and this year, map.json (those whose label contains one of
+    ``only``'s "|"-separated parts, when given); then every ``extra`` ("label|user|url")."""
     m = f"period=custom&start={month[0]}&end={month[1]}"
     t = f"region={TOWNSHIP}&"
     rows = [("bare Django hello view", None, "/__hello__/")]
@@ -161,6 +162,8 @@ def requests(month, extra: list[str] = ()) -> list[tuple[str, str | None, str]]:
                 rows.append((f"{what}, {who}, {period}", user, f"{base}?{q}" if q else base))
     rows += [("map.json, county leader", "zhongxin_lingdao", "/analysis/map.json"),
              ("map.json, city centre", "shi_zhongxin", "/analysis/map.json")]
+    if only:
+        rows = [r for r in rows if r[2] == "/__hello__/" or any(o in r[0] for o in only.split("|"))]
     return rows + [tuple(e.split("|", 2)) for e in extra]
 
 
@@ -169,8 +172,7 @@ def pages(runs: int, month, only: str = "", extra: list[str] = ()):
 
     users = {u.username: u for u in User.objects.filter(username__in=["zhongxin_lingdao", "shi_zhongxin", "bumen_lingdao"])}
     users |= {u.username: u for u in User.objects.filter(username__in=[e.split("|")[1] for e in extra])}
-    rows = [r for r in requests(month, extra) if not only or any(o in r[0] for o in only.split("|"))
-            or r[2] == "/__hello__/"]
+    rows = requests(month, extra, only)
     out = []
     print(f"requests, {runs} runs each; {load()}", flush=True)
     for label, username, url in rows:
@@ -214,9 +216,7 @@ def shown(month, only: str = "", extra: list[str] = (), runs: int = 30):
     print(f"{runs} runs each; {load()}", flush=True)
     print("| request | bytes | shown | rollup rows read | SQL (warm, summed) | Python calls | fastest |\n"
           "|---|---:|---|---:|---:|---:|---:|")
-    for label, username, url in requests(month, extra):
-        if only and not any(o in label for o in only.split("|")):
-            continue
+    for label, username, url in requests(month, extra, only):
         client = Client()
         if username:
             client.force_login(User.objects.get(username=username))
