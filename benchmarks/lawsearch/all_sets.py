@@ -6,7 +6,7 @@ that holds out one whole set at a time.
     .venv/bin/python benchmarks/lawsearch/all_sets.py --write 16      # write the 16-set model
     .venv/bin/python benchmarks/lawsearch/all_sets.py --no-cv --heldout heldout4.tsv
 
-heldout4.tsv (fifth round) and heldout5.tsv (sixth round) are untouched sets: never trained on, scored
+heldout4.tsv (fifth round), heldout5.tsv (sixth round) and heldout6.tsv (seventh round) are untouched sets: never trained on, scored
 once at the end of their round.
 
 Both trainings are the shipped kind (past_tables.py, variant past_current: every set
