@@ -301,12 +301,12 @@ def score_candidates(idx: dict, query: str, q: Query, prefer: list[str], k: int,
         return None
     ids = np.fromiter(weights.keys(), dtype=np.int64)
     col = {tid: j for j, tid in enumerate(ids.tolist())}
-    sub = idx["weights"][:, ids]
+    sub = idx["weights"].columns(ids)
     comp = np.zeros((len(ids), len(q.parts)), dtype=np.float32)
     for j, part in enumerate(q.parts.values()):
         for tid, w in part.items():
             comp[col[tid], j] = w
-    per_part = np.asarray(sub @ comp)  # documents × components
+    per_part = sub.dot(comp)  # documents × components
     total = per_part.sum(axis=1)
     info = _law_boost(idx, query, prefer, reader)
     boost = info["factor"]
@@ -321,7 +321,7 @@ def score_candidates(idx: dict, query: str, q: Query, prefer: list[str], k: int,
         more = [d for d in extra if d not in have and boost[d] > 0]
         if more:
             top = np.concatenate([top, np.asarray(more, dtype=top.dtype)])
-    rows = sub[top].toarray() > 0 if len(top) else np.zeros((0, len(ids)), dtype=bool)
+    rows = sub.present(top, len(ids))
     covered = {}
     for name, part in q.parts.items():
         bigram_cols = [col[t] for t in part if t in q.bigrams]

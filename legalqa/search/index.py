@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
-from scipy import sparse
 
 from .rank import ARTICLE_FEATURES, article_features
 from .tokens import doc_tokens
@@ -65,6 +64,52 @@ class Vocabulary:
         return len(self.tokens)
 
 
+class Weights:
+    """The BM25 weight matrix (documents × tokens) in compressed-column form over the memory-
+    mapped arrays. A search reads only its tokens' columns, so this needs no sparse-matrix
+    library: importing scipy.sparse added 22 MB to each web worker, while only ``build_index``
+    needs it (benchmarks/README.md, "Memory of a web worker")."""
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]):
+        # plain ndarray views of the mappings: slices of an np.memmap are memmaps, slower to use
+        self.data, self.indices, self.indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
+        self.shape = shape
+
+    def columns(self, ids: np.ndarray) -> ColumnSlice:
+        """Columns ``ids`` (token ids), in that order."""
+        ptr = self.indptr
+        spans = [(int(ptr[t]), int(ptr[t + 1])) for t in np.asarray(ids).tolist()]
+        return ColumnSlice([self.indices[a:b] for a, b in spans], [self.data[a:b] for a, b in spans], self.shape[0])
+
+
+class ColumnSlice:
+    """Some columns of ``Weights``: per column, its documents (each once) and their weights."""
+
+    def __init__(self, rows: list[np.ndarray], vals: list[np.ndarray], n_docs: int):
+        self.rows, self.vals, self.n_docs = rows, vals, n_docs
+
+    def dot(self, comp: np.ndarray) -> np.ndarray:
+        """documents × parts: this slice times ``comp`` (columns × parts), summed in float32
+        column by column as a compressed-column product does (the same bits as scipy's)."""
+        comp = np.asarray(comp, dtype=np.float32)
+        out = np.zeros((comp.shape[1], self.n_docs), dtype=np.float32)
+        for j, (rows, vals) in enumerate(zip(self.rows, self.vals)):
+            for p in np.flatnonzero(comp[j]).tolist():  # adding 0 × weight would change nothing
+                # a document appears once in a column, so += on the fancy index is exact
+                out[p, rows] += vals * comp[j, p]
+        return out.T
+
+    def present(self, docs: np.ndarray, n_cols: int) -> np.ndarray:
+        """len(docs) × n_cols: which of the columns have a positive weight in each document."""
+        pos = np.full(self.n_docs, -1, dtype=np.int64)
+        pos[docs] = np.arange(len(docs))
+        out = np.zeros((len(docs), n_cols), dtype=bool)
+        for j, (rows, vals) in enumerate(zip(self.rows, self.vals)):
+            at = pos[rows]
+            out[at[(at >= 0) & (vals > 0)], j] = True
+        return out
+
+
 SIDECARS = ("weights_data", "weights_indices", "weights_indptr", "vocab_tokens", "vocab_columns")
 
 
@@ -102,9 +147,8 @@ def _drop_old_sidecars(out: Path, build: str) -> None:
 def _attach_sidecars(idx: dict, path: Path) -> dict:
     build = idx["build"]
     arrays = {name: np.load(_sidecar(path, build, name), mmap_mode="r", allow_pickle=False) for name in SIDECARS}
-    idx["weights"] = sparse.csc_matrix(
-        (arrays["weights_data"], arrays["weights_indices"], arrays["weights_indptr"]),
-        shape=tuple(idx["weights_shape"]), copy=False)
+    idx["weights"] = Weights(arrays["weights_data"], arrays["weights_indices"], arrays["weights_indptr"],
+                             tuple(idx["weights_shape"]))
     idx["vocab"] = Vocabulary(arrays["vocab_tokens"], arrays["vocab_columns"])
     return idx
 
@@ -157,6 +201,8 @@ def searchable_laws(day=None):
 
 
 def build_index(path: Path | None = None) -> Path:
+    from scipy import sparse
+
     from ..models import Article
 
     started = time.monotonic()

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .concepts import canonical
 from .tokens import normalize, query_runs
 
@@ -126,19 +128,48 @@ def evidence(memory: Memory | None, idx: dict, query: str, exclude: set[int] | N
     return ev
 
 
-def _key_rows(idx: dict) -> dict[tuple[str, int, int], int]:
+def _key_rows(idx: dict) -> KeyRows:
     """(short title, number, suffix) → index row, cached on the loaded index."""
     rows = idx.get("_key_rows")
     if rows is None:
-        rows = {}
-        laws = idx["laws"]
-        for d in range(len(idx["article_id"])):
-            law = laws[idx["law_idx"][d]]
-            key = (int(idx["number"][d]), int(idx["suffix"][d]))
-            for name in {_short(law["title"]), law["short"]}:
-                rows.setdefault((name, *key), d)
-        idx["_key_rows"] = rows
+        rows = idx["_key_rows"] = KeyRows(idx)
     return rows
+
+
+class KeyRows:
+    """The index row of an answer key such as ("民法典", 577, 0): the first row (in index order)
+    of a law called so (full title without 中华人民共和国, or short title) with that number.
+
+    Keys are resolved when first asked for and remembered: the answered questions cite about
+    2,000 distinct articles, while a dict of every article's two keys (about 52,000 tuples)
+    held 8 MB in each web worker (benchmarks/README.md, "Memory of a web worker")."""
+
+    def __init__(self, idx: dict):
+        self._idx = idx
+        self._found: dict[tuple[str, int, int], int | None] = {}
+        by_name: dict[str, list[int]] = {}
+        for li, law in enumerate(idx["laws"]):
+            for name in {_short(law["title"]), law["short"]}:
+                by_name.setdefault(name, []).append(li)
+        self._by_name = {name: np.asarray(lis, dtype=np.int64) for name, lis in by_name.items()}
+
+    def get(self, key: tuple[str, int, int], default=None):
+        try:
+            d = self._found[key]
+        except KeyError:
+            d = self._found[key] = self._resolve(*key)
+        return default if d is None else d
+
+    def _resolve(self, name: str, number: int, suffix: int) -> int | None:
+        laws = self._by_name.get(name)
+        if laws is None:
+            return None
+        idx = self._idx
+        hits = np.flatnonzero((np.asarray(idx["number"]) == number) & (np.asarray(idx["suffix"]) == suffix))
+        if not len(hits):
+            return None
+        named = np.isin(np.asarray(idx["law_idx"])[hits], laws)
+        return int(hits[named.argmax()]) if named.any() else None
 
 
 def _short(title: str) -> str:
