@@ -93,7 +93,7 @@ class ColumnSlice:
         column by column as a compressed-column product does (the same bits as scipy's)."""
         comp = np.asarray(comp, dtype=np.float32)
         out = np.zeros((comp.shape[1], self.n_docs), dtype=np.float32)
-        for j, (rows, vals) in enumerate(zip(self.rows, self.vals)):
+        for j, (rows, vals) in enumerate(zip(self.rows, self.vals, strict=True)):
             for p in np.flatnonzero(comp[j]).tolist():  # adding 0 × weight would change nothing
                 # a document appears once in a column, so += on the fancy index is exact
                 out[p, rows] += vals * comp[j, p]
@@ -104,7 +104,7 @@ class ColumnSlice:
         pos = np.full(self.n_docs, -1, dtype=np.int64)
         pos[docs] = np.arange(len(docs))
         out = np.zeros((len(docs), n_cols), dtype=bool)
-        for j, (rows, vals) in enumerate(zip(self.rows, self.vals)):
+        for j, (rows, vals) in enumerate(zip(self.rows, self.vals, strict=True)):
             at = pos[rows]
             out[at[(at >= 0) & (vals > 0)], j] = True
         return out

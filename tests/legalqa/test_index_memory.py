@@ -39,3 +39,18 @@ def test_a_rebuild_replaces_the_arrays_of_the_previous_build(law_corpus, tmp_pat
     assert len(first) == len(second) == len(index.SIDECARS)
     assert not first & second
     assert index.load_index()["build"] in next(iter(second))
+
+
+def test_the_search_modules_do_not_import_scipy():
+    """scipy.sparse costs a web worker 22 MB of RSS (benchmarks/README.md, "Memory of a web
+    worker"); only building the index needs it."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django, sys; django.setup(); "
+            "import legalqa.search.engine, legalqa.search.index, legalqa.search.memory, legalqa.search.dense, "
+            "legalqa.search.rank, legalqa.views; print(sorted(m for m in sys.modules if m.startswith('scipy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    assert out.stdout.strip() == "[]"
