@@ -111,7 +111,22 @@ def pct(values, p):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def evaluate(run, questions, misses=False, label=""):
+# every set in the order it was written (for --by-novelty: which answering articles an earlier set used)
+WRITTEN = ["questions.tsv", "heldout.tsv", "blind.tsv", "fresh.tsv", "final.tsv", "round6.tsv", "round7.tsv",
+           "round8.tsv", "round9.tsv", "round10.tsv", "round11.tsv", "round12.tsv", "round13.tsv",
+           "untouched.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.tsv", "heldout6.tsv"]
+
+
+def earlier_articles(set_name: str) -> set:
+    """The answering articles of every set written before ``set_name``."""
+    out: set = set()
+    for name in WRITTEN[:WRITTEN.index(set_name)]:
+        for item in load_questions(name):
+            out |= item["gold"]
+    return out
+
+
+def evaluate(run, questions, misses=False, label="", ranks=None):
     r1 = r5 = 0
     rr = 0.0
     times = []
@@ -120,6 +135,8 @@ def evaluate(run, questions, misses=False, label=""):
         hits, ms = run(item["q"])
         times.append(ms)
         rank = next((i + 1 for i, h in enumerate(hits) if h in item["gold"]), None)
+        if ranks is not None:
+            ranks.append(rank)
         if rank == 1:
             r1 += 1
         if rank and rank <= 5:
@@ -164,6 +181,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rankers", default="baseline,char,charsyn,concepts,nosyn,syn,full,learned")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--by-novelty", action="store_true", help="also split each set into the questions whose "
+                        "answering articles an earlier set used and those needing only new articles")
     parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv,round11.tsv,round12.tsv,round13.tsv")
     args = parser.parse_args()
     runners = {}
@@ -177,9 +196,19 @@ def main():
             desc, factory = RANKERS[name]
             if name not in runners:
                 runners[name] = factory()
-            m = evaluate(runners[name], questions, misses=args.misses, label=name)
+            ranks: list = []
+            m = evaluate(runners[name], questions, misses=args.misses, label=name, ranks=ranks)
             print(f"| {desc} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['mrr']:.3f} "
                   f"| {m['p50_ms']:.1f} | {m['p95_ms']:.1f} |")
+            if args.by_novelty:
+                seen = earlier_articles(set_name)
+                for kind, want in (("answering article known from an earlier set", True),
+                                   ("only articles no earlier set uses", False)):
+                    rs = [r for item, r in zip(questions, ranks, strict=True) if bool(item["gold"] & seen) == want]
+                    if rs:
+                        print(f"|   {kind} (n={len(rs)}) | {sum(r == 1 for r in rs) / len(rs):.3f} "
+                              f"| {sum(bool(r) and r <= 5 for r in rs) / len(rs):.3f} "
+                              f"| {sum(1 / r for r in rs if r) / len(rs):.3f} | | |")
     if (HERE / "citations.tsv").exists():
         c, problems = evaluate_citations()
         print(f"\ncitations: {c['texts']} texts; fabricated {c['fabricated_flagged']}/{c['fabricated']} flagged; "
