@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grid import permissions
-from grid.models import Region, RegionLevel, UnitKind
+from grid.models import PREFIX_LENGTH, Region, RegionLevel, UnitKind
+from grievances import selectors as grievance_selectors
 from grievances.admin import QueueUrgency, register_queue_urgency
 from grievances.deadlines import selectors, services
 from grievances.deadlines.models import (
@@ -197,7 +198,27 @@ class _SupervisionChangeList(ChangeList):
 
     def get_results(self, request):
         self.queryset = self.queryset.only(*self.SHOWN)
-        super().get_results(request)
+        if not self.province_wide(request):
+            super().get_results(request)
+            return
+        # The province's overdue items, oldest first: PostgreSQL takes "open" and "due before
+        # now" as independent, but only open clocks have a due time (at 10 M appeals: 37 rows
+        # expected, 9,860 found), so it joined every overdue item and sorted them for 50 rows
+        # (72 ms, growing with the province). Without sorts it reads the open-items due-time
+        # index in order and stops after the page (61 rows, an incremental sort of the ties).
+        # A county's or a city's items come from the region index and are sorted as before.
+        with grievance_selectors.search_walk(self.queryset.db):
+            super().get_results(request)
+            self.result_list = list(self.result_list)
+
+    @staticmethod
+    def province_wide(request) -> bool:
+        """Whether the list covers a whole province (an administrator, a province centre) with
+        no region or unit chosen."""
+        if request.GET.get("unit") or request.GET.get("region"):
+            return False
+        prefix = permissions.region_prefix(request.user)
+        return prefix is not None and len(prefix) <= PREFIX_LENGTH[RegionLevel.PROVINCE]
 
 
 @admin.register(SupervisionItem)
