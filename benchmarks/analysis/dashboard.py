@@ -205,8 +205,10 @@ def shown(month, only: str = "", extra: list[str] = (), runs: int = 30):
     """Load-independent figures per request: its bytes, what it shows (``_shown``), the rollup
     rows its queries read (EXPLAIN ANALYZE: rows out of the scans of analysis_rollup), the
     warm execution time of all its statements summed, the Python function calls per request
-    (cProfile over five requests), and the fastest of ``runs`` requests through the test
-    client. Read-only (EXPLAIN ANALYZE of SELECTs only)."""
+    (cProfile over five requests), the fastest of ``runs`` requests through the test client
+    and their CPU time per request (this process and its PostgreSQL backend, from /proc: less
+    moved by the machine's load than wall time; the backend's clock ticks are 10 ms, so use
+    ``--runs`` 50 or more). Read-only (EXPLAIN ANALYZE of SELECTs only)."""
     import cProfile
     import json
     import pstats
@@ -214,8 +216,8 @@ def shown(month, only: str = "", extra: list[str] = (), runs: int = 30):
     from grid.models import User
 
     print(f"{runs} runs each; {load()}", flush=True)
-    print("| request | bytes | shown | rollup rows read | SQL (warm, summed) | Python calls | fastest |\n"
-          "|---|---:|---|---:|---:|---:|---:|")
+    print("| request | bytes | shown | rollup rows read | SQL (warm, summed) | Python calls | fastest | CPU per request |\n"
+          "|---|---:|---|---:|---:|---:|---:|---:|")
     for label, username, url in requests(month, extra, only):
         client = Client()
         if username:
@@ -248,13 +250,15 @@ def shown(month, only: str = "", extra: list[str] = (), runs: int = 30):
         profiler.disable()
         calls = pstats.Stats(profiler).total_calls / 5
         times = []
+        cpu0, backend0 = time.process_time(), _backend_cpu_ms()
         for _ in range(runs):
             t0 = time.perf_counter()
             client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
+        cpu = ((time.process_time() - cpu0) * 1000 + _backend_cpu_ms() - backend0) / runs
         what = _shown(client, url) if username else ""
         print(f"| {label} | {len(body):,} | {what} | {rollup_rows:,} | {sql_ms:.2f} ms | {calls:,.0f} | "
-              f"{min(times):.1f} ms |", flush=True)
+              f"{min(times):.1f} ms | {cpu:.2f} ms |", flush=True)
     print(f"after: {load()}", flush=True)
 
 
