@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from .memory import Evidence, _key_rows
+from .memory import Evidence, _key_rows, vote
 from .rank import FEATURES as BASE_FEATURES
 from .rank import Model
 
@@ -117,22 +117,7 @@ def dense_evidence(vectors: np.ndarray, answers: list, idx: dict, vec: np.ndarra
         sim = float(sims[i])
         if sim < MIN_SIMILARITY:
             break
-        w = (sim - MIN_SIMILARITY) / (1.0 - MIN_SIMILARITY)
-        groups_seen: set[int] = set()
-        laws_seen: set[int] = set()
-        for key in answers[i]:
-            d = rows.get(tuple(key))
-            if d is None:
-                continue
-            ev.article[d] = max(ev.article.get(d, 0.0), w)
-            ev.votes[d] = ev.votes.get(d, 0.0) + w
-            g, li = int(idx["group"][d]), int(idx["law_idx"][d])
-            if g not in groups_seen:
-                ev.group[g] = ev.group.get(g, 0.0) + w
-                groups_seen.add(g)
-            if li not in laws_seen:
-                ev.law[li] = ev.law.get(li, 0.0) + w
-                laws_seen.add(li)
+        vote(ev, idx, rows, answers[i], (sim - MIN_SIMILARITY) / (1.0 - MIN_SIMILARITY))
     return ev
 
 

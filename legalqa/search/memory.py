@@ -109,23 +109,28 @@ def evidence(memory: Memory | None, idx: dict, query: str, exclude: set[int] | N
         return ev
     rows = _key_rows(idx)
     for i, sim in memory.neighbours(query, exclude):
-        groups_seen: set[int] = set()
-        laws_seen: set[int] = set()
-        for key in memory.answers[i]:
-            d = rows.get(key)
-            if d is None:
-                continue
-            ev.article[d] = max(ev.article.get(d, 0.0), sim)
-            ev.votes[d] = ev.votes.get(d, 0.0) + sim
-            g = int(idx["group"][d])
-            li = int(idx["law_idx"][d])
-            if g not in groups_seen:
-                ev.group[g] = ev.group.get(g, 0.0) + sim
-                groups_seen.add(g)
-            if li not in laws_seen:
-                ev.law[li] = ev.law.get(li, 0.0) + sim
-                laws_seen.add(li)
+        vote(ev, idx, rows, memory.answers[i], sim)
     return ev
+
+
+def vote(ev: Evidence, idx: dict, rows: KeyRows, keys, weight: float) -> None:
+    """One answered question's vote, ``weight``, for the articles it cites (``keys``), their
+    chapters and their laws (each chapter and law once per question)."""
+    groups_seen: set[int] = set()
+    laws_seen: set[int] = set()
+    for key in keys:
+        d = rows.get(tuple(key))
+        if d is None:
+            continue
+        ev.article[d] = max(ev.article.get(d, 0.0), weight)
+        ev.votes[d] = ev.votes.get(d, 0.0) + weight
+        g, li = int(idx["group"][d]), int(idx["law_idx"][d])
+        if g not in groups_seen:
+            ev.group[g] = ev.group.get(g, 0.0) + weight
+            groups_seen.add(g)
+        if li not in laws_seen:
+            ev.law[li] = ev.law.get(li, 0.0) + weight
+            laws_seen.add(li)
 
 
 def _key_rows(idx: dict) -> KeyRows:
