@@ -6,8 +6,8 @@ that holds out one whole set at a time.
     .venv/bin/python benchmarks/lawsearch/all_sets.py --write 16      # write the 16-set model
     .venv/bin/python benchmarks/lawsearch/all_sets.py --no-cv --heldout heldout4.tsv
 
-heldout4.tsv (fifth round), heldout5.tsv (sixth round) and heldout6.tsv (seventh round) are untouched sets: never trained on, scored
-once at the end of their round.
+heldout4.tsv (fifth round), heldout5.tsv (sixth round), heldout6.tsv (seventh round) and heldout7.tsv
+(eighth round) are untouched sets: never trained on, scored once at the end of their round.
 
 Both trainings are the shipped kind (past_tables.py, variant past_current: every set
 featurized with the concept table before it was written, with today's table and with none;

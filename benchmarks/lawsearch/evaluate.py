@@ -114,7 +114,8 @@ def pct(values, p):
 # every set in the order it was written (for --by-novelty: which answering articles an earlier set used)
 WRITTEN = ["questions.tsv", "heldout.tsv", "blind.tsv", "fresh.tsv", "final.tsv", "round6.tsv", "round7.tsv",
            "round8.tsv", "round9.tsv", "round10.tsv", "round11.tsv", "round12.tsv", "round13.tsv",
-           "untouched.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.tsv", "heldout6.tsv"]
+           "untouched.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.tsv", "heldout6.tsv",
+           "heldout7.tsv"]
 
 
 def earlier_articles(set_name: str) -> set:
