@@ -263,7 +263,7 @@ class SupervisionAdmin(_ClockDisplay, _Scoped, admin.ModelAdmin):
             r = Region.objects.filter(code=region).first()
             prefix = r.prefix if r else region
         extra_context = {**(extra_context or {}),
-                         "unit_counts": selectors.overdue_counts_by_unit(request.user, region_code=prefix)}
+                         "unit_counts": selectors.overdue_units(request.user, region_code=prefix)}
         return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("督办所选事项"), permissions=["view"])

@@ -238,3 +238,30 @@ def test_province_supervision_page_reads_due_order_without_sorting(
         html = client.get(url).content.decode()
     assert sorted(expected, key=html.index) == expected
     assert not any("enable_sort" in q["sql"] for q in county.captured_queries)
+
+
+def test_province_supervision_page_names_the_units_with_most_overdue_and_sums_the_rest(
+        client, world, citizen, east_centre_staff, item, admin_user, monkeypatch):
+    """A province has hundreds of units with overdue items (188 at 10 M appeals); the 督办 page
+    names only those with most (20; 1 here) and sums the others in one line that points to the
+    unit filter, which still lists every unit's items."""
+    from grievances.deadlines import selectors
+
+    monkeypatch.setattr(selectors, "OVERDUE_UNITS_SHOWN", 1)
+    make_overdue(item)
+    for _ in range(2):
+        g = helpers.submit(citizen, world.east_village)
+        helpers.accept(g, east_centre_staff)
+        helpers.dispatch(g, east_centre_staff, world.east_dept2)
+        make_overdue(g)
+    url = reverse("admin:deadlines_supervisionitem_changelist")
+    client.force_login(admin_user)
+    html = client.get(url).content.decode()
+    table = html[html.index('id="unit-overdue-counts"'):html.index("</table>", html.index('id="unit-overdue-counts"'))]
+    assert world.east_dept2.name in table and world.east_dept.name not in table
+    assert "其余 1 个单位" in table and '<tr class="other-units">' in table
+    assert table.split('class="other-units">')[1].split("<td>")[2].startswith("1<")
+    assert item.tracking_no in client.get(url, {"unit": world.east_dept.pk}).content.decode()
+    summary = selectors.overdue_units(admin_user, limit=5)
+    assert [r["unit_id"] for r in summary.top] == [world.east_dept2.pk, world.east_dept.pk]
+    assert (summary.other_units, summary.other_items) == (0, 0)
