@@ -159,14 +159,29 @@ UNIT_SCOPE_DIMS = ("kind", "category", "severity", "channel")
 # month row always holds the sum of its month's day rows (both are written by the same
 # statement of analysis.rollups.add_to_rollups; the rebuild regroups them from the days).
 MONTH_PREFIX = "m:"
+# Year rows, the third tier: the fact also counts in (1 January of its year, scope,
+# YEAR_PREFIX + dim, value), written by the same statement as its day and month rows; a year
+# row always holds the sum of its year's month rows (the rebuild regroups it from them). A
+# long period reads its whole years from year rows (analysis.selectors.split).
+YEAR_PREFIX = "y:"
+# Both tiers' prefixes: a dim that starts with one of these is not a day row's.
+TIER_PREFIXES = (MONTH_PREFIX, YEAR_PREFIX)
 
 
 def month_dim(dim: str) -> str:
     return MONTH_PREFIX + dim
 
 
+def year_dim(dim: str) -> str:
+    return YEAR_PREFIX + dim
+
+
 def month_of(day: date) -> date:
     return day.replace(day=1)
+
+
+def year_of(day: date) -> date:
+    return day.replace(month=1, day=1)
 
 
 def unit_scope(unit_id: int | str) -> str:

@@ -7,8 +7,10 @@
   of that ancestor), a 15-digit grid code, "u<unit id>" for one handling unit's own rows,
   or "" for everything. Beside the day rows, month rows: day = the month's first day and
   dim "m:<dim>" (``analysis.facts.MONTH_PREFIX``), the sum of the month's day rows, so a
-  page reads one row per value for a whole month. Every page, report and
-  figure of this app reads these rows, never the appeal table. Maintained incrementally
+  page reads one row per value for a whole month; and year rows: day = 1 January and dim
+  "y:<dim>" (``analysis.facts.YEAR_PREFIX``), the sum of the year's month rows, one row per
+  value for a whole year. Every page, report and figure of this app reads these rows,
+  never the appeal table. Maintained incrementally
   from every grievance event (``analysis.rollups``) and rebuildable from the events.
 - ``StaleFact``: the appeals whose fact and rollup rows wait for the refresher (the event's
   transaction only marks them here; ``analysis.rollups.refresh_stale`` applies them seconds

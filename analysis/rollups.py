@@ -14,15 +14,18 @@ each appeal's fact (analysis.facts) and adds the difference to the rollup rows o
 and new fact in one INSERT … ON CONFLICT DO UPDATE statement, rows sorted by key. An
 appeal whose figures did not change writes nothing.
 
-Every fact counts in its day's rows and in its month's rows (day = the month's first day,
-dims "m:<dim>": analysis.facts.MONTH_PREFIX); ``contributions`` lists both, so every delta
-reaches both in the same statement and a month row always equals the sum of its day rows.
-Pages read whole months from month rows (analysis.selectors.split).
+Every fact counts in its day's rows, in its month's rows (day = the month's first day,
+dims "m:<dim>": analysis.facts.MONTH_PREFIX) and in its year's rows (day = 1 January, dims
+"y:<dim>": analysis.facts.YEAR_PREFIX); ``contributions`` lists all three, so every delta
+reaches them in the same statement: a month row always equals the sum of its day rows, a
+year row the sum of its month rows. Pages read whole years from year rows, whole months
+from month rows and only the rest from day rows (analysis.selectors.split).
 
 ``rebuild(start, end)`` recomputes every fact of the appeals submitted in [start, end]
-from the appeals, their clocks and their events, regroups those days' rollup rows and the
-month rows of the months they touch in SQL, and writes only the rows that differ:
-idempotent, and the rows it leaves are exactly what incremental maintenance keeps.
+from the appeals, their clocks and their events, regroups those days' rollup rows, the
+month rows of the months they touch and the year rows of the years they touch in SQL, and
+writes only the rows that differ: idempotent, and the rows it leaves are exactly what
+incremental maintenance keeps.
 """
 
 from __future__ import annotations
@@ -158,13 +161,15 @@ def _stored(row: GrievanceFact) -> facts.Fact:
 
 
 def contributions(fact: facts.Fact, sign: int = 1) -> dict[Key, dict[str, int]]:
-    """The rows a fact counts in: its day's rows and its month's rows (facts.MONTH_PREFIX)."""
+    """The rows a fact counts in: its day's rows, its month's rows (facts.MONTH_PREFIX) and
+    its year's rows (facts.YEAR_PREFIX)."""
     out: dict[Key, dict[str, int]] = {}
-    month = facts.month_of(fact.day)
+    month, year = facts.month_of(fact.day), facts.year_of(fact.day)
     for scope, dim, value in facts.keys(fact):
         counts = {k: sign * v for k, v in fact.counts.items()}
         out[(fact.day, scope, dim, value)] = counts
         out[(month, scope, facts.month_dim(dim), value)] = dict(counts)
+        out[(year, scope, facts.year_dim(dim), value)] = dict(counts)
     return out
 
 
@@ -573,6 +578,12 @@ def _group_day_rows(cursor) -> None:
         )
 
 
+# The day rows among rollup rows: neither a month row nor a year row (both tiers' rows are
+# dated a day too: the 1st of the month, 1 January).
+_DAY_ROWS = "{t}.dim NOT LIKE %s AND {t}.dim NOT LIKE %s"
+_DAY_ROW_PARAMS = [p + "%" for p in facts.TIER_PREFIXES]
+
+
 def _group_month_rows(cursor, first: date, nxt: date) -> None:
     """The month rows of one month from its day rows (in the rollup table) into the new-rows table."""
     table = connection.ops.quote_name(Rollup._meta.db_table)
@@ -580,10 +591,26 @@ def _group_month_rows(cursor, first: date, nxt: date) -> None:
     cursor.execute(
         f"INSERT INTO {_NEW} (day, scope, dim, value, {', '.join(METRICS)}) "
         f"SELECT %s, scope, %s || dim, value, {sums} FROM {table} "
-        f"WHERE day >= %s AND day < %s AND dim NOT LIKE %s GROUP BY scope, dim, value "
+        f"WHERE day >= %s AND day < %s AND {_DAY_ROWS.format(t=table)} GROUP BY scope, dim, value "
         # zero rows (left where incremental changes cancelled out) make no month row
         f"HAVING {' OR '.join(f'SUM({m}) <> 0' for m in METRICS)}",
-        [first, facts.MONTH_PREFIX, first, nxt, facts.MONTH_PREFIX + "%"],
+        [first, facts.MONTH_PREFIX, first, nxt, *_DAY_ROW_PARAMS],
+    )
+
+
+def _group_year_rows(cursor, first: date) -> None:
+    """The year rows of one year from its month rows (in the rollup table, already made
+    right for the months the rebuild touched) into the new-rows table: twelve rows per
+    value to sum, not 365."""
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    sums = ", ".join(f"SUM({m})" for m in METRICS)
+    cursor.execute(
+        f"INSERT INTO {_NEW} (day, scope, dim, value, {', '.join(METRICS)}) "
+        f"SELECT %s, scope, %s || substr(dim, {len(facts.MONTH_PREFIX) + 1}), value, {sums} FROM {table} "
+        # month rows are dated the 1st: twelve days of the day index, not the whole year
+        f"WHERE day IN ({', '.join(['%s'] * 12)}) AND dim LIKE %s GROUP BY scope, dim, value "
+        f"HAVING {' OR '.join(f'SUM({m}) <> 0' for m in METRICS)}",
+        [first, facts.YEAR_PREFIX, *(first.replace(month=m) for m in range(1, 13)), facts.MONTH_PREFIX + "%"],
     )
 
 
@@ -620,8 +647,9 @@ def _merge(cursor, where: str, params: list) -> None:
 
 def rollups_from_facts(start: date, end: date) -> None:
     """Make the day rows of [start, end] exactly what the stored facts of those days add up
-    to, then the month rows of every month the range touches the sums of their day rows;
-    grouped in SQL, written only where they differ (``_merge``)."""
+    to, then the month rows of every month the range touches the sums of their day rows,
+    then the year rows of every year it touches the sums of their month rows; grouped in
+    SQL, written only where they differ (``_merge``)."""
     with connection.cursor() as cursor:
         _temp_tables(cursor)
         _unpack_facts(cursor, start, end)
@@ -631,10 +659,13 @@ def rollups_from_facts(start: date, end: date) -> None:
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE INDEX ON {_NEW} (scope, dim, day, value)")
             cursor.execute(f"ANALYZE {_NEW}")
-        _merge(cursor, "{t}.day >= %s AND {t}.day <= %s AND {t}.dim NOT LIKE %s", [start, end, facts.MONTH_PREFIX + "%"])
+        _merge(cursor, "{t}.day >= %s AND {t}.day <= %s AND " + _DAY_ROWS, [start, end, *_DAY_ROW_PARAMS])
         for first, nxt in _months(start, end):
             _group_month_rows(cursor, first, nxt)
             _merge(cursor, "{t}.day = %s AND {t}.dim LIKE %s", [first, facts.MONTH_PREFIX + "%"])
+        for first in _years(start, end):
+            _group_year_rows(cursor, first)
+            _merge(cursor, "{t}.day = %s AND {t}.dim LIKE %s", [first, facts.YEAR_PREFIX + "%"])
         cursor.execute(f"DROP TABLE {_WIDE}")
         cursor.execute(f"DROP TABLE {_NEW}")
 
@@ -648,6 +679,11 @@ def _months(start: date, end: date) -> list[tuple[date, date]]:
         out.append((m, nxt))
         m = nxt
     return out
+
+
+def _years(start: date, end: date) -> list[date]:
+    """1 January of every year [start, end] touches."""
+    return [date(y, 1, 1) for y in range(start.year, end.year + 1)]
 
 
 def _mark_repeats(computed: list[tuple[int, facts.Fact]], start: date) -> None:
@@ -696,11 +732,12 @@ def rebuild(start: date, end: date, chunk_days: int = 7) -> tuple[int, int]:
     """Make the facts and rollup rows of the appeals submitted in [start, end] a recount
     from the appeals and their events. The facts are computed in Python a week at a time
     (the same ``facts.compute`` as the incremental path; memory stays bounded) and stored
-    where they differ; then the day rows of the range are grouped from the facts in SQL and
-    the month rows of the months it touches from their day rows, and written where they
-    differ (``rollups_from_facts``). Idempotent: a second run writes nothing. One
-    transaction: readers see the old rows or the new ones; the refresher waits for it (and
-    it for a refresh running). Returns (appeals, rollup rows of the range's days)."""
+    where they differ; then the day rows of the range are grouped from the facts in SQL, the
+    month rows of the months it touches from their day rows and the year rows of the years
+    it touches from their month rows, and written where they differ
+    (``rollups_from_facts``). Idempotent: a second run writes nothing. One transaction:
+    readers see the old rows or the new ones; the refresher waits for it (and it for a
+    refresh running). Returns (appeals, rollup rows of the range's days)."""
     _lock()
     appeals = 0
     first = start

@@ -4,8 +4,9 @@ A viewer's scope comes from grid.permissions: centre staff and leaders see their
 region and everything below it (and may drill down inside it), administrators everything,
 department leaders and handlers (and mediation organisations) only their own unit. All
 figures come from Rollup rows: a fixed number of indexed queries per page, whatever the
-number of appeals. Whole months are read from month rows (one row per value and month),
-the partial months at a period's ends from day rows (``split``).
+number of appeals. Whole years are read from year rows (one row per value and year), whole
+months from month rows (one per value and month), the rest at a period's ends from day
+rows (``split``).
 """
 
 from __future__ import annotations
@@ -154,49 +155,84 @@ def _sum_rows(where: str, params: list, group: str, sums_sql: str = _SUM_COLUMNS
         return cursor.fetchall()
 
 
-def split(start: date, end: date, today: date | None = None) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
-    """How to read [start, end]: (day spans read from day rows, (first, last) first days of
-    the whole months read from month rows, or None). A month is whole when the period
-    covers it to its last day, or to today (no appeal is submitted after today, so the
-    current month's row holds exactly its days so far): "this month" and "last month" read
-    one row per value, "this year" one per value and month."""
-    today = today or timezone.localdate()
+Span = tuple[date, date]
+
+
+def _split_months(start: date, end: date, today: date) -> tuple[list[Span], list[Span]]:
+    """[start, end] as day spans and at most one span of whole months (first days)."""
     first = start if start.day == 1 else month_bounds(start)[1] + timedelta(days=1)
     end_first, end_last = month_bounds(end)
     last = end_first if (end == end_last or end >= today) else month_bounds(end_first - timedelta(days=1))[0]
     if first > last:
-        return [(start, end)], None
+        return [(start, end)], []
     days = []
     if start < first:
         days.append((start, first - timedelta(days=1)))
     after = month_bounds(last)[1]
     if end > after:
         days.append((after + timedelta(days=1), end))
-    return days, (first, last)
+    return days, [(first, last)]
+
+
+def split(start: date, end: date, today: date | None = None,
+          years: bool = True) -> tuple[list[Span], list[Span], Span | None]:
+    """How to read [start, end]: (day spans read from day rows, spans of whole months read
+    from month rows (their first days), the span of whole years read from year rows (their
+    1 Januaries) or None). Whole years first (when ``years``), then whole months in what is
+    left at either end, then days. A month or a year is whole when the period covers it to
+    its last day, or to today (no appeal is submitted after today, so the current month's
+    and year's rows hold exactly their days so far): "this month" and "last month" read one
+    row per value, "this year" one, a 3-year custom period at most 3 year rows and 2 × 11
+    month rows per value."""
+    today = today or timezone.localdate()
+    if years:
+        first = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+        last = end.year if ((end.month, end.day) == (12, 31) or end >= today) else end.year - 1
+        if first <= last:
+            days: list[Span] = []
+            months: list[Span] = []
+            lo, hi = date(first, 1, 1), date(last + 1, 1, 1)
+            for part in ((start, lo - timedelta(days=1)), (hi, end)):
+                if part[0] <= part[1]:
+                    d, m = _split_months(*part, today)
+                    days += d
+                    months += m
+            return days, months, (lo, date(last, 1, 1))
+    days, months = _split_months(start, end, today)
+    return days, months, None
 
 
 def _rollup_rows(scope_where: str, scope_params: list, dims: list[str], start: date, end: date,
-                 group: str, months: bool = True, metrics=METRICS) -> list[tuple]:
-    """``_sum_rows`` over the rows of these scopes and dims in [start, end]: the month rows of
-    its whole months and the day rows of the rest (``split``), one query (a UNION ALL of
-    index range scans of the rollup key, the month rows' dims renamed to the day rows').
-    Each row: the ``group`` columns, then the sums of ``metrics`` (every counter by default)."""
-    spans, whole = split(start, end) if months else ([(start, end)], None)
+                 group: str, months: bool = True, years: bool = True, metrics=METRICS) -> list[tuple]:
+    """``_sum_rows`` over the rows of these scopes and dims in [start, end]: the year rows of
+    its whole years, the month rows of its whole months and the day rows of the rest
+    (``split``; ``months`` False: day rows only; ``years`` False: no year rows, as for a
+    trend by month), one query (a UNION ALL of index range scans of the rollup key, the
+    month and year rows' dims renamed to the day rows'). Each row: the ``group`` columns,
+    then the sums of ``metrics`` (every counter by default)."""
+    if months:
+        spans, whole_months, whole_years = split(start, end, years=years)
+    else:
+        spans, whole_months, whole_years = [(start, end)], [], None
     sums_sql = _SUM_COLUMNS if metrics is METRICS else _sums_sql(metrics)
     marks = ", ".join(["%s"] * len(dims))
+    if len(spans) == 1 and not whole_months and whole_years is None:
+        return _sum_rows(f"{scope_where} AND dim IN ({marks}) AND day BETWEEN %s AND %s",
+                         [*scope_params, *dims, *spans[0]], group, sums_sql)
     cols = f"day, scope, dim, value, {', '.join(metrics)}"
     parts, params = [], []
     for lo, hi in spans:
         parts.append(f"SELECT {cols} FROM {_TABLE} WHERE {scope_where} AND dim IN ({marks}) AND day BETWEEN %s AND %s")
         params += [*scope_params, *dims, lo, hi]
-    if whole is not None:
-        parts.append(f"SELECT day, scope, substr(dim, {len(facts.MONTH_PREFIX) + 1}) AS dim, value, "
+    tiers = [(facts.month_dim, span) for span in whole_months]
+    if whole_years is not None:
+        tiers.append((facts.year_dim, whole_years))
+    for tier_dim, (lo, hi) in tiers:
+        # The tier's prefix is as long for months as for years ("m:", "y:").
+        parts.append(f"SELECT day, scope, substr(dim, {len(tier_dim('')) + 1}) AS dim, value, "
                      f"{', '.join(metrics)} FROM {_TABLE} WHERE {scope_where} AND dim IN ({marks}) "
                      f"AND day BETWEEN %s AND %s")
-        params += [*scope_params, *(facts.month_dim(d) for d in dims), *whole]
-    if len(parts) == 1 and whole is None:
-        return _sum_rows(f"{scope_where} AND dim IN ({marks}) AND day BETWEEN %s AND %s",
-                         [*scope_params, *dims, start, end], group, sums_sql)
+        params += [*scope_params, *(tier_dim(d) for d in dims), lo, hi]
     with heavy_reads(), connections[read_alias()].cursor() as cursor:
         cursor.execute(f"SELECT {group}, {sums_sql} FROM ({' UNION ALL '.join(parts)}) r GROUP BY {group}",
                        params)
@@ -249,9 +285,10 @@ def _day(value) -> date:
 def trend(scope: Scope, period: Period) -> list[dict]:
     """Per day (or per week / month for long periods): submitted, completed, overdue."""
     grain = "day" if period.days <= 62 else ("week" if period.days <= 200 else "month")
-    # By month: whole months from their month rows (dated the 1st, the day the bucket starts).
+    # By month: whole months from their month rows (dated the 1st, the day the bucket starts);
+    # never year rows (a year row would land in January's bucket).
     rows = _rollup_rows("scope = %s", [_scope_key(scope)], ["total"], period.start, period.end, "day",
-                        months=grain == "month", metrics=_TREND)
+                        months=grain == "month", years=False, metrics=_TREND)
     # One bucket per day, week (labelled by its Monday) or month of the period, empty ones
     # included, in order; each row (a day, or a whole month's first day) added to its bucket.
     if grain == "day":

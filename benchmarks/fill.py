@@ -934,7 +934,8 @@ def build_rollups(weight: int | None = None, connections: int = 2) -> int:
     dropped meanwhile and built after). The facts' counters are unpacked once into a wide
     unlogged table; per month, one GROUPING SETS statement per scope level (the same rows as
     ``analysis.facts.keys``; ``analysis.rollups.rebuild`` gives the same), once by day for
-    the day rows and once for the whole month for its month rows (dims "m:…").
+    the day rows and once for the whole month for its month rows (dims "m:…"); then the
+    year rows (dims "y:…") from the month rows.
 
     ``weight`` > 1 (default after ``amplify``: its factor): only the base's facts are grouped,
     the generated ones counted ``weight`` times — the copies' facts are the base's, so this
@@ -1039,6 +1040,16 @@ def build_rollups(weight: int | None = None, connections: int = 2) -> int:
     t = time.perf_counter()
     parallel(months, month, connections)
     print(f"  rollups: {len(months)} months grouped in {time.perf_counter() - t:.0f} s", flush=True)
+    # Year rows (dated 1 January, dims "y:<dim>": analysis.facts.YEAR_PREFIX) from the month
+    # rows, every year in one pass over the table (its indexes are not there yet).
+    t = time.perf_counter()
+    n = len(F.MONTH_PREFIX) + 1
+    cur.execute("SET work_mem = '256MB'")
+    cur.execute(insert + f"SELECT make_date(extract(year FROM day)::int, 1, 1), scope, "
+                f"'{F.YEAR_PREFIX}' || substr(dim, {n}), value, {sums} FROM analysis_rollup "
+                f"WHERE dim LIKE '{F.MONTH_PREFIX}%%' GROUP BY 1, scope, dim, value")
+    conn.commit()
+    print(f"  rollups: year rows grouped in {time.perf_counter() - t:.0f} s", flush=True)
     t = time.perf_counter()
 
     def index(c, job):

@@ -174,6 +174,34 @@ def test_data_endpoints_and_the_department_page_have_a_fixed_query_count(
         assert client.get(reverse(url)).status_code == 200
 
 
+def test_a_three_year_period_reads_year_rows_in_the_same_number_of_queries(
+    client, world, citizen, east_centre_staff, east_centre_leader, django_assert_num_queries,
+):
+    """A custom period of three years (whole years from year rows, a month from month rows)
+    costs the queries of a month, and counts the appeals of its days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from analysis import selectors
+
+    for _ in range(2):
+        dispatched(citizen, world.east_village, east_centre_staff, world.east_dept)
+    refresh_stale()
+    today = timezone.localdate()
+    start = (today.replace(month=1, day=1) - timedelta(days=2 * 366)).replace(month=12, day=1)
+    assert selectors.split(start, today)[2] is not None  # it does read year rows
+    client.force_login(east_centre_leader)
+    for name, queries in (("analysis:data", 14), ("analysis:dashboard", 15)):
+        url = f"{reverse(name)}?period=custom&start={start}&end={today}"
+        client.get(url)
+        with django_assert_num_queries(queries):
+            response = client.get(url)
+        assert response.status_code == 200
+    assert kpi(json.loads(client.get(f"{reverse('analysis:data')}?period=custom&start={start}&end={today}")
+                          .content), "submitted") == 2
+
+
 # The league table's rows as the dashboard template's loop wrote them before
 # analysis_rows.league_rows (the markup a leader sees must not change).
 LEAGUE_LOOP = """{% for u in league %}

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from analysis import facts, rollups, selectors
-from analysis.facts import MONTH_PREFIX
+from analysis.facts import MONTH_PREFIX, TIER_PREFIXES, YEAR_PREFIX
 from analysis.models import METRICS, GrievanceFact, Rollup, StaleFact
 from grievances import services
 from grievances.deadlines import services as clocks
@@ -32,10 +32,24 @@ def months_from_days(rows):
     """The month rows the day rows add up to (analysis.facts.MONTH_PREFIX)."""
     out = defaultdict(lambda: defaultdict(int))
     for (day, scope, dim, value), counts in rows.items():
-        if not dim.startswith(MONTH_PREFIX):
+        if not dim.startswith(TIER_PREFIXES):
             for m, v in counts.items():
                 out[(day.replace(day=1), scope, MONTH_PREFIX + dim, value)][m] += v
     return {k: {m: v for m, v in c.items() if v} for k, c in out.items() if any(c.values())}
+
+
+def years_from_days(rows):
+    """The year rows the day rows add up to (analysis.facts.YEAR_PREFIX)."""
+    out = defaultdict(lambda: defaultdict(int))
+    for (day, scope, dim, value), counts in rows.items():
+        if not dim.startswith(TIER_PREFIXES):
+            for m, v in counts.items():
+                out[(day.replace(month=1, day=1), scope, YEAR_PREFIX + dim, value)][m] += v
+    return {k: {m: v for m, v in c.items() if v} for k, c in out.items() if any(c.values())}
+
+
+def tier(rows, prefix):
+    return {k: v for k, v in rows.items() if k[2].startswith(prefix)}
 
 
 def assert_rollups_equal_recount():
@@ -44,9 +58,11 @@ def assert_rollups_equal_recount():
     computed, expected = rollups.recount(start, end)
     stored = stored_rows()
     assert stored == expected
-    # Month rows are there, and each holds exactly its month's day rows.
-    month_rows = {k: v for k, v in stored.items() if k[2].startswith(MONTH_PREFIX)}
+    # Month and year rows are there, and each holds exactly its month's (year's) day rows.
+    month_rows = tier(stored, MONTH_PREFIX)
     assert month_rows and month_rows == months_from_days(stored)
+    year_rows = tier(stored, YEAR_PREFIX)
+    assert year_rows and year_rows == years_from_days(stored)
     stored_facts = {f.pk: (f.dims_tuple, f.counts) for f in _facts()}
     assert stored_facts == {gid: (f.dims(), f.counts) for gid, f in computed}
 
@@ -212,8 +228,9 @@ def test_unit_rows_have_their_own_scope_and_the_migration_moves_old_rows_there(l
 
     g = loop.handling()
     rollups.refresh_stale()
-    # 0002 ran before month rows existed (0005): leave them out of its round trip.
+    # 0002 ran before month and year rows existed (0005, 0006): leave them out of its round trip.
     Rollup.objects.filter(dim__startswith=MONTH_PREFIX).delete()
+    Rollup.objects.filter(dim__startswith=YEAR_PREFIX).delete()
     unit = str(fresh(g).handling_unit_id)
     now = stored_rows()
     own = {k: v for k, v in now.items() if k[1] == f"u{unit}"}
@@ -259,7 +276,8 @@ def test_month_aware_reads_equal_day_only_reads_for_random_periods(seed, world, 
     for fact in rng.sample(kept, 30):  # changed figures: the old contribution taken back
         rollups.add_to_rollups(rollups.delta(fact, None))
     stored = stored_rows()
-    assert {k: v for k, v in stored.items() if k[2].startswith(MONTH_PREFIX)} == months_from_days(stored)
+    assert tier(stored, MONTH_PREFIX) == months_from_days(stored)
+    assert tier(stored, YEAR_PREFIX) == years_from_days(stored)
 
     scopes = [selectors.Scope(label="all"), selectors.Scope(label="city", region=world.city),
               selectors.Scope(label="county", region=world.east), selectors.Scope(label="unit", unit=world.east_dept)]
@@ -279,25 +297,43 @@ def test_month_aware_reads_equal_day_only_reads_for_random_periods(seed, world, 
     whole = 0
     for lo, hi in periods:
         period = selectors.Period("custom", lo, hi, "")
-        whole += real_split(lo, hi)[1] is not None
+        whole += bool(real_split(lo, hi, years=False)[1])
         for scope in scopes:
             monkeypatch.setattr(selectors, "split", real_split)
             month_aware = reads(scope, period)
-            monkeypatch.setattr(selectors, "split", lambda s, e, today=None: ([(s, e)], None))
+            monkeypatch.setattr(selectors, "split", lambda s, e, today=None, years=True: ([(s, e)], [], None))
             assert reads(scope, period) == month_aware, (scope.label, lo, hi)
     assert whole >= 10  # the periods did cover whole months
 
 
-def test_split_reads_whole_months_from_month_rows():
+def test_split_reads_whole_years_then_whole_months_then_days():
     d = date
     today = d(2026, 11, 29)
-    assert selectors.split(d(2026, 10, 1), d(2026, 10, 31), today) == ([], (d(2026, 10, 1), d(2026, 10, 1)))
-    assert selectors.split(d(2026, 1, 1), today, today) == ([], (d(2026, 1, 1), d(2026, 11, 1)))
-    assert selectors.split(d(2026, 11, 1), today, today) == ([], (d(2026, 11, 1), d(2026, 11, 1)))
+    assert selectors.split(d(2026, 10, 1), d(2026, 10, 31), today) == ([], [(d(2026, 10, 1), d(2026, 10, 1))], None)
+    assert selectors.split(d(2026, 11, 1), today, today) == ([], [(d(2026, 11, 1), d(2026, 11, 1))], None)
     assert selectors.split(d(2026, 1, 15), d(2026, 4, 10), today) == (
-        [(d(2026, 1, 15), d(2026, 1, 31)), (d(2026, 4, 1), d(2026, 4, 10))], (d(2026, 2, 1), d(2026, 3, 1)))
-    assert selectors.split(d(2026, 11, 23), today, today) == ([(d(2026, 11, 23), today)], None)
-    assert selectors.split(d(2026, 3, 2), d(2026, 3, 30), today) == ([(d(2026, 3, 2), d(2026, 3, 30))], None)
+        [(d(2026, 1, 15), d(2026, 1, 31)), (d(2026, 4, 1), d(2026, 4, 10))], [(d(2026, 2, 1), d(2026, 3, 1))], None)
+    assert selectors.split(d(2026, 11, 23), today, today) == ([(d(2026, 11, 23), today)], [], None)
+    assert selectors.split(d(2026, 3, 2), d(2026, 3, 30), today) == ([(d(2026, 3, 2), d(2026, 3, 30))], [], None)
+    # "This year": one year row (the current year's holds its days so far); without years
+    # (a trend by month) its months.
+    assert selectors.split(d(2026, 1, 1), today, today) == ([], [], (d(2026, 1, 1), d(2026, 1, 1)))
+    assert selectors.split(d(2026, 1, 1), today, today, years=False) == ([], [(d(2026, 1, 1), d(2026, 11, 1))], None)
+    # A whole past year; a year that is not whole (ends before 31 December and before today).
+    assert selectors.split(d(2025, 1, 1), d(2025, 12, 31), today) == ([], [], (d(2025, 1, 1), d(2025, 1, 1)))
+    assert selectors.split(d(2025, 1, 1), d(2025, 12, 30), today) == (
+        [(d(2025, 12, 1), d(2025, 12, 30))], [(d(2025, 1, 1), d(2025, 11, 1))], None)
+    # The benchmark's 3-year custom period: one month row, then three year rows.
+    assert selectors.split(d(2023, 12, 1), today, today) == (
+        [], [(d(2023, 12, 1), d(2023, 12, 1))], (d(2024, 1, 1), d(2026, 1, 1)))
+    # Straddling year boundaries: days and months at both ends around the whole years.
+    assert selectors.split(d(2023, 3, 15), d(2026, 2, 10), today) == (
+        [(d(2023, 3, 15), d(2023, 3, 31)), (d(2026, 2, 1), d(2026, 2, 10))],
+        [(d(2023, 4, 1), d(2023, 12, 1)), (d(2026, 1, 1), d(2026, 1, 1))], (d(2024, 1, 1), d(2025, 1, 1)))
+    # Across one boundary without a whole year: months and days only.
+    assert selectors.split(d(2024, 12, 15), d(2025, 1, 20), today) == ([(d(2024, 12, 15), d(2025, 1, 20))], [], None)
+    assert selectors.split(d(2024, 11, 1), d(2025, 2, 28), today) == (
+        [], [(d(2024, 11, 1), d(2025, 2, 1))], None)
 
 
 def test_the_month_migration_backfills_month_rows_from_day_rows(loop):
@@ -313,10 +349,143 @@ def test_the_month_migration_backfills_month_rows_from_day_rows(loop):
     rollups.refresh_stale()
     now = stored_rows()
     migration = importlib.import_module("analysis.migrations.0005_month_rollups")
+    years = importlib.import_module("analysis.migrations.0006_year_rollups")
+    editor = SimpleNamespace(connection=connection)
+    years.backward(apps, editor)  # the rows as they were when 0005 ran: no year rows yet
+    migration.backward(apps, editor)
+    assert stored_rows() == {k: v for k, v in now.items() if not k[2].startswith(TIER_PREFIXES)}
+    migration.forward(apps, editor)
+    migration.forward(apps, editor)
+    years.forward(apps, editor)
+    assert stored_rows() == now
+
+
+def _reads_by_tier(monkeypatch, read, scope, period):
+    """``read(scope, period)`` three ways: whole years from year rows (as built), whole months
+    from month rows only (as before year rows), every day from day rows."""
+    real_split = selectors.split
+    out = []
+    for fake in (real_split,
+                 lambda s, e, today=None, years=True: real_split(s, e, today, years=False),
+                 lambda s, e, today=None, years=True: ([(s, e)], [], None)):
+        monkeypatch.setattr(selectors, "split", fake)
+        out.append(read(scope, period))
+    monkeypatch.setattr(selectors, "split", real_split)
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_year_aware_reads_equal_month_and_day_reads_for_long_periods(seed, world, monkeypatch):
+    """Facts over three and a half years, some taken back again (as incremental maintenance
+    does): year rows hold exactly their day rows, and every read over 3-year, whole-year,
+    year-straddling and random long periods gives the same figures from year rows as from
+    month rows alone and from day rows alone."""
+    rng = random.Random(seed)
+    start = date(2023, 5, 1)
+    span = (date(2026, 11, 1) - start).days  # nothing after today
+    kept = []
+    for _ in range(250):
+        fact = _random_fact(rng, world, start, span)
+        rollups.add_to_rollups(rollups.delta(None, fact))
+        kept.append(fact)
+    for fact in rng.sample(kept, 40):
+        rollups.add_to_rollups(rollups.delta(fact, None))
+    stored = stored_rows()
+    assert tier(stored, YEAR_PREFIX) == years_from_days(stored)
+    assert {k[0] for k in tier(stored, YEAR_PREFIX)} == {date(y, 1, 1) for y in (2023, 2024, 2025, 2026)}
+
+    scopes = [selectors.Scope(label="all"), selectors.Scope(label="county", region=world.east),
+              selectors.Scope(label="unit", unit=world.east_dept)]
+    dims = ["total", "kind", "category", "severity", "channel", "unit", "cell"]
+    today = timezone.localdate()
+
+    def reads(scope, period):
+        return (selectors.sums(scope, period, dims), selectors.trend(scope, period),
+                selectors.children(scope, period))
+
+    periods = [(date(2023, 12, 1), today), (date(2024, 1, 1), date(2024, 12, 31)),
+               (date(2023, 6, 17), date(2026, 2, 10)), (date(2024, 12, 15), date(2025, 1, 20)),
+               (today.replace(month=1, day=1), today), (date(2023, 11, 30), date(2026, 11, 1))]
+    periods += [(a, min(a + timedelta(days=rng.randrange(400, 1096)), today))
+                for a in (start + timedelta(days=rng.randrange(600)) for _ in range(12))]
+    with_years = 0
+    for lo, hi in periods:
+        period = selectors.Period("custom", lo, hi, "")
+        with_years += selectors.split(lo, hi)[2] is not None
+        for scope in scopes:
+            by_year, by_month, by_day = _reads_by_tier(monkeypatch, reads, scope, period)
+            assert by_year == by_month == by_day, (scope.label, lo, hi)
+            assert by_year[0]["total"].get("", {}).get("n", 0) > 0 or scope.label == "unit"
+    assert with_years >= 8  # the periods did cover whole years
+
+
+def _backdate_across_years(items) -> list[int]:
+    """Move the appeals' submission back, 60 days apart (so no two are within the 30 days of
+    a repeat), spreading them over five years; returns their ids."""
+    ids = sorted(g.pk for g in items)
+    for i, gid in enumerate(ids):
+        g = Grievance.objects.get(pk=gid)
+        Grievance.objects.filter(pk=gid).update(created_at=g.created_at - timedelta(days=60 * (i + 1)))
+    return ids
+
+
+def test_year_rows_kept_incrementally_equal_a_rebuild_and_the_migration(
+    world, citizen, other_citizen, east_centre_staff, east_handler, east_handler2, east_dept_leader, grid_worker,
+    monkeypatch,
+):
+    """Appeals spread over four years through the real services and the refresher: the year
+    rows the refresher keeps equal a recount and the sums of their day and month rows; a
+    rebuild writes the same rows, and brings back lost year rows; migration 0006 makes the
+    same year rows from the month rows alone. On these rows, the dashboard (every KPI,
+    breakdown, trend, child area and league row) is the same for a 3-year period, a whole
+    year and a year-straddling period whether read with year rows, month rows or day rows."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    rng = random.Random(7)
+    actors = Actors(world, citizen, other_citizen, east_centre_staff, east_handler, east_handler2,
+                    east_dept_leader, grid_worker)
+    items: list = []
+    now = timezone.now()
+    while len(items) < 24:
+        step(rng, actors, items, now)
+    rollups.refresh_stale()
+    ids = _backdate_across_years(items)
+    rollups.mark_stale(ids)
+    rollups.refresh_stale()  # the incremental path moves each fact's rows to its new day
+    assert_rollups_equal_recount()
+    kept = stored_rows()
+    years = {k[0].year for k in tier(kept, YEAR_PREFIX)}
+    assert len(years) >= 4
+    first, last = min(GrievanceFact.objects.values_list("day", flat=True)), timezone.localdate()
+
+    rollups.rebuild(first, last)
+    assert stored_rows() == kept
+    Rollup.objects.filter(dim__startswith=YEAR_PREFIX).delete()
+    rollups.rebuild(first, last)
+    assert stored_rows() == kept
+
+    migration = importlib.import_module("analysis.migrations.0006_year_rollups")
     editor = SimpleNamespace(connection=connection)
     migration.backward(apps, editor)
-    assert stored_rows() == {k: v for k, v in now.items() if not k[2].startswith(MONTH_PREFIX)}
+    assert stored_rows() == {k: v for k, v in kept.items() if not k[2].startswith(YEAR_PREFIX)}
     migration.forward(apps, editor)
-    assert stored_rows() == now
+    assert stored_rows() == kept
     migration.forward(apps, editor)
-    assert stored_rows() == now
+    assert stored_rows() == kept
+
+    today = timezone.localdate()
+    three_years = (today.replace(day=1) - timedelta(days=3 * 365)).replace(day=1)
+    whole_year = date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    straddling = date(today.year - 3, 6, 10), date(today.year - 1, 2, 20)
+    for lo, hi in ((three_years, today), whole_year, straddling):
+        assert selectors.split(lo, hi)[2] is not None
+        period = selectors.Period("custom", lo, hi, "")
+        for scope in (selectors.Scope(label="all"), selectors.Scope(label="county", region=world.east),
+                      selectors.Scope(label="unit", unit=world.east_dept)):
+            by_year, by_month, by_day = _reads_by_tier(monkeypatch, selectors.dashboard, scope, period)
+            assert by_year == by_month == by_day, (scope.label, lo, hi)
+            if scope.label != "unit":
+                assert next(k for k in by_year["kpis"] if k["code"] == "submitted")["value"] > 0
