@@ -14,8 +14,16 @@ Without the package, with ``LAWSEARCH_DENSE = False``, or without the two files 
 files that do not match each other or the code's features), ``dense_ranker()`` returns None
 and the search uses the bigram-only model (``ranker_model.json``) exactly as before.
 
-Dense retrieval of *articles* (embedding the corpus) was measured as a candidate channel and
-not shipped (benchmarks/README.md, sixth round)."""
+Eighth round (benchmarks/README.md): the model may also read the question's *novelty* — the
+cosine of its nearest answered question, ``far`` when that is low — so the memories' votes and
+the concept table's law preferences can count less for a question unlike any answered one
+(``novelty_far``, ``far_x_*`` features, or a fixed damping of some columns named in the model's
+``meta["gate"]``); and the **article channel**: when ``aligned-<build>.npy`` of the current
+index exists (legalqa/search/vectors.py, filled by ``manage.py embed_articles``), the model
+``ranker_model_articles.json`` is used instead: the question's e5 cosine with every article (one
+matrix-vector product over the memory-mapped file) adds the nearest articles to the candidates
+and is a feature. Without the aligned file (or with one that does not fit the index) the search
+uses ``ranker_model_dense.json`` as before."""
 
 from __future__ import annotations
 
@@ -36,6 +44,7 @@ from .rank import Model
 log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).with_name("ranker_model_dense.json")
+ARTICLES_MODEL_PATH = Path(__file__).with_name("ranker_model_articles.json")
 VECTORS_PATH = Path(__file__).with_name("ranker_memory_e5.npy")
 NEIGHBOURS = 8
 # e5 cosines between unrelated questions of the sets are 0.86 at the median and 0.89 at the
@@ -45,6 +54,23 @@ CANDIDATES = 10
 FEATURES = ["dmem_article", "dmem_votes", "dmem_group", "dmem_law", "dmem_only"]
 ALL_FEATURES = BASE_FEATURES + FEATURES
 MONOTONE = {"dmem_article", "dmem_votes", "dmem_group", "dmem_law"}
+# the article channel: the question's cosine with the candidate, its gap to the best candidate's,
+# 1 / (1 + the article's rank by cosine over the corpus) within the first ARTICLE_RANKS, "only the
+# channel proposed it"; ``k`` of the model's meta["articles"] nearest articles join the candidates
+ARTICLE_FEATURES = ["dense_cos", "dense_gap", "dense_inv_rank", "dense_only"]
+ARTICLE_RANKS = 20
+GATE_FEATURE = "novelty_far"
+
+
+def _extras_ok(names: list[str], articles: bool) -> bool:
+    """Features a dense model may add to ALL_FEATURES: the channel's (exactly when it is the
+    articles model) and the novelty gate's (``novelty_far``, ``far_x_<a known column>``)."""
+    known = set(ALL_FEATURES) | set(ARTICLE_FEATURES)
+    chan = [n for n in names if n in ARTICLE_FEATURES]
+    if articles != (chan == ARTICLE_FEATURES):
+        return False
+    return all(n in ARTICLE_FEATURES or n == GATE_FEATURE or (n.startswith("far_x_") and n[6:] in known)
+               for n in names)
 
 
 def enabled() -> bool:
@@ -52,7 +78,7 @@ def enabled() -> bool:
 
 
 _lock = threading.Lock()
-_state: dict = {"embedder": None, "failed": False, "model": None, "key": None}
+_state: dict = {"embedder": None, "failed": False, "model": None, "articles_model": None, "key": None}
 
 
 def embedder():
@@ -92,14 +118,73 @@ def query_vector(query: str) -> np.ndarray | None:
 
 @dataclass
 class DenseRanker:
-    model: Model                # features ALL_FEATURES, with the bigram memory
+    model: Model                # features ALL_FEATURES (+ gate / channel features), with the bigram memory
     vectors: np.ndarray         # e5 vector of every memory question, in the memory's order
+    articles: np.ndarray | None = None  # aligned article vectors (memory-mapped) for the channel
 
     def evidence(self, idx: dict, query: str, exclude: set[int] | None = None) -> Evidence | None:
         vec = query_vector(query)
         if vec is None:
             return None
         return dense_evidence(self.vectors, self.model.memory.answers, idx, vec, exclude)
+
+    @property
+    def channel_k(self) -> int:
+        return int((self.model.meta.get("articles") or {}).get("k", 0)) if self.articles is not None else 0
+
+    def article_cosines(self, query: str) -> ArticleCosines | None:
+        """The question's cosine with every indexed article and the ARTICLE_RANKS nearest."""
+        if self.articles is None:
+            return None
+        vec = query_vector(query)
+        if vec is None:
+            return None
+        cos = self.articles @ np.asarray(vec, dtype=self.articles.dtype)
+        k = min(ARTICLE_RANKS, len(cos))
+        if not k:
+            return None
+        top = np.argpartition(-cos, k - 1)[:k]
+        top = top[np.argsort(-cos[top], kind="stable")]
+        return ArticleCosines(cos, top, {int(d): i for i, d in enumerate(top)})
+
+    def columns(self, idx: dict, x: np.ndarray, docs: np.ndarray, dev: Evidence | None, lexical: np.ndarray,
+                in_memory: np.ndarray, arts: ArticleCosines | None) -> np.ndarray:
+        """The model's feature matrix: ``x`` (BASE_FEATURES) with the dense memory's columns, the
+        channel's and the novelty gate's, in the model's order."""
+        cols = {n: x[:, i] for i, n in enumerate(BASE_FEATURES)}
+        ranks = arts.rank if arts is not None else {}
+        in_channel = np.array([int(d) in ranks for d in docs], dtype=bool)
+        dm = dense_columns(idx, docs, dev, lexical, in_memory | in_channel)
+        cols.update({n: dm[:, i] for i, n in enumerate(FEATURES)})
+        if arts is not None:
+            cos = arts.cos[docs].astype(np.float64)
+            cols["dense_cos"] = cos
+            cols["dense_gap"] = cos - (cos.max() if len(cos) else 0.0)
+            cols["dense_inv_rank"] = np.array([1.0 / (1 + ranks[int(d)]) if int(d) in ranks else 0.0 for d in docs])
+            cols["dense_only"] = (~lexical & ~in_memory & in_channel).astype(np.float64)
+        gate = self.model.meta.get("gate") or {}
+        if gate.get("kind"):
+            s = dev.nearest if dev is not None else -1.0
+            lo, hi = float(gate["lo"]), float(gate["hi"])
+            near = min(max((s - lo) / (hi - lo), 0.0), 1.0)
+            for name in gate.get("damp") or ():
+                cols[name] = cols[name] * near
+            cols[GATE_FEATURE] = np.full(len(docs), 1.0 - near)
+        names = self.model.features
+        out = np.zeros((len(docs), len(names)))
+        for j, name in enumerate(names):
+            out[:, j] = cols[name] if not name.startswith("far_x_") else cols[GATE_FEATURE] * cols[name[6:]]
+        return out
+
+
+@dataclass
+class ArticleCosines:
+    cos: np.ndarray             # cosine with every index row
+    top: np.ndarray             # the ARTICLE_RANKS nearest rows, nearest first
+    rank: dict[int, int]        # row → its rank among them
+
+    def candidates(self, k: int) -> list[int]:
+        return [int(d) for d in self.top[:k]]
 
 
 def dense_evidence(vectors: np.ndarray, answers: list, idx: dict, vec: np.ndarray,
@@ -112,6 +197,7 @@ def dense_evidence(vectors: np.ndarray, answers: list, idx: dict, vec: np.ndarra
     sims = vectors @ np.asarray(vec, dtype=vectors.dtype)
     if exclude:
         sims[list(exclude)] = -1.0
+    ev.nearest = float(sims.max())
     rows = _key_rows(idx)
     for i in np.argsort(-sims)[:NEIGHBOURS]:
         sim = float(sims[i])
@@ -144,26 +230,56 @@ def dense_columns(idx: dict, docs: np.ndarray, dev: Evidence | None, lexical: np
     return out
 
 
-def dense_ranker() -> DenseRanker | None:
-    """The dense model with its memory vectors, when the search should use it (see the
-    module's docstring); reloaded when either file changes."""
-    if not enabled():
-        return None
+def _read_model(path: Path, vectors: np.ndarray, articles: bool) -> Model | None:
     try:
-        key = (MODEL_PATH.stat().st_mtime_ns, VECTORS_PATH.stat().st_mtime_ns)
+        model = Model.from_json(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         return None
-    if _state["key"] != key:
-        ranker = None
-        try:
-            model = Model.from_json(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
-            vectors = np.load(VECTORS_PATH, allow_pickle=False).astype(np.float32)
-            if (model.features == ALL_FEATURES and model.memory is not None
-                    and vectors.shape[0] == len(model.memory.questions)):
-                ranker = DenseRanker(model, vectors)
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("law search: dense model unreadable (%s)", exc)
-        _state.update(key=key, model=ranker)
-    if _state["model"] is None or embedder() is None:
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("law search: dense model %s unreadable (%s)", path.name, exc)
         return None
+    if (model.features[:len(ALL_FEATURES)] == ALL_FEATURES and _extras_ok(model.features[len(ALL_FEATURES):], articles)
+            and model.memory is not None and vectors.shape[0] == len(model.memory.questions)):
+        return model
+    return None
+
+
+def _stamp(path: Path):
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def dense_ranker(idx: dict | None = None) -> DenseRanker | None:
+    """The dense model with its memory vectors, when the search should use it (see the
+    module's docstring); reloaded when a file changes. With ``idx`` (the loaded index) and the
+    aligned article vectors of that index present, the articles model with the channel."""
+    if not enabled():
+        return None
+    key = (_stamp(MODEL_PATH), _stamp(ARTICLES_MODEL_PATH), _stamp(VECTORS_PATH))
+    if key[2] is None:
+        return None
+    if _state["key"] != key:
+        plain = articles = None
+        try:
+            vectors = np.load(VECTORS_PATH, allow_pickle=False).astype(np.float32)
+            plain = _read_model(MODEL_PATH, vectors, articles=False)
+            articles = _read_model(ARTICLES_MODEL_PATH, vectors, articles=True)
+        except (OSError, ValueError) as exc:
+            log.warning("law search: dense memory vectors unreadable (%s)", exc)
+        _state.update(key=key, model=DenseRanker(plain, vectors) if plain else None,
+                      articles_model=DenseRanker(articles, vectors) if articles else None)
+    if embedder() is None:
+        return None
+    if idx is not None and _state.get("articles_model") is not None:
+        from .index import index_path
+        from .vectors import load_aligned
+
+        mat = load_aligned(idx, index_path())
+        if mat is not None:
+            ranker = _state["articles_model"]
+            if ranker.articles is not mat:
+                ranker.articles = mat
+            return ranker
     return _state["model"]

@@ -204,7 +204,7 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
         if model is None:
             from .dense import dense_ranker
 
-            dense = dense_ranker()
+            dense = dense_ranker(idx)
             ranker = dense.model if dense is not None else load_model()
         elif hasattr(model, "vectors"):
             dense, ranker = model, model.model
@@ -212,6 +212,7 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
             ranker = model
     ev = None
     dev = None
+    arts = None  # dense.ArticleCosines: the article channel, when the aligned vectors are there
     extra: list[int] = []
     if ranker is not None and ranker.memory is not None:
         from .memory import evidence
@@ -230,29 +231,39 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
                     ev = evidence(ranker.memory, idx, query)
                     extra = memory_candidates(ev)
             else:
-                extra = list(dict.fromkeys(extra + dense_candidates(dev)))
+                arts = dense.article_cosines(query) if dense.channel_k else None
+                channel = [int(d) for d in arts.top] if arts is not None else []
+                extra = list(dict.fromkeys(extra + channel + dense_candidates(dev)))
     cand = score_candidates(idx, query, q, prefer, max(candidates if ranker else 0, limit + len(hits) + 5), extra,
                             reader=reader)
     if cand is not None and len(cand.docs):
-        order = np.arange(len(cand.docs))
+        docs = cand.docs
+        order = np.arange(len(docs))
         scores = cand.final
         if ranker is not None:
             from .rank import candidate_matrix
 
             x = candidate_matrix(idx, cand, ev)
             if dense is not None:
-                from .dense import dense_columns
+                from .dense import dense_candidates
 
-                lexical = np.arange(len(cand.docs)) < cand.n_lexical
-                in_memory = np.array([int(d) in ev.article for d in cand.docs], dtype=bool)
-                x = np.hstack([x, dense_columns(idx, cand.docs, dev, lexical, in_memory)])
+                lexical = np.arange(len(docs)) < cand.n_lexical
+                in_memory = np.array([int(d) in ev.article for d in docs], dtype=bool)
+                if arts is not None:
+                    # the channel's nearest ARTICLE_RANKS joined the candidates (their rank is a
+                    # feature); only the first k stay unless another source proposed them too
+                    dmem = set(dense_candidates(dev))
+                    keep = lexical | in_memory | np.array(
+                        [arts.rank.get(int(d), 1 << 30) < dense.channel_k or int(d) in dmem for d in docs])
+                    x, docs, lexical, in_memory = x[keep], docs[keep], lexical[keep], in_memory[keep]
+                x = dense.columns(idx, x, docs, dev, lexical, in_memory, arts)
             learned = ranker.score(x)
             order = np.argsort(-learned, kind="stable")
             scores = learned - learned.min() + 1e-3
         for i in order:
             if len(hits) >= limit:
                 break
-            d = int(cand.docs[i])
+            d = int(docs[i])
             aid = int(idx["article_id"][d])
             if aid in seen:
                 continue

@@ -101,6 +101,7 @@ class Evidence:
     votes: dict[int, float]     # index row → summed similarity of the questions it answered
     group: dict[int, float]     # chapter group → summed similarity
     law: dict[int, float]       # law position → summed similarity
+    nearest: float = -1.0       # dense memory: e5 cosine of the nearest answered question (novelty)
 
 
 def evidence(memory: Memory | None, idx: dict, query: str, exclude: set[int] | None = None) -> Evidence:

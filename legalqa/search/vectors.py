@@ -3,11 +3,10 @@
 Embedding the corpus takes a long time on a small machine (23,700 articles; about 5 a second on
 one busy core, far more on a quiet one), so it never runs inside a request or inside
 ``import_laws``: ``python manage.py embed_articles`` (run by the Celery task
-``legalqa.tasks.embed_articles`` after an import) fills a store. The search does not read
-the vectors yet: the article channel (the articles nearest the question by e5 joining the
-candidates) was measured on part of the corpus only (sixth round), and the whole corpus could
-not be embedded on this machine within the seventh round (benchmarks/README.md); a channel
-built on them must use them only when ``aligned-<build>.npy`` exists for the index it reads.
+``legalqa.tasks.embed_articles`` after an import) fills a store. The search's article channel
+(legalqa/search/dense.py: the articles nearest the question by e5 join the candidates) reads
+them only through ``load_aligned``, i.e. only when ``aligned-<build>.npy`` exists for the index
+it reads and has one row per indexed article; otherwise the search goes without the channel.
 
 Store (``var/lawsearch/e5-<database>/``, beside the index):
 
@@ -17,8 +16,11 @@ Store (``var/lawsearch/e5-<database>/``, beside the index):
   where it stopped (each chunk is written atomically as soon as its batch is done). Chunks
   are compacted into one when a run completes (vectors no article uses any more are dropped).
 - ``aligned-<build>.npy`` — the vectors in the index's row order for one index build
-  (float16, 18 MB), written when every row has a vector; memory-mapped by the workers, so
-  the page cache holds one copy for all of them. A rebuilt index has a new build id, so the
+  (float32, 36 MB), written when every row has a vector; memory-mapped by the workers, so
+  the page cache holds one copy for all of them. float32 and not float16 (18 MB) because the
+  question's cosine with every article is one matrix-vector product per search: NumPy has no
+  BLAS for float16, and converting 23,634 × 384 halves per search took 170–220 ms on this
+  machine under load against about 40 ms for the float32 product (eighth round). A rebuilt index has a new build id, so the
   file of the old build is never read for the new rows: until the command has run again, the
   search goes without the article channel.
 
@@ -39,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 DIM = 384
+ALIGNED_DTYPE = np.float32
 PASSAGE_CHARS = 160  # of the article's text; law, chapter and section come first
 
 
@@ -175,7 +178,8 @@ def embed_index(idx: dict, index_file: Path, *, embed=None, batch: int = 16, chu
     result["missing"] = missing
     if missing == 0 and shard == (0, 1):
         out = aligned_path(index_file, idx["build"])
-        mat = np.stack([have[h] for h in hashes]).astype(np.float16) if hashes else np.zeros((0, DIM), np.float16)
+        mat = (np.stack([have[h] for h in hashes]).astype(ALIGNED_DTYPE) if hashes
+               else np.zeros((0, DIM), ALIGNED_DTYPE))
         _atomic_save(out, lambda f: np.save(f, mat, allow_pickle=False))
         for old in directory.glob("aligned-*.npy"):
             if old != out:
@@ -184,3 +188,26 @@ def embed_index(idx: dict, index_file: Path, *, embed=None, batch: int = 16, chu
             compact(directory, set(hashes))
         result["aligned"] = str(out)
     return result
+
+
+_aligned_cache: dict = {"key": None, "mat": None}
+
+
+def load_aligned(idx: dict, index_file: Path) -> np.ndarray | None:
+    """The memory-mapped vectors of ``idx``'s rows (read-only, never copied), or None when the
+    file of this index build is missing or does not fit it (another row count, width or type)."""
+    path = aligned_path(index_file, idx.get("build", ""))
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+    except (FileNotFoundError, OSError):
+        return None
+    if _aligned_cache["key"] != key:
+        mat = None
+        try:
+            m = np.load(path, mmap_mode="r", allow_pickle=False)
+            if m.dtype == ALIGNED_DTYPE and m.shape == (len(idx["article_id"]), DIM):
+                mat = m
+        except (OSError, ValueError, EOFError):
+            mat = None
+        _aligned_cache.update(key=key, mat=mat)
+    return _aligned_cache["mat"]

@@ -40,7 +40,7 @@ def test_every_indexed_article_is_embedded_once_and_aligned_with_the_index(law_c
     assert result["rows"] == n and result["missing"] == 0
     assert len(fake.seen) == len(set(fake.seen))  # a passage shared by two rows is embedded once
     mat = np.load(result["aligned"])
-    assert mat.shape == (n, vectors.DIM) and mat.dtype == np.float16
+    assert mat.shape == (n, vectors.DIM) and mat.dtype == np.float32
     assert result["aligned"].endswith(f"aligned-{idx['build']}.npy")
     # row i is the (normalised) vector of row i's passage
     passages = vectors.index_passages(idx)
