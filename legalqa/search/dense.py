@@ -139,7 +139,7 @@ class DenseRanker:
         vec = query_vector(query)
         if vec is None:
             return None
-        cos = self.articles @ np.asarray(vec, dtype=self.articles.dtype)
+        cos = matvec(self.articles, vec)
         k = min(ARTICLE_RANKS, len(cos))
         if not k:
             return None
@@ -187,6 +187,14 @@ class ArticleCosines:
         return [int(d) for d in self.top[:k]]
 
 
+def matvec(mat: np.ndarray, vec: np.ndarray) -> np.ndarray:
+    """``mat @ vec`` without BLAS: from about 1,000 rows OpenBLAS splits a matrix-vector product
+    over threads, and on a busy two-core host waking them cost 16 ms (p95 21 ms) where einsum's
+    single loop takes 0.07 ms for the 1,238 memory questions and 1.8 ms for the 23,634 articles
+    (eighth round, load average 5-6)."""
+    return np.einsum("ij,j->i", mat, np.asarray(vec, dtype=mat.dtype))
+
+
 def dense_evidence(vectors: np.ndarray, answers: list, idx: dict, vec: np.ndarray,
                    exclude: set[int] | None = None) -> Evidence:
     """Votes of the answered questions nearest ``vec`` (rows in ``exclude`` left out): for
@@ -194,7 +202,7 @@ def dense_evidence(vectors: np.ndarray, answers: list, idx: dict, vec: np.ndarra
     ev = Evidence({}, {}, {}, {})
     if not len(vectors):
         return ev
-    sims = vectors @ np.asarray(vec, dtype=vectors.dtype)
+    sims = matvec(vectors, vec)
     if exclude:
         sims[list(exclude)] = -1.0
     ev.nearest = float(sims.max())
