@@ -234,6 +234,7 @@ def main():
     parser.add_argument("--write", default="", help="configuration whose 19-set model to write")
     parser.add_argument("--cv-json", default="", help="CV figures for the written model's meta")
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--max-folds", type=int, default=0, help="smoke test: stop after this many folds")
     parser.add_argument("--folds", default="groups", choices=["groups", "sets"],
                         help="groups: the five FOLDS of whole sets (the decision run); sets: one set at a time")
     args = parser.parse_args()
@@ -301,7 +302,9 @@ def main():
     if not args.no_cv:
         tot = {}  # (config, condition) → list of (rank, new, ceiling hit)
         print("| fold | n | new | " + " | ".join(f"{c} ceiling R@1 R@5 MRR" for c in configs) + " |")
-        for fold in dict.fromkeys(fold_of.values()):
+        for fi, fold in enumerate(dict.fromkeys(fold_of.values())):
+            if args.max_folds and fi >= args.max_folds:
+                break
             cache.clear()
             NEAREST.clear()
             held = set(fold)
