@@ -1,8 +1,10 @@
 """Page cost at scale (issue 18, goal 2; issue 15's dashboard): every citizen, department,
 admin and dashboard page served by gunicorn (2 sync workers, as deployed), beside a bare
-Django "hello" view served by the same workers in the same run. The workers open a new
-database connection per request unless ``CONN_MAX_AGE`` is set in the environment
-(``CONN_MAX_AGE=60``: persistent, as deployed; see settings_pages.py); the summary says which.
+Django "hello" view served by the same workers in the same run. The workers keep their
+database connections (``CONN_MAX_AGE=60``, as deployed: DJANGO_PROFILE=production) unless
+``CONN_MAX_AGE`` is set in the environment (``CONN_MAX_AGE=0``: a new PostgreSQL backend per
+request, the default before 2026-11-29's eighth round; see settings_pages.py); the summary
+says which.
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/bench1m \\
         .venv/bin/python benchmarks/scale/pages.py [--appeals 1000000] [--runs 30] [--only admin] [--port 8791]
@@ -143,6 +145,8 @@ def query_count(path: str, username: str | None) -> tuple[int, int]:
 
 
 def main():
+    # What is deployed (settings_pages.py reads it; the gunicorn workers inherit it).
+    os.environ.setdefault("CONN_MAX_AGE", "60")
     parser = argparse.ArgumentParser()
     parser.add_argument("--appeals", type=int, default=0, help="fill a fresh database up to this many first")
     parser.add_argument("--runs", type=int, default=30)

@@ -1,13 +1,13 @@
 """Settings for benchmarks/scale/pages.py: the project's settings plus a bare "hello" view at
 /__hello__/ served by the same gunicorn workers (the yardstick beside every page).
 
-Database connections follow ``CONN_MAX_AGE`` from the environment, 0 by default outside
-production: a new PostgreSQL backend per request, which plans every query with empty catalog
-caches and takes a page fault on each page of shared memory it touches for the first time
-(the county's walked 欠薪 search at 1 M: 1,846 faults and 16 ms of backend CPU in a new
-backend, 0–225 faults and 7 ms in a used one). Deployed, connections persist
-(DJANGO_PROFILE=production: CONN_MAX_AGE=60; behind PgBouncer its server connections do):
-``CONN_MAX_AGE=60 pages.py …`` measures that (benchmarks/README.md, 2026-11-29 csearch3).
+Database connections follow ``CONN_MAX_AGE`` from the environment; pages.py sets 60 unless
+it is given, as deployed (DJANGO_PROFILE=production: CONN_MAX_AGE=60; behind PgBouncer its
+server connections persist). ``CONN_MAX_AGE=0 pages.py …`` measures a new PostgreSQL backend
+per request, which plans every query with empty catalog caches and takes a page fault on each
+page of shared memory it touches for the first time (the county's walked 欠薪 search at 1 M:
+1,846 faults and 16 ms of backend CPU in a new backend, 0–225 faults and 7 ms in a used one;
+benchmarks/README.md, 2026-11-29 csearch3).
 """
 
 from config.settings import *  # noqa: F401,F403
