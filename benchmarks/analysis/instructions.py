@@ -8,7 +8,8 @@ the PostgreSQL backend's work (see ``dashboard.py --only shown``: the warm SQL o
 from EXPLAIN ANALYZE) and waiting.
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/bench10k \\
-        nice -n 10 .venv/bin/python benchmarks/analysis/instructions.py [--requests "city|county"] [--runs 5]
+        nice -n 10 .venv/bin/python benchmarks/analysis/instructions.py [--requests "city|county"] [--runs 5] \\
+        [--extra "label|username|url"]
 
 runs this script again under ``valgrind --tool=callgrind`` (about 50× slower than normal): the
 child logs every user in, requests every URL three times (imports, caches, the first query
@@ -35,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 MARK = "getresuid"
 
 
-def child(only: str, runs: int) -> None:
+def child(only: str, runs: int, extra: list[str], scale_pages: str = "") -> None:
     sys.path.insert(0, str(HERE))
     import dashboard  # sets up Django on DATABASE_URL (through benchmarks/fill.py)
     from django.conf import settings
@@ -46,7 +47,14 @@ def child(only: str, runs: int) -> None:
     settings.ROOT_URLCONF = "dashboard"
     settings.ALLOWED_HOSTS = ["*"]
     month = dashboard.last_full_month()
-    rows = dashboard.requests(month, only=only)
+    if scale_pages:  # the pages of benchmarks/scale/pages.py (issue 18, goal 2)
+        sys.path.insert(0, str(ROOT / "benchmarks" / "scale"))
+        import pages
+
+        rows = [r for r in pages.urls() if scale_pages == "all" or r[2] == "/__hello__/"
+                or any(o in r[0] for o in scale_pages.split("|"))]
+    else:
+        rows = dashboard.requests(month, extra, only)
     clients = []
     for label, username, url in rows:
         client = Client()
@@ -79,17 +87,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", default="", help="only requests whose label contains this (a|b)")
     parser.add_argument("--runs", type=int, default=5, help="requests per measured segment")
+    parser.add_argument("--extra", action="append", default=[], help="one more request, \"label|username|url\" "
+                        "(repeatable)")
+    parser.add_argument("--scale-pages", default="", help="instead of the dashboard's requests, the pages of "
+                        "benchmarks/scale/pages.py whose label contains this (a|b; \"all\": every page)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.requests, args.runs)
+        child(args.requests, args.runs, args.extra, args.scale_pages)
         return
     out = tempfile.mkdtemp(prefix="callgrind-")
     prefix = os.path.join(out, "cg")
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         ["valgrind", "--tool=callgrind", f"--dump-before=*{MARK}*", f"--callgrind-out-file={prefix}",
-         sys.executable, __file__, "--child", "--requests", args.requests, "--runs", str(args.runs)],
+         sys.executable, __file__, "--child", "--requests", args.requests, "--runs", str(args.runs),
+         *[f"--extra={e}" for e in args.extra], f"--scale-pages={args.scale_pages}"],
         env=env, capture_output=True, text=True)
     labels = next((line.split("\t")[1:] for line in proc.stdout.splitlines() if line.startswith("LABELS\t")), None)
     if proc.returncode or labels is None:
