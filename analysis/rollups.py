@@ -160,30 +160,54 @@ def _stored(row: GrievanceFact) -> facts.Fact:
     )
 
 
-def contributions(fact: facts.Fact, sign: int = 1) -> dict[Key, dict[str, int]]:
-    """The rows a fact counts in: its day's rows, its month's rows (facts.MONTH_PREFIX) and
-    its year's rows (facts.YEAR_PREFIX)."""
-    out: dict[Key, dict[str, int]] = {}
-    month, year = facts.month_of(fact.day), facts.year_of(fact.day)
+def _add_day_rows(out: dict[Key, dict[str, int]], fact: facts.Fact, sign: int) -> None:
+    """Add ``sign`` × the fact's counters to its day rows in ``out`` (a defaultdict of
+    defaultdict(int)); its month and year rows are added from the day rows' sums
+    (``with_tiers``), once per day row, not once per fact."""
+    items = [(m, sign * v) for m, v in fact.counts.items()]
+    day = fact.day
     for scope, dim, value in facts.keys(fact):
-        counts = {k: sign * v for k, v in fact.counts.items()}
-        out[(fact.day, scope, dim, value)] = counts
-        out[(month, scope, facts.month_dim(dim), value)] = dict(counts)
-        out[(year, scope, facts.year_dim(dim), value)] = dict(counts)
-    return out
+        row = out[(day, scope, dim, value)]
+        for m, v in items:
+            row[m] += v
+
+
+def with_tiers(day_rows: dict[Key, dict[str, int]]) -> dict[Key, dict[str, int]]:
+    """Changes of day rows, and the changes of the month rows (facts.MONTH_PREFIX) and year
+    rows (facts.YEAR_PREFIX) they fall in: each day row's change added to its month's row
+    and to its year's row. Rows whose change is zero left out."""
+    out: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    tiers: dict[date, tuple[date, date]] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for (day, scope, dim, value), counts in day_rows.items():
+        month, year = tiers.get(day) or tiers.setdefault(day, (facts.month_of(day), facts.year_of(day)))
+        month_dim, year_dim = names.get(dim) or names.setdefault(dim, (facts.month_dim(dim), facts.year_dim(dim)))
+        rows = (out[(day, scope, dim, value)], out[(month, scope, month_dim, value)],
+                out[(year, scope, year_dim, value)])
+        for m, v in counts.items():
+            if v:
+                for row in rows:
+                    row[m] += v
+    return {key: {m: v for m, v in counts.items() if v} for key, counts in out.items()
+            if any(counts.values())}
+
+
+def contributions(fact: facts.Fact, sign: int = 1) -> dict[Key, dict[str, int]]:
+    """The rows a fact counts in, with its counters: its day's rows (facts.keys), its
+    month's rows (facts.MONTH_PREFIX) and its year's rows (facts.YEAR_PREFIX)."""
+    out: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    _add_day_rows(out, fact, sign)
+    return with_tiers(out)
 
 
 def delta(old: facts.Fact | None, new: facts.Fact | None) -> dict[Key, dict[str, int]]:
-    """Per rollup row, what to add so the rows hold ``new`` instead of ``old``."""
+    """Per rollup row (day, month and year rows), what to add so the rows hold ``new``
+    instead of ``old``."""
     out: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for fact, sign in ((old, -1), (new, 1)):
-        if fact is None:
-            continue
-        for key, counts in contributions(fact, sign).items():
-            for metric, v in counts.items():
-                out[key][metric] += v
-    return {key: {m: v for m, v in counts.items() if v} for key, counts in out.items()
-            if any(counts.values())}
+        if fact is not None:
+            _add_day_rows(out, fact, sign)
+    return with_tiers(out)
 
 
 def add_to_rollups(changes: dict[Key, dict[str, int]], chunk: int = 500) -> None:
@@ -267,11 +291,12 @@ def refresh_many(grievances) -> None:
             continue
         if _unchanged(old, new):
             continue
-        for key, counts in delta(old, new).items():
-            for metric, v in counts.items():
-                changes[key][metric] += v
+        # Day rows only, summed over the appeals; their month and year rows once at the end.
+        if old is not None:
+            _add_day_rows(changes, old, -1)
+        _add_day_rows(changes, new, 1)
         changed.append(_fact_row(gid, new))
-    add_to_rollups({k: dict(v) for k, v in changes.items() if any(v.values())})
+    add_to_rollups(with_tiers(changes))
     bulk.update_rows(GrievanceFact, changed, _FACT_FIELDS)
     for gid, old, new in unsettled:
         if is_repeat(new, gid):
