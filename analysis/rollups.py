@@ -690,6 +690,10 @@ def rollups_from_facts(start: date, end: date) -> None:
             _merge(cursor, "{t}.day = %s AND {t}.dim LIKE %s", [first, facts.MONTH_PREFIX + "%"])
         for first in _years(start, end):
             _group_year_rows(cursor, first)
+            if connection.vendor == "postgresql":
+                # A year's rows are many more than a month's (a value seen in any of its
+                # months): without fresh statistics the merge joins them in a nested loop.
+                cursor.execute(f"ANALYZE {_NEW}")
             _merge(cursor, "{t}.day = %s AND {t}.dim LIKE %s", [first, facts.YEAR_PREFIX + "%"])
         cursor.execute(f"DROP TABLE {_WIDE}")
         cursor.execute(f"DROP TABLE {_NEW}")

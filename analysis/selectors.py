@@ -374,7 +374,7 @@ def points(scope: Scope, period: Period, cells=None) -> list[dict]:
     out = []
     if cells is None:
         cells = breakdown(scope, period, "cell")
-    for cell, c in cells.items():
+    for cell, c in sorted(cells.items()):  # in a fixed order, whatever the query plan
         if not c["n"]:
             continue
         lat, lng = (float(x) for x in cell.split(","))
@@ -487,7 +487,9 @@ def _series(values: dict[str, dict[str, int]], names: dict[str, str]) -> list[di
              "completion_rate": kpis.completion_rate(c).value,
              "avg_hours": kpis.avg_completion_hours(c).value, "p90_hours": kpis.p90_completion_hours(c).value}
             for k, c in values.items() if c["n"]]
-    return sorted(rows, key=lambda r: -r["n"])
+    # Ties by value: the order the rows arrive in is the query plan's (a HashAggregate over
+    # day, month or year rows), which must not reorder what a page shows.
+    return sorted(rows, key=lambda r: (-r["n"], r["value"]))
 
 
 _AREA_KPIS = (kpis.submitted, kpis.completion_rate, kpis.satisfaction_rate, kpis.overdue_open_count)
