@@ -235,6 +235,8 @@ def main():
     parser.add_argument("--cv-json", default="", help="CV figures for the written model's meta")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--max-folds", type=int, default=0, help="smoke test: stop after this many folds")
+    parser.add_argument("--write-winner", action="store_true",
+                        help="after the CV, write the channel configuration rule 2 chooses, if any")
     parser.add_argument("--folds", default="groups", choices=["groups", "sets"],
                         help="groups: the five FOLDS of whole sets (the decision run); sets: one set at a time")
     args = parser.parse_args()
@@ -361,6 +363,21 @@ def main():
                 print(f"  {config} vs {ref}: MRR {a['past'][2]:.3f} vs {b['past'][2]:.3f}, R@5 {a['past'][1]:.3f} vs "
                       f"{b['past'][1]:.3f}, new MRR {a['new'][2]:.3f} vs {b['new'][2]:.3f} → "
                       f"{'eligible' if ok else 'not eligible'}")
+    if args.write_winner and results:
+        # rule 2 (docstring): the channel configurations against the run's non-channel reference
+        refs = [c for c in configs if not CONFIGS[c][1]]
+        assert len(refs) == 1, "--write-winner needs exactly one non-channel configuration (the model of rule 1)"
+        b = results[refs[0]]
+        ok = [c for c in configs if CONFIGS[c][1] and results[c]["past"][2] > b["past"][2]
+              and results[c]["past"][1] >= b["past"][1] and results[c]["new"][2] >= b["new"][2]]
+        if ok:
+            args.write = max(ok, key=lambda c: results[c]["past"][2])
+            args.cv_json = json.dumps({"protocol": "5 folds of whole sets over 19 sets, novelty_cv.py",
+                                       **{c: {k: (np.round(v, 4).tolist() if isinstance(v, tuple) else round(v, 4))
+                                              for k, v in results[c].items()} for c in configs}})
+            print("rule 2: writing", args.write)
+        else:
+            print("rule 2: no channel configuration is eligible; nothing written")
     if args.write:
         write_model(args, train_rows, mem_rows, qvec)
     print(f"done in {time.time() - started:.0f} s")
