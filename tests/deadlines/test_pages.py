@@ -265,3 +265,30 @@ def test_province_supervision_page_names_the_units_with_most_overdue_and_sums_th
     summary = selectors.overdue_units(admin_user, limit=5)
     assert [r["unit_id"] for r in summary.top] == [world.east_dept2.pk, world.east_dept.pk]
     assert (summary.other_units, summary.other_items) == (0, 0)
+
+
+def test_province_supervision_filters_reach_every_county_and_unit(client, world, admin_user, monkeypatch):
+    """A province has more regions and units than a filter lists (300): the region filter then
+    lists its cities and counties, and a chosen county's townships; the unit filter lists the
+    units of the region chosen, so every unit the table sums up can be reached."""
+    from grievances.deadlines.admin import RegionFilter
+
+    monkeypatch.setattr(RegionFilter, "LIMIT", 4)  # the fixture world has 5 regions to list
+    url = reverse("admin:deadlines_supervisionitem_changelist")
+    client.force_login(admin_user)
+
+    def choices(params=None):
+        cl = client.get(url, params or {}).context["cl"]
+        return {spec.parameter_name: [name.strip("　") for _v, name in spec.lookup_choices]
+                for spec in cl.filter_specs if hasattr(spec, "parameter_name")}
+
+    everything = choices()
+    assert {"清源市", "东湖区", "西山县"} <= set(everything["region"])
+    assert "湖滨街道" not in everything["region"] and "石门镇" not in everything["region"]
+    east = choices({"region": world.east.code})
+    assert "湖滨街道" in east["region"] and "石门镇" not in east["region"] and "西山县" in east["region"]
+    assert world.east_dept.name in east["unit"] and world.west_dept.name not in east["unit"]
+    west = choices({"region": world.west.code})
+    assert world.west_dept.name in west["unit"] and world.east_dept.name not in west["unit"]
+    monkeypatch.setattr(RegionFilter, "LIMIT", 300)
+    assert {"湖滨街道", "石门镇"} <= set(choices()["region"])
