@@ -163,3 +163,15 @@ def test_the_novelty_gate_damps_memory_votes_for_a_question_far_from_every_answe
     dense.query_vector.cache_clear()
 
     assert first() != ("民法典", 675, 0)
+
+
+def test_the_shipped_articles_model_fits_the_code_and_the_shipped_memory():
+    """ranker_model_articles.json (eighth round) is read with the memory vectors shipped beside it:
+    a retrained dense model with another memory, or changed features, would silently turn the
+    channel off."""
+    memory = np.load(dense.VECTORS_PATH, allow_pickle=False).astype(np.float32)
+    model = dense._read_model(dense.ARTICLES_MODEL_PATH, memory, articles=True)
+    assert model is not None
+    assert model.meta["articles"]["k"] == 10 and model.meta["gate"]["kind"] == "cross"
+    plain = dense._read_model(dense.MODEL_PATH, memory, articles=False)
+    assert plain is not None and plain.memory.questions == model.memory.questions
