@@ -120,7 +120,7 @@ def query_vector(query: str) -> np.ndarray | None:
 class DenseRanker:
     model: Model                # features ALL_FEATURES (+ gate / channel features), with the bigram memory
     vectors: np.ndarray         # e5 vector of every memory question, in the memory's order
-    articles: np.ndarray | None = None  # aligned article vectors (memory-mapped) for the channel
+    articles: np.ndarray | None = None  # aligned article vectors (memory-mapped, int8 + scale) for the channel
 
     def evidence(self, idx: dict, query: str, exclude: set[int] | None = None) -> Evidence | None:
         vec = query_vector(query)
@@ -139,7 +139,9 @@ class DenseRanker:
         vec = query_vector(query)
         if vec is None:
             return None
-        cos = matvec(self.articles, vec)
+        from .vectors import cosines
+
+        cos = cosines(self.articles, vec)
         k = min(ARTICLE_RANKS, len(cos))
         if not k:
             return None

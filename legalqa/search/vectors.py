@@ -15,14 +15,18 @@ Store (``var/lawsearch/e5-<database>/``, beside the index):
   re-import that changes a few articles re-embeds those few, and an interrupted run resumes
   where it stopped (each chunk is written atomically as soon as its batch is done). Chunks
   are compacted into one when a run completes (vectors no article uses any more are dropped).
-- ``aligned-<build>.npy`` — the vectors in the index's row order for one index build
-  (float32, 36 MB), written when every row has a vector; memory-mapped by the workers, so
-  the page cache holds one copy for all of them. float32 and not float16 (18 MB) because the
-  question's cosine with every article is one matrix-vector product per search: NumPy has no
-  BLAS for float16, and converting 23,634 × 384 halves per search took 170–220 ms on this
-  machine under load against about 40 ms for the float32 product (eighth round). A rebuilt index has a new build id, so the
-  file of the old build is never read for the new rows: until the command has run again, the
-  search goes without the article channel.
+- ``aligned-<build>.npy`` — the vectors in the index's row order for one index build, written
+  when every row has a vector; memory-mapped by the workers, so the page cache holds one copy
+  for all of them. Each row is the vector quantised to int8 with its own float32 scale
+  (``ALIGNED_DTYPE``: ``code`` 384 × int8, ``scale``; 9.2 MB for 23,634 articles): the float32
+  file of the eighth round (36 MB) put a web worker at 171 MB RSS after its first search with
+  the channel (goal: < 150 MB, issue 18), and float16 cannot be multiplied without converting
+  every half in software (170–220 ms a search under load). ``cosines`` converts the codes in
+  blocks of 2,048 rows (int8 → float32 is a plain widening) and multiplies by the scales:
+  about 2 ms for 23,634 articles, the float32 product's time, and the cosines differ from
+  float32's by about 1e-3 (the quantisation step is 1/254 of a row's largest component). A
+  rebuilt index has a new build id, so the file of the old build is never read for the new
+  rows: until the command has run again, the search goes without the article channel.
 
 A table in the database was not chosen: 23,700 rows of 768-byte blobs would have to be read
 into every worker, where one memory-mapped file is shared, and the vectors depend on the
@@ -41,7 +45,9 @@ from pathlib import Path
 import numpy as np
 
 DIM = 384
-ALIGNED_DTYPE = np.float32
+# One row per indexed article: the vector's int8 codes and the scale that restores it.
+ALIGNED_DTYPE = np.dtype([("code", np.int8, (384,)), ("scale", "<f4")])
+COSINE_BLOCK = 2048  # rows converted to float32 at a time by ``cosines`` (3 MB)
 PASSAGE_CHARS = 160  # of the article's text; law, chapter and section come first
 
 
@@ -178,8 +184,7 @@ def embed_index(idx: dict, index_file: Path, *, embed=None, batch: int = 16, chu
     result["missing"] = missing
     if missing == 0 and shard == (0, 1):
         out = aligned_path(index_file, idx["build"])
-        mat = (np.stack([have[h] for h in hashes]).astype(ALIGNED_DTYPE) if hashes
-               else np.zeros((0, DIM), ALIGNED_DTYPE))
+        mat = quantise(np.stack([have[h] for h in hashes]) if hashes else np.zeros((0, DIM), np.float32))
         _atomic_save(out, lambda f: np.save(f, mat, allow_pickle=False))
         for old in directory.glob("aligned-*.npy"):
             if old != out:
@@ -188,6 +193,30 @@ def embed_index(idx: dict, index_file: Path, *, embed=None, batch: int = 16, chu
             compact(directory, set(hashes))
         result["aligned"] = str(out)
     return result
+
+
+def quantise(vectors: np.ndarray) -> np.ndarray:
+    """The rows of ``vectors`` (n × DIM) as ``ALIGNED_DTYPE``: int8 codes of each row divided by
+    its own scale (its largest absolute component ÷ 127), and the scale."""
+    v = np.asarray(vectors, dtype=np.float32).reshape(-1, DIM)
+    out = np.zeros(len(v), dtype=ALIGNED_DTYPE)
+    scale = np.abs(v).max(axis=1) / 127.0 if len(v) else np.zeros(0, np.float32)
+    scale[scale == 0] = 1.0
+    out["code"] = np.clip(np.rint(v / scale[:, None]), -127, 127).astype(np.int8)
+    out["scale"] = scale
+    return out
+
+
+def cosines(aligned: np.ndarray, vec: np.ndarray) -> np.ndarray:
+    """Each row's dot product with ``vec`` (the cosine: rows and question are unit vectors),
+    reading the memory-mapped codes in blocks; einsum, not BLAS (see dense.matvec)."""
+    vec = np.asarray(vec, dtype=np.float32)
+    out = np.empty(len(aligned), dtype=np.float32)
+    codes, scale = aligned["code"], aligned["scale"]
+    for s in range(0, len(aligned), COSINE_BLOCK):
+        e = min(s + COSINE_BLOCK, len(aligned))
+        out[s:e] = np.einsum("ij,j->i", codes[s:e].astype(np.float32), vec) * scale[s:e]
+    return out
 
 
 _aligned_cache: dict = {"key": None, "mat": None}
@@ -205,7 +234,7 @@ def load_aligned(idx: dict, index_file: Path) -> np.ndarray | None:
         mat = None
         try:
             m = np.load(path, mmap_mode="r", allow_pickle=False)
-            if m.dtype == ALIGNED_DTYPE and m.shape == (len(idx["article_id"]), DIM):
+            if m.dtype == ALIGNED_DTYPE and m.shape == (len(idx["article_id"]),):
                 mat = m
         except (OSError, ValueError, EOFError):
             mat = None

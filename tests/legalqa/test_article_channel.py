@@ -67,14 +67,15 @@ def first(**kw):
     return (h.law_short, h.number, h.suffix)
 
 
-def write_aligned(idx, target_row, *, rows=None, dtype=np.float32):
-    """Article vectors where only ``target_row`` points the way of the question."""
-    mat = np.zeros((rows or len(idx["article_id"]), 384), dtype=dtype)
+def write_aligned(idx, target_row, *, rows=None, dtype=None):
+    """Article vectors where only ``target_row`` points the way of the question (in the aligned
+    file's format, or as a plain matrix of ``dtype``: an earlier round's file)."""
+    mat = np.zeros((rows or len(idx["article_id"]), 384), dtype=np.float32)
     mat[:, 2] = 1.0
     mat[target_row] = unit(0)
     path = vectors.aligned_path(index_path(), idx["build"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, mat)
+    np.save(path, vectors.quantise(mat) if dtype is None else mat.astype(dtype))
     return path
 
 
@@ -129,8 +130,8 @@ def test_vectors_that_do_not_fit_the_index_are_ignored(law_corpus, models, bad):
     before = first()
     if bad == "rows":
         write_aligned(idx, d, rows=len(idx["article_id"]) + 1)
-    elif bad == "dtype":  # the seventh round's float16 file
-        write_aligned(idx, d, dtype=np.float16)
+    elif bad == "dtype":  # the eighth round's float32 file
+        write_aligned(idx, d, dtype=np.float32)
     else:  # the vectors of another index build
         path = write_aligned(idx, d)
         path.rename(path.with_name("aligned-000000000000.npy"))

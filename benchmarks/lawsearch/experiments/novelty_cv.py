@@ -219,7 +219,12 @@ class Dense(dense_cv.Dense):
 
 
 def load_aligned(path: str, n_docs: int):
+    """The aligned vectors as float32: int8 codes × scale (vectors.ALIGNED_DTYPE), or the eighth
+    round's float32 file."""
     E = np.load(path, mmap_mode="r")
+    if E.dtype.names:
+        assert E.shape == (n_docs,), (E.shape, n_docs)
+        return E["code"].astype(np.float32) * E["scale"][:, None], np.ones(n_docs, dtype=bool)
     assert E.shape == (n_docs, 384), (E.shape, n_docs)
     return np.asarray(E, dtype=np.float32), np.ones(n_docs, dtype=bool)
 
