@@ -8,8 +8,8 @@ that holds out one whole set at a time.
 
 heldout4.tsv (fifth round), heldout5.tsv (sixth round) and heldout6.tsv (seventh round) were untouched
 sets, each scored once at the end of its round; since the eighth round (every one of them measured)
-they are training sets too (LATER; the "19" training). heldout7.tsv (eighth round) and untouched sets
-written later (train_ranker.HELDOUT) are never trained on.
+they are training sets too (LATER; the "19" training). heldout7.tsv (eighth round), heldout8.tsv (ninth
+round) and untouched sets written later (train_ranker.HELDOUT) are never trained on.
 
 Both trainings are the shipped kind (past_tables.py, variant past_current: every set
 featurized with the concept table before it was written, with today's table and with none;

@@ -1,8 +1,8 @@
 """Issue 20, eighth round: training that does not learn "never outside the concept table", and
 the article channel over the whole corpus. Cross-validation over 19 whole question sets (the 16
 of the earlier rounds and heldout4/5/6, each measured once and therefore a training set now;
-heldout7.tsv and any later untouched set are refused): a fold holds out one set; its questions
-are never in the training nor in either memory (bigram, dense). The harness is dense_cv.py's
+heldout7.tsv, heldout8.tsv and any later untouched set are refused): a fold holds out one set; its
+questions are never in the training nor in either memory (bigram, dense). The harness is dense_cv.py's
 (past_current training, L2 1, the three table conditions).
 
 Novelty. The seventh round found that on questions whose answering articles no earlier set uses,
