@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
+from django.db.models import Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -129,10 +130,32 @@ def for_citizen(user, *, region_code: str, category_id, title: str, description:
     return out
 
 
+def item_links(grievance: Grievance) -> tuple[list[GrievanceLink], list[GrievanceLink]]:
+    """The item's links (this item → its main item, other items → this one), each with the
+    other item (its number and title) attached. One read of the links in both directions and,
+    only when there are any, one of the other items: most items have no link, and a join
+    of each direction with the appeals table cost two statements planned against the
+    table's indexes (benchmarks/README.md, "change page")."""
+    links = list(GrievanceLink.objects.filter(Q(grievance=grievance) | Q(main=grievance)).order_by("id"))
+    if not links:
+        return [], []
+    others = {lk.main_id if lk.grievance_id == grievance.pk else lk.grievance_id for lk in links}
+    # (and the two FSM fields, which the FSM mixin reads when an instance is made)
+    shown = Grievance.objects.only("tracking_no", "title", "state", "version").order_by().in_bulk(others)
+    links_out, links_in = [], []
+    for lk in links:
+        if lk.grievance_id == grievance.pk:
+            lk.grievance, lk.main = grievance, shown[lk.main_id]
+            links_out.append(lk)
+        else:
+            lk.main, lk.grievance = grievance, shown[lk.grievance_id]
+            links_in.append(lk)
+    return links_out, links_in
+
+
 def for_item(grievance: Grievance, *, limit: int = 8) -> dict:
     """The item's links, and its likely duplicates and related items not linked yet."""
-    links_out = list(GrievanceLink.objects.filter(grievance=grievance).select_related("main"))
-    links_in = list(GrievanceLink.objects.filter(main=grievance).select_related("grievance"))
+    links_out, links_in = item_links(grievance)
     linked = {lk.main_id for lk in links_out} | {lk.grievance_id for lk in links_in}
     rows = candidates(region_code=grievance.region_code, around=grievance.created_at, open_only=False,
                       exclude=grievance.pk)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django import forms as djforms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -479,10 +480,35 @@ class GrievanceAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return self._render_change(request, object_id, extra_context=extra_context)
 
+    # What the change page shows of an item's related rows (the facts card). Not the list's
+    # clock join (the clock panel reads its clock row itself) nor ``first_unit`` (shown
+    # nowhere): PostgreSQL plans a join of nine tables in 5-8 ms, of seven in about 2, and
+    # a change page's own work is a few milliseconds (benchmarks/README.md, "change page").
+    SHOWN_RELATED = ("category", "region", "grid", "centre", "handling_unit", "handler")
+
+    def shown_item(self, request, object_id) -> Grievance | None:
+        """The item of this change page, scoped as the list (``get_queryset``), with the
+        related rows it shows; None when the person may not see it or the id is no id. Read
+        once per request: Django's change view asks ``get_object`` for the same item."""
+        cached = getattr(request, "_grievance_shown", None)
+        if cached is not None and str(cached.pk) == str(object_id):
+            return cached
+        try:
+            pk = Grievance._meta.pk.to_python(object_id)
+            g = self.get_queryset(request).select_related(None).select_related(*self.SHOWN_RELATED).order_by().get(
+                pk=pk)
+        except (Grievance.DoesNotExist, ValidationError, ValueError):
+            return None
+        request._grievance_shown = g
+        return g
+
+    def get_object(self, request, object_id, from_field=None):
+        if from_field is None:
+            return self.shown_item(request, object_id)
+        return super().get_object(request, object_id, from_field)
+
     def _render_change(self, request, object_id, *, bound=None, extra_context=None):
-        g = self.get_queryset(request).select_related(
-            "category", "region", "centre", "handling_unit", "first_unit", "handler", "grid").filter(
-            pk=object_id).first()
+        g = self.shown_item(request, object_id)
         if g is None:
             raise Http404
         info = selectors.detail(request.user, g)

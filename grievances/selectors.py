@@ -620,7 +620,7 @@ def detail(user, grievance: Grievance, *, public_only: bool = False) -> Grievanc
     supervisions = [] if public_only else list(
         SupervisionOrder.objects.filter(grievance=grievance).select_related("issued_by").order_by("-id")
     )
-    joint = None if public_only else grievance.joint_handlings.prefetch_related(
+    joint = None if public_only else grievance.joint_handlings.select_related("lead_unit").prefetch_related(
         "co_units", Prefetch("sessions")).order_by("-id").first()
     pending = None if public_only else grievance.return_requests.filter(status=ReturnStatus.PENDING).select_related(
         "requested_by").first()

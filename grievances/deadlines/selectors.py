@@ -72,14 +72,17 @@ def clock_view(grievance, user, now: datetime | None = None) -> ClockView:
     now = now or timezone.now()
     staff = _is_staff_viewer(user)
     view = ClockView(audience="staff" if staff else "citizen", grievance_id=grievance.pk)
-    clock = Clock.objects.filter(pk=grievance.pk).first()
+    # The pauses and every extension request with the clock (three short reads): the
+    # timeline needs the pauses and the approved extensions, the panel the open pause and
+    # the pending request.
+    clock = Clock.objects.filter(pk=grievance.pk).prefetch_related("pauses", "extensions").first()
     if clock is None:
         return view
     view.exists = True
     deadlines = services.deadlines_of(clock)
     view.paused = clock.paused_at is not None
     if view.paused:
-        pause = clock.pauses.filter(ended_at__isnull=True).first()
+        pause = next((p for p in clock.pauses.all() if p.ended_at is None), None)
         view.pause_note = f"{pause.get_reason_display()}：{pause.note}" if pause else ""
     any_overdue = False
     for code in policy.DEADLINE_CODES:
@@ -118,7 +121,8 @@ def clock_view(grievance, user, now: datetime | None = None) -> ClockView:
     else:
         view.citizen_status, view.citizen_tone = _("正在受理"), "secondary"
     if staff and clock.is_open:
-        view.pending_extension = clock.extensions.filter(status=ExtensionStatus.PENDING).first()
+        view.pending_extension = next(
+            (e for e in clock.extensions.all() if e.status == ExtensionStatus.PENDING), None)
         view.can_pause = services.can_pause(user, grievance) and not view.paused
         view.can_resume = services.can_pause(user, grievance) and view.paused
         view.can_request_extension = (services.can_request_extension(user, grievance)
