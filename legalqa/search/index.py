@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import os
 import pickle
 import tempfile
@@ -26,29 +27,49 @@ from django.utils import timezone
 from .rank import ARTICLE_FEATURES, article_features
 from .tokens import doc_tokens
 
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 K1 = 1.2
 B = 0.75
 SKIP_DOC_TYPES = {"修正案", "修改决定"}
 
 class Vocabulary:
-    """token → column, as two memory-mapped arrays (tokens sorted, their columns) instead of a
-    dict of 100,000+ Python strings in every worker."""
+    """token → column without a dict of 100,000+ Python strings in every worker: the tokens
+    sorted by their UTF-8 bytes (the same order as by code point) in one memory-mapped byte
+    string with their offsets, and a token's column is its place in that order. A lookup is a
+    binary search of about 17 probes. Fixed-width Unicode (the sixth round's ``<U18``, 8.4 MB
+    for 116,641 tokens) held 72 bytes per token, mostly padding; this holds about 9
+    (benchmarks/README.md, "Memory of a web worker")."""
 
-    def __init__(self, tokens: np.ndarray, columns: np.ndarray):
-        self.tokens, self.columns = tokens, columns
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray):
+        # memoryviews of the mappings: indexing them gives Python ints and bytes at once,
+        # where a NumPy scalar per probe would cost several times more
+        self._blob, self._offsets = memoryview(np.asarray(blob)), memoryview(np.asarray(offsets))
+        self._arrays = (blob, offsets)
+        self._n = len(offsets) - 1
 
-    @classmethod
-    def from_dict(cls, vocab: dict[str, int]) -> Vocabulary:
-        items = sorted(vocab.items())
-        width = max((len(t) for t, _ in items), default=1)
-        tokens = np.array([t for t, _ in items], dtype=f"<U{width}")
-        return cls(tokens, np.array([c for _, c in items], dtype=np.int32))
+    @staticmethod
+    def arrays(tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(blob, offsets) of ``tokens``, which must be sorted and distinct."""
+        encoded = [t.encode("utf-8") for t in tokens]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        dtype = np.int32 if offsets[-1] < 2**31 else np.int64
+        return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets.astype(dtype)
+
+    def _token(self, i: int) -> bytes:
+        return self._blob[self._offsets[i]:self._offsets[i + 1]].tobytes()
 
     def get(self, token: str, default=None):
-        i = int(np.searchsorted(self.tokens, token))
-        if i < len(self.tokens) and self.tokens[i] == token:
-            return int(self.columns[i])
+        key = token.encode("utf-8")
+        lo, hi = 0, self._n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._token(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < self._n and self._token(lo) == key:
+            return lo
         return default
 
     def __contains__(self, token: str) -> bool:
@@ -61,25 +82,47 @@ class Vocabulary:
         return tid
 
     def __len__(self) -> int:
-        return len(self.tokens)
+        return self._n
 
 
 class Weights:
-    """The BM25 weight matrix (documents × tokens) in compressed-column form over the memory-
-    mapped arrays. A search reads only its tokens' columns, so this needs no sparse-matrix
-    library: importing scipy.sparse added 22 MB to each web worker, while only ``build_index``
-    needs it (benchmarks/README.md, "Memory of a web worker")."""
+    """The BM25 weight matrix (documents × tokens) in compressed-column form over memory-mapped
+    arrays. A search reads only its tokens' columns, so this needs no sparse-matrix library:
+    importing scipy.sparse added 22 MB to each web worker, while only ``build_index`` needs it.
 
-    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]):
+    A column holds its documents (uint16 while there are at most 65,536 articles) and the
+    token's count in each (uint8 while no count exceeds 255), 3 bytes an entry instead of the
+    8 of int32 rows and float32 weights; the weight is computed when the column is read, by
+    the same float32 operations in the same order as ``build_index`` used to store it, so the
+    weights are the same bits (benchmarks/README.md, "Memory of a web worker")."""
+
+    def __init__(self, tf: np.ndarray, indices: np.ndarray, indptr: np.ndarray, doc_norm: np.ndarray,
+                 idf: np.ndarray, shape: tuple[int, int]):
         # plain ndarray views of the mappings: slices of an np.memmap are memmaps, slower to use
-        self.data, self.indices, self.indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
+        self.tf, self.indices, self.indptr = np.asarray(tf), np.asarray(indices), np.asarray(indptr)
+        self.doc_norm, self.idf = np.asarray(doc_norm, dtype=np.float32), np.asarray(idf, dtype=np.float32)
         self.shape = shape
 
     def columns(self, ids: np.ndarray) -> ColumnSlice:
-        """Columns ``ids`` (token ids), in that order."""
+        """Columns ``ids`` (token ids), in that order; their weights computed in one pass."""
+        ids = np.asarray(ids, dtype=np.int64)
         ptr = self.indptr
-        spans = [(int(ptr[t]), int(ptr[t + 1])) for t in np.asarray(ids).tolist()]
-        return ColumnSlice([self.indices[a:b] for a, b in spans], [self.data[a:b] for a, b in spans], self.shape[0])
+        spans = [(int(ptr[t]), int(ptr[t + 1])) for t in ids.tolist()]
+        if not spans:
+            return ColumnSlice([], [], self.shape[0])
+        rows = np.concatenate([self.indices[a:b] for a, b in spans]).astype(np.intp)
+        tf = np.concatenate([self.tf[a:b] for a, b in spans])
+        lengths = np.asarray([b - a for a, b in spans], dtype=np.int64)
+        vals = bm25_weights(tf, self.doc_norm[rows], np.repeat(self.idf[ids], lengths))
+        cuts = list(itertools.pairwise([0, *np.cumsum(lengths).tolist()]))
+        return ColumnSlice([rows[a:b] for a, b in cuts], [vals[a:b] for a, b in cuts], self.shape[0])
+
+
+def bm25_weights(tf: np.ndarray, doc_norm: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """BM25 term weights in float32, element by element: tf·(k1+1) / (tf + k1·(1−b+b·dl/avgdl))
+    · idf, with ``doc_norm`` = k1·(1−b+b·dl/avgdl) of each entry's document."""
+    tf = np.asarray(tf, dtype=np.float32)
+    return tf * np.float32(K1 + 1) / (tf + doc_norm) * np.asarray(idf, dtype=np.float32)
 
 
 class ColumnSlice:
@@ -110,22 +153,17 @@ class ColumnSlice:
         return out
 
 
-SIDECARS = ("weights_data", "weights_indices", "weights_indptr", "vocab_tokens", "vocab_columns")
+SIDECARS = ("weights_tf", "weights_indices", "weights_indptr", "vocab_bytes", "vocab_offsets")
 
 
 def _sidecar(path: Path, build: str, name: str) -> Path:
     return path.with_name(f"{path.stem}.{build}.{name}.npy")
 
 
-def _write_sidecars(out: Path, payload: dict) -> None:
-    """Move the weight matrix and the vocabulary out of the pickle into .npy files named after
-    this build, so a worker never pairs a new main file with an older build's arrays."""
+def _write_sidecars(out: Path, payload: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Write the weight matrix and the vocabulary as .npy files named after this build, so a
+    worker never pairs a new main file with an older build's arrays."""
     build = payload["build"]
-    weights, vocab = payload.pop("weights"), Vocabulary.from_dict(payload.pop("vocab"))
-    payload["weights_shape"] = weights.shape
-    arrays = {"weights_data": weights.data.astype(np.float32), "weights_indices": weights.indices.astype(np.int32),
-              "weights_indptr": weights.indptr.astype(np.int32), "vocab_tokens": vocab.tokens,
-              "vocab_columns": vocab.columns}
     for name in SIDECARS:
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".index-", suffix=".npy")
         with os.fdopen(fd, "wb") as f:
@@ -147,9 +185,9 @@ def _drop_old_sidecars(out: Path, build: str) -> None:
 def _attach_sidecars(idx: dict, path: Path) -> dict:
     build = idx["build"]
     arrays = {name: np.load(_sidecar(path, build, name), mmap_mode="r", allow_pickle=False) for name in SIDECARS}
-    idx["weights"] = Weights(arrays["weights_data"], arrays["weights_indices"], arrays["weights_indptr"],
-                             tuple(idx["weights_shape"]))
-    idx["vocab"] = Vocabulary(arrays["vocab_tokens"], arrays["vocab_columns"])
+    idx["weights"] = Weights(arrays["weights_tf"], arrays["weights_indices"], arrays["weights_indptr"],
+                             idx["doc_norm"], idx["idf"], tuple(idx["weights_shape"]))
+    idx["vocab"] = Vocabulary(arrays["vocab_bytes"], arrays["vocab_offsets"])
     return idx
 
 
@@ -214,6 +252,9 @@ def build_index(path: Path | None = None) -> Path:
     doc_len: list[int] = []
     meta = {"article_id": [], "law_idx": [], "number": [], "suffix": [], "label": [], "group": [], "feats": []}
     groups: dict[tuple[int, str], int] = {}
+    # one string per distinct label (第一条 begins nearly every law): the pickle then stores
+    # and a worker loads each once, about 0.2 MB for 23,634 articles instead of 2.2 MB
+    labels: dict[str, str] = {}
     law_list = sorted(laws.values(), key=lambda law: law.pk)
     law_pos = {law.pk: i for i, law in enumerate(law_list)}
     qs = (
@@ -237,7 +278,7 @@ def build_index(path: Path | None = None) -> Path:
         meta["law_idx"].append(law_pos[law_id])
         meta["number"].append(number)
         meta["suffix"].append(suffix)
-        meta["label"].append(label)
+        meta["label"].append(labels.setdefault(label, label))
         gkey = (law_pos[law_id], f"{part} {chapter} {section}".strip())
         meta["feats"].append(article_features(text, gkey[1], number, 1))
         meta["group"].append(groups.setdefault(gkey, len(groups)))
@@ -250,27 +291,36 @@ def build_index(path: Path | None = None) -> Path:
         max_num = np.zeros(len(law_list), dtype=np.float32)
         np.maximum.at(max_num, law_idx_arr, numbers)
         art_feats[:, ARTICLE_FEATURES.index("rel_position")] = numbers / np.maximum(max_num[law_idx_arr], 1)
+    # columns numbered in the vocabulary's sorted order, so a token's column is its place there
+    order = sorted(vocab)
+    renumber = np.empty(len(vocab), dtype=np.int64)
+    renumber[np.asarray([vocab[t] for t in order], dtype=np.int64)] = np.arange(len(order))
     tf = sparse.csr_matrix(
-        (np.asarray(vals, dtype=np.float32), (np.asarray(rows), np.asarray(cols))),
+        (np.asarray(vals, dtype=np.float32), (np.asarray(rows), renumber[np.asarray(cols, dtype=np.int64)])),
         shape=(n_docs, len(vocab)),
-    )
+    ).tocsc()
     dl = np.asarray(doc_len, dtype=np.float32)
     avgdl = float(dl.mean()) if n_docs else 1.0
-    df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float32)
+    df = np.diff(tf.indptr).astype(np.float32)  # documents per token (a column holds each once)
     idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-    # BM25 term weights precomputed per (doc, term): query scoring is then a column sum.
+    # BM25's length normalisation per document; a column's weights are computed from its
+    # counts when a search reads it (Weights.column)
     norm = K1 * (1 - B + B * dl / avgdl)
-    row_norm = np.repeat(norm, np.diff(tf.indptr))
-    data = tf.data * (K1 + 1) / (tf.data + row_norm)
-    weights = sparse.csr_matrix((data * idf[tf.indices], tf.indices, tf.indptr), shape=tf.shape).tocsc()
+    blob, offsets = Vocabulary.arrays(order)
+    arrays = {
+        "weights_tf": tf.data.astype(np.uint8 if tf.data.max(initial=0) <= 255 else np.uint16),
+        "weights_indices": tf.indices.astype(np.uint16 if n_docs <= 65536 else np.int32),
+        "weights_indptr": tf.indptr.astype(np.int32 if tf.nnz < 2**31 else np.int64),
+        "vocab_bytes": blob, "vocab_offsets": offsets,
+    }
     payload = {
         "format": INDEX_FORMAT,
         "build": os.urandom(6).hex(),
         "built_at": timezone.now().isoformat(),
         "built_for": timezone.localdate().isoformat(),
-        "vocab": vocab,
         "idf": idf,
-        "weights": weights,
+        "doc_norm": norm.astype(np.float32),
+        "weights_shape": tf.shape,
         "article_id": np.asarray(meta["article_id"], dtype=np.int64),
         "law_idx": np.asarray(meta["law_idx"], dtype=np.int32),
         "number": np.asarray(meta["number"], dtype=np.int32),
@@ -291,7 +341,7 @@ def build_index(path: Path | None = None) -> Path:
     }
     out = Path(path or index_path())
     out.parent.mkdir(parents=True, exist_ok=True)
-    _write_sidecars(out, payload)
+    _write_sidecars(out, payload, arrays)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".index-", suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
         pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
