@@ -14,7 +14,10 @@ held-out set, so the figures say what it does for questions nobody has answered 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,6 +96,21 @@ class Memory:
         sims = [s for s in sims if s[1] >= MIN_SIMILARITY]
         sims.sort(key=lambda s: -s[1])
         return sims[:NEIGHBOURS]
+
+
+_shared: weakref.WeakValueDictionary[str, Memory] = weakref.WeakValueDictionary()
+
+
+def shared_memory(rows: list[dict]) -> Memory:
+    """``Memory.from_rows(rows)``, one object for equal rows while any model holds it: the
+    dense model and the articles model are trained on the same questions, and each memory
+    holds about 3.6 MB of sets and postings in a web worker (benchmarks/README.md, "Memory of
+    a web worker"). A memory is never changed once built."""
+    key = hashlib.sha1(json.dumps(rows, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+    memory = _shared.get(key)
+    if memory is None:
+        memory = _shared[key] = Memory.from_rows(rows)
+    return memory
 
 
 @dataclass

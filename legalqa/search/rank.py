@@ -126,12 +126,12 @@ class Model:
 
     @classmethod
     def from_json(cls, data: dict) -> Model:
-        from .memory import Memory
+        from .memory import shared_memory
 
         rows = data.get("memory") or []
         return cls(list(data["features"]), np.asarray(data["mean"], dtype=np.float64),
                    np.asarray(data["scale"], dtype=np.float64), np.asarray(data["weights"], dtype=np.float64),
-                   dict(data.get("meta") or {}), Memory.from_rows(rows) if rows else None)
+                   dict(data.get("meta") or {}), shared_memory(rows) if rows else None)
 
 
 _model_cache: dict = {"mtime": None, "model": None}
