@@ -13,7 +13,6 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import markdown
 import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -355,6 +354,8 @@ ALLOWED_ATTRIBUTES = {
 
 def render_body(body: str, body_format: str) -> str:
     """Markdown or staff HTML → sanitised HTML (nh3): no scripts, styles or event handlers."""
+    import markdown  # here, not at module level: a web worker serving other pages never needs it
+
     html = markdown.markdown(body, extensions=["tables", "sane_lists"]) if body_format == "markdown" else body
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
-from redis.exceptions import RedisError
 
 from pufa_media import citations, conf, posters, selectors, services
 from pufa_media.models import ArticleKind, Video, VideoQuestion
@@ -26,6 +26,15 @@ from pufa_media.viewer import allow, client_address, remember, viewer_key
 
 PAGE_SIZE = 12
 logger = logging.getLogger(__name__)
+
+
+def _is_redis_error(exc: Exception) -> bool:
+    """A Redis client error, without importing redis here: the package costs a web worker about
+    6 MB (benchmarks/README.md, "Memory of a web worker"), and only the Redis play counter and
+    the beacon's rate limit use it, which import it themselves; before they have, no Redis
+    error can have been raised."""
+    errors = sys.modules.get("redis.exceptions")
+    return errors is not None and isinstance(exc, errors.RedisError)
 
 
 def _page(request, qs):
@@ -98,7 +107,9 @@ def play(request, pk: int):
             return JsonResponse({"counted": False}, status=404)
         key, new_cookie = viewer_key(request)
         counted = get_counter().record(pk, key, timezone.localdate())
-    except RedisError:
+    except Exception as exc:
+        if not _is_redis_error(exc):
+            raise
         # Redis down: decline (fail closed) rather than count without a limit or answer 500.
         logger.warning("play beacon declined: Redis unreachable", exc_info=True)
         return JsonResponse({"counted": False, "error": _("播放计数暂时不可用。")}, status=503)
