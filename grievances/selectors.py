@@ -617,11 +617,16 @@ def detail(user, grievance: Grievance, *, public_only: bool = False) -> Grievanc
     if public_only:
         events = events.filter(public=True)
         attachments = attachments.filter(CITIZEN_ATTACHMENTS)
-    supervisions = [] if public_only else list(
+    # The item's own flags say whether it has orders or a joint handling to read: the
+    # services write an order together with supervision_count / has_leader_instruction
+    # (supervise, instruct, reopen) and a joint handling together with is_joint, in one
+    # transaction; most items have neither (two statements fewer on their pages).
+    supervised = grievance.supervision_count > 0 or grievance.has_leader_instruction
+    supervisions = [] if public_only or not supervised else list(
         SupervisionOrder.objects.filter(grievance=grievance).select_related("issued_by").order_by("-id")
     )
-    joint = None if public_only else grievance.joint_handlings.select_related("lead_unit").prefetch_related(
-        "co_units", Prefetch("sessions")).order_by("-id").first()
+    joint = None if public_only or not grievance.is_joint else grievance.joint_handlings.select_related(
+        "lead_unit").prefetch_related("co_units", Prefetch("sessions")).order_by("-id").first()
     pending = None if public_only else grievance.return_requests.filter(status=ReturnStatus.PENDING).select_related(
         "requested_by").first()
     show_identity = not grievance.hide_identity or not (

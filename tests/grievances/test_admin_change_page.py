@@ -69,13 +69,14 @@ def test_change_page_statements_do_not_grow_with_what_the_item_holds(
     small = rich_item(loop, world, east_centre_staff, east_handler, links=1, supervisions=1)
     big = rich_item(loop, world, east_centre_staff, east_handler, links=4, supervisions=3)
     client.force_login(east_centre_staff)
-    # session, user, unit; the item; supervisions, joint handling, pending return, events,
-    # attachments, co-units; the audit entry of the phone shown in full; links, candidate
-    # items, their text features, co-reporters; the clock, its pauses and extensions
-    with django_assert_max_num_queries(24):
+    # session, user, unit; the item; pending return, events, attachments, co-units; the
+    # audit entry of the phone shown in full; links, candidate items, their text features,
+    # co-reporters; the clock, its pauses and extensions
+    with django_assert_max_num_queries(22):
         _statements(client, change_url(plain))
-    # + the joint handling's units and sessions, + the linked items' numbers and titles
-    assert len(_statements(client, change_url(small))) <= 24 + 3
+    # + supervision orders, + the joint handling with its units and sessions, + the linked
+    # items' numbers and titles
+    assert len(_statements(client, change_url(small))) <= 22 + 5
     assert len(_statements(client, change_url(big))) == len(_statements(client, change_url(small)))
 
 
