@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from grid import uploads
+from grid import form_renderer, uploads
 from grid.models import MOBILE_RE, Grid, Region, RegionLevel, Unit, UnitKind
 from grievances.models import (
     Category,
@@ -74,8 +74,12 @@ def _tags():
 
 class VersionForm(forms.Form):
     """Every action form carries the version the person saw, so a second person acting on
-    the same item at the same time gets a clear message instead of a silent overwrite."""
+    the same item at the same time gets a clear message instead of a silent overwrite.
 
+    Rendered by grid.form_renderer (the same HTML as Django's widget templates): the item
+    pages show every action allowed now, each with its form."""
+
+    default_renderer = form_renderer.renderer
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -247,6 +251,18 @@ def _units(actor, kinds):
     return permissions.visible_units(actor).filter(kind__in=kinds, is_active=True).order_by("kind", "name")
 
 
+def _set_units(single: forms.ModelChoiceField, multiple: forms.ModelMultipleChoiceField, units) -> None:
+    """Both unit fields of a form choose among ``units`` (validated against the queryset);
+    their options are read once as (id, name), what Django's choice iterator would show
+    (``Unit.__str__`` is the name), without a query and a model instance per unit for each
+    field: a city centre lists dozens of units, an administrator the province's 1,300."""
+    names = list(units.values_list("pk", "name"))
+    single.queryset = units
+    single.choices = ([("", single.empty_label)] if single.empty_label is not None else []) + names
+    multiple.queryset = units
+    multiple.choices = names
+
+
 class AcceptForm(VersionForm):
     kind = forms.ChoiceField(label=_("诉求类型"), choices=GrievanceKind.choices)
     category = forms.ModelChoiceField(label=_("纠纷类别"), queryset=Category.objects.none(), required=False)
@@ -284,9 +300,7 @@ class DispatchForm(VersionForm):
 
     def __init__(self, *args, actor=None, grievance=None, **kwargs):
         super().__init__(*args, **kwargs)
-        units = _units(actor, [UnitKind.DEPARTMENT, UnitKind.MEDIATION])
-        self.fields["unit"].queryset = units
-        self.fields["co_units"].queryset = units
+        _set_units(self.fields["unit"], self.fields["co_units"], _units(actor, [UnitKind.DEPARTMENT, UnitKind.MEDIATION]))
 
 
 class TransferDownForm(VersionForm):
@@ -312,9 +326,8 @@ class JointForm(VersionForm):
 
     def __init__(self, *args, actor=None, grievance=None, **kwargs):
         super().__init__(*args, **kwargs)
-        units = _units(actor, [UnitKind.DEPARTMENT, UnitKind.MEDIATION])
-        self.fields["lead_unit"].queryset = units
-        self.fields["co_units"].queryset = units
+        _set_units(self.fields["lead_unit"], self.fields["co_units"],
+                   _units(actor, [UnitKind.DEPARTMENT, UnitKind.MEDIATION]))
 
 
 class JointSessionForm(VersionForm):

@@ -100,3 +100,40 @@ def test_change_page_of_an_item_out_of_scope_or_no_item_is_not_found(
     assert client.get(reverse("admin:grievances_grievance_change", args=["abc"])).status_code == 404
     history = client.get(reverse("admin:grievances_grievance_history", args=[g.pk]))
     assert history.status_code == 200 and g.tracking_no in history.content.decode()
+
+
+def _as_django_renders(form):
+    """The same form with Django's template renderer and choices read from the querysets."""
+    from django.forms.renderers import DjangoTemplates
+
+    form.renderer = DjangoTemplates()
+    for field in form.fields.values():
+        if hasattr(field, "queryset") and hasattr(field, "_choices"):
+            del field._choices
+            field.queryset = field.queryset
+    return form
+
+
+@pytest.mark.parametrize("state", ["submit", "accepted", "handling"])
+def test_action_forms_print_what_djangos_widgets_print(client, loop, world, east_centre_staff, city_centre_staff,
+                                                       state):
+    g = getattr(loop, state)()
+    for staff in (east_centre_staff, city_centre_staff):
+        client.force_login(staff)
+        response = client.get(change_url(g))
+        bound = {}
+        for a in response.context["action_forms"]:
+            form_class = type(a["form"])
+            initial = a["form"].initial
+            fast = form_class(initial=initial, actor=staff, grievance=g)
+            slow = _as_django_renders(form_class(initial=initial, actor=staff, grievance=g))
+            assert "".join(f"{f.label_tag()}{f}" for f in fast) == "".join(f"{f.label_tag()}{f}" for f in slow)
+            data = {"version": "x", **{name: "" for name in fast.fields}}
+            fast, slow = (form_class(data, actor=staff, grievance=g),
+                          _as_django_renders(form_class(data, actor=staff, grievance=g)))
+            assert not fast.is_valid() and not slow.is_valid()
+            assert "".join(f"{f}{f.errors}" for f in fast) == "".join(f"{f}{f.errors}" for f in slow)
+            bound[a["name"]] = fast
+        assert bound
+    unit_fields = [f for form in bound.values() for f in form.fields.values() if hasattr(f, "queryset")]
+    assert state != "accepted" or unit_fields  # the dispatch and joint forms' unit selects were compared
