@@ -103,7 +103,12 @@ def embedder():
 _embed_lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=4096)
+# Questions asked again (and the two reads of one search) are not embedded twice. Each entry is
+# 2.3 KB of a web worker's own memory (the vector, its array objects, the question, the cache's
+# link; measured with tracemalloc over 200 questions): 4,096 entries would grow a long-running
+# worker by 9.4 MB, 512 hold 1.2 MB and still cover a question set of the benchmarks searched
+# under several configurations (benchmarks/README.md, "Memory of a web worker").
+@functools.lru_cache(maxsize=512)
 def query_vector(query: str) -> np.ndarray | None:
     model = embedder()
     if model is None:
