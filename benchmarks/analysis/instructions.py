@@ -52,7 +52,7 @@ def child(only: str, runs: int, extra: list[str], scale_pages: str = "") -> None
         import pages
 
         rows = [r for r in pages.urls() if scale_pages == "all" or r[2] == "/__hello__/"
-                or any(o in r[0] for o in scale_pages.split("|"))]
+                or any(o in r[0] for o in scale_pages.split("|"))] + [tuple(e.split("|", 2)) for e in extra]
     else:
         rows = dashboard.requests(month, extra, only)
     clients = []
@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--requests", default="", help="only requests whose label contains this (a|b)")
     parser.add_argument("--runs", type=int, default=5, help="requests per measured segment")
     parser.add_argument("--extra", action="append", default=[], help="one more request, \"label|username|url\" "
-                        "(repeatable)")
+                        "(repeatable; also after --scale-pages)")
     parser.add_argument("--scale-pages", default="", help="instead of the dashboard's requests, the pages of "
                         "benchmarks/scale/pages.py whose label contains this (a|b; \"all\": every page)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
