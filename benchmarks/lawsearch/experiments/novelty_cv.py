@@ -28,7 +28,18 @@ Configurations (name: training sets; features beyond the shipped dense model's):
   channel+G   channel19 with the gate G (cross or damp) — G the gate chosen by the rule below, if any
 
 Ninth round: heldout7.tsv, measured once at the end of the eighth round, is a training set (the
-"20" training, fold 4); the "19" configurations keep it out of their training as before.
+"20" training, fold 4); the "19" configurations keep it out of their training as before. New
+configurations: channel+cross20 (the shipped kind, 20 sets), channel20+cross20 (the channel's 20
+nearest articles all join the candidates, not 10), and with ``--qmap`` (adapter_cv.py --write: the
+question vectors of the channel mapped by a linear map learned from the answered questions; each
+fold's questions mapped by the map trained without the fold; the memories keep the raw vectors)
+the same two under the names map+cross20 and map20+cross20.
+Rule of the ninth round, fixed before its deciding runs: the reference is channel+cross20 without
+the map (the eighth round's shipped configuration retrained with heldout7), in the same folds. A
+configuration is eligible when its past-table MRR is higher than the reference's, its recall@5 not
+lower and its new-article MRR not lower; the eligible one with the highest MRR is shipped as
+ranker_model_articles.json (with the map file when it is a map configuration); none eligible: the
+reference is shipped. heldout8.tsv is measured once, after the choice.
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
@@ -106,6 +117,9 @@ CONFIGS = {
     # ninth round: heldout7 (measured once at the end of the eighth) joins the training and memories
     "cross20": ("20", 0, MEM, "cross"),
     "channel+cross20": ("20", ARTICLE_K, MEM + CHANNEL, "cross"),
+    "channel20+cross20": ("20", 20, MEM + CHANNEL, "cross"),
+    "map+cross20": ("20", ARTICLE_K, MEM + CHANNEL, "cross"),
+    "map20+cross20": ("20", 20, MEM + CHANNEL, "cross"),
 }
 FOLDS = [
     ["heldout6.tsv", "questions.tsv", "round13.tsv"],
@@ -218,10 +232,20 @@ def summary(ranks, ceil=None):
 class Dense(dense_cv.Dense):
     """dense_cv.Dense; without corpus vectors the article channel proposes nothing."""
 
+    qart: dict | None = None  # --qmap: the channel's question vectors (out of fold), the raw ones otherwise
+
     def article(self, q):
         if not self.have.any():
             return np.full(len(self.have), -1.0), np.zeros(0, dtype=np.int64), {}
-        return super().article(q)
+        if self.qart is None:
+            return super().article(q)
+        if q not in self.cache:
+            s = self.E @ self.qart[q]
+            s[~self.have] = -1.0
+            top = np.argpartition(-s, dense_cv.MAX_K)[:dense_cv.MAX_K]
+            top = top[np.argsort(-s[top])]
+            self.cache[q] = (s, top, {int(d): i for i, d in enumerate(top)})
+        return self.cache[q]
 
 
 def load_aligned(path: str, n_docs: int):
@@ -240,6 +264,8 @@ def main():
     parser.add_argument("--configs", default="shipped16,dense19,cross19,damp19")
     parser.add_argument("--aligned", default="", help="aligned-<build>.npy of the index (channel configurations)")
     parser.add_argument("--qcache", default="/tmp/law8/qemb.npz")
+    parser.add_argument("--qmap", default="", help="adapter_cv.py --write file: the map configurations' question "
+                        "vectors for the channel (a run is either all map configurations or none)")
     parser.add_argument("--no-cv", action="store_true")
     parser.add_argument("--gate-stats", action="store_true", help="only the nearest-cosine distribution")
     parser.add_argument("--write", default="", help="configuration whose 19-set model to write")
@@ -266,6 +292,15 @@ def main():
     mem_rows = [r for n in ALL_SETS for r in training.memory_rows(sets[n])]
     qvec = dense_cv.question_embeddings([it["q"] for n in ALL_SETS for it in sets[n]], args.qcache)
     dense_cv.DENSE = Dense(E, have, qvec, [r["q"] for r in mem_rows])
+    mapped = [c for c in configs + ([args.write] if args.write else []) if c.startswith("map")]
+    assert not mapped or len(mapped) == len(configs + ([args.write] if args.write else [])), \
+        "map configurations run alone (the channel's vectors are those of the map for the whole run)"
+    if mapped:
+        assert args.qmap, "map configurations need --qmap"
+        z = np.load(args.qmap, allow_pickle=False)
+        assert sorted(z["sets"].tolist()) == sorted(ALL_SETS), "the map was trained on other sets"
+        dense_cv.DENSE.qart = dict(zip(z["q"].tolist(), z["v"], strict=True))
+        dense_cv.DENSE.query_map = z["D"]
     gold_of = {n: set().union(*(it["gold"] for it in sets[n])) for n in ALL_SETS}
     assert sorted(s for f in FOLDS for s in f) == sorted(ALL_SETS)
     fold_of = {s: tuple(f) for f in FOLDS for s in f} if args.folds == "groups" else {s: (s,) for s in ALL_SETS}
