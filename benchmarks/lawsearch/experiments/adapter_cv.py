@@ -19,7 +19,9 @@ training); scores on each fold's questions, question-weighted, split into new-ar
 (no answering article used by any set outside the fold) and known-article ones. Reported: the
 rank of the first answering article among all indexed articles (recall@1, @10, @20 — the
 channel proposes its top 10 to the ranker today). Untouched sets (train_ranker.HELDOUT) are
-refused.
+refused. Fixed before the first run on real vectors: the L2 passed to --write (and so to
+novelty_cv.py's map configurations) is the one of the run with the highest new-article recall@10
+(ties: the larger L2); if no map beats ``raw`` on new-article recall@10, no map configuration is run.
 
     .venv/bin/python benchmarks/lawsearch/experiments/adapter_cv.py \
         --aligned var/lawsearch/e5-<db>/aligned-<build>.npy [--l2 1,10] [--rank 0]
