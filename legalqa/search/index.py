@@ -304,7 +304,7 @@ def build_index(path: Path | None = None) -> Path:
     df = np.diff(tf.indptr).astype(np.float32)  # documents per token (a column holds each once)
     idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
     # BM25's length normalisation per document; a column's weights are computed from its
-    # counts when a search reads it (Weights.column)
+    # counts when a search reads it (Weights.columns)
     norm = K1 * (1 - B + B * dl / avgdl)
     blob, offsets = Vocabulary.arrays(order)
     arrays = {
