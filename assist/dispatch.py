@@ -61,11 +61,12 @@ def active() -> tuple[RoutingModel | None, routing.Model | None]:
 
 def _allowed_units(user, grievance: Grievance) -> dict[str, Unit]:
     returned = ReturnRequest.objects.filter(grievance=grievance, status=ReturnStatus.APPROVED).values("unit_id")
-    qs = Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.MEDIATION], is_active=True).exclude(
-        pk__in=returned)
-    if user is not None and not permissions.is_admin(user):
-        qs = qs.filter(permissions.region_q(user, "region_code"))
-    return qs
+    if user is not None:
+        qs = permissions.dispatch_units(user, grievance)
+    else:  # the outcome bookkeeping: every unit that serves the item's place
+        qs = Unit.objects.filter(permissions.place_q(grievance.region_code or ""),
+                                 kind__in=[UnitKind.DEPARTMENT, UnitKind.MEDIATION], is_active=True)
+    return qs.exclude(pk__in=returned)
 
 
 def suggest(grievance: Grievance, user=None, k: int = 3) -> dict:

@@ -144,6 +144,39 @@ def visible_units(user):
     return Unit.objects.none()
 
 
+def place_codes(code: str) -> list[str]:
+    """The region codes of a place and of every level above it (属地): for village
+    ``430102001002`` its township ``430102001000``, county ``430102000000``, city
+    ``430100000000`` and province ``430000000000``. Not a 12-digit code: none."""
+    if len(code or "") != 12 or not code.isdigit():
+        return []
+    return list(dict.fromkeys(code[:n].ljust(12, "0") for n in sorted(PREFIX_LENGTH.values())))
+
+
+def serves_place(unit_region_code: str, place_code: str) -> bool:
+    """属地: a unit may take an appeal of a place when the unit belongs to that place or to a
+    level above it (the item's village, township, county, city or province), never to a
+    neighbouring township or another county. An item without a place code is not limited."""
+    codes = place_codes(place_code)
+    return not codes or unit_region_code in codes
+
+
+def place_q(place_code: str, field: str = "region_code") -> Q:
+    """Rows (units) that serve a place (``serves_place``) as one ``IN`` over five codes."""
+    codes = place_codes(place_code)
+    return Q(**{f"{field}__in": codes}) if codes else Q()
+
+
+def dispatch_units(user, grievance):
+    """The units ``user`` may name as lead or co-handler of ``grievance`` (分流 and 联调联处):
+    active departments and mediation organisations the user can see that serve the item's
+    place (``serves_place``). A county centre sees its county's units and those of the item's
+    township and village; the province administrator the item's chain, not the province's
+    2,000-odd units."""
+    return visible_units(user).filter(place_q(getattr(grievance, "region_code", "") or ""),
+                                      kind__in=[UnitKind.DEPARTMENT, UnitKind.MEDIATION], is_active=True)
+
+
 def visible_users(user):
     if is_admin(user):
         return User.objects.all()

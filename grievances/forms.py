@@ -245,10 +245,11 @@ class DecisionForm(forms.Form):
 # ---- centre actions (admin) ----
 
 
-def _units(actor, kinds):
+def _dispatch_units(actor, grievance):
+    """Lead and co-handling units for an item: those serving its place (grid.permissions)."""
     from grid import permissions
 
-    return permissions.visible_units(actor).filter(kind__in=kinds, is_active=True).order_by("kind", "name")
+    return permissions.dispatch_units(actor, grievance).order_by("kind", "name")
 
 
 def _set_units(single: forms.ModelChoiceField, multiple: forms.ModelMultipleChoiceField, units) -> None:
@@ -300,7 +301,7 @@ class DispatchForm(VersionForm):
 
     def __init__(self, *args, actor=None, grievance=None, **kwargs):
         super().__init__(*args, **kwargs)
-        _set_units(self.fields["unit"], self.fields["co_units"], _units(actor, [UnitKind.DEPARTMENT, UnitKind.MEDIATION]))
+        _set_units(self.fields["unit"], self.fields["co_units"], _dispatch_units(actor, grievance))
 
 
 class TransferDownForm(VersionForm):
@@ -326,8 +327,7 @@ class JointForm(VersionForm):
 
     def __init__(self, *args, actor=None, grievance=None, **kwargs):
         super().__init__(*args, **kwargs)
-        _set_units(self.fields["lead_unit"], self.fields["co_units"],
-                   _units(actor, [UnitKind.DEPARTMENT, UnitKind.MEDIATION]))
+        _set_units(self.fields["lead_unit"], self.fields["co_units"], _dispatch_units(actor, grievance))
 
 
 class JointSessionForm(VersionForm):

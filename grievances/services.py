@@ -748,12 +748,15 @@ def transfer_to_lower_centre(*, actor, grievance: Grievance, centre: Unit, note:
 # dispatch (分流)
 
 
-def _check_target_units(actor, lead: Unit, co_units: Sequence[Unit]) -> list[Unit]:
+def _check_target_units(actor, grievance: Grievance, lead: Unit, co_units: Sequence[Unit]) -> list[Unit]:
     if lead.kind not in (UnitKind.DEPARTMENT, UnitKind.MEDIATION) or not lead.is_active:
         raise TransitionRefused(_("牵头单位必须是在用的职能部门或调解组织。"))
     for unit in (lead, *co_units):
         if not permissions.is_admin(actor) and not permissions.can_see_region_code(actor, unit.region_code):
             raise TransitionRefused(_("“%(unit)s”不在您的辖区内，不能交办。") % {"unit": unit.name})
+        if not permissions.serves_place(unit.region_code, grievance.region_code):
+            raise TransitionRefused(
+                _("“%(unit)s”不属于该诉求发生地或其上级，按属地原则不能交办。") % {"unit": unit.name})
     co = [u for u in dict.fromkeys(co_units) if u.pk != lead.pk]
     for unit in co:
         if unit.kind not in (UnitKind.DEPARTMENT, UnitKind.MEDIATION):
@@ -780,7 +783,7 @@ def dispatch_grievance(
     """分流: to a lead department (with co-handlers) or a mediation organisation. The first
     unit it is dispatched to is the first-receiving unit (首接首办) for good."""
     _require(_centre_check, actor, grievance)
-    co = _check_target_units(actor, unit, co_units)
+    co = _check_target_units(actor, grievance, unit, co_units)
     event = _transition(grievance, "dispatch", actor=actor, unit=unit, update=lambda g: _set_units(g, unit, co),
                         note=note or _("已交%(unit)s办理。") % {"unit": unit.name})
     _replace_co_units(grievance, co)
@@ -798,7 +801,7 @@ def open_joint_handling(
     department and co-departments (Chenzhou 联调联处机制)."""
     _require(_centre_check, actor, grievance)
     reason = _require_text(reason, _("启动联调联处必须说明原因。"))
-    co = _check_target_units(actor, lead_unit, co_units)
+    co = _check_target_units(actor, grievance, lead_unit, co_units)
     if not co:
         raise TransitionRefused(_("联调联处至少需要指定一个协同单位。"))
     _transition(grievance, "open_joint", actor=actor, unit=lead_unit, note=reason,

@@ -210,7 +210,10 @@ class LegalAidDecisionForm(forms.Form):
             self.fields["lawyer"].queryset = lawyers
 
 
-def mediation_orgs_for(user):
+def mediation_orgs_for(user, place_code: str = ""):
+    """Mediation organisations ``user`` may hand a case to; with ``place_code`` (a risk's
+    region) only those serving that place (属地, grid.permissions.serves_place)."""
     from grid import permissions
 
-    return permissions.visible_units(user).filter(kind=UnitKind.MEDIATION, is_active=True)
+    return permissions.visible_units(user).filter(permissions.place_q(place_code), kind=UnitKind.MEDIATION,
+                                                  is_active=True)

@@ -454,7 +454,7 @@ def risk_detail(request, pk):
         "risk": risk, "plan": plan, "events": list(risk.events.select_related("actor")),
         "can_manage": can_manage, "can_convert": can_convert,
         "plan_form": forms.RiskPlanForm(initial=plan_initial), "note_form": forms.NoteForm(),
-        "convert_form": forms.ConvertRiskForm(organisations=forms.mediation_orgs_for(request.user)),
+        "convert_form": forms.ConvertRiskForm(organisations=forms.mediation_orgs_for(request.user, risk.region_code)),
     })
 
 
@@ -473,7 +473,7 @@ def risk_action(request, pk, action):
             fn = services.record_risk_progress if action == "progress" else services.resolve_risk
             _run(request, fn, _("已记录。"), actor=request.user, risk=risk, note=form.cleaned_data["note"])
     elif action == "convert":
-        form = forms.ConvertRiskForm(request.POST, organisations=forms.mediation_orgs_for(request.user))
+        form = forms.ConvertRiskForm(request.POST, organisations=forms.mediation_orgs_for(request.user, risk.region_code))
         if form.is_valid():
             d = form.cleaned_data
             if d["target"] == "mediation":

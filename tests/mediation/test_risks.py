@@ -104,3 +104,21 @@ def test_risk_actions_follow_role_scope_and_status(client, world, east_centre_st
     assert services.risk_allowed_actions(east_centre_staff, risk) == []
     page = client.get(reverse("mediation:risk", args=[risk.pk])).content.decode()
     assert "登记化解" not in page and "转为诉求件或调解案件" not in page
+
+
+def test_risk_goes_only_to_a_mediation_organisation_serving_its_place(world, east_centre_staff, category):
+    from grid.models import RegionLevel, UnitKind
+    from mediation.forms import mediation_orgs_for
+    from tests.factories import RegionFactory, UnitFactory
+
+    other_town = RegionFactory(code="439001002000", name="湖心街道", level=RegionLevel.TOWNSHIP, parent=world.east)
+    neighbour = UnitFactory(kind=UnitKind.MEDIATION, name="湖心街道人民调解委员会", region=other_town)
+    risk = _risk(world, east_centre_staff, category)
+    offered = set(mediation_orgs_for(east_centre_staff, risk.region_code))
+    assert world.east_mediation in offered and neighbour not in offered
+    assert neighbour in set(mediation_orgs_for(east_centre_staff))
+    with pytest.raises(services.MediationError, match="属地"):
+        services.convert_risk_to_mediation(actor=east_centre_staff, risk=risk, organisation=neighbour,
+                                           severity="major", contact_name="刘大", contact_phone="13600000001")
+    risk.refresh_from_db()
+    assert risk.status == RiskStatus.IDENTIFIED and risk.grievance is None
