@@ -9,8 +9,13 @@ that holds out one whole set at a time.
 heldout4.tsv (fifth round), heldout5.tsv (sixth round) and heldout6.tsv (seventh round) were untouched
 sets, each scored once at the end of its round; since the eighth round (every one of them measured)
 they are training sets too (LATER; the "19" training); heldout7.tsv (eighth round, measured once)
-since the ninth (the "20" training). heldout8.tsv (ninth round) and untouched sets written later
-(train_ranker.HELDOUT) are never trained on.
+since the ninth (the "20" training); heldout8.tsv (ninth round, measured once) since the tenth (the
+"21" training). Untouched sets written later (train_ranker.HELDOUT: heldout9.tsv) are never trained on.
+
+Tenth round: COVERAGE holds answered questions written for articles no earlier set asked about
+(two per article, coverage_civil.tsv and coverage_statutes.tsv; doc2query done by writers). They
+are training and memory only (the "21cov" training), never a fold's test set, and never count in
+a question's novelty (the new-article split stays that of the real sets).
 
 Both trainings are the shipped kind (past_tables.py, variant past_current: every set
 featurized with the concept table before it was written, with today's table and with none;
@@ -47,14 +52,18 @@ from legalqa.search.training import memory_rows  # noqa: E402
 EXTRA = ["heldout2.tsv", "heldout3.tsv"]
 # measured once each at the end of the fifth, sixth and seventh rounds; training sets since the eighth
 # (heldout7: measured once at the end of the eighth round, a training set since the ninth)
-LATER = ["heldout4.tsv", "heldout5.tsv", "heldout6.tsv", "heldout7.tsv"]
+LATER = ["heldout4.tsv", "heldout5.tsv", "heldout6.tsv", "heldout7.tsv", "heldout8.tsv"]
 ALL_SETS = TRAIN_SETS + EXTRA + LATER
+# tenth round: written for unasked articles (training and memory only, never scored)
+COVERAGE = ["coverage_civil.tsv", "coverage_statutes.tsv"]
 PAST = {**PAST_TABLE, "heldout2.tsv": "c699406^", "heldout3.tsv": "c0d83eb^",
         "heldout4.tsv": "f5b7026^", "heldout5.tsv": "a138ef3^", "heldout6.tsv": "ca0220c^",
-        "heldout7.tsv": "063de40^"}
+        "heldout7.tsv": "063de40^", "heldout8.tsv": "2112f92^",
+        "coverage_civil.tsv": "36cc395^", "coverage_statutes.tsv": "36cc395^"}
 CONDITIONS = ("past", "current", "none")
-TRAININGS = {"14": TRAIN_SETS, "16": TRAIN_SETS + EXTRA, "19": [s for s in ALL_SETS if s != "heldout7.tsv"],
-             "20": ALL_SETS}
+TRAININGS = {"14": TRAIN_SETS, "16": TRAIN_SETS + EXTRA,
+             "19": [s for s in ALL_SETS if s not in ("heldout7.tsv", "heldout8.tsv")],
+             "20": [s for s in ALL_SETS if s != "heldout8.tsv"], "21": ALL_SETS, "21cov": ALL_SETS + COVERAGE}
 
 
 def ceiling(rows):
