@@ -57,6 +57,22 @@ answers with one of their articles. Eligible: the channel pair (channel+cross21 
 channel+cross21cov, same rule) decides what is shipped once the corpus vectors exist, and only then
 is heldout9.tsv measured, once. Not eligible: the coverage sets are not used.
 
+First run of the tenth round (21:12-22:09 UTC, load 4-13): cross21 0.592 / 0.787 / 0.678, new-article
+MRR 0.179; cross21cov 0.566 / 0.779 / 0.656, new-article MRR 0.238 (R@5 0.290 -> 0.380), known-article
+MRR 0.807 -> 0.765: not eligible (MRR and recall@5 lower). The coverage questions crowd the real
+ones out of the memories' neighbours of known-article questions.
+Second run of the tenth round (added after the first; rule below fixed before this run): split21cov keeps the
+coverage questions OUT of the bigram memory, the dense memory of answered questions and the
+novelty gate (all three exactly as cross21's) and gives them a memory of their own: the e5-nearest
+coverage questions (same neighbours and threshold) vote for their articles, chapters and laws as
+five columns cmem_article, cmem_votes, cmem_group, cmem_law, cmem_only (the last: only this memory
+proposed the candidate), their top articles join the candidates, and the cross gate adds
+far x cmem_article and far x cmem_law. So the ranker learns how far to trust a written-for-article
+question, separately from a real one. Rule: split21cov is eligible against cross21 in the same run
+as cross21cov was (MRR higher, recall@5 and new-article MRR not lower). Eligible: the engine gets
+the same split (legalqa/search/dense.py) and the channel pair decides, with corpus vectors, before
+heldout9 is measured once.
+
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
 fill, another session's tests) its first fold took 7 minutes, 2 hours for the 19, so it was
@@ -89,6 +105,7 @@ Selection rule, fixed before the CV that decides (committed with this script):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import sys
@@ -107,8 +124,8 @@ from past_tables import TableFeaturizer, table_at  # noqa: E402
 from train_ranker import HELDOUT  # noqa: E402
 
 from legalqa.search import dense as dense_mod  # noqa: E402
+from legalqa.search import engine, rank, training  # noqa: E402
 from legalqa.search import memory as memory_mod  # noqa: E402
-from legalqa.search import rank, training  # noqa: E402
 from legalqa.search.index import load_index  # noqa: E402
 
 # --gate-stats over the 19 sets (nearest cosine, fold's set excluded): known-article questions (1,061)
@@ -117,6 +134,8 @@ GATE_LO, GATE_HI = 0.92, 0.95
 ARTICLE_K = 10
 MEM = ["dmem_article", "dmem_votes", "dmem_group", "dmem_law", "dmem_only"]
 CHANNEL = ["dense_cos", "dense_gap", "dense_inv_rank", "dense_only"]
+COVMEM = ["cmem_article", "cmem_votes", "cmem_group", "cmem_law", "cmem_only"]
+COVCROSS = ["cmem_article", "cmem_law"]
 CROSS = ["outside_table", "law_preferred", "law_concepts_log", "own_ratio", "own_log", "own_cover", "final_ratio",
          "mem_article", "mem_law", "dmem_article", "dmem_law"]
 DAMP = ["outside_table", "mem_article", "mem_votes", "mem_group", "mem_law", "mem_any",
@@ -146,7 +165,11 @@ CONFIGS = {
     "cross21cov": ("21cov", 0, MEM, "cross"),
     "channel+cross21": ("21", ARTICLE_K, MEM + CHANNEL, "cross"),
     "channel+cross21cov": ("21cov", ARTICLE_K, MEM + CHANNEL, "cross"),
+    # the coverage questions in a memory of their own (second run of the tenth round)
+    "split21cov": ("21cov", 0, MEM + COVMEM, "cross"),
+    "channel+split21cov": ("21cov", ARTICLE_K, MEM + CHANNEL + COVMEM, "cross"),
 }
+SPLIT = {"on": False, "coverage": set()}  # rows_for's mode while a split configuration is featurized
 FOLDS = [
     ["heldout6.tsv", "questions.tsv", "round13.tsv", "heldout8.tsv"],
     ["heldout3.tsv", "untouched.tsv", "round10.tsv"],
@@ -167,6 +190,8 @@ def feature_names(config: str) -> list[str]:
     names = BASE_FEATURES + cols
     if gate == "cross":
         names = names + ["novelty_far"] + [f"far_x_{c}" for c in CROSS]
+        if "cmem_article" in cols:
+            names = names + [f"far_x_{c}" for c in COVCROSS]
     elif gate == "damp":
         names = names + ["novelty_far"]
     return names
@@ -180,8 +205,11 @@ def select(rows, config):
     out = []
     for x, y, lex, flags in rows:
         keep = (flags[:, 0] > 0) | (flags[:, 1] > 0) | ((flags[:, 2] >= 0) & (flags[:, 2] < k)) | (flags[:, 3] > 0)
+        if "cmem_article" in cols:
+            keep |= flags[:, 4] > 0
         x = x[keep]
         full = {n: x[:, i] for i, n in enumerate(BASE_FEATURES + DENSE_FEATURES)}
+        full.update({n: x[:, NB + ND + 1 + i] for i, n in enumerate(COVMEM)})
         near = near_of(x[:, NB + ND]) if len(x) else np.zeros(0)
         far = 1.0 - near
         if gate == "damp":
@@ -189,7 +217,7 @@ def select(rows, config):
         if gate in ("cross", "damp"):
             full["novelty_far"] = far
         if gate == "cross":
-            for c in CROSS:
+            for c in CROSS + COVCROSS:
                 full[f"far_x_{c}"] = far * full[c]
         mat = np.stack([full[n] for n in names], axis=1) if len(x) else np.zeros((0, len(names)))
         out.append((mat, y[keep], lex[keep]))
@@ -203,7 +231,8 @@ class features_of:
     def __enter__(self):
         self.saved = rank.FEATURES, rank.MONOTONE
         rank.FEATURES = list(self.names)
-        rank.MONOTONE = self.saved[1] | {c for c in self.names if c in dense_mod.MONOTONE}
+        rank.MONOTONE = self.saved[1] | {c for c in self.names if c in dense_mod.MONOTONE} | {
+            c for c in self.names if c.startswith("cmem_") and c != "cmem_only"}
 
     def __exit__(self, *exc):
         rank.FEATURES, rank.MONOTONE = self.saved
@@ -225,14 +254,106 @@ def nearest(q: str, ids: set[int]) -> float:
 
 
 def rows_for(self, name, exclude):
-    """dense_cv.rows_for with the nearest answered question's cosine appended to every row."""
-    out = dense_cv.rows_for(self, name, exclude)
-    ids = set().union(*(self.ids[n] for n in exclude))
-    res = []
-    for (item, _), (x, y, lex, flags) in zip(self.cands[name], out, strict=True):
-        col = np.full((len(x), 1), nearest(item["q"], ids))
-        res.append((np.hstack([x, col]), y, lex, flags))
-    return res
+    """dense_cv.rows_for with the nearest answered question's cosine appended to every row, then
+    the coverage memory's columns (COVMEM; zeros unless SPLIT is on) and a fifth flag (the
+    coverage memory proposed the candidate). Split: the bigram memory, the dense memory and the
+    novelty see no coverage question; the coverage memory sees only the coverage sets not excluded."""
+    if not SPLIT["on"]:
+        out = dense_cv.rows_for(self, name, exclude)
+        ids = set().union(*(self.ids[n] for n in exclude))
+        res = []
+        for (item, _), (x, y, lex, flags) in zip(self.cands[name], out, strict=True):
+            col = np.full((len(x), 1 + len(COVMEM)), 0.0)
+            col[:, 0] = nearest(item["q"], ids)
+            res.append((np.hstack([x, col]), y, lex, np.hstack([flags, np.zeros((len(x), 1))])))
+        return res
+    return split_rows(self, name, exclude)
+
+
+def split_rows(self, name, exclude):
+    cov = SPLIT["coverage"]
+    ids = set().union(*(self.ids[n] for n in set(exclude) | cov))  # real memories: no coverage question
+    cov_ids = set().union(*(self.ids[n] for n in self.ids if n not in cov or n in exclude))
+    width = len(BASE_FEATURES) + len(DENSE_FEATURES) + 1 + len(COVMEM)
+    out = []
+    for item, cand in self.cands[name]:
+        if cand is None or not len(cand.docs):
+            out.append((np.zeros((0, width)), np.zeros(0), np.zeros(0), np.zeros((0, 5))))
+            continue
+        q = item["q"]
+        ev = memory_mod.evidence(self.memory, self.idx, q, exclude=ids)
+        s, _, drank = dense_cv.DENSE.article(q)
+        dev = dense_cv.DENSE.memory(q, self.idx, self.memory.answers, ids)
+        cev = dense_cv.DENSE.memory(q, self.idx, self.memory.answers, cov_ids)
+        top = engine.MEMORY_CANDIDATES
+        dmem_top = {d for d, _ in sorted(dev.article.items(), key=lambda t: -t[1])[:top]}
+        cmem_top = {d for d, _ in sorted(cev.article.items(), key=lambda t: -t[1])[:top]}
+        docs = cand.docs
+        lex = np.arange(len(docs)) < cand.n_lexical
+        inmem = np.array([int(d) in ev.article for d in docs])
+        dr = np.array([drank.get(int(d), -1) for d in docs])
+        indm = np.array([int(d) in dmem_top for d in docs])
+        incm = np.array([int(d) in cmem_top for d in docs])
+        keep = lex | inmem | (dr >= 0) | indm | incm
+        x = rank.candidate_matrix(self.idx, cand, ev)[keep]
+        docs = docs[keep]
+        lex, inmem, dr, indm, incm = lex[keep], inmem[keep], dr[keep], indm[keep], incm[keep]
+        cos = s[docs].astype(np.float64)
+        extra = np.zeros((len(docs), len(DENSE_FEATURES) + 1 + len(COVMEM)))
+        extra[:, 0] = cos
+        extra[:, 1] = cos - cos.max()
+        extra[:, 2] = np.array([1.0 / (1 + drank[int(d)]) if int(d) in drank else 0.0 for d in docs])
+        extra[:, 3] = (~lex & ~inmem & (dr >= 0)).astype(float)
+        extra[:, 4] = [dev.article.get(int(d), 0.0) for d in docs]
+        extra[:, 5] = [dev.votes.get(int(d), 0.0) for d in docs]
+        extra[:, 6] = [dev.group.get(int(g), 0.0) for g in self.idx["group"][docs]]
+        extra[:, 7] = [dev.law.get(int(li), 0.0) for li in self.idx["law_idx"][docs]]
+        extra[:, 8] = (~lex & ~inmem & (dr < 0) & indm).astype(float)
+        extra[:, 9] = nearest(q, ids)
+        extra[:, 10] = [cev.article.get(int(d), 0.0) for d in docs]
+        extra[:, 11] = [cev.votes.get(int(d), 0.0) for d in docs]
+        extra[:, 12] = [cev.group.get(int(g), 0.0) for g in self.idx["group"][docs]]
+        extra[:, 13] = [cev.law.get(int(li), 0.0) for li in self.idx["law_idx"][docs]]
+        extra[:, 14] = (~lex & ~inmem & (dr < 0) & ~indm & incm).astype(float)
+        keys = [(training._short(self.idx["laws"][self.idx["law_idx"][d]]["title"]), int(self.idx["number"][d]),
+                 int(self.idx["suffix"][d])) for d in docs]
+        y = np.array([1.0 if k in item["gold"] else 0.0 for k in keys])
+        lexical_score = np.where(lex, cand.final[keep], -1.0)
+        flags = np.stack([lex, inmem, dr, indm, incm], axis=1).astype(float)
+        out.append((np.hstack([x, extra]), y, lexical_score, flags))
+    return out
+
+
+@contextlib.contextmanager
+def split_candidates(coverage: set[str], set_ids: dict):
+    """While featurizing with a split configuration: beside dense_cv's candidates (the dense
+    memory over every answered question), the top articles of the dense memory without the
+    coverage questions and of the coverage questions alone (rows_for drops what a fold or a
+    configuration may not see)."""
+    cov_rows = set().union(*(set_ids[n] for n in coverage))
+    real_rows = set().union(*(set_ids[n] for n in set_ids if n not in coverage))
+    with dense_cv.dense_candidates():
+        inner = engine.memory_candidates
+        orig_ev = memory_mod.evidence
+        state = {}
+
+        def ev_wrap(mem, idx, query, exclude=None):
+            state["q"], state["idx"], state["exclude"] = query, idx, exclude
+            return orig_ev(mem, idx, query, exclude)
+
+        def mc_wrap(ev):
+            extra = list(inner(ev))
+            for other in (cov_rows, real_rows):
+                dev = dense_cv.DENSE.memory(state["q"], state["idx"], dense_cv.FEAT_MEMORY.answers,
+                                            set(state["exclude"] or ()) | other)
+                extra += [d for d, _ in sorted(dev.article.items(), key=lambda t: -t[1])[:engine.MEMORY_CANDIDATES]]
+            return list(dict.fromkeys(extra))
+
+        memory_mod.evidence, engine.memory_candidates = ev_wrap, mc_wrap
+        try:
+            yield
+        finally:
+            memory_mod.evidence, engine.memory_candidates = orig_ev, inner
 
 
 def ranks_of(rows, model):
@@ -366,7 +487,9 @@ def main():
     train = {n: sets[n] for n in universe}
     dense_cv.FEAT_MEMORY = memory_mod.Memory.from_rows(mem_rows)
     training.Featurizer.rows_for = rows_for
-    with dense_cv.dense_candidates():
+    SPLIT["coverage"] = set(universe) & set(COVERAGE)
+    split_any = any("cmem_article" in CONFIGS[c][2] for c in wanted)
+    with split_candidates(SPLIT["coverage"], set_ids) if split_any else dense_cv.dense_candidates():
         feats = {
             "current": TableFeaturizer(idx, train, sets, {}),
             "past": TableFeaturizer(idx, train, train, past),
@@ -375,17 +498,22 @@ def main():
     print(f"featurized in {time.time() - started:.0f} s; corpus vectors {int(have.sum())} of {n_docs}", flush=True)
     cache = {}
 
-    def rows(c, n, excl):
-        key = (c, n, tuple(sorted(excl)))
+    def rows(c, n, excl, config):
+        split = "cmem_article" in CONFIGS[config][2]
+        key = (c, n, tuple(sorted(excl)), split)
         if key not in cache:
-            cache[key] = feats[c].rows_for(n, excl)
+            SPLIT["on"] = split
+            try:
+                cache[key] = feats[c].rows_for(n, excl)
+            finally:
+                SPLIT["on"] = False
         return cache[key]
 
     def train_rows(config, train_sets, exclude_extra):
         out = []
         for c in CONDITIONS:
             for n in train_sets:
-                out += [g[:2] for g in select(rows(c, n, {n} | exclude_extra), config) if len(g[1])]
+                out += [g[:2] for g in select(rows(c, n, {n} | exclude_extra, config), config) if len(g[1])]
         return out
 
     results = {}
@@ -409,7 +537,7 @@ def main():
                     model = rank.train_pairwise(tr, l2=args.l2)
                 for name in fold:
                     for c in CONDITIONS:
-                        r = select(rows(c, name, held | unseen), config)
+                        r = select(rows(c, name, held | unseen, config), config)
                         rk = ranks_of(r, model)
                         ceil = [bool(len(y) and y.max() > 0) for _, y, _ in r]
                         cov = [bool(it["gold"] & covered) for it in sets[name]]
