@@ -63,7 +63,9 @@ PAST = {**PAST_TABLE, "heldout2.tsv": "c699406^", "heldout3.tsv": "c0d83eb^",
 CONDITIONS = ("past", "current", "none")
 TRAININGS = {"14": TRAIN_SETS, "16": TRAIN_SETS + EXTRA,
              "19": [s for s in ALL_SETS if s not in ("heldout7.tsv", "heldout8.tsv")],
-             "20": [s for s in ALL_SETS if s != "heldout8.tsv"], "21": ALL_SETS, "21cov": ALL_SETS + COVERAGE}
+             "20": [s for s in ALL_SETS if s != "heldout8.tsv"], "21": ALL_SETS, "21cov": ALL_SETS + COVERAGE,
+             # the coverage sets in the memory only, never training queries (novelty_cv's split21mem)
+             "21mem": ALL_SETS + COVERAGE}
 
 
 def ceiling(rows):
