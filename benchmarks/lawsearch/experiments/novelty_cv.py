@@ -82,6 +82,9 @@ Third run (added after the second; rule fixed before it; the third coverage conf
 same folds, so a pass would need the untouched set to confirm it): split21mem is split21cov with
 the coverage questions in their own memory only, never as training queries (the ranker is trained
 on the 21 real sets' questions, as cross21), eligible against cross21 by the same rule.
+Third run (22:24-22:31 UTC, load 1.4-2.5): cross21 0.591 / 0.786 / 0.676; split21mem 0.596 / 0.795 /
+0.680 (new-article MRR 0.184 vs 0.175, known 0.809 vs 0.806): eligible. Next: the engine's coverage
+memory, then channel+cross21 against channel+split21mem with corpus vectors, then heldout9 once.
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
