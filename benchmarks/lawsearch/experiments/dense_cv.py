@@ -124,9 +124,11 @@ DENSE: Dense | None = None
 
 
 @contextlib.contextmanager
-def dense_candidates():
+def dense_candidates(extra_excludes=()):
     """While featurizing: the dense channel's MAX_K articles and the dense memory's articles
-    (over the whole memory; rows_for drops what a fold may not see) join the candidates."""
+    (over the whole memory; rows_for drops what a fold may not see) join the candidates; for
+    each set of memory rows in ``extra_excludes``, also the dense memory's articles without them
+    (novelty_cv's split memories)."""
     orig_ev, orig_mc = memory_mod.evidence, engine.memory_candidates
     state = {}
 
@@ -141,6 +143,9 @@ def dense_candidates():
         extra += [int(d) for d in top]
         dev = DENSE.memory(q, state["idx"], FEAT_MEMORY.answers, state["exclude"])
         extra += [d for d, _ in sorted(dev.article.items(), key=lambda t: -t[1])[:engine.MEMORY_CANDIDATES]]
+        for other in extra_excludes:
+            dev = DENSE.memory(q, state["idx"], FEAT_MEMORY.answers, set(state["exclude"] or ()) | other)
+            extra += [d for d, _ in sorted(dev.article.items(), key=lambda t: -t[1])[:engine.MEMORY_CANDIDATES]]
         return list(dict.fromkeys(extra))
 
     memory_mod.evidence, engine.memory_candidates = ev_wrap, mc_wrap

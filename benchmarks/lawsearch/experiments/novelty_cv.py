@@ -118,7 +118,6 @@ Selection rule, fixed before the CV that decides (committed with this script):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import json
 import sys
@@ -340,7 +339,6 @@ def split_rows(self, name, exclude):
     return out
 
 
-@contextlib.contextmanager
 def split_candidates(coverage: set[str], set_ids: dict):
     """While featurizing with a split configuration: beside dense_cv's candidates (the dense
     memory over every answered question), the top articles of the dense memory without the
@@ -348,28 +346,7 @@ def split_candidates(coverage: set[str], set_ids: dict):
     configuration may not see)."""
     cov_rows = set().union(*(set_ids[n] for n in coverage))
     real_rows = set().union(*(set_ids[n] for n in set_ids if n not in coverage))
-    with dense_cv.dense_candidates():
-        inner = engine.memory_candidates
-        orig_ev = memory_mod.evidence
-        state = {}
-
-        def ev_wrap(mem, idx, query, exclude=None):
-            state["q"], state["idx"], state["exclude"] = query, idx, exclude
-            return orig_ev(mem, idx, query, exclude)
-
-        def mc_wrap(ev):
-            extra = list(inner(ev))
-            for other in (cov_rows, real_rows):
-                dev = dense_cv.DENSE.memory(state["q"], state["idx"], dense_cv.FEAT_MEMORY.answers,
-                                            set(state["exclude"] or ()) | other)
-                extra += [d for d, _ in sorted(dev.article.items(), key=lambda t: -t[1])[:engine.MEMORY_CANDIDATES]]
-            return list(dict.fromkeys(extra))
-
-        memory_mod.evidence, engine.memory_candidates = ev_wrap, mc_wrap
-        try:
-            yield
-        finally:
-            memory_mod.evidence, engine.memory_candidates = orig_ev, inner
+    return dense_cv.dense_candidates(extra_excludes=(cov_rows, real_rows))
 
 
 def ranks_of(rows, model):
