@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from assist import routing
 from assist.models import RoutingModel, RoutingOutcome
 from grid import permissions
-from grid.models import Unit, UnitKind
+from grid.models import Unit
 from grievances.models import Grievance, ReturnRequest, ReturnStatus, State
 
 logger = logging.getLogger(__name__)
@@ -61,11 +61,8 @@ def active() -> tuple[RoutingModel | None, routing.Model | None]:
 
 def _allowed_units(user, grievance: Grievance) -> dict[str, Unit]:
     returned = ReturnRequest.objects.filter(grievance=grievance, status=ReturnStatus.APPROVED).values("unit_id")
-    if user is not None:
-        qs = permissions.dispatch_units(user, grievance)
-    else:  # the outcome bookkeeping: every unit that serves the item's place
-        qs = Unit.objects.filter(permissions.place_q(grievance.region_code or ""),
-                                 kind__in=[UnitKind.DEPARTMENT, UnitKind.MEDIATION], is_active=True)
+    # no user: the outcome bookkeeping, every unit that serves the item's place
+    qs = permissions.dispatch_units(user, grievance) if user is not None else permissions.place_units(grievance)
     return qs.exclude(pk__in=returned)
 
 

@@ -167,14 +167,19 @@ def place_q(place_code: str, field: str = "region_code") -> Q:
     return Q(**{f"{field}__in": codes}) if codes else Q()
 
 
+def place_units(grievance):
+    """Active departments and mediation organisations that serve the item's place
+    (``serves_place``), whoever looks."""
+    return Unit.objects.filter(place_q(getattr(grievance, "region_code", "") or ""),
+                               kind__in=[UnitKind.DEPARTMENT, UnitKind.MEDIATION], is_active=True)
+
+
 def dispatch_units(user, grievance):
     """The units ``user`` may name as lead or co-handler of ``grievance`` (分流 and 联调联处):
-    active departments and mediation organisations the user can see that serve the item's
-    place (``serves_place``). A county centre sees its county's units and those of the item's
-    township and village; the province administrator the item's chain, not the province's
-    2,000-odd units."""
-    return visible_units(user).filter(place_q(getattr(grievance, "region_code", "") or ""),
-                                      kind__in=[UnitKind.DEPARTMENT, UnitKind.MEDIATION], is_active=True)
+    those of ``place_units`` the user can see. A county centre sees its county's units and those
+    of the item's township and village; the province administrator the item's chain, not the
+    province's 2,000-odd units."""
+    return place_units(grievance) & visible_units(user)
 
 
 def visible_users(user):
