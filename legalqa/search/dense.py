@@ -23,7 +23,17 @@ index exists (legalqa/search/vectors.py, filled by ``manage.py embed_articles``)
 ``ranker_model_articles.json`` is used instead: the question's e5 cosine with every article (one
 matrix-vector product over the memory-mapped file) adds the nearest articles to the candidates
 and is a feature. Without the aligned file (or with one that does not fit the index) the search
-uses ``ranker_model_dense.json`` as before."""
+uses ``ranker_model_dense.json`` as before.
+
+Tenth round (benchmarks/README.md): the **coverage memory**. The coverage sets
+(benchmarks/lawsearch/coverage_*.tsv: questions written for articles no real question had asked
+about, two per article) are kept out of the memory of answered questions, its novelty and the
+ranker's training queries: a model that reads them (features COVERAGE_FEATURES) stores them as
+its JSON's ``coverage`` rows and their e5 vectors in ``ranker_coverage_e5.npy`` (same order).
+The coverage questions nearest the new one (same neighbours and threshold as the dense memory)
+vote for their articles, chapters and laws as five columns of their own, and their top articles
+join the candidates, so the ranker weighs a written-for-article question apart from a real one.
+A model with those features but without matching coverage rows and vectors is not used.""" 
 
 from __future__ import annotations
 
@@ -39,7 +49,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from .memory import Evidence, _key_rows, vote
+from .memory import Evidence, _key_rows, parse_answers, vote
 from .rank import FEATURES as BASE_FEATURES
 from .rank import Model
 
@@ -48,6 +58,7 @@ log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).with_name("ranker_model_dense.json")
 ARTICLES_MODEL_PATH = Path(__file__).with_name("ranker_model_articles.json")
 VECTORS_PATH = Path(__file__).with_name("ranker_memory_e5.npy")
+COVERAGE_PATH = Path(__file__).with_name("ranker_coverage_e5.npy")
 NEIGHBOURS = 8
 # e5 cosines between unrelated questions of the sets are 0.86 at the median and 0.89 at the
 # 90th percentile; a neighbour counts from 0.90 and weighs (cos - 0.90) / 0.10
@@ -62,17 +73,23 @@ MONOTONE = {"dmem_article", "dmem_votes", "dmem_group", "dmem_law"}
 ARTICLE_FEATURES = ["dense_cos", "dense_gap", "dense_inv_rank", "dense_only"]
 ARTICLE_RANKS = 20
 GATE_FEATURE = "novelty_far"
+# the coverage memory's columns (as FEATURES; the last: only the coverage memory proposed it)
+COVERAGE_FEATURES = ["cmem_article", "cmem_votes", "cmem_group", "cmem_law", "cmem_only"]
 
 
 def _extras_ok(names: list[str], articles: bool) -> bool:
     """Features a dense model may add to ALL_FEATURES: the channel's (exactly when it is the
-    articles model) and the novelty gate's (``novelty_far``, ``far_x_<a known column>``)."""
-    known = set(ALL_FEATURES) | set(ARTICLE_FEATURES)
+    articles model), the coverage memory's (all or none) and the novelty gate's
+    (``novelty_far``, ``far_x_<a known column>``)."""
+    known = set(ALL_FEATURES) | set(ARTICLE_FEATURES) | set(COVERAGE_FEATURES)
     chan = [n for n in names if n in ARTICLE_FEATURES]
     if articles != (chan == ARTICLE_FEATURES):
         return False
-    return all(n in ARTICLE_FEATURES or n == GATE_FEATURE or (n.startswith("far_x_") and n[6:] in known)
-               for n in names)
+    cov = [n for n in names if n in COVERAGE_FEATURES]
+    if cov and cov != COVERAGE_FEATURES:
+        return False
+    return all(n in ARTICLE_FEATURES or n in COVERAGE_FEATURES or n == GATE_FEATURE
+               or (n.startswith("far_x_") and n[6:] in known) for n in names)
 
 
 def enabled() -> bool:
@@ -199,16 +216,34 @@ def query_vector(query: str) -> np.ndarray | None:
 
 
 @dataclass
+class CoverageMemory:
+    """The coverage questions' e5 vectors and their answer keys (same order)."""
+
+    vectors: np.ndarray
+    answers: list
+
+
+@dataclass
 class DenseRanker:
     model: Model                # features ALL_FEATURES (+ gate / channel features), with the bigram memory
     vectors: np.ndarray         # e5 vector of every memory question, in the memory's order
     articles: np.ndarray | None = None  # aligned article vectors (memory-mapped, int8 + scale) for the channel
+    coverage: CoverageMemory | None = None  # the coverage memory, for a model with COVERAGE_FEATURES
 
     def evidence(self, idx: dict, query: str, exclude: set[int] | None = None) -> Evidence | None:
         vec = query_vector(query)
         if vec is None:
             return None
         return dense_evidence(self.vectors, self.model.memory.answers, idx, vec, exclude)
+
+    def coverage_evidence(self, idx: dict, query: str) -> Evidence | None:
+        """Votes of the coverage questions nearest the question (None without a coverage memory)."""
+        if self.coverage is None:
+            return None
+        vec = query_vector(query)
+        if vec is None:
+            return None
+        return dense_evidence(self.coverage.vectors, self.coverage.answers, idx, vec)
 
     @property
     def channel_k(self) -> int:
@@ -232,14 +267,19 @@ class DenseRanker:
         return ArticleCosines(cos, top, {int(d): i for i, d in enumerate(top)})
 
     def columns(self, idx: dict, x: np.ndarray, docs: np.ndarray, dev: Evidence | None, lexical: np.ndarray,
-                in_memory: np.ndarray, arts: ArticleCosines | None) -> np.ndarray:
+                in_memory: np.ndarray, arts: ArticleCosines | None, cev: Evidence | None = None) -> np.ndarray:
         """The model's feature matrix: ``x`` (BASE_FEATURES) with the dense memory's columns, the
-        channel's and the novelty gate's, in the model's order."""
+        channel's, the coverage memory's (``cev``) and the novelty gate's, in the model's order."""
         cols = {n: x[:, i] for i, n in enumerate(BASE_FEATURES)}
         ranks = arts.rank if arts is not None else {}
         in_channel = np.array([int(d) in ranks for d in docs], dtype=bool)
         dm = dense_columns(idx, docs, dev, lexical, in_memory | in_channel)
         cols.update({n: dm[:, i] for i, n in enumerate(FEATURES)})
+        if self.coverage is not None:
+            dmem = set(dense_candidates(dev))
+            in_dmem = np.array([int(d) in dmem for d in docs], dtype=bool)
+            cm = dense_columns(idx, docs, cev, lexical, in_memory | in_channel | in_dmem)
+            cols.update({n: cm[:, i] for i, n in enumerate(COVERAGE_FEATURES)})
         if arts is not None:
             cos = arts.cos[docs].astype(np.float64)
             cols["dense_cos"] = cos
@@ -322,18 +362,30 @@ def dense_columns(idx: dict, docs: np.ndarray, dev: Evidence | None, lexical: np
     return out
 
 
-def _read_model(path: Path, vectors: np.ndarray, articles: bool) -> Model | None:
+def _read_model(path: Path, vectors: np.ndarray, articles: bool,
+                coverage: np.ndarray | None) -> tuple[Model, CoverageMemory | None] | None:
+    """The model of ``path`` and, when it reads the coverage memory, that memory (its JSON's
+    ``coverage`` rows with ``coverage``, their vectors); None when the files do not fit."""
     try:
-        model = Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        model = Model.from_json(data)
+        cov_rows = data.get("coverage") or []
+        cov_answers = parse_answers(cov_rows)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         log.warning("law search: dense model %s unreadable (%s)", path.name, exc)
         return None
-    if (model.features[:len(ALL_FEATURES)] == ALL_FEATURES and _extras_ok(model.features[len(ALL_FEATURES):], articles)
+    if not (model.features[:len(ALL_FEATURES)] == ALL_FEATURES and _extras_ok(model.features[len(ALL_FEATURES):], articles)
             and model.memory is not None and vectors.shape[0] == len(model.memory.questions)):
-        return model
-    return None
+        return None
+    if COVERAGE_FEATURES[0] not in model.features:
+        return model, None
+    if coverage is None or not cov_answers or coverage.shape != (len(cov_answers), vectors.shape[1]):
+        log.warning("law search: %s needs its coverage memory (%s), which is missing or does not fit",
+                    path.name, COVERAGE_PATH.name)
+        return None
+    return model, CoverageMemory(coverage, cov_answers)
 
 
 def _stamp(path: Path):
@@ -349,19 +401,25 @@ def dense_ranker(idx: dict | None = None) -> DenseRanker | None:
     aligned article vectors of that index present, the articles model with the channel."""
     if not enabled():
         return None
-    key = (_stamp(MODEL_PATH), _stamp(ARTICLES_MODEL_PATH), _stamp(VECTORS_PATH))
+    key = (_stamp(MODEL_PATH), _stamp(ARTICLES_MODEL_PATH), _stamp(VECTORS_PATH), _stamp(COVERAGE_PATH))
     if key[2] is None:
         return None
     if _state["key"] != key:
         plain = articles = None
         try:
             vectors = np.load(VECTORS_PATH, allow_pickle=False).astype(np.float32)
-            plain = _read_model(MODEL_PATH, vectors, articles=False)
-            articles = _read_model(ARTICLES_MODEL_PATH, vectors, articles=True)
+            coverage = None
+            if key[3] is not None:
+                try:
+                    coverage = np.load(COVERAGE_PATH, allow_pickle=False).astype(np.float32)
+                except (OSError, ValueError) as exc:
+                    log.warning("law search: coverage memory vectors unreadable (%s)", exc)
+            plain = _read_model(MODEL_PATH, vectors, False, coverage)
+            articles = _read_model(ARTICLES_MODEL_PATH, vectors, True, coverage)
         except (OSError, ValueError) as exc:
             log.warning("law search: dense memory vectors unreadable (%s)", exc)
-        _state.update(key=key, model=DenseRanker(plain, vectors) if plain else None,
-                      articles_model=DenseRanker(articles, vectors) if articles else None)
+        _state.update(key=key, model=DenseRanker(plain[0], vectors, coverage=plain[1]) if plain else None,
+                      articles_model=DenseRanker(articles[0], vectors, coverage=articles[1]) if articles else None)
     if embedder() is None:
         return None
     if idx is not None and _state.get("articles_model") is not None:

@@ -212,6 +212,7 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
             ranker = model
     ev = None
     dev = None
+    cev = None  # the coverage memory's votes (a model that reads it; dense.COVERAGE_FEATURES)
     arts = None  # dense.ArticleCosines: the article channel, when the aligned vectors are there
     extra: list[int] = []
     if ranker is not None and ranker.memory is not None:
@@ -233,7 +234,8 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
             else:
                 arts = dense.article_cosines(query) if dense.channel_k else None
                 channel = [int(d) for d in arts.top] if arts is not None else []
-                extra = list(dict.fromkeys(extra + channel + dense_candidates(dev)))
+                cev = dense.coverage_evidence(idx, query)
+                extra = list(dict.fromkeys(extra + channel + dense_candidates(dev) + dense_candidates(cev)))
     cand = score_candidates(idx, query, q, prefer, max(candidates if ranker else 0, limit + len(hits) + 5), extra,
                             reader=reader)
     if cand is not None and len(cand.docs):
@@ -252,11 +254,11 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
                 if arts is not None:
                     # the channel's nearest ARTICLE_RANKS joined the candidates (their rank is a
                     # feature); only the first k stay unless another source proposed them too
-                    dmem = set(dense_candidates(dev))
+                    dmem = set(dense_candidates(dev)) | set(dense_candidates(cev))
                     keep = lexical | in_memory | np.array(
                         [arts.rank.get(int(d), 1 << 30) < dense.channel_k or int(d) in dmem for d in docs])
                     x, docs, lexical, in_memory = x[keep], docs[keep], lexical[keep], in_memory[keep]
-                x = dense.columns(idx, x, docs, dev, lexical, in_memory, arts)
+                x = dense.columns(idx, x, docs, dev, lexical, in_memory, arts, cev)
             learned = ranker.score(x)
             order = np.argsort(-learned, kind="stable")
             scores = learned - learned.min() + 1e-3

@@ -64,15 +64,7 @@ class Memory:
     @classmethod
     def from_rows(cls, rows: list[dict]) -> Memory:
         """``rows``: [{"q": question, "a": ["民法典:716", "刑法:133-1"]}]."""
-        answers = []
-        for r in rows:
-            keys = []
-            for a in r["a"]:
-                law, _, num = a.partition(":")
-                n, _, s = num.partition("-")
-                keys.append((law, int(n), int(s or 0)))
-            answers.append(keys)
-        return cls([r["q"] for r in rows], answers)
+        return cls([r["q"] for r in rows], parse_answers(rows))
 
     def neighbours(self, query: str, exclude: set[int] | None = None) -> list[tuple[int, float]]:
         grams = _grams(query)
@@ -96,6 +88,19 @@ class Memory:
         sims = [s for s in sims if s[1] >= MIN_SIMILARITY]
         sims.sort(key=lambda s: -s[1])
         return sims[:NEIGHBOURS]
+
+
+def parse_answers(rows: list[dict]) -> list[list[tuple[str, int, int]]]:
+    """The answer keys of memory rows: "刑法:133-1" → ("刑法", 133, 1)."""
+    answers = []
+    for r in rows:
+        keys = []
+        for a in r["a"]:
+            law, _, num = a.partition(":")
+            n, _, s = num.partition("-")
+            keys.append((law, int(n), int(s or 0)))
+        answers.append(keys)
+    return answers
 
 
 _shared: weakref.WeakValueDictionary[str, Memory] = weakref.WeakValueDictionary()

@@ -171,8 +171,13 @@ def test_the_shipped_articles_model_fits_the_code_and_the_shipped_memory():
     a retrained dense model with another memory, or changed features, would silently turn the
     channel off."""
     memory = np.load(dense.VECTORS_PATH, allow_pickle=False).astype(np.float32)
-    model = dense._read_model(dense.ARTICLES_MODEL_PATH, memory, articles=True)
-    assert model is not None
+    coverage = np.load(dense.COVERAGE_PATH, allow_pickle=False) if dense.COVERAGE_PATH.exists() else None
+    read = dense._read_model(dense.ARTICLES_MODEL_PATH, memory, True, coverage)
+    assert read is not None
+    model = read[0]
     assert model.meta["articles"]["k"] == 10 and model.meta["gate"]["kind"] == "cross"
-    plain = dense._read_model(dense.MODEL_PATH, memory, articles=False)
-    assert plain is not None and plain.memory.questions == model.memory.questions
+    plain = dense._read_model(dense.MODEL_PATH, memory, False, coverage)
+    assert plain is not None and plain[0].memory.questions == model.memory.questions
+    # a model that reads the coverage memory is shipped with it (and both read the same one)
+    assert (read[1] is None) == (dense.COVERAGE_FEATURES[0] not in model.features)
+    assert (plain[1] is None) == (dense.COVERAGE_FEATURES[0] not in plain[0].features)

@@ -1,0 +1,156 @@
+"""The coverage memory (legalqa/search/dense.py, tenth round): questions written for articles no
+real question had asked about vote through a memory of their own — their own columns, their
+articles among the candidates — and never count as answered questions (the memory of answered
+questions, its novelty). A model that reads them is used only with its coverage rows and their
+vectors; without them the search falls back as before."""
+
+import json
+
+import numpy as np
+import pytest
+
+from legalqa.search import dense, rank
+from legalqa.search.concepts import seed_concepts
+from legalqa.search.engine import search
+from legalqa.search.index import load_index
+from legalqa.search.memory import Memory
+
+QUESTION = "借钱的人到期不还钱"
+REAL = [{"q": "朋友拖着那笔账一直赖着", "a": ["民法典:675"]}]
+
+
+class FakeEmbedder:
+    def __init__(self, vec):
+        self.vec = vec
+
+    def query(self, text):
+        return self.vec
+
+
+def unit(i):
+    v = np.zeros(384, dtype=np.float32)
+    v[i] = 1.0
+    return v
+
+
+def write_model(path, features, weights, coverage_rows=None):
+    nf = len(features)
+    w = np.zeros(nf)
+    for name, value in weights.items():
+        w[features.index(name)] = value
+    model = rank.Model(list(features), np.zeros(nf), np.ones(nf), w, {}, Memory.from_rows(REAL))
+    data = model.to_json(REAL)
+    if coverage_rows is not None:
+        data["coverage"] = coverage_rows
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.fixture
+def files(monkeypatch, tmp_path):
+    """Model files in tmp_path; the question embeds to unit(0); the one real answered question
+    is orthogonal to it (the dense memory of answered questions votes for nothing)."""
+    monkeypatch.setattr(dense, "_state", {"embedder": None, "failed": False, "model": None,
+                                          "articles_model": None, "key": None})
+    paths = {"model": tmp_path / "dense.json", "articles": tmp_path / "articles.json",
+             "vectors": tmp_path / "memory.npy", "coverage": tmp_path / "coverage.npy"}
+    monkeypatch.setattr(dense, "MODEL_PATH", paths["model"])
+    monkeypatch.setattr(dense, "ARTICLES_MODEL_PATH", paths["articles"])
+    monkeypatch.setattr(dense, "VECTORS_PATH", paths["vectors"])
+    monkeypatch.setattr(dense, "COVERAGE_PATH", paths["coverage"])
+    np.save(paths["vectors"], unit(1)[None, :].astype(np.float16))
+    dense._state.update(embedder=FakeEmbedder(unit(0)))
+    dense.query_vector.cache_clear()
+    yield paths
+    dense.query_vector.cache_clear()
+
+
+COVERAGE_MODEL = dense.ALL_FEATURES + dense.COVERAGE_FEATURES
+
+
+def key_of(idx, d):
+    return (idx["laws"][idx["law_idx"][d]]["short"], int(idx["number"][d]), int(idx["suffix"][d]))
+
+
+def unreached(idx):
+    """An article outside the lexical candidates of first() (its lexical top 6)."""
+    lexical = {(h.law_short, h.number, h.suffix) for h in search(QUESTION, limit=6, rerank=False).hits}
+    for d in range(len(idx["article_id"])):
+        key = key_of(idx, d)
+        if key not in lexical and key[0] in ("刑法", "劳动合同法"):
+            return key
+    raise AssertionError("every article is a lexical hit")
+
+
+def answer(key):
+    return f"{key[0]}:{key[1]}" + (f"-{key[2]}" if key[2] else "")
+
+
+def first(**kw):
+    """The first hit, the ranker choosing among the lexical top 6 and the extra candidates."""
+    h = search(QUESTION, limit=1, candidates=1, **kw).hits[0]
+    return (h.law_short, h.number, h.suffix)
+
+
+def test_a_coverage_question_close_in_meaning_brings_its_article_first(law_corpus, files):
+    """The coverage question is the question's nearest (same vector) and cites an article the
+    lexical search never returns: it joins the candidates and, weighed by the coverage columns,
+    comes first."""
+    seed_concepts()
+    idx = load_index()
+    target = unreached(idx)
+    write_model(files["model"], COVERAGE_MODEL, {"cmem_article": 5.0, "cmem_only": 1.0},
+                [{"q": "写给这条的问题", "a": [answer(target)]}])
+    np.save(files["coverage"], unit(0)[None, :].astype(np.float16))
+
+    ranker = dense.dense_ranker(idx)
+    assert ranker is not None and ranker.coverage is not None
+    assert first() == target
+
+
+def test_coverage_questions_are_not_answered_questions(law_corpus, files):
+    """The coverage memory never enters the memory of answered questions nor the novelty gate:
+    the nearest answered question stays the real, orthogonal one."""
+    seed_concepts()
+    idx = load_index()
+    write_model(files["model"], COVERAGE_MODEL, {"cmem_article": 5.0},
+                [{"q": "写给这条的问题", "a": ["刑法:1"]}])
+    np.save(files["coverage"], unit(0)[None, :].astype(np.float16))
+
+    ranker = dense.dense_ranker(idx)
+    assert ranker.model.memory.questions == [REAL[0]["q"]]
+    dev = ranker.evidence(idx, QUESTION)
+    assert dev.nearest == pytest.approx(0.0) and not dev.article
+    assert ranker.coverage_evidence(idx, QUESTION).nearest == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", ["no vectors", "other rows", "no rows"])
+def test_a_coverage_model_without_its_memory_is_not_used(law_corpus, files, bad):
+    seed_concepts()
+    idx = load_index()
+    target = unreached(idx)
+    rows = [{"q": "写给这条的问题", "a": [answer(target)]}]
+    write_model(files["model"], COVERAGE_MODEL, {"cmem_article": 5.0}, None if bad == "no rows" else rows)
+    if bad == "other rows":
+        np.save(files["coverage"], np.stack([unit(0), unit(2)]).astype(np.float16))
+    elif bad == "no rows":
+        np.save(files["coverage"], unit(0)[None, :].astype(np.float16))
+
+    assert dense.dense_ranker(idx) is None
+    assert first() != target  # the bigram model, as without any dense file
+
+
+def test_a_model_without_coverage_features_needs_no_coverage_file(law_corpus, files):
+    seed_concepts()
+    write_model(files["model"], dense.ALL_FEATURES, {"final_ratio": 1.0})
+
+    ranker = dense.dense_ranker(load_index())
+    assert ranker is not None and ranker.coverage is None
+
+
+def test_part_of_the_coverage_columns_is_refused(law_corpus, files):
+    seed_concepts()
+    write_model(files["model"], dense.ALL_FEATURES + ["cmem_article"], {"cmem_article": 5.0},
+                [{"q": "写给这条的问题", "a": ["刑法:1"]}])
+    np.save(files["coverage"], unit(0)[None, :].astype(np.float16))
+
+    assert dense.dense_ranker(load_index()) is None
