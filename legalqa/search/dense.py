@@ -33,7 +33,7 @@ its JSON's ``coverage`` rows and their e5 vectors in ``ranker_coverage_e5.npy`` 
 The coverage questions nearest the new one (same neighbours and threshold as the dense memory)
 vote for their articles, chapters and laws as five columns of their own, and their top articles
 join the candidates, so the ranker weighs a written-for-article question apart from a real one.
-A model with those features but without matching coverage rows and vectors is not used.""" 
+A model with those features but without matching coverage rows and vectors is not used."""
 
 from __future__ import annotations
 
