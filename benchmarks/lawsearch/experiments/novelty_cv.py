@@ -95,6 +95,11 @@ vectors, written by a run without --aligned (so its *_only columns see no channe
 without the aligned file), with the coverage memory (ranker_coverage_e5.npy). Not eligible:
 channel+cross21 and cross21 are shipped and the coverage sets are not used. Then heldout9.tsv is
 measured once, with what is shipped.
+Fourth run (2026-11-30 00:35-00:39 UTC, load 2-3, this machine's corpus vectors): channel+cross21
+0.624 / 0.822 / 0.710 (new-article MRR 0.285, recall@5 0.432; known MRR 0.820); channel+split21mem
+0.623 / 0.826 / 0.711 (new-article MRR 0.287, recall@5 0.459; known MRR 0.821): eligible (by 0.0006 of
+MRR; recall@5 +6 questions of 1,473, all but one of them new-article). Shipped: channel+split21mem and
+split21mem with the coverage memory.
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
