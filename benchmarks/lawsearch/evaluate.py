@@ -126,7 +126,7 @@ def pct(values, p):
 WRITTEN = ["questions.tsv", "heldout.tsv", "blind.tsv", "fresh.tsv", "final.tsv", "round6.tsv", "round7.tsv",
            "round8.tsv", "round9.tsv", "round10.tsv", "round11.tsv", "round12.tsv", "round13.tsv",
            "untouched.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.tsv", "heldout6.tsv",
-           "heldout7.tsv", "heldout8.tsv", "heldout9.tsv"]
+           "heldout7.tsv", "heldout8.tsv", "heldout9.tsv", "heldout10.tsv"]
 
 
 def earlier_articles(set_name: str) -> set:
@@ -139,11 +139,15 @@ def earlier_articles(set_name: str) -> set:
 
 
 def coverage_articles() -> set:
-    """The articles the coverage sets (answered questions written for unasked articles) answer with."""
-    from all_sets import COVERAGE
+    """The articles the coverage sets of the shipped articles model (answered questions written for
+    articles, its memory's ``coverage`` rows) answer with."""
+    import json
 
+    from legalqa.search.dense import ARTICLES_MODEL_PATH
+
+    meta = json.loads(ARTICLES_MODEL_PATH.read_text(encoding="utf-8"))["meta"]
     out: set = set()
-    for name in COVERAGE:
+    for name in (meta.get("coverage") or {}).get("sets", []):
         for item in load_questions(name):
             out |= item["gold"]
     return out
