@@ -315,8 +315,21 @@ def matvec(mat: np.ndarray, vec: np.ndarray) -> np.ndarray:
     """``mat @ vec`` without BLAS: from about 1,000 rows OpenBLAS splits a matrix-vector product
     over threads, and on a busy two-core host waking them cost 16 ms (p95 21 ms) where einsum's
     single loop takes 0.07 ms for the 1,238 memory questions and 1.8 ms for the 23,634 articles
-    (eighth round, load average 5-6)."""
+    (eighth round, load average 5-6).
+
+    A float16 matrix (the coverage memory, memory-mapped: 4 MB of shared page cache instead of
+    8 MB of float32 in every worker) is read in chunks of CHUNK rows made float32, so the products
+    are those of the float32 matrix, bit for bit, without a whole float32 copy."""
+    if mat.dtype == np.float16:
+        v = np.asarray(vec, dtype=np.float32)
+        out = np.empty(len(mat), dtype=np.float32)
+        for start in range(0, len(mat), CHUNK):
+            out[start:start + CHUNK] = np.einsum("ij,j->i", np.asarray(mat[start:start + CHUNK], dtype=np.float32), v)
+        return out
     return np.einsum("ij,j->i", mat, np.asarray(vec, dtype=mat.dtype))
+
+
+CHUNK = 1024
 
 
 def dense_evidence(vectors: np.ndarray, answers: list, idx: dict, vec: np.ndarray,
@@ -411,11 +424,16 @@ def dense_ranker(idx: dict | None = None) -> DenseRanker | None:
             coverage = None
             if key[3] is not None:
                 try:
-                    coverage = np.load(COVERAGE_PATH, allow_pickle=False).astype(np.float32)
+                    # float16, mapped read-only (matvec reads it in float32 chunks)
+                    coverage = np.load(COVERAGE_PATH, mmap_mode="r", allow_pickle=False)
+                    if coverage.dtype != np.float16:
+                        coverage = np.asarray(coverage, dtype=np.float32)
                 except (OSError, ValueError) as exc:
                     log.warning("law search: coverage memory vectors unreadable (%s)", exc)
             plain = _read_model(MODEL_PATH, vectors, False, coverage)
             articles = _read_model(ARTICLES_MODEL_PATH, vectors, True, coverage)
+            if plain and articles and plain[1] and articles[1] and plain[1].answers == articles[1].answers:
+                articles = (articles[0], plain[1])  # one coverage memory for both models (5,186 answer lists)
         except (OSError, ValueError) as exc:
             log.warning("law search: dense memory vectors unreadable (%s)", exc)
         _state.update(key=key, model=DenseRanker(plain[0], vectors, coverage=plain[1]) if plain else None,

@@ -154,3 +154,30 @@ def test_part_of_the_coverage_columns_is_refused(law_corpus, files):
     np.save(files["coverage"], unit(0)[None, :].astype(np.float16))
 
     assert dense.dense_ranker(load_index()) is None
+
+
+def test_the_float16_coverage_file_is_read_mapped_and_gives_the_float32_products(tmp_path):
+    """The coverage vectors stay float16 on disk and in the worker (mapped); the products are
+    those of the float32 matrix, bit for bit, across the chunk boundaries."""
+    rng = np.random.default_rng(0)
+    mat = rng.standard_normal((2 * dense.CHUNK + 37, 384)).astype(np.float16)
+    np.save(tmp_path / "cov.npy", mat)
+    mapped = np.load(tmp_path / "cov.npy", mmap_mode="r")
+    vec = rng.standard_normal(384).astype(np.float32)
+
+    got = dense.matvec(mapped, vec)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, np.einsum("ij,j->i", mat.astype(np.float32), vec))
+
+
+def test_both_models_share_one_coverage_memory(law_corpus, files):
+    seed_concepts()
+    rows = [{"q": "写给这条的问题", "a": ["刑法:1"]}]
+    write_model(files["model"], COVERAGE_MODEL, {"cmem_article": 5.0}, rows)
+    write_model(files["articles"], COVERAGE_MODEL + dense.ARTICLE_FEATURES, {"cmem_article": 5.0}, rows)
+    np.save(files["coverage"], unit(0)[None, :].astype(np.float16))
+
+    dense.dense_ranker()
+    plain, articles = dense._state["model"], dense._state["articles_model"]
+    assert plain.coverage is not None and articles.coverage is plain.coverage
+    assert isinstance(plain.coverage.vectors, np.memmap)
