@@ -26,8 +26,9 @@ and is a feature. Without the aligned file (or with one that does not fit the in
 uses ``ranker_model_dense.json`` as before.
 
 Tenth round (benchmarks/README.md): the **coverage memory**. The coverage sets
-(benchmarks/lawsearch/coverage_*.tsv: questions written for articles no real question had asked
-about, two per article) are kept out of the memory of answered questions, its novelty and the
+(benchmarks/lawsearch/coverage_*.tsv: questions written for articles, two per article a citizen
+could ask about — first for articles no real question had asked about, since the eleventh round for
+any such article) are kept out of the memory of answered questions, its novelty and the
 ranker's training queries: a model that reads them (features COVERAGE_FEATURES) stores them as
 its JSON's ``coverage`` rows and their e5 vectors in ``ranker_coverage_e5.npy`` (same order).
 The coverage questions nearest the new one (same neighbours and threshold as the dense memory)
