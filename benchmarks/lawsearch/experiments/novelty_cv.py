@@ -131,6 +131,10 @@ channel+split23mem3 is eligible when its past-table MRR is higher, its recall@5 
 new-article MRR not lower. Eligible: channel+split23mem3 and split23mem3 are shipped; not eligible:
 channel+split23mem2 and split23mem2. The fallback is written without --aligned. Then heldout11.tsv is
 measured once, with what is shipped.
+Sixth run (01:50-02:00 UTC, load 2-4, this session's CI beside it; coverage_social3 616 questions,
+coverage_economy3 1,282): channel+split23mem2 0.663 / 0.884 / 0.759 (new-article 0.358 / 0.716 / 0.510,
+known MRR 0.836); channel+split23mem3 0.674 / 0.893 / 0.770 (new-article 0.387 / 0.752 / 0.543, known MRR
+0.840): eligible. Shipped: channel+split23mem3 and split23mem3.
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
