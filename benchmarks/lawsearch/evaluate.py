@@ -10,6 +10,7 @@ search latency p50/p95 in milliseconds (warm, one process, one thread)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import sys
@@ -138,7 +139,8 @@ def earlier_articles(set_name: str) -> set:
     return out
 
 
-def coverage_articles() -> set:
+@functools.cache
+def coverage_articles() -> frozenset:
     """The articles the coverage sets of the shipped articles model (answered questions written for
     articles, its memory's ``coverage`` rows) answer with."""
     import json
@@ -150,7 +152,14 @@ def coverage_articles() -> set:
     for name in (meta.get("coverage") or {}).get("sets", []):
         for item in load_questions(name):
             out |= item["gold"]
-    return out
+    return frozenset(out)
+
+
+def split_row(label: str, ranks: list) -> str:
+    """A table row of recall@1, recall@5 and MRR over ``ranks`` (None: not in the first 10)."""
+    n = len(ranks)
+    return (f"| {label} (n={n}) | {sum(r == 1 for r in ranks) / n:.3f} | {sum(bool(r) and r <= 5 for r in ranks) / n:.3f} "
+            f"| {sum(1 / r for r in ranks if r) / n:.3f} | | |")
 
 
 def evaluate(run, questions, misses=False, label="", ranks=None):
@@ -211,7 +220,8 @@ def main():
     parser.add_argument("--by-novelty", action="store_true", help="also split each set into the questions whose "
                         "answering articles an earlier set used and those needing only new articles")
     parser.add_argument("--by-coverage", action="store_true", help="with --by-novelty: also split the questions "
-                        "needing only new articles by whether a coverage set (all_sets.COVERAGE) answers with one")
+                        "needing only new articles by whether a coverage set of the shipped articles model answers "
+                        "with one")
     parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv,round11.tsv,round12.tsv,round13.tsv")
     args = parser.parse_args()
     runners = {}
@@ -235,18 +245,14 @@ def main():
                                    ("only articles no earlier set uses", False)):
                     rs = [r for item, r in zip(questions, ranks, strict=True) if bool(item["gold"] & seen) == want]
                     if rs:
-                        print(f"|   {kind} (n={len(rs)}) | {sum(r == 1 for r in rs) / len(rs):.3f} "
-                              f"| {sum(bool(r) and r <= 5 for r in rs) / len(rs):.3f} "
-                              f"| {sum(1 / r for r in rs if r) / len(rs):.3f} | | |")
+                        print(split_row(f"  {kind}", rs))
                     if not want and args.by_coverage:
                         covered = coverage_articles()
                         for label, inside in (("a coverage set answers", True), ("no coverage set answers", False)):
                             rs = [r for item, r in zip(questions, ranks, strict=True)
                                   if not item["gold"] & seen and bool(item["gold"] & covered) == inside]
                             if rs:
-                                print(f"|     of which {label} (n={len(rs)}) | {sum(r == 1 for r in rs) / len(rs):.3f} "
-                                      f"| {sum(bool(r) and r <= 5 for r in rs) / len(rs):.3f} "
-                                      f"| {sum(1 / r for r in rs if r) / len(rs):.3f} | | |")
+                                print(split_row(f"    of which {label}", rs))
     if (HERE / "citations.tsv").exists():
         c, problems = evaluate_citations()
         print(f"\ncitations: {c['texts']} texts; fabricated {c['fabricated_flagged']}/{c['fabricated']} flagged; "
