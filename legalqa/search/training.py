@@ -70,15 +70,15 @@ class Featurizer:
 
 
 def fit(sets: dict[str, list[dict]], *, l2: float = 1.0, augment: bool = True, meta: dict | None = None,
-        idx: dict | None = None) -> tuple[rank.Model, list[dict]]:
-    """The model trained on every set (each question's memory features without its own set)
-    and the memory rows to store with it."""
+        idx: dict | None = None, loss: str = "pairwise") -> tuple[rank.Model, list[dict]]:
+    """The model trained on every set (each question's memory features without its own set),
+    with the loss named (``rank.TRAINERS``), and the memory rows to store with it."""
     idx = idx or load_index()
     feat = Featurizer(idx, sets)
     groups = [g[:2] for n in sets for g in feat.rows_for(n, {n}) if len(g[1])]
     if augment:
         feat_nc = Featurizer(idx, sets, expand=False)
         groups += [g[:2] for n in sets for g in feat_nc.rows_for(n, {n}) if len(g[1])]
-    model = rank.train_pairwise(groups, l2=l2, meta=meta)
+    model = rank.TRAINERS[loss](groups, l2=l2, meta=meta)
     model.memory = feat.memory
     return model, feat.rows
