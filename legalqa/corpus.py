@@ -36,6 +36,16 @@ STATUS_MAP = {
     "已废止": LawStatus.REPEALED,
 }
 
+# Rows of the package whose metadata is wrong, by package law id: each correction says why.
+# Applied on import (read_package) and, for databases imported before, by migration 0006.
+PACKAGE_CORRECTIONS = {
+    # 农村土地承包法: the package ships the text as amended on 2018-12-29 (in force 2019-01-01) but
+    # marks it 已废止; no law repeals it (none of the corpus's "同时废止" clauses names it), and the
+    # 农村土地承包经营纠纷调解仲裁法 and 民法典 rely on it. Marked repealed, its articles were out of
+    # the search and every citation of it was reported as repealed.
+    "73d7adef5eaf": {"status": LawStatus.IN_FORCE, "in_force_from": datetime.date(2019, 1, 1)},
+}
+
 # Common abbreviations lawyers and citizens write; each maps to a short title.
 ABBREVIATIONS = {
     "民诉法": "民事诉讼法", "刑诉法": "刑事诉讼法", "行诉法": "行政诉讼法", "消保法": "消费者权益保护法",
@@ -205,6 +215,7 @@ def read_package(path: Path) -> list[dict]:
             "status": STATUS_MAP.get(row["status"], LawStatus.IN_FORCE),
             "is_current_text": row["status"] != "历史版本",
         }
+        meta.update(PACKAGE_CORRECTIONS.get(law_id, {}))
         out.append({"source_id": law_id, "meta": meta, "articles": articles,
                     "hash": _law_hash(meta, articles)})
     return out

@@ -78,3 +78,26 @@ def test_file_with_another_hash_is_refused(tmp_path, db):
     with pytest.raises(CorpusError, match="校验失败"):
         import_corpus(path=path)
     assert Law.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_land_contract_law_the_package_marks_repealed_is_imported_in_force(tmp_path, index_in_tmp):
+    """The package marks 农村土地承包法 (as amended in 2018) 已废止 though nothing repeals it: imported,
+    it is in force, searchable, and a lawyer's citation of it is valid, not "repealed"."""
+    from legalqa.citations import find_citations
+    from legalqa.search.engine import search
+
+    path = _small_copy(tmp_path, keep=("中华人民共和国民法典", "中华人民共和国农村土地承包法"))
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT status FROM laws WHERE law_name='中华人民共和国农村土地承包法'").fetchone() == ("已废止",)
+    conn.close()
+    import_corpus(path=path, expected_hash=None)
+
+    law = Law.objects.get(title="中华人民共和国农村土地承包法")
+    assert law.status == "有效" and law.in_force_on()
+    assert not RepealedLaw.objects.filter(name=law.title).exists()
+    [c] = find_citations("依照《农村土地承包法》第二十一条，承包期届满可以延长。")
+    assert c.verdict == "valid"
+    # in the index: the lexical candidates hold its article on married women's contracted land
+    hits = search("农村土地承包法 妇女结婚 承包地", limit=5, rerank=False).hits
+    assert ("农村土地承包法", 31) in [(h.law_short, h.number) for h in hits]
