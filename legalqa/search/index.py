@@ -385,7 +385,10 @@ def load_index() -> dict:
             with open(path, "rb") as fh:
                 idx = _attach_sidecars(pickle.load(fh), path)
             mtime = path.stat().st_mtime_ns
-        _cache.update(path=path, mtime=mtime, index=idx, checked=time.monotonic())
+        # a file just read is checked against the database at once: a process started after the
+        # database changed (a migration, another process's import) would otherwise search the old
+        # file for FRESHNESS_TTL, and a one-shot command (embed_articles) for its whole life
+        _cache.update(path=path, mtime=mtime, index=idx, checked=0.0)
         return _fresh(idx, path)
 
 

@@ -131,3 +131,20 @@ def test_models_trained_on_the_same_questions_share_one_memory():
     fresh = Memory.from_rows(rows)
     assert first.memory.neighbours("押金不退") == fresh.neighbours("押金不退")
     assert first.memory.answers == fresh.answers
+
+
+def test_a_process_reading_the_index_file_first_checks_it_against_the_database(law_corpus, monkeypatch):  # noqa: F811
+    """A migration (or another process's import) changes a law after the file was written: a
+    process that starts afterwards must not search the old file, not even for a few seconds."""
+    from django.utils import timezone
+
+    from legalqa.models import Law, LawStatus
+    from legalqa.search import index
+
+    index.build_index()
+    civil = law_corpus["civil"]
+    assert civil.pk in [law["id"] for law in index.load_index()["laws"]]
+    Law.objects.filter(pk=civil.pk).update(status=LawStatus.REPEALED, updated_at=timezone.now())
+    index._cache.update(path=None, mtime=None, index=None, checked=0.0)  # a new process
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")  # the freshness interval of a real process, not the tests' 0
+    assert civil.pk not in [law["id"] for law in index.load_index()["laws"]]
