@@ -156,38 +156,9 @@ def train_pairwise(groups: list[tuple[np.ndarray, np.ndarray]], *, l2: float = 1
     """A linear scorer fitted on pairs (answering article, other candidate of the same
     question) with logistic loss and an L2 penalty (L-BFGS). ``groups`` holds per question
     the candidates' feature matrix and 0/1 labels; questions without an answering candidate
-    teach nothing and are skipped. Every question weighs the same, however many pairs."""
-    from scipy.optimize import minimize
-
-    nf = len(FEATURES)
-    mean, scale = _standardization(groups)
-    diffs = []
-    pair_w = []
-    for x, y in groups:
-        pos = np.flatnonzero(y > 0)
-        neg = np.flatnonzero(y <= 0)
-        if not len(pos) or not len(neg):
-            continue
-        z = (x - mean) / scale
-        d = (z[pos][:, None, :] - z[neg][None, :, :]).reshape(-1, nf)
-        diffs.append(d)
-        pair_w.append(np.full(len(d), 1.0 / len(d)))
-    if not diffs:
-        return Model(list(FEATURES), mean, scale, np.zeros(nf), dict(meta or {}))
-    dmat = np.vstack(diffs)
-    pw = np.concatenate(pair_w)
-    nq = len(diffs)
-
-    def loss(w):
-        m = dmat @ w
-        ll = np.logaddexp(0.0, -m)
-        sig = 0.5 * (1.0 - np.tanh(0.5 * m))  # 1 / (1 + exp(m))
-        value = (pw * ll).sum() / nq + 0.5 * l2 * (w @ w) / nq
-        grad = -(dmat * (pw * sig)[:, None]).sum(axis=0) / nq + l2 * w / nq
-        return value, grad
-
-    res = minimize(loss, np.zeros(nf), jac=True, method="L-BFGS-B", bounds=_bounds(), options={"maxiter": 500})
-    return Model(list(FEATURES), mean, scale, res.x, dict(meta or {}))
+    (or with nothing else) teach nothing and are skipped. Every question weighs the same,
+    however many pairs."""
+    return _fit(groups, (_pairwise_term,), l2=l2, meta=meta)
 
 
 def train_listwise(groups: list[tuple[np.ndarray, np.ndarray]], *, l2: float = 1.0,
@@ -198,45 +169,90 @@ def train_listwise(groups: list[tuple[np.ndarray, np.ndarray]], *, l2: float = 1
     whatever the others do, it is smallest when the answer is first by a margin, so it aims at
     recall@1. Same standardisation, L2 penalty, monotone bounds and skipped questions as
     ``train_pairwise``; every question weighs the same."""
+    return _fit(groups, (_listwise_term,), l2=l2, meta=meta)
+
+
+def train_mixed(groups: list[tuple[np.ndarray, np.ndarray]], *, l2: float = 1.0,
+                meta: dict | None = None) -> Model:
+    """The sum of the pairwise and the listwise losses (one L2 penalty): the first place as the
+    listwise loss wants it, without giving up the pairs that keep an answer in the top five."""
+    return _fit(groups, (_pairwise_term, _listwise_term), l2=l2, meta=meta)
+
+
+TRAINERS = {"pairwise": train_pairwise, "listwise": train_listwise, "mixed": train_mixed}
+
+
+def _fit(groups, terms, *, l2: float, meta: dict | None) -> Model:
+    """Minimise the sum of the data ``terms`` (each a function of the standardised groups
+    returning the term's loss and gradient at w, averaged over the questions) plus the L2
+    penalty, under the monotone bounds (L-BFGS-B)."""
     from scipy.optimize import minimize
 
     nf = len(FEATURES)
     mean, scale = _standardization(groups)
-    zs, ys, sizes = [], [], []
-    for x, y in groups:
-        pos = y > 0
-        if not pos.any() or pos.all():
-            continue
-        zs.append((x - mean) / scale)
-        ys.append(pos)
-        sizes.append(len(y))
-    if not zs:
+    used = [((x - mean) / scale, y > 0) for x, y in groups if (y > 0).any() and not (y > 0).all()]
+    if not used:
         return Model(list(FEATURES), mean, scale, np.zeros(nf), dict(meta or {}))
-    z = np.vstack(zs)
-    y = np.concatenate(ys)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    seg = np.repeat(np.arange(len(sizes)), sizes)
-    nq = len(sizes)
-
-    def lse(values):  # per-question log-sum-exp (a -inf entry adds nothing)
-        top = np.maximum.reduceat(values, starts)
-        return top + np.log(np.add.reduceat(np.exp(values - top[seg]), starts))
+    nq = len(used)
+    parts = [term(used) for term in terms]
 
     def loss(w):
-        sc = z @ w
-        all_lse = lse(sc)
-        pos_lse = lse(np.where(y, sc, -np.inf))
-        p = np.exp(sc - all_lse[seg])
-        q = np.where(y, np.exp(sc - pos_lse[seg]), 0.0)
-        value = (all_lse - pos_lse).sum() / nq + 0.5 * l2 * (w @ w) / nq
-        grad = ((p - q) @ z) / nq + l2 * w / nq
+        value = 0.5 * l2 * (w @ w) / nq
+        grad = l2 * w / nq
+        for part in parts:
+            v, g = part(w)
+            value += v
+            grad = grad + g
         return value, grad
 
     res = minimize(loss, np.zeros(nf), jac=True, method="L-BFGS-B", bounds=_bounds(), options={"maxiter": 500})
     return Model(list(FEATURES), mean, scale, res.x, dict(meta or {}))
 
 
-TRAINERS = {"pairwise": train_pairwise, "listwise": train_listwise}
+def _pairwise_term(used):
+    """Logistic loss on every (answer, other candidate) pair, a question's pairs weighing 1 in all."""
+    nf = used[0][0].shape[1]
+    diffs, pair_w = [], []
+    for z, pos in used:
+        p, n = np.flatnonzero(pos), np.flatnonzero(~pos)
+        d = (z[p][:, None, :] - z[n][None, :, :]).reshape(-1, nf)
+        diffs.append(d)
+        pair_w.append(np.full(len(d), 1.0 / len(d)))
+    dmat = np.vstack(diffs)
+    pw = np.concatenate(pair_w)
+    nq = len(used)
+
+    def term(w):
+        m = dmat @ w
+        ll = np.logaddexp(0.0, -m)
+        sig = 0.5 * (1.0 - np.tanh(0.5 * m))  # 1 / (1 + exp(m))
+        return (pw * ll).sum() / nq, -(dmat * (pw * sig)[:, None]).sum(axis=0) / nq
+
+    return term
+
+
+def _listwise_term(used):
+    """Minus the log of the softmax share of a question's answering articles, averaged."""
+    z = np.vstack([u[0] for u in used])
+    y = np.concatenate([u[1] for u in used])
+    sizes = [len(u[1]) for u in used]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    seg = np.repeat(np.arange(len(sizes)), sizes)
+    nq = len(used)
+
+    def lse(values):  # per-question log-sum-exp (a -inf entry adds nothing)
+        top = np.maximum.reduceat(values, starts)
+        return top + np.log(np.add.reduceat(np.exp(values - top[seg]), starts))
+
+    def term(w):
+        sc = z @ w
+        all_lse = lse(sc)
+        pos_lse = lse(np.where(y, sc, -np.inf))
+        p = np.exp(sc - all_lse[seg])
+        q = np.where(y, np.exp(sc - pos_lse[seg]), 0.0)
+        return (all_lse - pos_lse).sum() / nq, ((p - q) @ z) / nq
+
+    return term
 
 
 def _standardization(groups) -> tuple[np.ndarray, np.ndarray]:

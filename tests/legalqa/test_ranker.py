@@ -33,7 +33,7 @@ def first(question, **kw):
     return (h.law_short, h.number, h.suffix)
 
 
-@pytest.mark.parametrize("loss", ["pairwise", "listwise"])
+@pytest.mark.parametrize("loss", ["pairwise", "listwise", "mixed"])
 def test_ranker_trained_on_a_tiny_set_puts_the_answering_article_first(law_corpus, loss):
     seed_concepts()
     lexical = first(QUESTION, rerank=False)
@@ -54,7 +54,8 @@ def test_shipped_model_matches_the_features_of_the_code():
 
 
 
-def test_listwise_loss_and_its_gradient_agree(monkeypatch):
+@pytest.mark.parametrize("loss", ["pairwise", "listwise", "mixed"])
+def test_each_loss_and_its_gradient_agree(monkeypatch, loss):
     """L-BFGS trusts the analytic gradient: a wrong one fits a wrong model without a word."""
     import scipy.optimize
 
@@ -75,7 +76,7 @@ def test_listwise_loss_and_its_gradient_agree(monkeypatch):
         y[i % 8] = 1.0
         y[(i + 3) % 8] = 1.0 if i % 4 == 0 else 0.0  # some questions have two answering articles
         groups.append((x, y))
-    model = rank.train_listwise(groups, l2=0.5)
+    model = rank.TRAINERS[loss](groups, l2=0.5)
     w = rng.normal(scale=0.1, size=nf)
     assert scipy.optimize.check_grad(lambda v: captured["fun"](v)[0], lambda v: captured["fun"](v)[1], w) < 1e-4
     value, _ = captured["fun"](model.weights)
