@@ -152,6 +152,13 @@ if eligible, else the reference. (b) channel+list24mem4 is eligible against the 
 rule. The winner of (b) (else of (a)) is shipped as ranker_model_articles.json, with its fallback (the
 same configuration without "channel+", written without --aligned) as ranker_model_dense.json. Then
 heldout12.tsv is measured once, with what is shipped.
+Seventh run (03:32-03:43 UTC, load 2-3; 农村土地承包法 in the index since migration 0006, its 70 articles
+embedded; coverage_procedure4 522 questions, coverage_commerce4 847, coverage_public4 856, coverage_dense4
+999): channel+split24mem3 0.665 / 0.897 / 0.765 (new-article 0.393 / 0.765 / 0.552, known MRR 0.837);
+channel+split24mem4 0.679 / 0.901 / 0.775 (new-article 0.420 / 0.777 / 0.572, known MRR 0.844): (a)
+eligible. channel+list24mem4 0.683 / 0.898 / 0.776 (new-article 0.454 / 0.790 / 0.597, known MRR 0.837):
+against channel+split24mem4 MRR higher (0.7764 vs 0.7751) and new-article MRR higher, but recall@5 lower
+(0.898 vs 0.901, 5 questions of 1,881): (b) not eligible. Shipped: channel+split24mem4 and split24mem4.
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
