@@ -173,6 +173,13 @@ if eligible, else the reference. (b) channel+list25mem5 and channel+mix25mem5 ar
 winner of (a) by the same rule; of the eligible ones the higher MRR wins. The winner of (b) (else of (a)) is
 shipped as ranker_model_articles.json with its fallback (without "channel+", written without --aligned) as
 ranker_model_dense.json. Then heldout13.tsv is measured once, with what is shipped.
+Eighth run (03:55-04:08 UTC, load 2-3, an ablation model written beside it; coverage_dense5 879 questions,
+coverage_fill5 719, coverage_public5 774): channel+split25mem4 0.665 / 0.897 / 0.765 (new-article 0.401 / 0.764
+/ 0.557, known MRR 0.839); channel+split25mem5 0.669 / 0.901 / 0.768 (new-article 0.412 / 0.767 / 0.566, known
+MRR 0.841): (a) eligible. Against it channel+list25mem5 0.677 / 0.896 / 0.773 (new-article MRR 0.587) and
+channel+mix25mem5 0.678 / 0.899 / 0.773 (new-article MRR 0.585): MRR, recall@1 and new-article MRR higher,
+recall@5 lower (10 and 4 questions of 2,013): (b) neither eligible. Shipped: channel+split25mem5 and
+split25mem5. Twice now the listwise loss bought recall@1 (+0.004 to +0.009) with a few questions of recall@5.
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
