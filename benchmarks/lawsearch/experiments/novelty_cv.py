@@ -354,7 +354,7 @@ def select(rows, config):
     _, k, cols, gate = CONFIGS[config]
     names = feature_names(config)
     out = []
-    for x, y, lex, flags in rows:
+    for x, y, lex, flags, *keys in rows:  # split rows carry the candidates' article keys (--dump)
         keep = (flags[:, 0] > 0) | (flags[:, 1] > 0) | ((flags[:, 2] >= 0) & (flags[:, 2] < k)) | (flags[:, 3] > 0)
         if "cmem_article" in cols:
             keep |= flags[:, 4] > 0
@@ -371,7 +371,7 @@ def select(rows, config):
             for c in CROSS + COVCROSS:
                 full[f"far_x_{c}"] = far * full[c]
         mat = np.stack([full[n] for n in names], axis=1) if len(x) else np.zeros((0, len(names)))
-        out.append((mat, y[keep], lex[keep]))
+        out.append((mat, y[keep], lex[keep], [k for k, on in zip(keys[0], keep, strict=True) if on] if keys else []))
     return out
 
 
@@ -471,7 +471,7 @@ def split_rows(self, name, exclude):
         y = np.array([1.0 if k in item["gold"] else 0.0 for k in keys])
         lexical_score = np.where(lex, cand.final[keep], -1.0)
         flags = np.stack([lex, inmem, dr, indm, incm], axis=1).astype(float)
-        out.append((np.hstack([x, extra]), y, lexical_score, flags))
+        out.append((np.hstack([x, extra]), y, lexical_score, flags, keys))
     return out
 
 
@@ -487,7 +487,7 @@ def split_candidates(coverage: set[str], set_ids: dict):
 
 def ranks_of(rows, model):
     out = []
-    for x, y, _ in rows:
+    for x, y, *_ in rows:
         if not len(y):
             out.append(None)
             continue
@@ -547,6 +547,9 @@ def main():
     parser.add_argument("--write", default="", help="configuration whose 19-set model to write")
     parser.add_argument("--cv-json", default="", help="CV figures for the written model's meta")
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--dump", default="", help="JSON lines: per fold question (past table), each configuration's "
+                        "top five articles and the answering ones (split configurations only): what the first place "
+                        "is lost to")
     parser.add_argument("--max-folds", type=int, default=0, help="smoke test: stop after this many folds")
     parser.add_argument("--write-winner", action="store_true",
                         help="after the CV, write the channel configuration rule 2 chooses, if any")
@@ -648,6 +651,7 @@ def main():
     results = {}
     if not args.no_cv:
         tot = {}  # (config, condition) → list of (rank, new, ceiling hit)
+        dumped = []  # --dump: per question, each fold model's top five (past table)
         print("| fold | n | new | " + " | ".join(f"{c} ceiling R@1 R@5 MRR" for c in configs) + " |")
         for fi, fold in enumerate(dict.fromkeys(fold_of.values())):
             if args.max_folds and fi >= args.max_folds:
@@ -668,7 +672,12 @@ def main():
                     for c in CONDITIONS:
                         r = select(rows(c, name, held | unseen, config), config)
                         rk = ranks_of(r, model)
-                        ceil = [bool(len(y) and y.max() > 0) for _, y, _ in r]
+                        ceil = [bool(len(y) and y.max() > 0) for _, y, *_ in r]
+                        if args.dump and c == "past":
+                            for it, (x, y, _, keys) in zip(sets[name], r, strict=True):
+                                top = [keys[i] for i in np.argsort(-model.score(x), kind="stable")[:5]] if len(y) and keys else []
+                                dumped.append({"config": config, "set": name, "q": it["q"],
+                                               "gold": sorted(map(list, it["gold"])), "top5": [list(k) for k in top]})
                         cov = [bool(it["gold"] & covered) for it in sets[name]]
                         tot.setdefault((config, c), []).extend(zip(rk, is_new[name], ceil, cov, strict=True))
                         if c == "past":
@@ -706,6 +715,10 @@ def main():
                 r = results[config]
                 print(f"  {config}: covered R@1 R@5 MRR {' '.join(f'{v:.3f}' for v in r['new_covered'])}; "
                       f"uncovered {' '.join(f'{v:.3f}' for v in r['new_uncovered'])}")
+        if args.dump:
+            Path(args.dump).write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in dumped) + "\n",
+                                       encoding="utf-8")
+            print(f"wrote {len(dumped)} questions' top five to {args.dump}")
         print("\nCV JSON:", json.dumps({c: {k: (np.round(v, 4).tolist() if isinstance(v, tuple) else round(v, 4))
                                            for k, v in r.items()} for c, r in results.items()}))
         print("\nselection rule (docstring): eligible against the reference")
