@@ -14,7 +14,7 @@ since the ninth (the "20" training); heldout8.tsv (ninth round, measured once) s
 "22" training), heldout10.tsv (eleventh round, measured once at its end) since the twelfth (the "23"
 trainings), heldout11.tsv (twelfth round, measured once at its end) since the thirteenth (the "24"
 trainings), heldout12.tsv (thirteenth round, measured once at its end) since the fourteenth (the "25"
-trainings). Untouched sets written later (train_ranker.HELDOUT: heldout13.tsv) are never trained on.
+trainings). Untouched sets written later (train_ranker.HELDOUT: heldout13.tsv, heldout14.tsv) are never trained on.
 
 Tenth round: COVERAGE holds answered questions written for articles no earlier set asked about
 (two per article, coverage_civil.tsv and coverage_statutes.tsv; doc2query done by writers). They
