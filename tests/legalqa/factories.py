@@ -84,3 +84,22 @@ def unit(i):
     v = np.zeros(384, dtype=np.float32)
     v[i] = 1.0
     return v
+
+
+def migrate_to(targets):
+    """Migrate the test database to ``targets`` (app, migration name pairs); the apps of that state."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def migration_heads():
+    """Every app's latest migration, to migrate back to after a data-migration test."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()

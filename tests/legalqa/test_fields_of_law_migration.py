@@ -10,32 +10,20 @@ database the suite uses (SQLite by default, PostgreSQL with DATABASE_URL)."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.legalqa.factories import migrate_to, migration_heads
 
 BEFORE = [("legalqa", "0004_field_of_law"), ("lawyers", "0007_field_of_law_add"),
           ("pufa_media", "0005_field_of_law_add")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _heads():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
-
-
 @pytest.fixture
 def old_state():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         yield apps
     finally:
-        _migrate(_heads())
+        migrate_to(migration_heads())
 
 
 def _fill_old_tables(apps):
@@ -106,7 +94,7 @@ def _fill_old_tables(apps):
 def test_merging_the_two_tables_keeps_every_link_both_ways(old_state):
     records, profile_pk = _fill_old_tables(old_state)
 
-    _migrate(_heads())
+    migrate_to(migration_heads())
 
     from legalqa.lawyers.models import (
         CallbackRequest,
@@ -145,7 +133,7 @@ def test_merging_the_two_tables_keeps_every_link_both_ways(old_state):
 
     # Rolling back (legalqa 0005, lawyers 0008, pufa_media 0006 reversed) loses no link either.
     # One test does both directions: each migration run costs tens of seconds.
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
 
     Question = apps.get_model("lawyers", "Question")
     Video = apps.get_model("pufa_media", "Video")

@@ -4,27 +4,15 @@ package marks repealed though it is in force (农村土地承包法), and leaves
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.legalqa.factories import migrate_to, migration_heads
 
 BEFORE = [("legalqa", "0005_merge_fields_of_law")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _heads():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migration_puts_the_land_contract_law_back_in_force():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Law = apps.get_model("legalqa", "Law")
         RepealedLaw = apps.get_model("legalqa", "RepealedLaw")
@@ -38,7 +26,7 @@ def test_migration_puts_the_land_contract_law_back_in_force():
         RepealedLaw.objects.create(name=other.title)
         stamp = Law.objects.get(pk=land.pk).updated_at
     finally:
-        apps = _migrate(_heads())
+        apps = migrate_to(migration_heads())
     Law = apps.get_model("legalqa", "Law")
     RepealedLaw = apps.get_model("legalqa", "RepealedLaw")
     land = Law.objects.get(source_id="73d7adef5eaf")
