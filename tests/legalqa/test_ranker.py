@@ -53,7 +53,6 @@ def test_shipped_model_matches_the_features_of_the_code():
     assert model.meta["cv_leave_one_set_out"]["learned"]["recall@1"] > 0.5
 
 
-
 @pytest.mark.parametrize("loss", ["pairwise", "listwise", "mixed"])
 def test_each_loss_and_its_gradient_agree(monkeypatch, loss):
     """L-BFGS trusts the analytic gradient: a wrong one fits a wrong model without a word."""
