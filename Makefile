@@ -22,9 +22,10 @@ seed: migrate
 
 # The demo behaves like production: the minute scans (reminders, overdue supervision,
 # auto-close, message delivery) run beside the web server in their own process.
-# The law search's article vectors are embedded in the background, niced, on one core (with
-# eager tasks nothing queues them): about an hour the first time, resumable, nothing after; the
-# search works without them and uses them as soon as the aligned file is written.
+# The law search's article vectors are written in the background, niced, on one core (with
+# eager tasks nothing queues them): from the shipped vectors (legalqa/search/corpus_e5.npz) about a
+# minute after the import, embedding only passages the file lacks; the search works without them
+# and uses them as soon as the aligned file is written.
 run: seed
 	$(BIN)/python manage.py run_scheduler & SCHEDULER=$$!; \
 	mkdir -p var; $(BIN)/python manage.py embed_articles --nice 15 > var/embed_articles.log 2>&1 & EMBED=$$!; \

@@ -5,7 +5,8 @@ from celery import shared_task
 
 @shared_task(name="legalqa.tasks.embed_articles", ignore_result=True)
 def embed_articles() -> dict:
-    """Embed the indexed articles the vector store lacks (legalqa/search/vectors.py), niced.
+    """Embed the indexed articles the vector store lacks (legalqa/search/vectors.py), niced,
+    after taking what the shipped vectors hold.
     Queued after an import changed the corpus; resumable, so a run that is cut short (a
     worker restart) is finished by the next one. Runs on the ``media`` queue, the one for long
     CPU jobs, so it never holds up the default queue's short tasks."""
@@ -18,7 +19,8 @@ def embed_articles() -> dict:
         os.nice(10)
     except OSError:
         pass
-    result = vectors.embed_index(load_index(), index_path())
+    result = vectors.embed_index(load_index(), index_path(), seed=vectors.SEED_FILE,
+                                 model=vectors.embedder_version())
     result.pop("aligned", None)
     return result
 

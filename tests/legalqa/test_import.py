@@ -2,11 +2,14 @@ import shutil
 import sqlite3
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
 from legalqa.corpus import CorpusError, import_corpus, package_db_path
 from legalqa.models import Article, ImportRun, Law, RepealedLaw
+from legalqa.search import vectors
+from legalqa.search.index import load_index
 
 
 @pytest.fixture
@@ -47,6 +50,15 @@ def test_real_package_import_is_idempotent_and_reports_counts(index_in_tmp):
     assert not forced.changed
     assert forced.laws_unchanged == 378
     assert Law.objects.get(slug="民法典").articles.get(number=1165).get_absolute_url() == url
+
+    # the vectors the repository ships cover every indexed passage of this corpus, so a new machine
+    # embeds nothing (legalqa/search/corpus_e5.npz; rewrite it with embed_articles --export-seed)
+    idx = load_index()
+    wanted = {vectors.passage_hash(p) for p in vectors.index_passages(idx)}
+    with np.load(vectors.SEED_FILE, allow_pickle=False) as z:
+        shipped = {h.hex() for h in z["hash"].tolist()}
+        assert str(z["model"]) == vectors.embedder_version()
+    assert len(wanted) > 23000 and not wanted - shipped
 
 
 @pytest.mark.django_db

@@ -159,3 +159,69 @@ def test_the_int8_aligned_vectors_give_the_float_cosines_within_the_quantisation
     assert list(np.argsort(-got)[:2]) == list(np.argsort(-want)[:2]) == [123, 4567]
     zero = vectors.quantise(np.zeros((1, vectors.DIM)))  # no division by zero
     assert vectors.cosines(zero, q)[0] == 0.0
+
+
+def test_shipped_vectors_are_taken_first_and_only_a_changed_passage_is_embedded(law_corpus, tmp_path):
+    """A new deployment takes the vectors the repository ships (corpus_e5.npz) for every passage
+    it holds, and embeds only what changed since: an amended article."""
+    idx = load_index()
+    vectors.embed_index(idx, index_path(), embed=FakeEmbedder())
+    seed = tmp_path / "corpus_e5.npz"
+    assert vectors.export_seed(idx, index_path(), seed, "fake 1") == len(set(vectors.index_passages(idx)))
+    for f in vectors.store_dir(index_path()).iterdir():  # a new machine: no store
+        f.unlink()
+    article = law_corpus["civil"].articles.get(number=1165)
+    article.text = "行为人因过错侵害他人民事权益造成损害的，应当承担侵权责任。（修改后）"
+    article.save()
+    build_index()
+    idx = load_index()
+    fake = FakeEmbedder()
+    result = vectors.embed_index(idx, index_path(), embed=fake, seed=seed, model="fake 1")
+    assert len(fake.seen) == 1 and "（修改后）" in fake.seen[0]
+    assert result["seeded"] == len(set(vectors.index_passages(idx))) - 1 and result["missing"] == 0
+    aligned = np.load(result["aligned"])
+    mat = aligned["code"].astype(np.float32) * aligned["scale"][:, None]
+    passages = vectors.index_passages(idx)
+    for row in (0, len(passages) - 1):  # a shipped vector is the one the embedder gave, within int8 steps
+        want = FakeEmbedder()([passages[row]])[0]
+        np.testing.assert_allclose(mat[row], want / np.linalg.norm(want), atol=4e-3)
+
+
+def test_shipped_vectors_of_another_embedder_or_a_damaged_file_are_not_used(law_corpus, tmp_path):
+    idx = load_index()
+    vectors.embed_index(idx, index_path(), embed=FakeEmbedder())
+    seed = tmp_path / "corpus_e5.npz"
+    vectors.export_seed(idx, index_path(), seed, "fake 1")
+    distinct = len(set(vectors.index_passages(idx)))
+    for model, damage in (("fake 2", False), (None, False), ("fake 1", True)):
+        for f in vectors.store_dir(index_path()).iterdir():
+            f.unlink()
+        if damage:
+            seed.write_bytes(b"not a zip")
+        fake = FakeEmbedder()
+        result = vectors.embed_index(idx, index_path(), embed=fake, seed=seed, model=model)
+        assert result["seeded"] == 0 and len(fake.seen) == distinct and result["aligned"]
+
+
+def test_the_command_exports_the_shipped_vectors_and_a_new_store_starts_from_them(law_corpus, monkeypatch,
+                                                                                  tmp_path, capsys):
+    seed = tmp_path / "corpus_e5.npz"
+    monkeypatch.setattr(vectors, "SEED_FILE", seed)
+    monkeypatch.setattr(vectors, "embedder_version", lambda: "fake 1")
+    fake = FakeEmbedder()
+    monkeypatch.setattr(vectors, "default_embedder", lambda: fake)
+    with pytest.raises(Exception, match="no vector yet"):
+        call_command("embed_articles", "--nice", "0", "--export-seed")
+    call_command("embed_articles", "--nice", "0")
+    call_command("embed_articles", "--nice", "0", "--export-seed")
+    assert seed.exists() and "passage vectors written" in capsys.readouterr().out
+    for f in vectors.store_dir(index_path()).iterdir():
+        f.unlink()
+    fake.seen.clear()
+    call_command("embed_articles", "--nice", "0")
+    out = capsys.readouterr().out
+    assert fake.seen == [] and "0 passages embedded" in out and "aligned:" in out
+    for f in vectors.store_dir(index_path()).iterdir():
+        f.unlink()
+    call_command("embed_articles", "--nice", "0", "--no-seed")
+    assert len(fake.seen) == len(set(vectors.index_passages(load_index())))
