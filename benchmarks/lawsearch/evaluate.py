@@ -176,7 +176,7 @@ def split_row(label: str, ranks: list) -> str:
             f"| {sum(1 / r for r in ranks if r) / n:.3f} | | |")
 
 
-def evaluate(run, questions, misses=False, label="", ranks=None):
+def evaluate(run, questions, misses=False, label="", ranks=None, dumped=None):
     r1 = r5 = 0
     rr = 0.0
     times = []
@@ -187,6 +187,9 @@ def evaluate(run, questions, misses=False, label="", ranks=None):
         rank = next((i + 1 for i, h in enumerate(hits) if h in item["gold"]), None)
         if ranks is not None:
             ranks.append(rank)
+        if dumped is not None:
+            dumped.append({"ranker": label, "field": item["field"], "q": item["q"], "rank": rank,
+                           "gold": sorted(key(g) for g in item["gold"]), "top5": [key(h) for h in hits[:5]]})
         if rank == 1:
             r1 += 1
         if rank and rank <= 5:
@@ -198,6 +201,12 @@ def evaluate(run, questions, misses=False, label="", ranks=None):
     n = len(questions)
     return {"n": n, "recall@1": r1 / n, "recall@5": r5 / n, "mrr": rr / n,
             "p50_ms": statistics.median(times), "p95_ms": pct(times, 95)}
+
+
+def key(hit) -> str:
+    """(law, number, suffix) as an answer key of the sets: 民法典:577, 刑法:276-1."""
+    law, number, suffix = hit
+    return f"{law}:{number}" + (f"-{suffix}" if suffix else "")
 
 
 def evaluate_citations():
@@ -236,9 +245,12 @@ def main():
     parser.add_argument("--by-coverage", action="store_true", help="with --by-novelty: also split the questions "
                         "needing only new articles by whether a coverage set of the shipped articles model answers "
                         "with one")
+    parser.add_argument("--dump", default="", help="write each question's top five per ranker (JSON lines) "
+                        "to this file, for pooled.py")
     parser.add_argument("--sets", default="questions.tsv,heldout.tsv,blind.tsv,fresh.tsv,final.tsv,round6.tsv,round7.tsv,round8.tsv,round9.tsv,round10.tsv,round11.tsv,round12.tsv,round13.tsv")
     args = parser.parse_args()
     runners = {}
+    dumped: list = []
     for set_name in args.sets.split(","):
         questions = load_questions(set_name)
         fields = sorted({q["field"] for q in questions})
@@ -251,7 +263,11 @@ def main():
             if name not in runners:
                 runners[name] = factory()
             ranks: list = []
-            m = evaluate(runners[name], questions, misses=args.misses, label=name, ranks=ranks)
+            before = len(dumped)
+            m = evaluate(runners[name], questions, misses=args.misses, label=name, ranks=ranks,
+                         dumped=dumped if args.dump else None)
+            for d in dumped[before:]:
+                d["set"] = set_name
             print(f"| {desc} | {m['recall@1']:.3f} | {m['recall@5']:.3f} | {m['mrr']:.3f} "
                   f"| {m['p50_ms']:.1f} | {m['p95_ms']:.1f} |")
             if args.by_novelty:
@@ -268,6 +284,9 @@ def main():
                                   if not item["gold"] & seen and bool(item["gold"] & covered) == inside]
                             if rs:
                                 print(split_row(f"    of which {label}", rs))
+    if args.dump:
+        Path(args.dump).write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dumped), encoding="utf-8")
+        print(f"\nwrote {len(dumped)} rows to {args.dump}")
     if (HERE / "citations.tsv").exists():
         c, problems = evaluate_citations()
         print(f"\ncitations: {c['texts']} texts; fabricated {c['fabricated_flagged']}/{c['fabricated']} flagged; "
