@@ -52,12 +52,17 @@ def article_text(key: str) -> str:
     return a.text.replace("\t", " ").replace("\n", " ") if a else ""
 
 
-def make(rows: list[dict], out: Path, k: int) -> int:
+def make(rows: list[dict], out: Path, k: int, controls: int) -> int:
     pool = {}
     for r in rows:
         for hit in r["top5"][:k]:
             if hit not in r["gold"]:
                 pool[(r["q"], hit)] = True
+    # controls: the key's own first article for some questions, mixed in unmarked, so the judge's agreement
+    # with the set's writer is measured too (score ignores them for recall)
+    golds = list({r["q"]: r["gold"][0] for r in rows if r["gold"]}.items())
+    for q, g in random.Random(11).sample(golds, min(controls, len(golds))):
+        pool[(q, g)] = True
     items = list(pool)
     random.Random(20261130).shuffle(items)  # no ranker's order shows through
     lines = [HEADER]
@@ -68,6 +73,7 @@ def make(rows: list[dict], out: Path, k: int) -> int:
 
 
 def read_judged(path: Path) -> dict[tuple[str, str], bool]:
+    """(question, article) → judged to answer."""
     judged = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -100,12 +106,18 @@ def main():
     parser.add_argument("--out", default="")
     parser.add_argument("--judged", default="")
     parser.add_argument("--k", type=int, default=1, help="pool each ranker's first k hits")
+    parser.add_argument("--controls", type=int, default=30, help="key articles mixed in unmarked (make)")
     args = parser.parse_args()
     rows = [json.loads(line) for line in Path(args.dump).read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.mode == "make":
-        print(f"{make(rows, Path(args.out), args.k)} pooled hits to judge written to {args.out}")
+        print(f"{make(rows, Path(args.out), args.k, args.controls)} pooled hits to judge written to {args.out}")
         return
     judged = read_judged(Path(args.judged))
+    gold = {(r["q"], g) for r in rows for g in r["gold"]}
+    controls = [v for pair, v in judged.items() if pair in gold]
+    if controls:
+        print(f"controls (the set's own key, unmarked): {sum(controls)} of {len(controls)} judged to answer")
+    judged = {pair: v for pair, v in judged.items() if pair not in gold}
     missing = {(r["q"], r["top5"][0]) for r in rows if r["top5"] and r["top5"][0] not in r["gold"]} - set(judged)
     if missing:
         raise SystemExit(f"{len(missing)} first hits outside the key were not judged (another dump?)")
