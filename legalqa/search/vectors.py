@@ -165,13 +165,30 @@ def embedder_version() -> str | None:
 
 
 def write_seed(path: Path, hashes: list[str], vecs: np.ndarray, model: str) -> int:
-    """Write the shipped-vectors file: each passage's SHA-1 (20 bytes), its vector as int8
-    codes and a scale (``quantise``), and ``model``. Returns the count."""
+    """Write the shipped-vectors file: each passage's SHA-1 (a row of 20 uint8: numpy's bytes
+    type would drop a digest's trailing zero bytes), its vector as int8 codes and a scale
+    (``quantise``), and ``model``. Returns the count."""
     q = quantise(vecs)
-    arr_h = np.array([bytes.fromhex(h) for h in hashes], dtype="S20")
+    arr_h = np.frombuffer(b"".join(bytes.fromhex(h) for h in hashes), dtype=np.uint8).reshape(len(hashes), 20)
     _atomic_save(Path(path), lambda f: np.savez_compressed(
         f, hash=arr_h, code=q["code"], scale=q["scale"], model=np.array(model)))
     return len(hashes)
+
+
+def read_seed(seed: Path) -> dict | None:
+    """The shipped-vectors file as ``model``, ``hashes`` (hex, in the file's order), ``code`` and
+    ``scale``; None when it is missing or damaged."""
+    try:
+        with np.load(seed, allow_pickle=False) as z:
+            model, hashes, code, scale = str(z["model"]), z["hash"], z["code"], z["scale"]
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    if (hashes.dtype != np.uint8 or hashes.ndim != 2 or hashes.shape[1] != 20 or code.ndim != 2
+            or code.shape[1] != DIM or not len(hashes) == len(code) == len(scale)):
+        return None
+    digits = hashes.tobytes().hex()
+    return {"model": model, "hashes": [digits[i:i + 40] for i in range(0, len(digits), 40)],
+            "code": code, "scale": scale}
 
 
 def seed_store(directory: Path, wanted: set[str], seed: Path, model: str | None) -> int:
@@ -180,16 +197,10 @@ def seed_store(directory: Path, wanted: set[str], seed: Path, model: str | None)
     when the file is missing, damaged, or of another embedder (then everything is embedded)."""
     if not wanted or model is None:
         return 0
-    try:
-        with np.load(seed, allow_pickle=False) as z:
-            if str(z["model"]) != model:
-                return 0
-            hashes, code, scale = z["hash"], z["code"], z["scale"]
-    except (OSError, ValueError, KeyError, EOFError):
+    got = read_seed(seed)
+    if got is None or got["model"] != model:
         return 0
-    if code.ndim != 2 or code.shape[1] != DIM or not len(hashes) == len(code) == len(scale):
-        return 0
-    keys = [h.hex() for h in hashes.tolist()]
+    keys, code, scale = got["hashes"], got["code"], got["scale"]
     rows = [i for i, h in enumerate(keys) if h in wanted]
     if not rows:
         return 0

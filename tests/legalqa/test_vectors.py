@@ -225,3 +225,14 @@ def test_the_command_exports_the_shipped_vectors_and_a_new_store_starts_from_the
         f.unlink()
     call_command("embed_articles", "--nice", "0", "--no-seed")
     assert len(fake.seen) == len(set(vectors.index_passages(load_index())))
+
+
+def test_a_passage_hash_ending_in_zero_bytes_is_kept_whole_in_the_shipped_file(tmp_path):
+    """One SHA-1 in 256 ends in a zero byte; stored as numpy bytes it would lose it and never match."""
+    hashes = ["ab" * 18 + "0000", "00" * 20, "12" * 20]
+    vecs = np.random.default_rng(3).standard_normal((3, vectors.DIM)).astype(np.float32)
+    vectors.write_seed(tmp_path / "s.npz", hashes, vecs, "fake 1")
+    got = vectors.read_seed(tmp_path / "s.npz")
+    assert got["hashes"] == hashes and got["model"] == "fake 1"
+    restored = got["code"].astype(np.float32) * got["scale"][:, None]
+    np.testing.assert_allclose(restored, vecs, atol=float(np.abs(vecs).max()) / 127)
