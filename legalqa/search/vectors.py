@@ -30,7 +30,7 @@ Store (``var/lawsearch/e5-<database>/``, beside the index):
 
 Shipped vectors (``legalqa/search/corpus_e5.npz``): the passages of the statute corpus that
 ``import_laws`` installs, embedded once here and committed (SHA-1 of each passage as 20 bytes, its
-vector as int8 codes and a scale, the embedder's name and version; 9.7 MB). ``embed_index`` given
+vector as int8 codes and a scale, the embedder's name and version; 9.2 MB). ``embed_index`` given
 ``seed=`` copies into the store the vectors of the passages it lacks whose hash the file holds,
 if the installed embedder is the one that wrote them, before embedding anything; so ``make run``
 and a new deployment have the article channel within seconds of the import instead of after
