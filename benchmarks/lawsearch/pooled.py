@@ -21,7 +21,6 @@ stay the measured ones; this is reported beside them, for every ranker alike.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import random
@@ -37,19 +36,22 @@ HEADER = ("# pooled first answers outside the key; verdict 是 when the article'
           "verdict, text")
 
 
-def article_text(key: str) -> str:
+def article_texts(keys: list[str]) -> dict[str, str]:
+    """Each answer key's article text, resolved as the search and its memory resolve keys (the
+    indexed version in force: memory.KeyRows), in one query; "" for a key the index lacks."""
     import django
 
     django.setup()
     from legalqa.models import Article
+    from legalqa.search.index import load_index
+    from legalqa.search.memory import _key_rows, parse_answers
 
-    law, num = key.split(":")
-    n, _, s = num.partition("-")
-    versions = Article.objects.filter(law__short_title=law, number=int(n), suffix=int(s or 0)).select_related("law")
-    # the version in force today (the one the search returns), else the newest
-    a = max(versions, key=lambda v: (v.law.in_force_from is not None and v.law.in_force_from <= datetime.date.today(),
-                                     v.law.in_force_from or datetime.date.min), default=None)
-    return a.text.replace("\t", " ").replace("\n", " ") if a else ""
+    idx = load_index()
+    rows = _key_rows(idx)
+    found = {k: rows.get(parsed) for k, parsed in zip(keys, parse_answers([{"a": keys}])[0], strict=True)}
+    ids = {k: int(idx["article_id"][d]) for k, d in found.items() if d is not None}
+    texts = Article.objects.in_bulk(set(ids.values()))
+    return {k: texts[ids[k]].text.replace("\t", " ").replace("\n", " ") if k in ids else "" for k in keys}
 
 
 def make(rows: list[dict], out: Path, k: int, controls: int) -> int:
@@ -65,9 +67,10 @@ def make(rows: list[dict], out: Path, k: int, controls: int) -> int:
         pool[(q, g)] = True
     items = list(pool)
     random.Random(20261130).shuffle(items)  # no ranker's order shows through
+    texts = article_texts(sorted({hit for _, hit in items}))
     lines = [HEADER]
     for i, (q, hit) in enumerate(items, 1):
-        lines.append(f"{i}\t{q}\t{hit}\t\t{article_text(hit)}")
+        lines.append(f"{i}\t{q}\t{hit}\t\t{texts[hit]}")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(items)
 
