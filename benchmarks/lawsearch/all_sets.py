@@ -15,7 +15,8 @@ since the ninth (the "20" training); heldout8.tsv (ninth round, measured once) s
 trainings), heldout11.tsv (twelfth round, measured once at its end) since the thirteenth (the "24"
 trainings), heldout12.tsv (thirteenth round, measured once at its end) since the fourteenth (the "25"
 trainings), heldout13.tsv (fourteenth round, measured once at its end) since the fifteenth (the "26"
-trainings). Untouched sets written later (train_ranker.HELDOUT: heldout14.tsv, heldout15.tsv) are never trained on.
+trainings), heldout14.tsv (fifteenth round, measured once at its end) since the sixteenth (the "27"
+trainings). Untouched sets written later (train_ranker.HELDOUT: heldout15.tsv, heldout16.tsv) are never trained on.
 
 Tenth round: COVERAGE holds answered questions written for articles no earlier set asked about
 (two per article, coverage_civil.tsv and coverage_statutes.tsv; doc2query done by writers). They
@@ -70,7 +71,7 @@ EXTRA = ["heldout2.tsv", "heldout3.tsv"]
 # (heldout7: measured once at the end of the eighth round, a training set since the ninth; … heldout13: the
 # fourteenth, a training set since the fifteenth)
 LATER = ["heldout4.tsv", "heldout5.tsv", "heldout6.tsv", "heldout7.tsv", "heldout8.tsv", "heldout9.tsv",
-         "heldout10.tsv", "heldout11.tsv", "heldout12.tsv", "heldout13.tsv"]
+         "heldout10.tsv", "heldout11.tsv", "heldout12.tsv", "heldout13.tsv", "heldout14.tsv"]
 ALL_SETS = TRAIN_SETS + EXTRA + LATER
 # tenth round: written for unasked articles (training and memory only, never scored)
 COVERAGE = ["coverage_civil.tsv", "coverage_statutes.tsv"]
@@ -88,14 +89,15 @@ COVERAGE5 = ["coverage_dense5.tsv", "coverage_fill5.tsv", "coverage_public5.tsv"
 PAST = {**PAST_TABLE, "heldout2.tsv": "c699406^", "heldout3.tsv": "c0d83eb^",
         "heldout4.tsv": "f5b7026^", "heldout5.tsv": "a138ef3^", "heldout6.tsv": "ca0220c^",
         "heldout7.tsv": "063de40^", "heldout8.tsv": "2112f92^", "heldout9.tsv": "6776635^", "heldout10.tsv": "ca0dafb^",
-        "heldout11.tsv": "a1441a3^", "heldout12.tsv": "5203144^", "heldout13.tsv": "f8b31a9^",
+        "heldout11.tsv": "a1441a3^", "heldout12.tsv": "5203144^", "heldout13.tsv": "f8b31a9^", "heldout14.tsv": "87aaf51^",
         "coverage_civil.tsv": "36cc395^", "coverage_statutes.tsv": "36cc395^",
         # the concept table has not changed since the first coverage sets
         "coverage_civil2.tsv": "34a5825", "coverage_statutes2.tsv": "34a5825",
         "coverage_social3.tsv": "2f0dae9", "coverage_economy3.tsv": "2f0dae9",
         **{name: "6f82311" for name in COVERAGE4 + COVERAGE5}}
 CONDITIONS = ("past", "current", "none")
-_25 = [s for s in ALL_SETS if s != "heldout13.tsv"]
+_26 = [s for s in ALL_SETS if s != "heldout14.tsv"]
+_25 = [s for s in _26 if s != "heldout13.tsv"]
 _24 = [s for s in _25 if s != "heldout12.tsv"]
 _23 = [s for s in _24 if s != "heldout11.tsv"]
 _22 = [s for s in _23 if s != "heldout10.tsv"]
@@ -116,9 +118,11 @@ TRAININGS = {"14": TRAIN_SETS, "16": TRAIN_SETS + EXTRA,
              "25mem4": _25 + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4,
              "25mem5": _25 + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5,
              # fifteenth round: heldout13 joins
-             "26mem5": ALL_SETS + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5}
+             "26mem5": _26 + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5,
+             # sixteenth round: heldout14 joins
+             "27mem5": ALL_SETS + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5}
 # trainings whose coverage sets are memory only, never training queries
-MEMORY_ONLY = {"21mem", "22mem", "22mem2", "23mem2", "23mem3", "24mem3", "24mem4", "25mem4", "25mem5", "26mem5"}
+MEMORY_ONLY = {"21mem", "22mem", "22mem2", "23mem2", "23mem3", "24mem3", "24mem4", "25mem4", "25mem5", "26mem5", "27mem5"}
 
 
 def ceiling(rows):
