@@ -796,7 +796,7 @@ def write_model(args, train_rows, sets, qvec):
     tr_name, k, cols, gate = CONFIGS[config]
     # every answered set (tenth round: heldout8 included; eleventh: heldout9)
     assert tr_name in ("21", "21cov", "21mem", "22", "22mem", "22mem2", "23mem2", "23mem3", "24mem3",
-                       "24mem4", "25mem4", "25mem5", "26mem5"), config
+                       "24mem4", "25mem4", "25mem5", "26mem5", "27mem5"), config
     trained_on = TRAININGS[tr_name]
     split = "cmem_article" in cols
     # a split configuration: the coverage sets are its coverage memory, never answered questions
