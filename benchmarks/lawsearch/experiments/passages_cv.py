@@ -23,6 +23,22 @@ matters; the cosine itself is also a ranker feature (dense_cos).
     .venv/bin/python benchmarks/lawsearch/experiments/passages_cv.py --embed 1/2
     .venv/bin/python benchmarks/lawsearch/experiments/passages_cv.py \\
         --aligned var/lawsearch/e5-<db>/aligned-<build>.npy --qcache /tmp/law11/qemb.npz
+
+First run (2026-11-30, 10:02 UTC; the windows took 50 minutes in two niced processes beside the round's
+cross-validation, 6,171 windows of 4,819 long articles; 27 real sets, 2,294 questions, 512 new-article; 573
+questions all of whose answering articles are long):
+
+| channel score | all R@1 | R@5 | R@10 | R@20 | new R@1 | R@5 | R@10 | R@20 | known R@10 | long-answer R@1 | R@10 |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| head (shipped) | 0.202 | 0.401 | 0.489 | 0.578 | 0.254 | 0.436 | 0.504 | 0.590 | 0.485 | 0.176 | 0.445 |
+| maxp | 0.192 | 0.392 | 0.483 | 0.577 | 0.225 | 0.430 | 0.523 | 0.600 | 0.472 | 0.204 | 0.517 |
+| mean | 0.206 | 0.405 | 0.499 | 0.592 | 0.252 | 0.438 | 0.520 | 0.604 | 0.493 | 0.195 | 0.494 |
+
+MaxP finds long answers (+0.07 recall@10 on them) but its extra windows also lift long articles that do not
+answer, so over all questions it loses; the mean gains 0.010 recall@10 overall and 0.016 on new-article
+questions. Not carried into the ranker: a gain of a point or two in the channel's top 10, for a second
+vector store, 6,171 more shipped vectors and a quarter more cosines a search, is below what the ranker's
+cross-validation could tell from noise (one question of 512 is 0.002).
 """
 
 from __future__ import annotations
