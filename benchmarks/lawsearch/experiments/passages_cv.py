@@ -36,9 +36,10 @@ questions all of whose answering articles are long):
 
 MaxP finds long answers (+0.07 recall@10 on them) but its extra windows also lift long articles that do not
 answer, so over all questions it loses; the mean gains 0.010 recall@10 overall and 0.016 on new-article
-questions. Not carried into the ranker: a gain of a point or two in the channel's top 10, for a second
-vector store, 6,171 more shipped vectors and a quarter more cosines a search, is below what the ranker's
-cross-validation could tell from noise (one question of 512 is 0.002).
+questions (8 of 512). Not carried into the ranker in this round: the ranker's candidates already hold an
+answering article for 97% of questions (the memories propose most), so 8 more new-article answers in the
+channel's top 10 would move its figures by a few questions at most, against a second vector store, 6,171 more
+shipped vectors and a quarter more cosines a search. Worth a cross-validated run only with a larger lever.
 """
 
 from __future__ import annotations
