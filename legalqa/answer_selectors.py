@@ -33,7 +33,9 @@ CONCEPT_FIELD_TO_QA = {
     "交通": "traffic", "医疗": "medical", "相邻": "neighbour", "土地": "land", "行政": "administrative",
     "合同": "contract", "刑事": "criminal", "诈骗": "criminal",
 }
-# Without a concept, the field follows the first article: its law, or the 民法典 chapter.
+# Without a concept, the field follows the articles shown first (their law, or the 民法典 chapter):
+# the field most of them map to, the higher-ranked on a tie, so one stray first hit (a long story's
+# detail matched an unrelated article) does not send the citizen to the wrong lawyer.
 LAW_TO_QA = {
     "劳动合同法": "labour", "劳动法": "labour", "社会保险法": "labour", "职业病防治法": "labour",
     "劳动争议调解仲裁法": "labour", "道路交通安全法": "traffic", "消费者权益保护法": "consumer",
@@ -223,15 +225,18 @@ def _field_for(fired, items) -> str:
         code = CONCEPT_FIELD_TO_QA.get(c.field)
         if code:
             return code
-    for _hit, art in items[:1]:
-        code = LAW_TO_QA.get(art.law.short_title)
-        if code:
-            return code
-        heading = f"{art.part} {art.chapter} {art.section}"
-        for chapter, code in CHAPTER_TO_QA:
-            if chapter in heading:
-                return code
-    return "other"
+    codes = [code for code in (_article_field(art) for _hit, art in items[:TOP]) if code]
+    if not codes:
+        return "other"
+    return max(codes, key=lambda code: (codes.count(code), -codes.index(code)))
+
+
+def _article_field(art) -> str:
+    code = LAW_TO_QA.get(art.law.short_title)
+    if code:
+        return code
+    heading = f"{art.part} {art.chapter} {art.section}"
+    return next((code for chapter, code in CHAPTER_TO_QA if chapter in heading), "")
 
 
 # Next-step providers: apps that offer a service for a field of law (the lawyer Q&A, legal

@@ -50,3 +50,24 @@ def test_ask_page_is_prefilled_from_the_answer_page(client, library, citizen):
     html = client.get(reverse("lawyers:ask"), {"field": "housing", "title": "房东不退押金怎么办"}).content.decode()
     assert 'value="房东不退押金怎么办"' in html
     assert re.search(r'<option value="housing"[^>]*selected', html)
+
+
+def test_next_step_follows_most_of_the_articles_shown_not_one_stray_first_hit():
+    """A long story's detail can put an unrelated article first (宣告死亡 for a wife asking to split the
+    savings her husband spent): with no concept fired, the lawyer step follows the field most of the
+    three articles shown map to, the higher-ranked one on a tie."""
+    from legalqa.answer_selectors import _field_for
+    from legalqa.models import Article, Law
+
+    civil = Law(short_title="民法典")
+
+    def art(chapter, law=civil):
+        return None, Article(law=law, part="", chapter=chapter, section="")
+
+    stray = art("第三节 宣告失踪和宣告死亡")
+    family = art("第五编 婚姻家庭 第三章 家庭关系")
+    labour = art("第一章 总则", law=Law(short_title="劳动合同法"))
+    assert _field_for([], [stray, family, family]) == "marriage"
+    assert _field_for([], [stray, labour, family]) == "labour"
+    assert _field_for([], [family, labour, labour]) == "labour"
+    assert _field_for([], [stray, stray]) == "other"
