@@ -63,8 +63,9 @@ NOT_TRAINED_HERE = ("heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.ts
 # heldout11 since the thirteenth, heldout12 since the fourteenth
 # (heldout13 measured once at the end of the fourteenth round, a training set since the fifteenth; heldout14
 # measured once at the end of the fifteenth, a training set since the sixteenth; heldout15 written in the
-# fifteenth round, heldout16 in the sixteenth, for later rounds)
-HELDOUT = ("heldout15.tsv", "heldout16.tsv")
+# fifteenth round, heldout16 in the sixteenth, both measured once at the end of the sixteenth; heldout17
+# written at the end of the sixteenth, for a later round)
+HELDOUT = ("heldout15.tsv", "heldout16.tsv", "heldout17.tsv")
 
 
 def metrics(rows, scorer):
