@@ -16,7 +16,8 @@ trainings), heldout11.tsv (twelfth round, measured once at its end) since the th
 trainings), heldout12.tsv (thirteenth round, measured once at its end) since the fourteenth (the "25"
 trainings), heldout13.tsv (fourteenth round, measured once at its end) since the fifteenth (the "26"
 trainings), heldout14.tsv (fifteenth round, measured once at its end) since the sixteenth (the "27"
-trainings). Untouched sets written later (train_ranker.HELDOUT: heldout15.tsv, heldout16.tsv) are never trained on.
+trainings). Sets not yet trained on (train_ranker.HELDOUT: heldout15.tsv and heldout16.tsv, measured once at the
+end of the sixteenth round; heldout17.tsv, untouched) are never trained on by any script until a round adds them.
 
 Tenth round: COVERAGE holds answered questions written for articles no earlier set asked about
 (two per article, coverage_civil.tsv and coverage_statutes.tsv; doc2query done by writers). They
