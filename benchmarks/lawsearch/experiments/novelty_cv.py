@@ -210,7 +210,8 @@ Tenth run (09:05-09:58 UTC, load 4-7 with two model writes and an embedding besi
 questions, 512 of them new-article): channel+mix26mem5 0.687 / 0.904 / 0.781 (new-article 0.440 / 0.771 /
 0.582, known MRR 0.838); channel+mix27mem5 0.697 / 0.908 / 0.788 (new-article 0.420 / 0.770 / 0.571, known
 MRR 0.851): MRR and recall@5 higher, new-article MRR lower: not eligible. Nothing changes; heldout15 is
-measured with channel+mix26mem5 and mix26mem5.
+measured with channel+mix26mem5 and mix26mem5: 0.835 / 0.950 / 0.883 (09:58 UTC); heldout16, written this round
+and measured once beside it: 0.669 / 0.881 / 0.761 (benchmarks/README.md, sixteenth round).
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
