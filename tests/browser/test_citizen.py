@@ -157,3 +157,33 @@ def test_hotline_caller_opens_the_sms_link_logged_out_and_gets_the_item_after_th
     assert page.get_by_role("heading", name="楼道灯坏了").is_visible()
     page.goto("/appeals/mine/")
     assert page.get_by_text("楼道灯坏了").first.is_visible()
+
+
+def test_a_photo_removed_while_its_thumbnail_loads_is_discarded_after_it_without_an_error(
+        open_page, world, citizen, tmp_path):
+    """On a slow connection the citizen removes a photo before its thumbnail has arrived: the
+    thumbnail must not be asked for after the file is gone (the page logged a 404 when it was),
+    and the file is still discarded once the thumbnail is in."""
+    # the service worker would fetch the thumbnail where page.route cannot see it
+    page = open_page(viewport=PHONE, user=citizen, service_workers="block")
+    held = []
+    page.route(re.compile(r"/files/grievances\.stagedupload/thumbnail/"), lambda route: held.append(route))
+    page.goto("/appeals/new/")
+    page.locator("input[type=file]").first.set_input_files(str(_photo(tmp_path)))
+    page.locator("[data-staged-item]").first.wait_for()
+    for _ in range(50):  # route handlers run while the page is waited on
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the thumbnail request was not made"
+    page.locator("[data-staged-item]").first.get_by_role("button", name="移除").click()
+    assert page.locator("[data-staged-item]").count() == 0
+    page.wait_for_timeout(300)
+    assert StagedUpload.objects.count() == 1  # kept while its thumbnail is still on its way
+    for route in held:
+        route.continue_()
+    for _ in range(50):
+        if not StagedUpload.objects.exists():
+            break
+        page.wait_for_timeout(100)
+    assert not StagedUpload.objects.exists()

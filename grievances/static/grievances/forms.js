@@ -137,9 +137,20 @@
       var button = ev.target.closest("[data-remove]");
       if (!button) { return; }
       var item = button.closest("[data-staged-item]");
+      var img = item.querySelector("img");
       item.parentNode.removeChild(item);
-      fetch(button.dataset.url, {method: "POST", credentials: "same-origin",
-                                 headers: {"X-CSRFToken": token.value}}).catch(function () {});
+      var discard = function () {
+        fetch(button.dataset.url, {method: "POST", credentials: "same-origin",
+                                   headers: {"X-CSRFToken": token.value}}).catch(function () {});
+      };
+      // A thumbnail still on its way would otherwise be asked for after the file is gone (a 404):
+      // the file is discarded once the browser has it.
+      if (img && !img.complete) {
+        img.addEventListener("load", discard, {once: true});
+        img.addEventListener("error", discard, {once: true});
+      } else {
+        discard();
+      }
     });
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files || []);
