@@ -65,7 +65,8 @@ NOT_TRAINED_HERE = ("heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.ts
 # (heldout13 measured once at the end of the fourteenth round, a training set since the fifteenth; heldout14
 # measured once at the end of the fifteenth, a training set since the sixteenth; heldout15 written in the
 # fifteenth round, heldout16 in the sixteenth, both measured once at the end of the sixteenth and training
-# sets since the seventeenth; heldout17 written at the end of the sixteenth, for a later round)
+# sets since the seventeenth; heldout17 written at the end of the sixteenth, measured once at the end of the
+# seventeenth, when nothing was shipped; a round that trains on it must write its successor first)
 HELDOUT = ("heldout17.tsv",)
 
 
