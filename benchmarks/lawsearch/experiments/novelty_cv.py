@@ -229,7 +229,8 @@ new-article): channel+mix26mem5 0.689 / 0.905 / 0.781 (new-article 0.445 / 0.770
 channel+mix30mem5 0.717 / 0.919 / 0.804 (new-article 0.425 / 0.768 / 0.566, known MRR 0.853; heldout16's fold
 0.669 -> 0.725 recall@1, narrative1's 0.595 -> 0.690): MRR and recall@5 higher, new-article MRR lower: not
 eligible. Nothing changes. Twice now a round of real questions raised every figure but the new-article MRR,
-which the rule guards: the more the memories hold, the more the model leans on them where they have nothing.
+which the rule guards (a likely reading, not checked: the more the memories hold, the more the model leans on
+them where they have nothing).
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
