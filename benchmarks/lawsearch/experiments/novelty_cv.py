@@ -247,6 +247,12 @@ channel+xmix31mem5 (the same with the crossx gate). If both are eligible, the on
 is shipped ((a) on a tie). The one shipped goes out as ranker_model_articles.json with its fallback (mix31mem5 or
 xmix31mem5, written without --aligned) as ranker_model_dense.json; if neither is eligible nothing changes. Then
 heldout18.tsv is measured once, with what is shipped.
+Twelfth run (12:28-13:50 UTC, load 3-4 with four model writes beside it; 31 real sets, 3,014 questions, 541 of
+them new-article): channel+mix26mem5 0.685 / 0.901 / 0.778 (new-article 0.445 / 0.758 / 0.578, known MRR 0.821);
+channel+mix31mem5 0.710 / 0.916 / 0.798 (new-article 0.414 / 0.763 / 0.559, known MRR 0.850); channel+xmix31mem5
+0.707 / 0.915 / 0.796 (new-article 0.414 / 0.760 / 0.559, known MRR 0.848): neither eligible (new-article MRR
+lower). Nothing changes; heldout18 measured with channel+mix26mem5 and mix26mem5: 0.450 / 0.738 / 0.568 (13:50
+UTC; benchmarks/README.md, eighteenth round).
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
