@@ -20,7 +20,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .lawtext import part_for, split_paragraphs
+from .lawtext import part_for, split_paragraphs, strip_trailing_headings
 from .models import Article, ImportRun, Law, LawCategory, LawSource, LawStatus, RepealedLaw
 from .numerals import cn2num, parse_label
 
@@ -180,7 +180,7 @@ def read_package(path: Path) -> list[dict]:
                 number = a["article_no_arabic"] or cn2num(label.replace("条目", "")) or last + 1
                 suffix = 0
             key = (number, suffix)
-            text = (a["article_text"] or "").strip()
+            text = strip_trailing_headings((a["article_text"] or "").strip())
             if key in by_key:  # the corpus repeats a few articles of one repealed decision: merge
                 by_key[key]["text"] += "\n" + text
                 by_key[key]["paragraphs"] = split_paragraphs(by_key[key]["text"])

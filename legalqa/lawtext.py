@@ -29,6 +29,21 @@ def split_paragraphs(text: str) -> list[str]:
     return paras
 
 
+# The corpus package glues the heading of the next 编, 分编 or 附则 onto the last article before it
+# (民法典 1039 ends with "第五编 婚姻家庭"; 35 articles of the current texts): a reader would take it
+# for part of the article and the search would index it as the article's words.
+TRAILING_HEADING_RE = re.compile(
+    rf"\n[ \t\u3000]*(?:第[{NUM_CHARS}]+(?:编|分编|章|节)[^\n。；，：]{{0,40}}|[附总分][ \t\u3000]*则)[ \t\u3000]*$")
+
+
+def strip_trailing_headings(text: str) -> str:
+    """``text`` without the structure headings glued to its end (see TRAILING_HEADING_RE)."""
+    text = (text or "").rstrip()
+    while (m := TRAILING_HEADING_RE.search(text)) is not None:
+        text = text[:m.start()].rstrip()
+    return text
+
+
 # 编 of the two codes whose 编 the corpus does not carry: first article number → 编 title.
 PARTS = {
     "中华人民共和国民法典": [

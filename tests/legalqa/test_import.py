@@ -82,6 +82,21 @@ def test_reimport_reports_what_changed_and_keeps_addresses(tmp_path, index_in_tm
     assert article.text.endswith("（修改）")
 
 
+@pytest.mark.django_db
+def test_the_next_part_heading_the_package_glues_on_is_not_part_of_the_article(tmp_path, index_in_tmp):
+    path = _small_copy(tmp_path)
+    conn = sqlite3.connect(path)
+    [(raw,)] = conn.execute("SELECT article_text FROM articles WHERE law_name='中华人民共和国民法典' "
+                            "AND article_no_arabic=1039").fetchall()
+    conn.close()
+    assert raw.rstrip().endswith("第五编 婚姻家庭")  # the package's text
+    import_corpus(path=path, expected_hash=None)
+    article = Article.objects.get(law__slug="民法典", number=1039)
+    assert article.text.endswith("不得泄露或者向他人非法提供。")
+    assert "婚姻家庭" not in article.text and not any("婚姻家庭" in p for p in article.paragraphs)
+    assert Article.objects.get(law__slug="民法典", number=1040).part == "第五编 婚姻家庭"
+
+
 def test_file_with_another_hash_is_refused(tmp_path, db):
     path = tmp_path / "laws.db"
     path.write_bytes(b"not the pinned file")

@@ -1,6 +1,6 @@
 import pytest
 
-from legalqa.lawtext import parse_law_text, split_paragraphs
+from legalqa.lawtext import parse_law_text, split_paragraphs, strip_trailing_headings
 from legalqa.library_services import LawTextRefused, add_law_from_text
 from legalqa.models import Law
 
@@ -49,6 +49,18 @@ def test_parser_refuses_a_chapter_gap():
 
 def test_item_lines_stay_in_their_paragraph():
     assert split_paragraphs("第一款。\n（一）甲；\n（二）乙。\n第二款。") == ["第一款。\n（一）甲；\n（二）乙。", "第二款。"]
+
+
+def test_headings_glued_to_an_article_are_stripped_and_its_own_words_kept():
+    # as the corpus package has 民法典 204 and 刑事诉讼法 108 / 307
+    assert strip_trailing_headings("法律另有规定或者当事人另有约定的除外。\n第二编 物 权\n第一分编 通 则") == \
+        "法律另有规定或者当事人另有约定的除外。"
+    assert strip_trailing_headings("同胞兄弟姊妹。\n第二编 立案、侦查和提起公诉") == "同胞兄弟姊妹。"
+    assert strip_trailing_headings("实行监督。\n附 则") == "实行监督。"
+    kept = ["有下列情形之一的，依照本法第二章的规定处理：\n（一）甲；\n（二）第五编规定的其他情形。",
+            "本法自公布之日起施行。", "第三编 的规定不适用于本条"]
+    for text in kept:
+        assert strip_trailing_headings(text) == text
 
 
 @pytest.mark.django_db
