@@ -19,7 +19,8 @@ trainings), heldout14.tsv (fifteenth round, measured once at its end) since the 
 trainings), heldout15.tsv and heldout16.tsv (both measured once at the end of the sixteenth) and narrative1.tsv
 (NARRATIVE: 200 narratives written as training at its end) since the seventeenth (the "30" trainings),
 heldout17.tsv (measured once at the end of the seventeenth) since the eighteenth (the "31" trainings). The
-untouched set written after them (train_ranker.HELDOUT: heldout18.tsv) is never trained on.
+untouched set written after them (train_ranker.HELDOUT: heldout19.tsv; heldout18.tsv, measured once at the end
+of the eighteenth round, is not yet a training set) is never trained on.
 
 Tenth round: COVERAGE holds answered questions written for articles no earlier set asked about
 (two per article, coverage_civil.tsv and coverage_statutes.tsv; doc2query done by writers). They
