@@ -152,6 +152,14 @@ def _months(today: date) -> list[date]:
     return sorted(out) + [today.replace(day=1)]
 
 
+def _month_span(month: date, today: date) -> tuple[date, int]:
+    """The last day of ``month`` the history may use and how many appeals it gets: a past month in full,
+    the current one up to yesterday and in proportion (none on its first day)."""
+    if month == today.replace(day=1):
+        return today - timedelta(days=1), PER_MONTH * (today.day - 1) // 30
+    return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1), PER_MONTH
+
+
 def _moment(day: date, rng: random.Random) -> datetime:
     return datetime.combine(day, time(rng.randint(8, 19), rng.randint(0, 59)), tzinfo=SHANGHAI)
 
@@ -280,9 +288,7 @@ def seed_history(rng: random.Random, boxes, stdout) -> int:
     made = 0
     last_message = Message.objects.aggregate(m=Max("id"))["m"] or 0
     for month in _months(today):
-        last_day = today - timedelta(days=1) if month == today.replace(day=1) else (
-            (month + timedelta(days=32)).replace(day=1) - timedelta(days=1))
-        count = PER_MONTH if month != today.replace(day=1) else PER_MONTH * (last_day.day) // 30
+        last_day, count = _month_span(month, today)
         for _i in range(count):
             day = month + timedelta(days=rng.randint(0, (last_day - month).days))
             t0 = _moment(day, rng)
