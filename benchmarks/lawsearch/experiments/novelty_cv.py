@@ -275,6 +275,13 @@ fallback (the same name without "channel+", written without --aligned) as ranker
 eligible nothing changes. Then heldout19.tsv is measured once, with what is shipped. (The configurations may run
 in two processes on the same folds and universe: a configuration's figures do not depend on which others run
 beside it, since every one of them trains on the coverage sets and so loads the same candidate pool.)
+Thirteenth run (16:13-17:39 UTC; two processes, 25 minutes of featurization each, load 2-3; 32 real sets, 3,174
+questions, 567 of them new-article): channel+mix26mem5 0.672 / 0.892 / 0.766 (new-article 0.429 / 0.748 / 0.563,
+known MRR 0.810); channel+mix32mem5 0.698 / 0.906 / 0.787 (new-article 0.399 / 0.748 / 0.544, known MRR 0.839): not
+eligible (new-article MRR lower). The answer-out process was stopped after its first fold (690 questions), where both
+answer-out configurations were below the reference on every set, new-article-heavy ones included (heldout18: 0.369 /
+0.625 / 0.471 and 0.375 / 0.637 / 0.478 against 0.456 / 0.713 / 0.561): refused. Nothing changes; heldout19 measured
+with channel+mix26mem5 and mix26mem5: 0.812 / 0.963 / 0.876 (17:40 UTC; benchmarks/README.md, nineteenth round).
 
 Folds (changed before any configuration was compared, for time only): the first run held out one
 set at a time (19 folds); under this machine's load (9-10: two embedding processes, a database
