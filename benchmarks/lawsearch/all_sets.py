@@ -20,7 +20,8 @@ trainings), heldout15.tsv and heldout16.tsv (both measured once at the end of th
 (NARRATIVE: 200 narratives written as training at its end) since the seventeenth (the "30" trainings),
 heldout17.tsv (measured once at the end of the seventeenth) since the eighteenth (the "31" trainings),
 heldout18.tsv (measured once at the end of the eighteenth) since the nineteenth (the "32" trainings). The
-untouched set written after them (train_ranker.HELDOUT: heldout19.tsv) is never trained on.
+untouched sets written after them (train_ranker.HELDOUT: heldout19.tsv, measured once at the end of the
+nineteenth round, and heldout20.tsv) are never trained on.
 
 Tenth round: COVERAGE holds answered questions written for articles no earlier set asked about
 (two per article, coverage_civil.tsv and coverage_statutes.tsv; doc2query done by writers). They
