@@ -19,9 +19,10 @@ trainings), heldout14.tsv (fifteenth round, measured once at its end) since the 
 trainings), heldout15.tsv and heldout16.tsv (both measured once at the end of the sixteenth) and narrative1.tsv
 (NARRATIVE: 200 narratives written as training at its end) since the seventeenth (the "30" trainings),
 heldout17.tsv (measured once at the end of the seventeenth) since the eighteenth (the "31" trainings),
-heldout18.tsv (measured once at the end of the eighteenth) since the nineteenth (the "32" trainings). The
-untouched sets written after them (train_ranker.HELDOUT: heldout19.tsv, measured once at the end of the
-nineteenth round, and heldout20.tsv) are never trained on.
+heldout18.tsv (measured once at the end of the eighteenth) since the nineteenth (the "32" trainings),
+heldout19.tsv (measured once at the end of the nineteenth) since the twentieth (the "33" trainings). The
+untouched sets written after them (train_ranker.HELDOUT: heldout20.tsv and any later one) are never
+trained on.
 
 Tenth round: COVERAGE holds answered questions written for articles no earlier set asked about
 (two per article, coverage_civil.tsv and coverage_statutes.tsv; doc2query done by writers). They
@@ -77,7 +78,7 @@ EXTRA = ["heldout2.tsv", "heldout3.tsv"]
 # fourteenth, a training set since the fifteenth)
 LATER = ["heldout4.tsv", "heldout5.tsv", "heldout6.tsv", "heldout7.tsv", "heldout8.tsv", "heldout9.tsv",
          "heldout10.tsv", "heldout11.tsv", "heldout12.tsv", "heldout13.tsv", "heldout14.tsv", "heldout15.tsv",
-         "heldout16.tsv", "heldout17.tsv", "heldout18.tsv"]
+         "heldout16.tsv", "heldout17.tsv", "heldout18.tsv", "heldout19.tsv"]
 # sixteenth round: narratives as residents type them (a story, then the question), written as training
 NARRATIVE = ["narrative1.tsv"]
 ALL_SETS = TRAIN_SETS + EXTRA + LATER + NARRATIVE
@@ -99,14 +100,15 @@ PAST = {**PAST_TABLE, "heldout2.tsv": "c699406^", "heldout3.tsv": "c0d83eb^",
         "heldout7.tsv": "063de40^", "heldout8.tsv": "2112f92^", "heldout9.tsv": "6776635^", "heldout10.tsv": "ca0dafb^",
         "heldout11.tsv": "a1441a3^", "heldout12.tsv": "5203144^", "heldout13.tsv": "f8b31a9^", "heldout14.tsv": "87aaf51^",
         "heldout15.tsv": "964ffcf^", "heldout16.tsv": "6bc31b1^", "narrative1.tsv": "a2c6489^",
-        "heldout17.tsv": "71b2faa^", "heldout18.tsv": "a6ec452^",
+        "heldout17.tsv": "71b2faa^", "heldout18.tsv": "a6ec452^", "heldout19.tsv": "92103e2^",
         "coverage_civil.tsv": "36cc395^", "coverage_statutes.tsv": "36cc395^",
         # the concept table has not changed since the first coverage sets
         "coverage_civil2.tsv": "34a5825", "coverage_statutes2.tsv": "34a5825",
         "coverage_social3.tsv": "2f0dae9", "coverage_economy3.tsv": "2f0dae9",
         **{name: "6f82311" for name in COVERAGE4 + COVERAGE5}}
 CONDITIONS = ("past", "current", "none")
-_31 = [s for s in ALL_SETS if s != "heldout18.tsv"]
+_32 = [s for s in ALL_SETS if s != "heldout19.tsv"]
+_31 = [s for s in _32 if s != "heldout18.tsv"]
 _30 = [s for s in _31 if s != "heldout17.tsv"]
 _27 = [s for s in _30 if s not in ("heldout15.tsv", "heldout16.tsv", "narrative1.tsv")]
 _26 = [s for s in _27 if s != "heldout14.tsv"]
@@ -139,9 +141,11 @@ TRAININGS = {"14": TRAIN_SETS, "16": TRAIN_SETS + EXTRA,
              # eighteenth round: heldout17 joins
              "31mem5": _31 + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5,
              # nineteenth round: heldout18 joins
-             "32mem5": ALL_SETS + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5}
+             "32mem5": _32 + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5,
+             # twentieth round: heldout19 joins
+             "33mem5": ALL_SETS + COVERAGE + COVERAGE2 + COVERAGE3 + COVERAGE4 + COVERAGE5}
 # trainings whose coverage sets are memory only, never training queries
-MEMORY_ONLY = {"21mem", "22mem", "22mem2", "23mem2", "23mem3", "24mem3", "24mem4", "25mem4", "25mem5", "26mem5", "27mem5", "30mem5", "31mem5", "32mem5"}
+MEMORY_ONLY = {"21mem", "22mem", "22mem2", "23mem2", "23mem3", "24mem3", "24mem4", "25mem4", "25mem5", "26mem5", "27mem5", "30mem5", "31mem5", "32mem5", "33mem5"}
 
 
 def ceiling(rows):
