@@ -142,7 +142,8 @@ WRITTEN = ["questions.tsv", "heldout.tsv", "blind.tsv", "fresh.tsv", "final.tsv"
            "untouched.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv", "heldout5.tsv", "heldout6.tsv",
            "heldout7.tsv", "heldout8.tsv", "heldout9.tsv", "heldout10.tsv", "heldout11.tsv", "heldout12.tsv", "heldout13.tsv",
            "heldout14.tsv", "heldout15.tsv", "heldout16.tsv",
-           "narrative1.tsv", "heldout17.tsv", "heldout18.tsv", "heldout19.tsv", "heldout20.tsv"]
+           "narrative1.tsv", "heldout17.tsv", "heldout18.tsv", "heldout19.tsv", "heldout20.tsv",
+           "heldout21.tsv"]
 
 
 def earlier_articles(set_name: str) -> set:
