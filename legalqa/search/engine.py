@@ -194,9 +194,10 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
                 hits.append(Hit(c.article_id, law["title"], law["short"], law["slug"], c.article, c.suffix,
                                 c.label, 1e6, via="direct"))
                 seen.add(c.article_id)
+    q = build_query(query, idx["vocab"], expand=expand, synonyms=synonyms, soft=soft)
+    prefer = q.prefer if prefer_laws else []
     ranker = None
     dense = None  # dense.DenseRanker: the model that also reads the e5 memory of answered questions
-    ahead = None  # the question's e5 vector, embedded on another thread while the lexical query is built
     if rerank:
         from .rank import load_model
 
@@ -209,12 +210,6 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
             dense, ranker = model, model.model
         else:
             ranker = model
-        if dense is not None:
-            from .dense import embed_ahead
-
-            ahead = embed_ahead(query)
-    q = build_query(query, idx["vocab"], expand=expand, synonyms=synonyms, soft=soft)
-    prefer = q.prefer if prefer_laws else []
     ev = None
     dev = None
     cev = None  # the coverage memory's votes (a model that reads it; dense.COVERAGE_FEATURES)
@@ -228,8 +223,6 @@ def search(query: str, limit: int = 10, *, expand: bool = True, direct: bool = T
         if dense is not None:
             from .dense import dense_candidates
 
-            if ahead is not None:
-                ahead.result()  # query_vector's cache now holds the vector (or its failure)
             dev = dense.evidence(idx, query)
             if dev is None and model is None:  # the question could not be embedded: the bigram-only model
                 dense = None

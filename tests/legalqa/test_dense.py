@@ -1,9 +1,6 @@
 """The dense memory of answered questions (legalqa/search/dense.py): used when the embedder
 and the dense model are there, and the search works as before when they are not."""
 
-import os
-import threading
-
 import numpy as np
 import pytest
 
@@ -115,59 +112,3 @@ def test_a_question_the_embedder_fails_on_is_ranked_by_the_bigram_model(law_corp
 
     hits = [(h.law_short, h.number) for h in search(QUESTION, limit=5).hits]
     assert hits and hits == [(h.law_short, h.number) for h in search(QUESTION, limit=5, model=rank.load_model()).hits]
-
-
-class WaitingEmbedder(FakeEmbedder):
-    """Records whether the embedding started before the search had built its lexical query, then
-    finishes only once it has (or after two seconds): overlapped when both hold. A search that
-    embedded after building the query, or before it on the same thread, is not."""
-
-    def __init__(self, vec, built):
-        super().__init__(vec)
-        self.built, self.overlapped, self.threads = built, [], []
-
-    def query(self, text):
-        self.threads.append(threading.current_thread().name)
-        started_first = not self.built.is_set()
-        self.overlapped.append(started_first and self.built.wait(timeout=2))
-        return self.vec
-
-
-def test_the_question_is_embedded_while_the_lexical_query_is_built(law_corpus, embedder, monkeypatch):
-    """The embedding (most of a re-ranked search) runs on a thread of its own beside the lexical
-    work, and the search waits for it before the dense memory votes."""
-    from legalqa.search import engine
-
-    seed_concepts()
-    ranker = dense_only_model(f"{CIVIL}:675")
-    built = threading.Event()
-    build_query = engine.build_query
-
-    def build_and_signal(*args, **kw):
-        q = build_query(*args, **kw)
-        built.set()
-        return q
-
-    monkeypatch.setattr(engine, "build_query", build_and_signal)
-    slow = WaitingEmbedder(ranker.vectors[0].astype(np.float32), built)
-    embedder(slow)
-
-    assert first(QUESTION, model=ranker) == (CIVIL, 675, 0)
-    assert slow.overlapped == [True]
-    assert slow.threads[0] != threading.current_thread().name
-
-
-def test_a_forked_worker_embeds_on_a_thread_of_its_own(embedder):
-    """A pre-forking server's master warms the search up, embedding thread included; threads do
-    not survive a fork, so a worker that reused the master's would wait forever."""
-    embedder(FakeEmbedder(np.eye(384, dtype=np.float32)[0]))
-    assert dense.embed_ahead("师傅的问题").result(timeout=5) is not None
-    pid = os.fork()
-    if pid == 0:  # the worker: exit 0 only if its own embedding finishes
-        code = 1
-        try:
-            code = 0 if dense.embed_ahead("工人的问题").result(timeout=5) is not None else 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
