@@ -292,6 +292,8 @@ def quantise(vectors: np.ndarray, dtype: np.dtype = ALIGNED_DTYPE) -> np.ndarray
     integer codes of each row divided by its own scale (its largest absolute component ÷ the
     code type's largest value: 127, or 32,767), and the scale. Converted COSINE_BLOCK rows at a
     time, so a memory-mapped float16 matrix is never copied whole as float32."""
+    if not isinstance(vectors, np.ndarray) or vectors.ndim != 2:
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, DIM)
     code = dtype["code"].base
     top = float(np.iinfo(code).max)
     out = np.zeros(len(vectors), dtype=dtype)
