@@ -298,7 +298,7 @@ def quantise(vectors: np.ndarray, dtype: np.dtype = ALIGNED_DTYPE) -> np.ndarray
     top = float(np.iinfo(code).max)
     out = np.zeros(len(vectors), dtype=dtype)
     for s in range(0, len(vectors), COSINE_BLOCK):
-        v = np.asarray(vectors[s:s + COSINE_BLOCK], dtype=np.float32).reshape(-1, DIM)
+        v = np.asarray(vectors[s:s + COSINE_BLOCK], dtype=np.float32)
         scale = (np.abs(v).max(axis=1) / top).astype(np.float32)
         scale[scale == 0] = 1.0
         out["code"][s:s + len(v)] = np.clip(np.rint(v / scale[:, None]), -top, top).astype(code)
