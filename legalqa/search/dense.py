@@ -347,20 +347,31 @@ def coverage_codes(mat: np.ndarray) -> np.ndarray:
 def dense_evidence(vectors: np.ndarray, answers: list, idx: dict, vec: np.ndarray,
                    exclude: set[int] | None = None) -> Evidence:
     """Votes of the answered questions nearest ``vec`` (rows in ``exclude`` left out): for
-    their articles (best weight, summed weights), their chapters and their laws."""
+    their articles (best weight, summed weights), their chapters and their laws.
+
+    A row none of whose articles is in this index (a question written for a regulation that
+    staff have not imported) is passed over: it neither votes, nor takes one of the NEIGHBOURS
+    places, nor counts as the nearest question. Keys are resolved only for the rows looked at,
+    as before; where every row's articles are present nothing changes."""
     ev = Evidence({}, {}, {}, {})
     if not len(vectors):
         return ev
     sims = matvec(vectors, vec)
     if exclude:
         sims[list(exclude)] = -1.0
-    ev.nearest = float(sims.max())
     rows = _key_rows(idx)
-    for i in np.argsort(-sims)[:NEIGHBOURS]:
+    taken, seen = 0, False
+    for i in np.argsort(-sims):
+        keys = answers[i]
+        if not any(rows.get(tuple(k)) is not None for k in keys):
+            continue
         sim = float(sims[i])
-        if sim < MIN_SIMILARITY:
+        if not seen:
+            ev.nearest, seen = sim, True
+        if sim < MIN_SIMILARITY or taken == NEIGHBOURS:
             break
-        vote(ev, idx, rows, answers[i], (sim - MIN_SIMILARITY) / (1.0 - MIN_SIMILARITY))
+        vote(ev, idx, rows, keys, (sim - MIN_SIMILARITY) / (1.0 - MIN_SIMILARITY))
+        taken += 1
     return ev
 
 

@@ -100,7 +100,7 @@ def test_coverage_questions_are_not_answered_questions(law_corpus, files):
     seed_concepts()
     idx = load_index()
     write_model(files["model"], COVERAGE_MODEL, {"cmem_article": 5.0},
-                [{"q": "写给这条的问题", "a": ["刑法:1"]}])
+                [{"q": "写给这条的问题", "a": [answer(key_of(idx, 0))]}])
     np.save(files["coverage"], unit(0)[None, :].astype(np.float16))
 
     ranker = dense.dense_ranker(idx)
@@ -175,3 +175,23 @@ def test_both_models_share_one_coverage_memory(law_corpus, files):
     plain, articles = dense._state["model"], dense._state["articles_model"]
     assert plain.coverage is not None and articles.coverage is plain.coverage
     assert plain.coverage.vectors.dtype == vectors.CODES16_DTYPE
+
+
+def test_coverage_rows_for_articles_not_imported_take_no_place(law_corpus, files):
+    """Questions written for a regulation staff have not imported (工伤保险条例 is not in the test
+    corpus) are the nearest rows, enough to fill every neighbour place; they neither vote nor
+    count as the nearest question, and the written-for article of the next row still comes first."""
+    seed_concepts()
+    idx = load_index()
+    target = unreached(idx)
+    absent = [{"q": f"没导入的条例的问题{i}", "a": [f"工伤保险条例:{14 + i}"]} for i in range(dense.NEIGHBOURS)]
+    write_model(files["model"], COVERAGE_MODEL, {"cmem_article": 5.0, "cmem_only": 1.0},
+                absent + [{"q": "写给这条的问题", "a": [answer(target)]}])
+    near = 0.95 * unit(0) + np.sqrt(1 - 0.95**2) * unit(2)
+    np.save(files["coverage"], np.stack([unit(0)] * dense.NEIGHBOURS + [near]).astype(np.float16))
+
+    ranker = dense.dense_ranker(idx)
+    cev = ranker.coverage_evidence(idx, QUESTION)
+    assert cev.nearest == pytest.approx(0.95, abs=1e-3)
+    assert set(cev.article) == {dense._key_rows(idx).get(target)}
+    assert first() == target
