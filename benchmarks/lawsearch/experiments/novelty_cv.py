@@ -1004,7 +1004,7 @@ def rr(rank_: int) -> float:
 
 
 def hit5(rank_: int) -> float:
-    return 1.0 if 0 < rank_ <= 5 else 0.0
+    return 1.0 if rank_ and rank_ <= 5 else 0.0
 
 
 def paired_new_rr(cand, ref):
