@@ -1,7 +1,7 @@
 """Put the regulation pack's coverage questions into the shipped coverage memory (issue 20,
 twenty-first round).
 
-    .venv/bin/python benchmarks/lawsearch/regulations/add_memory.py [--scoring regs1.tsv] [--dir legalqa/search]
+    .venv/bin/python benchmarks/lawsearch/regulations/add_memory.py [--scoring regs1.tsv regs2.tsv] [--dir legalqa/search]
 
 coverage_regs_a.tsv and coverage_regs_b.tsv hold questions written for the articles of the eight
 national regulations of legalqa/regulations/national (two per article a resident would ask
@@ -12,7 +12,8 @@ about). This appends them to the coverage memory of both shipped models (their J
   for, so on a database without the pack every appended row cites nothing there and the search
   passes it over (dense.dense_evidence), and the search of such a database is exactly as before;
 - none of the rows within character-bigram Jaccard 0.33 of a question of the scoring sets
-  (``--scoring``; regs1.tsv), written blind beside them, so that those stay a fair measure.
+  (``--scoring``; regs1.tsv, written blind beside them, and regs2.tsv, written after them and
+  checked against them: it leaves out none more), so that those stay a fair measure.
 
 Run again after a model is rewritten (novelty_cv.py --write): the rows appended before (counted in
 the models' meta, ``coverage.regulations``) are replaced, never doubled."""
@@ -35,6 +36,7 @@ import django  # noqa: E402
 django.setup()
 
 from legalqa.corpus import short_title_of  # noqa: E402
+from legalqa.library_services import read_regulation_file  # noqa: E402
 
 PACK = ROOT / "legalqa" / "regulations" / "national"
 FILES = ("coverage_regs_a.tsv", "coverage_regs_b.tsv")
@@ -56,13 +58,8 @@ def jaccard(a: set, b: set) -> float:
 
 
 def pack_titles() -> set[str]:
-    titles = set()
-    for f in sorted(PACK.glob("*.txt")):
-        for line in f.read_text(encoding="utf-8").splitlines():
-            if line.startswith(("名称：", "名称:")):
-                titles.add(short_title_of(line[3:].strip()))
-                break
-    return titles
+    """The pack's short titles, read from its files as import_regulations reads them."""
+    return {short_title_of(read_regulation_file(f)[0]["title"]) for f in sorted(PACK.glob("*.txt"))}
 
 
 def memory_rows(scoring: list[Path]) -> tuple[list[dict], dict]:
@@ -86,7 +83,7 @@ def memory_rows(scoring: list[Path]) -> tuple[list[dict], dict]:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scoring", nargs="*", default=["regs1.tsv"])
+    ap.add_argument("--scoring", nargs="*", default=["regs1.tsv", "regs2.tsv"])
     ap.add_argument("--dir", default=str(ROOT / "legalqa" / "search"))
     args = ap.parse_args()
     d = Path(args.dir)
